@@ -1,0 +1,96 @@
+"""Stable ids: pure functions, so every stage and both stores agree without coordination."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Mapping
+
+_ARXIV_NEW = re.compile(r"(?i)^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)?(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")
+_ARXIV_OLD = re.compile(r"(?i)^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)?([a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$")
+_ARXIV_DOI = re.compile(r"(?i)^10\.48550/arxiv\.(.+)$")
+_DOI = re.compile(r"(?i)^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$")
+_OPENALEX = re.compile(r"(?i)^(?:https?://openalex\.org/)?(W\d+)$")
+_DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def fold(text: str) -> str:
+    """NFKC, case folded, white space collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def compact_key(text: str) -> str:
+    """The scoring normalisation: NFKC, case folded, everything but letters and digits removed.
+
+    A dot between two digits is kept ("GPT-3.5" is not "GPT-35").
+    """
+    t = _DIGIT_DOT.sub("\x00", fold(text))
+    return "".join(c if c.isalnum() else ("." if c == "\x00" else "") for c in t)
+
+
+def normalize_arxiv(value: str) -> str | None:
+    v = value.strip()
+    m = _ARXIV_DOI.match(v)
+    if m:
+        v = m.group(1)
+    for pat in (_ARXIV_NEW, _ARXIV_OLD):
+        m = pat.match(v)
+        if m:
+            return m.group(1).lower()
+    return None
+
+
+def normalize_doi(value: str) -> str | None:
+    m = _DOI.match(value.strip())
+    return m.group(1).lower().rstrip(".") if m else None
+
+
+def normalize_openalex(value: str) -> str | None:
+    m = _OPENALEX.match(value.strip())
+    return m.group(1).upper() if m else None
+
+
+def title_key(title: str) -> str:
+    """The normalised title that identifies a paper without identifiers."""
+    return compact_key(title)
+
+
+def paper_id(external_ids: Mapping[str, str], title: str) -> str:
+    """arXiv id, else DOI, else Semantic Scholar id, else OpenAlex id, else one from the title.
+
+    ``external_ids`` keys: ``arxiv``, ``doi``, ``s2``, ``openalex`` (others are ignored).
+    A DOI of the form 10.48550/arXiv.X counts as arXiv id X.
+    """
+    arxiv = external_ids.get("arxiv")
+    if arxiv and normalize_arxiv(arxiv):
+        return f"arxiv:{normalize_arxiv(arxiv)}"
+    doi = external_ids.get("doi")
+    if doi:
+        if normalize_arxiv(doi):
+            return f"arxiv:{normalize_arxiv(doi)}"
+        if normalize_doi(doi):
+            return f"doi:{normalize_doi(doi)}"
+    s2 = external_ids.get("s2")
+    if s2 and str(s2).strip():
+        return f"s2:{str(s2).strip().lower()}"
+    oa = external_ids.get("openalex")
+    if oa and normalize_openalex(oa):
+        return f"openalex:{normalize_openalex(oa)}"
+    return title_paper_id(title)
+
+
+def title_paper_id(title: str) -> str:
+    digest = hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:16]
+    return f"title:{digest}"
+
+
+def entity_key(name: str) -> str:
+    """The spelling-insensitive key of an entity name ("LLaMA-2" = "Llama 2" = "llama2")."""
+    return compact_key(name)
+
+
+def entity_id(entity_type: str, name: str) -> str:
+    """``type:key``, e.g. ``model:llama2``. Resolution may pick another canonical name."""
+    key = entity_key(name) or hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:12]
+    return f"{entity_type.lower()}:{key}"
