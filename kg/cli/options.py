@@ -51,8 +51,9 @@ def store_options(func: Callable) -> Callable:
 
 
 def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str | None = None,
-                    neo4j_user: str | None = None, neo4j_password: str | None = None, **extra: Any):
-    """Open the store the shared options name."""
+                    neo4j_user: str | None = None, neo4j_password: str | None = None,
+                    must_exist: bool = False, **extra: Any):
+    """Open the store the shared options name (``must_exist``: for commands that only read)."""
     from kg.store import open_store
 
     if neo4j_uri:
@@ -60,7 +61,7 @@ def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str
             raise click.UsageError("give either --store or --neo4j, not both")
         return open_store(neo4j_uri=neo4j_uri, database=database, user=neo4j_user or "neo4j",
                           password=neo4j_password, **extra)
-    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE)
+    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist)
 
 
 def pop_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from kg.store.base import GraphStore, NodeDict, EdgeDict, WriteSummary
 __all__ = ["GraphStore", "NodeDict", "EdgeDict", "WriteSummary", "open_store"]
 
 
-def open_store(path: str | None = None, neo4j_uri: str | None = None, **neo4j_options) -> GraphStore:
+def open_store(path: str | None = None, neo4j_uri: str | None = None, create: bool = True,
+               **neo4j_options) -> GraphStore:
     """Open the Neo4j store when ``neo4j_uri`` is given, else the embedded store at ``path``."""
     if neo4j_uri:
         from kg.store.neo4j import Neo4jStore
@@ -13,4 +14,4 @@ def open_store(path: str | None = None, neo4j_uri: str | None = None, **neo4j_op
         return Neo4jStore(neo4j_uri, **neo4j_options)
     from kg.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(path)
+    return EmbeddedStore(path, create=create)

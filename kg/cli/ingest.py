@@ -1,0 +1,100 @@
+"""``kg extract`` and ``kg ingest``: the main job."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from kg.cli.options import open_store_from, pop_store_options, quiet_option, store_options
+
+_FORMAT_HELP = ("Input format for every file (default: detected from extension and content): "
+                "hf-papers, jsonl, json, csv, tsv, arxiv-atom, arxiv-oai, bibtex, s2, openalex, pwc, facts.")
+
+
+def _input_options(func):
+    func = click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+                        help="Extract in N processes (same output as 1).")(func)
+    func = click.option("--strict", is_flag=True,
+                        help="Stop at the first bad record; nothing is written.")(func)
+    func = click.option("--format", "fmt", default=None, metavar="FORMAT", help=_FORMAT_HELP)(func)
+    func = click.argument("inputs", nargs=-1, required=True, type=click.Path())(func)
+    return func
+
+
+def _warner(quiet: bool):
+    def warn(message: str) -> None:
+        click.echo(f"warning: {message}", err=True)
+
+    return warn
+
+
+def _summary_line(report, quiet: bool) -> None:
+    if report.warnings and not quiet:
+        click.echo(f"{report.warnings} bad record(s) skipped (see warnings above).", err=True)
+
+
+@click.command("extract")
+@_input_options
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Facts file to write (JSON Lines, one paper a line; - for stdout).")
+@quiet_option
+def extract_command(inputs, fmt, strict, workers, output, quiet):
+    """Load papers and extract their facts into a JSON Lines file (no store).
+
+    INPUT may be files or directories in any supported format, gzip-compressed or not.
+    """
+    from kg.pipeline import run_extract, show_progress
+
+    report = run_extract(inputs, output, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
+                         progress=show_progress(quiet))
+    _summary_line(report, quiet)
+    if not quiet and output != "-":
+        click.echo(f"Extracted {report.papers} papers to {output}.", err=True)
+
+
+@click.command("ingest")
+@_input_options
+@store_options
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Papers per write transaction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@quiet_option
+def ingest_command(inputs, fmt, strict, workers, batch_size, as_json, quiet, **kwargs):
+    """Load papers, extract, resolve and write them into the graph store.
+
+    Re-running with the same papers adds nothing; facts files written by
+    `kg extract` are loaded without extracting again.
+    """
+    from kg.pipeline import run_ingest, show_progress
+
+    with open_store_from(**pop_store_options(kwargs)) as store:
+        report = run_ingest(inputs, store, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
+                            progress=show_progress(quiet), batch_size=batch_size)
+        stats = store.stats()
+    _summary_line(report, quiet)
+    w = report.write
+    if as_json:
+        click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
+                               "updated": w.papers_updated, "unchanged": w.papers_unchanged,
+                               "stats": stats}, indent=2, sort_keys=True))
+        return
+    if quiet:
+        return
+    click.echo(f"Read {report.papers} papers: {w.papers_added} added, {w.papers_updated} updated, "
+               f"{w.papers_unchanged} unchanged.")
+    click.echo(_stats_text(stats))
+
+
+def _stats_text(stats: dict) -> str:
+    lines = [f"Store {stats.get('store', '')}: {stats['papers']} papers, {stats['entities']} entities, "
+             f"{stats['relations']} paper relations, {stats['entity_relations']} entity relations."]
+    for title, key in (("entities", "entity_types"), ("paper relations", "relation_types"),
+                       ("entity relations", "entity_relation_types")):
+        if stats.get(key):
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(stats[key].items()))
+            lines.append(f"  {title}: {parts}")
+    return "\n".join(lines)
+
+
+COMMANDS = [extract_command, ingest_command]

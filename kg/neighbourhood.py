@@ -1,0 +1,201 @@
+"""Subgraph selection: the neighbourhood of one node, filtered, ranked and capped.
+
+Works only through the ``GraphStore`` reading API (``find_nodes``, ``get_nodes``,
+``edges_of``, ``node_names``), level by level, so the whole graph is never loaded.
+
+Ranking (deterministic): the centre first; then nearer nodes before farther ones; within a
+level, nodes with the most support on their links to the nodes already kept (an
+entity -> entity edge counts its ``support``, any other edge 1), then the highest link
+confidence, then the most papers (``paper_count``), then id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from kg.errors import NotFound
+from kg.store.base import EdgeDict, GraphStore, NodeDict
+
+DEFAULT_LIMIT = 300
+MAX_DEPTH = 5
+PAPER_LABEL = "Paper"
+
+
+@dataclass
+class Subgraph:
+    """A selected piece of the graph, ready for a writer or the HTML view."""
+
+    nodes: list[NodeDict]
+    edges: list[EdgeDict]
+    center: str
+    #: nodes found within the filters but left out by the limit
+    omitted: int = 0
+    #: False when the search stopped early (limit reached), so ``omitted`` is a lower bound
+    omitted_exact: bool = True
+    depth: int = 1
+    limit: int = DEFAULT_LIMIT
+    #: other nodes the name matched exactly (the centre is the first match)
+    other_matches: list[str] = field(default_factory=list)
+
+    @property
+    def center_node(self) -> NodeDict:
+        return next(n for n in self.nodes if n["id"] == self.center)
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+def parse_list(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``"Model, Dataset"`` or ``["Model", "Dataset"]`` -> ``("Model", "Dataset")``; empty -> None."""
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else [p for v in value for p in str(v).split(",")]
+    items = tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
+    return items or None
+
+
+def normalise_types(types: Iterable[str] | None, known: Iterable[str], what: str) -> frozenset[str] | None:
+    """Case-insensitive match of user-given type names against ``known``; unknown -> NotFound."""
+    if types is None:
+        return None
+    by_fold = {k.casefold(): k for k in known}
+    out = set()
+    for t in types:
+        if t.casefold() not in by_fold:
+            raise NotFound(f"unknown {what} {t!r} (known: {', '.join(sorted(by_fold.values()))})")
+        out.add(by_fold[t.casefold()])
+    return frozenset(out)
+
+
+def edge_confidence(edge: EdgeDict) -> float:
+    value = edge.get("confidence")
+    return 1.0 if value is None else float(value)
+
+
+def edge_support(edge: EdgeDict) -> int:
+    value = edge.get("support")
+    return int(value) if value else 1
+
+
+def edge_passes(edge: EdgeDict, rels: frozenset[str] | None, min_confidence: float) -> bool:
+    return (rels is None or edge.get("type") in rels) and edge_confidence(edge) >= min_confidence
+
+
+def node_passes(node: NodeDict, types: frozenset[str] | None) -> bool:
+    return types is None or node.get("label") in types
+
+
+def rank_key(node: NodeDict, links: Sequence[EdgeDict]) -> tuple:
+    """Sort key of a candidate (smaller is better) given its links to the kept nodes."""
+    support = sum(edge_support(e) for e in links)
+    confidence = max((edge_confidence(e) for e in links), default=0.0)
+    return (-support, -confidence, -int(node.get("paper_count") or 0), str(node["id"]))
+
+
+def pick_center(matches: Sequence[NodeDict], name: str) -> NodeDict:
+    """An exact id match first, then the node with the most papers, then the smallest id."""
+    for node in matches:
+        if node["id"] == name:
+            return node
+    return min(matches, key=lambda n: (-int(n.get("paper_count") or 0), n.get("label") == PAPER_LABEL, n["id"]))
+
+
+def closest_names(name: str, names: Iterable[tuple[str, str]], limit: int = 5) -> list[tuple[str, str]]:
+    """The (id, display name) pairs most like ``name`` (rapidfuzz WRatio), best first."""
+    from rapidfuzz import fuzz, process, utils
+
+    pairs = list(names)
+    if not pairs:
+        return []
+    hits = process.extract(name, [n for _, n in pairs], scorer=fuzz.WRatio,
+                           processor=utils.default_process, limit=limit * 3)
+    hits.sort(key=lambda h: (-h[1], pairs[h[2]][1], pairs[h[2]][0]))
+    out: list[tuple[str, str]] = []
+    for _, _, index in hits:
+        if pairs[index] not in out:
+            out.append(pairs[index])
+        if len(out) == limit:
+            break
+    return out
+
+
+def not_found_message(name: str, suggestions: Sequence[tuple[str, str]]) -> str:
+    if not suggestions:
+        return f"no node named {name!r} (the store is empty?)"
+    listed = "; ".join(f"{n!r} ({i})" for i, n in suggestions)
+    return f"no node named {name!r}; closest: {listed}"
+
+
+# -- selection -------------------------------------------------------------------------------
+
+def find_center(store: GraphStore, name: str) -> tuple[NodeDict, list[str]]:
+    """The node ``name`` names (id, name, alias or paper title), and the other exact matches."""
+    matches = store.find_nodes(name, limit=20)
+    if not matches:
+        raise NotFound(not_found_message(name, closest_names(name, store.node_names())))
+    center = pick_center(matches, name)
+    return center, sorted(n["id"] for n in matches if n["id"] != center["id"])
+
+
+def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[str] | None = None,
+                  rels: Iterable[str] | None = None, min_confidence: float = 0.0,
+                  limit: int = DEFAULT_LIMIT) -> Subgraph:
+    """The nodes within ``depth`` links of the node ``name`` names, at most ``limit`` of them.
+
+    ``types`` keeps only nodes with those labels (``Paper`` or entity types; the centre is
+    always kept), ``rels`` only edges of those relation types, ``min_confidence`` only edges
+    at least that confident. Nodes a filter removes are not walked through.
+    """
+    from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
+
+    if depth < 0 or depth > MAX_DEPTH:
+        raise ValueError(f"depth must be between 0 and {MAX_DEPTH}")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    type_set = normalise_types(parse_list(types) if isinstance(types, str) else types,
+                               (PAPER_LABEL, *ENTITY_TYPES), "node type")
+    rel_set = normalise_types(parse_list(rels) if isinstance(rels, str) else rels,
+                              tuple(dict.fromkeys((*RELATION_TYPES, *ENTITY_RELATION_TYPES))), "relation type")
+
+    center, others = find_center(store, name)
+    kept: dict[str, NodeDict] = {center["id"]: center}
+    found: dict[tuple[str, str, str], EdgeDict] = {}
+    frontier = [center["id"]]
+    omitted = 0
+    exact = True
+    for _level in range(depth):
+        if not frontier:
+            break
+        if len(kept) >= limit:
+            exact = False  # deeper nodes may exist: we did not look
+            break
+        level_edges = [e for e in store.edges_of(frontier) if edge_passes(e, rel_set, min_confidence)]
+        links: dict[str, list[EdgeDict]] = {}
+        for edge in level_edges:
+            for end in (edge["source"], edge["target"]):
+                if end not in kept:
+                    links.setdefault(end, []).append(edge)
+        candidates = [n for n in store.get_nodes(sorted(links)) if node_passes(n, type_set)]
+        candidates.sort(key=lambda n: rank_key(n, links[n["id"]]))
+        room = limit - len(kept)
+        chosen, dropped = candidates[:room], candidates[room:]
+        omitted += len(dropped)
+        for node in chosen:
+            kept[node["id"]] = node
+        _add_internal(found, level_edges, kept)
+        frontier = [n["id"] for n in chosen]
+    if frontier:  # the last level was not walked: its edges among kept nodes are still wanted
+        _add_internal(found, (e for e in store.edges_of(frontier) if edge_passes(e, rel_set, min_confidence)), kept)
+
+    edges = [found[k] for k in sorted(found)]
+    nodes = [kept[center["id"]]] + sorted((n for i, n in kept.items() if i != center["id"]), key=lambda n: n["id"])
+    return Subgraph(nodes=nodes, edges=edges, center=center["id"], omitted=omitted, omitted_exact=exact,
+                    depth=depth, limit=limit, other_matches=others)
+
+
+def _add_internal(found: dict[tuple[str, str, str], EdgeDict], edges: Iterable[EdgeDict],
+                  kept: dict[str, NodeDict]) -> None:
+    """Record the edges with both ends kept, once each."""
+    for edge in edges:
+        if edge["source"] in kept and edge["target"] in kept:
+            found.setdefault((edge["source"], edge["type"], edge["target"]), edge)

@@ -1,0 +1,150 @@
+"""The main job, stage by stage: load -> extract -> resolve -> write.
+
+Everything streams: records are read, extracted and written in batches, so memory stays
+bounded however large the input. spaCy is imported only when a paper needs extracting
+(facts files, the output of ``kg extract``, skip extraction entirely).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from kg.schema import Paper, PaperFacts
+from kg.store.base import GraphStore, WriteSummary
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class RunReport:
+    """What a run read, skipped and produced."""
+
+    papers: int = 0
+    warnings: int = 0
+    write: WriteSummary = field(default_factory=WriteSummary)
+
+
+def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, strict: bool = False,
+         warn: Warn | None = None) -> Iterator[Paper | PaperFacts]:
+    """Paper (or facts) records from files and directories.
+
+    With ``strict`` the inputs are checked completely first, so a bad record stops the
+    run before anything is extracted or written.
+    """
+    import loaders
+
+    if strict:
+        for _ in loaders.iter_records(inputs, format=format, strict=True, warn=warn):
+            pass
+    return loaders.iter_records(inputs, format=format, strict=strict, warn=warn)
+
+
+def extract(records: Iterable[Paper | PaperFacts], workers: int = 1) -> Iterator[PaperFacts]:
+    """Facts for every record: papers are extracted, facts records pass through."""
+    it = iter(records)
+    pending: deque[PaperFacts] = deque()
+    for rec in it:
+        if isinstance(rec, PaperFacts):
+            yield rec
+            continue
+        # the first paper: from here on, feed papers to the extractor lazily
+        def papers(first: Paper = rec) -> Iterator[Paper]:
+            yield first
+            for r in it:
+                if isinstance(r, PaperFacts):
+                    pending.append(r)
+                else:
+                    yield r
+
+        from kg.extract import extract_papers  # spaCy is imported here, and only here
+
+        for facts in extract_papers(papers(), workers=workers):
+            while pending:
+                yield pending.popleft()
+            yield facts
+        while pending:
+            yield pending.popleft()
+        return
+
+
+def resolve(facts: Iterable[PaperFacts], store: GraphStore | None = None) -> Iterator[PaperFacts]:
+    """Canonical entity ids across papers (and the papers already in ``store``)."""
+    from kg.resolve import resolve_stream
+
+    return resolve_stream(facts, store=store)
+
+
+def _progress(items: Iterable[PaperFacts], show: bool, desc: str) -> Iterator[PaperFacts]:
+    if not show:
+        return iter(items)
+    from tqdm import tqdm
+
+    return iter(tqdm(items, desc=desc, unit=" papers", file=sys.stderr, dynamic_ncols=True))
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only for a person watching: stderr is a terminal and not --quiet."""
+    return not quiet and sys.stderr.isatty()
+
+
+def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
+                strict: bool = False, workers: int = 1, warn: Warn | None = None,
+                progress: bool = False) -> RunReport:
+    """Load and extract, writing one facts line per paper to ``out`` (``-`` for stdout).
+
+    The file is written atomically: a temporary file renamed into place at the end.
+    """
+    report = RunReport()
+    counted = _counting(warn, report)
+    stream = _progress(resolve(extract(load(inputs, format, strict, counted), workers)), progress, "extract")
+    if str(out) == "-":
+        for f in stream:
+            sys.stdout.write(f.to_json() + "\n")
+            report.papers += 1
+        return report
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
+            for f in stream:
+                fp.write(f.to_json() + "\n")
+                report.papers += 1
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return report
+
+
+def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
+               strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
+               batch_size: int = 1000) -> RunReport:
+    """Load, extract, resolve and write into ``store``, one transaction per batch."""
+    report = RunReport()
+    counted = _counting(warn, report)
+    stream = _progress(resolve(extract(load(inputs, format, strict, counted), workers), store),
+                       progress, "ingest")
+    while True:
+        batch = list(islice(stream, batch_size))
+        if not batch:
+            break
+        report.papers += len(batch)
+        report.write += store.write(batch)
+    return report
+
+
+def _counting(warn: Warn | None, report: RunReport) -> Warn:
+    def counted(message: str) -> None:
+        report.warnings += 1
+        if warn is not None:
+            warn(message)
+
+    return counted

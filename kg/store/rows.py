@@ -1,0 +1,158 @@
+"""Pure row builders shared by both stores: facts in, flat dicts out.
+
+Both stores write exactly these rows, so they hold the same graph. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterable
+
+from kg.ids import title_key
+from kg.schema import Paper, PaperFacts, Relation
+
+#: paper properties exposed on Paper nodes (None values are left out)
+PAPER_PROPS = ("title", "abstract", "year", "authors", "url", "source", "title_key",
+               "arxiv", "doi", "s2", "openalex")
+#: paper -> entity relationship properties exposed on edges
+RELATION_PROPS = ("confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
+                  "evidence_sentence", "mention")
+#: entity properties exposed on entity nodes
+ENTITY_PROPS = ("name", "type", "aliases", "paper_count")
+#: entity -> entity relationship properties
+ENTITY_EDGE_PROPS = ("papers", "support", "confidence")
+
+
+def content_hash(facts: PaperFacts) -> str:
+    """What decides whether a stored paper changed: everything but where it was read from."""
+    d = facts.to_dict()
+    d["paper"] = {k: v for k, v in d["paper"].items() if k != "source"}
+    blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def paper_row(paper: Paper) -> dict[str, Any]:
+    """Flat properties of a Paper node (``None`` for unknown values)."""
+    ext = paper.external_ids
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "year": paper.year,
+        "authors": list(paper.authors),
+        "url": paper.url,
+        "source": paper.source,
+        "title_key": title_key(paper.title),
+        "arxiv": ext.get("arxiv"),
+        "doi": ext.get("doi"),
+        "s2": ext.get("s2"),
+        "openalex": ext.get("openalex"),
+    }
+
+
+def _better(a: Relation, b: Relation) -> bool:
+    """Is ``a`` the evidence to keep over ``b`` (higher confidence, then earlier, title first)?"""
+    ka = (-a.confidence, a.evidence.field != "title", a.evidence.start, a.rule)
+    kb = (-b.confidence, b.evidence.field != "title", b.evidence.start, b.rule)
+    return ka < kb
+
+
+def relation_rows(facts: PaperFacts) -> list[dict[str, Any]]:
+    """One row per (type, entity) of the paper, keeping the best-supported evidence.
+
+    Rows carry the entity's name and aliases as this paper saw them
+    (``entity_name``, ``entity_aliases``, ``entity_type``): stores derive entity
+    node properties from the rows of all papers, so the result does not depend on
+    the order papers arrive in.
+    """
+    entities = {e.id: e for e in facts.entities}
+    best: dict[tuple[str, str], Relation] = {}
+    for r in facts.relations:
+        key = (r.type, r.target)
+        if key not in best or _better(r, best[key]):
+            best[key] = r
+    rows = []
+    for (rtype, target), r in sorted(best.items()):
+        ent = entities.get(target)
+        text = facts.paper.text(r.evidence.field)
+        rows.append({
+            "paper_id": facts.paper.id,
+            "type": rtype,
+            "entity_id": target,
+            "entity_name": ent.name if ent else target,
+            "entity_type": ent.type if ent else target.split(":", 1)[0].capitalize(),
+            "entity_aliases": sorted(set(ent.aliases)) if ent else [],
+            "confidence": round(float(r.confidence), 4),
+            "rule": r.rule,
+            "evidence_field": r.evidence.field,
+            "evidence_start": r.evidence.start,
+            "evidence_end": r.evidence.end,
+            "evidence_sentence": r.evidence.sentence,
+            "mention": text[r.evidence.start:r.evidence.end],
+        })
+    return rows
+
+
+#: (paper relation of the proposed thing, paper relation of the other) -> entity edge type
+DERIVATIONS = (("BUILDS_ON", "BUILDS_ON"), ("EVALUATES_ON", "EVALUATED_ON"))
+
+
+def support_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Derived entity -> entity support from one paper's relation rows.
+
+    When a paper PROPOSES X and BUILDS_ON Y: X -BUILDS_ON-> Y; when it PROPOSES X and
+    EVALUATES_ON D: X -EVALUATED_ON-> D. Confidence is the product of the two.
+    """
+    proposed = [r for r in rows if r["type"] == "PROPOSES"]
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for rel, edge_type in DERIVATIONS:
+        for other in (r for r in rows if r["type"] == rel):
+            for p in proposed:
+                if p["entity_id"] == other["entity_id"]:
+                    continue
+                conf = round(p["confidence"] * other["confidence"], 4)
+                key = (p["entity_id"], edge_type, other["entity_id"])
+                if key not in out or out[key]["confidence"] < conf:
+                    out[key] = {"source": key[0], "type": edge_type, "target": key[2],
+                                "paper_id": other["paper_id"], "confidence": conf}
+    return [out[k] for k in sorted(out)]
+
+
+def combine_confidence(confidences: Iterable[float]) -> float:
+    """Support from several papers: 1 - prod(1 - c), rounded."""
+    miss = 1.0
+    for c in confidences:
+        miss *= 1.0 - max(0.0, min(1.0, float(c)))
+    return round(1.0 - miss, 4)
+
+
+def entity_props(entity_id: str, entity_type: str, names: Iterable[tuple[str, str]],
+                 forms: Iterable[str]) -> dict[str, Any]:
+    """Entity node properties from all papers' rows about it.
+
+    ``names``: (paper_id, entity_name) pairs; ``forms``: every alias and mention seen.
+    The name is the one most papers use (ties: the smallest string); aliases are all
+    other forms, sorted.
+    """
+    per_name: dict[str, set[str]] = {}
+    papers: set[str] = set()
+    for paper_id, name in names:
+        per_name.setdefault(name, set()).add(paper_id)
+        papers.add(paper_id)
+    name = min(per_name, key=lambda n: (-len(per_name[n]), n)) if per_name else entity_id
+    aliases = sorted(({f for f in forms if f} | set(per_name)) - {name})
+    return {"id": entity_id, "name": name, "type": entity_type, "aliases": aliases,
+            "paper_count": len(papers)}
+
+
+def entity_type_of(entity_id: str) -> str:
+    """``model:bert`` -> ``Model``."""
+    prefix = entity_id.split(":", 1)[0]
+    return {"model": "Model", "method": "Method", "dataset": "Dataset", "task": "Task",
+            "metric": "Metric"}.get(prefix, prefix.capitalize())
+
+
+def clean_node(d: dict[str, Any]) -> dict[str, Any]:
+    """Leave out unknown (None) properties, as Neo4j does."""
+    return {k: v for k, v in d.items() if v is not None}

@@ -1,0 +1,184 @@
+"""What every format module shares: the per-file context, counts, and a UTF-8 line reader.
+
+A format module gets a binary stream and a :class:`Source`, and yields records; it
+reports a bad record with ``src.skip(line, reason)`` (warn and go on, or raise
+``BadRecord`` in strict mode) and a whole-file problem by raising ``BadInput``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import threading
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterator
+
+from kg.errors import BadInput, BadRecord
+
+#: a piece of a line handed to streaming parsers is at most this long
+CHUNK = 1 << 20
+#: a single line (one JSON Lines record, one CSV row, ...) longer than this is a bad record
+MAX_LINE = 64 << 20
+
+_log = logging.getLogger("kg.loaders")
+
+
+class RecordError(Exception):
+    """Raised by a record mapper: this one record is unusable (the message says why)."""
+
+
+@dataclass
+class LoadStats:
+    """Counts the CLI can print after a run; ``iter_records(..., stats=LoadStats())`` fills it."""
+
+    files: int = 0
+    records: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    by_format: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        files = "file" if self.files == 1 else "files"
+        return (
+            f"read {self.records} records from {self.files} {files}"
+            f" ({self.skipped} skipped, {self.warnings} warnings)"
+        )
+
+
+class Source:
+    """One input file being read: its name as given, its format, and where problems go."""
+
+    def __init__(
+        self,
+        name: str,
+        format: str,
+        warn: Callable[[str], None] | None = None,
+        strict: bool = False,
+        stats: LoadStats | None = None,
+    ):
+        self.name = name
+        self.format = format
+        self._warn = warn or _log.warning
+        self.strict = strict
+        self.stats = stats if stats is not None else LoadStats()
+
+    def origin(self, line: int) -> str:
+        """``FORMAT:FILE:LINE``: the ``Paper.source`` of a record starting on ``line``."""
+        return f"{self.format}:{self.name}:{line}"
+
+    def location(self, line: int | None) -> str:
+        return f"{self.name}:{line}" if line else self.name
+
+    def warn(self, line: int | None, reason: str) -> None:
+        """A problem that loses nothing (e.g. replaced bytes); strict mode raises."""
+        if self.strict:
+            raise BadRecord(self.location(line), reason)
+        self.stats.warnings += 1
+        self._warn(f"{self.location(line)}: {reason}")
+
+    def skip(self, line: int | None, reason: str) -> None:
+        """A bad record: warn and skip it, or raise ``BadRecord`` in strict mode."""
+        if self.strict:
+            raise BadRecord(self.location(line), reason)
+        self.stats.skipped += 1
+        self.stats.warnings += 1
+        self._warn(f"{self.location(line)}: {reason}")
+
+    def bad_input(self, line: int | None, reason: str) -> BadInput:
+        return BadInput(f"{self.location(line)}: {reason}")
+
+
+# -- UTF-8 decoding that replaces invalid bytes and says so ---------------------------
+
+_replaced = threading.local()
+
+
+def _count_replace(err: UnicodeError):
+    _replaced.n = getattr(_replaced, "n", 0) + 1
+    return ("\ufffd", err.end)  # type: ignore[attr-defined]
+
+
+codecs.register_error("kg-loaders-replace", _count_replace)
+
+#: what reading a (possibly gzip-compressed) stream can raise on corrupt data
+READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
+
+
+class TextReader:
+    """Decodes a binary stream as UTF-8 (a BOM is dropped) in bounded pieces.
+
+    Invalid bytes become U+FFFD and ``src.warn(line, "invalid UTF-8 bytes replaced")``
+    (once per line). ``pieces()`` yields ``(line, text)`` with text never longer than
+    :data:`CHUNK` characters-ish and never spanning two lines; ``lines()`` yields whole
+    lines (with their newline).
+    """
+
+    def __init__(self, raw: BinaryIO, src: Source):
+        self.raw = raw
+        self.src = src
+        self.line = 1
+
+    def pieces(self) -> Iterator[tuple[int, str]]:
+        dec = codecs.getincrementaldecoder("utf-8")("kg-loaders-replace")
+        first = True
+        warned_line = 0
+        while True:
+            try:
+                data = self.raw.readline(CHUNK)
+            except READ_ERRORS as exc:
+                raise self.src.bad_input(self.line, f"cannot read the file: {_describe(exc)}") from None
+            final = not data
+            before = getattr(_replaced, "n", 0)
+            text = dec.decode(data, final)
+            if getattr(_replaced, "n", 0) != before and warned_line != self.line:
+                warned_line = self.line
+                self.src.warn(self.line, "invalid UTF-8 bytes replaced")
+            if first and text:
+                first = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]
+            if text:
+                yield self.line, text
+            if final:
+                return
+            if data.endswith(b"\n"):
+                self.line += 1
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """Whole lines; a line longer than :data:`MAX_LINE` is skipped as a bad record."""
+        parts: list[str] = []
+        size = 0
+        start = 1
+        too_long = False
+        for line, text in self.pieces():
+            if not parts and not too_long:
+                start = line
+            if too_long:
+                pass
+            elif size + len(text) > MAX_LINE:
+                too_long = True
+                parts, size = [], 0
+            else:
+                parts.append(text)
+                size += len(text)
+            if text.endswith("\n"):
+                if too_long:
+                    self.src.skip(start, f"line longer than {MAX_LINE >> 20} MB")
+                    too_long = False
+                else:
+                    yield start, "".join(parts)
+                parts, size = [], 0
+        if too_long:
+            self.src.skip(start, f"line longer than {MAX_LINE >> 20} MB")
+        elif parts:
+            yield start, "".join(parts)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "compressed data is truncated"
+    if isinstance(exc, zlib.error):
+        return f"corrupt compressed data ({exc})"
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text

@@ -1,0 +1,181 @@
+"""Field helpers shared by the format modules: clean text, years, authors, ids, Paper."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable, Mapping
+
+from kg.ids import normalize_arxiv, normalize_doi, normalize_openalex, paper_id
+from kg.schema import Paper
+
+from ._base import RecordError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
+_ARXIV_IN_TEXT = re.compile(
+    r"(?i)(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf)/)((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?)"
+)
+_ARXIV_NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+_ARXIV_OLD_ID = re.compile(r"^[a-z\-]+(?:\.[a-z]{2})?/(\d{2})\d{5}$")
+
+
+def clean(value: Any, what: str = "field") -> str:
+    """A text field: str (or None → ""), control characters dropped, white space collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RecordError(f"{what} is not text (got {type(value).__name__})")
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
+
+
+def year_of(value: Any) -> int | None:
+    """A year from an int, a "2021" string or a date like "2021-03-04" / "Mon, 2 Apr 2007"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError("year is not a number")
+    if isinstance(value, int):
+        if 1000 <= value <= 2999:
+            return value
+        raise RecordError(f"year {value} is out of range")
+    if isinstance(value, float) and value.is_integer():
+        return year_of(int(value))
+    if isinstance(value, str):
+        m = _YEAR.search(value)
+        if m:
+            return int(m.group(1))
+        raise RecordError(f"no year in {value[:40]!r}")
+    raise RecordError(f"year is not a number (got {type(value).__name__})")
+
+
+def year_from_arxiv(arxiv_id: str | None) -> int | None:
+    """The submission year an arXiv id encodes (2101.00001 → 2021, hep-th/9901001 → 1999)."""
+    if not arxiv_id:
+        return None
+    m = _ARXIV_NEW_ID.match(arxiv_id) or _ARXIV_OLD_ID.match(arxiv_id)
+    if not m:
+        return None
+    yy = int(m.group(1))
+    return 2000 + yy if yy < 91 else 1900 + yy
+
+
+def authors_of(value: Any) -> tuple[str, ...]:
+    """Authors from a list of names or of ``{"name": ...}`` objects, or one string."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return split_author_string(value)
+    if not isinstance(value, list):
+        raise RecordError(f"authors is not a list (got {type(value).__name__})")
+    names = []
+    for a in value:
+        if isinstance(a, dict):
+            a = a.get("name") or a.get("display_name") or a.get("full_name")
+        if a is None:
+            continue
+        name = clean(a, "author name")
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def split_author_string(text: str) -> tuple[str, ...]:
+    """ "A. One, B. Two and C. Three" or "One, A.; Two, B." → names."""
+    text = clean(text, "authors")
+    if not text:
+        return ()
+    if ";" in text:
+        parts = text.split(";")
+    else:
+        parts = re.split(r",\s*|\s+and\s+", text)
+    return tuple(p.strip() for p in parts if p.strip() and p.strip().lower() != "and")
+
+
+def last_first(name: str) -> str:
+    """ "Vaswani, Ashish" → "Ashish Vaswani" (names without a comma unchanged)."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        if first.strip():
+            return f"{first.strip()} {last.strip()}"
+        return last.strip()
+    return name.strip()
+
+
+def arxiv_in_text(text: str | None) -> str | None:
+    """An arXiv id mentioned in free text ("arXiv preprint arXiv:2101.00001", an abs URL)."""
+    if not text:
+        return None
+    m = _ARXIV_IN_TEXT.search(text)
+    return normalize_arxiv(m.group(1)) if m else None
+
+
+def classify_id(value: str) -> tuple[str, str] | None:
+    """Which kind of identifier a bare id string is: ("arxiv", ...), ("doi", ...), ..."""
+    v = value.strip()
+    if not v:
+        return None
+    if normalize_arxiv(v):
+        return "arxiv", normalize_arxiv(v)  # type: ignore[return-value]
+    if normalize_doi(v):
+        return "doi", normalize_doi(v)  # type: ignore[return-value]
+    if normalize_openalex(v):
+        return "openalex", normalize_openalex(v)  # type: ignore[return-value]
+    low = v.lower()
+    for prefix in ("s2:", "openalex:", "pwc:", "pmid:"):
+        if low.startswith(prefix) and len(v) > len(prefix):
+            return prefix[:-1], v[len(prefix):].strip()
+    return None
+
+
+def clean_ids(ids: Mapping[str, Any]) -> dict[str, str]:
+    """Identifier values as normalised strings; empty ones dropped."""
+    out: dict[str, str] = {}
+    for key, value in ids.items():
+        if value is None or isinstance(value, (dict, list, bool)):
+            continue
+        v = str(value).strip()
+        if not v:
+            continue
+        if key == "arxiv":
+            v = normalize_arxiv(v) or arxiv_in_text(v) or ""
+        elif key == "doi":
+            v = normalize_doi(v) or ""
+        elif key == "openalex":
+            v = normalize_openalex(v) or ""
+        if v:
+            out[key] = v
+    return out
+
+
+def make_paper(
+    *,
+    title: Any,
+    abstract: Any = None,
+    year: int | None = None,
+    authors: Iterable[str] = (),
+    url: Any = None,
+    ids: Mapping[str, Any] | None = None,
+    source: str,
+) -> Paper:
+    """Build a Paper, or raise RecordError when it has no usable title."""
+    t = clean(title, "title")
+    if not t:
+        raise RecordError("no title")
+    a = clean(abstract, "abstract")
+    external = clean_ids(ids or {})
+    u = clean(url, "url") or None
+    return Paper(
+        id=paper_id(external, t),
+        title=t,
+        abstract=a,
+        year=year,
+        authors=tuple(authors),
+        url=u,
+        external_ids=external,
+        source=source,
+    )
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
