@@ -36,11 +36,16 @@ EXPORT_FORMATS = ("json", "graphml", "csv", "neo4j-admin")
               help="Output file (json, graphml) or directory (csv, neo4j-admin).")
 def export_command(fmt, output, **kwargs):
     """Export the whole graph."""
-    from kg.export import export_store
-
     with open_store_from(**pop_store_options(kwargs), must_exist=True) as store:
-        export_store(store, fmt, output)
-    click.echo(f"Wrote {fmt} export to {output}.", err=True)
+        if fmt == "neo4j-admin":
+            from kg.store.neo4j_admin import write_admin_csv
+
+            n_nodes, n_edges = write_admin_csv(store.iter_nodes(), store.iter_edges(), output)
+        else:
+            from kg.export import write_graph
+
+            n_nodes, n_edges = write_graph(fmt, store.iter_nodes(), store.iter_edges(), output)
+    click.echo(f"Wrote {n_nodes} nodes and {n_edges} edges as {fmt} to {output}.", err=True)
 
 
 COMMANDS = [stats_command, export_command]

@@ -1,0 +1,167 @@
+"""The embedded SQLite store: idempotent, incremental, crash-safe, order independent."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+
+import pytest
+
+from factsutil import make_facts
+from kg.errors import StoreError
+from kg.schema import validate_facts
+from kg.store.embedded import EmbeddedStore
+
+A = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBERT on GLUE.",
+               [("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"),
+                ("EVALUATES_ON", "Dataset", "GLUE")], paper_id="arxiv:1910.01108")
+B = make_facts("TinyBERT: distilling BERT", "TinyBERT builds on BERT and is tested on GLUE.",
+               [("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "BERT"),
+                ("EVALUATES_ON", "Dataset", "GLUE")], paper_id="arxiv:1909.10351")
+C = make_facts("A study of LLaMA-2", "We fine-tune Llama 2 on SQuAD.",
+               [("USES", "Model", "LLaMA-2"), ("USES", "Model", "Llama 2"), ("EVALUATES_ON", "Dataset", "SQuAD")])
+
+
+def dump(store):
+    return list(store.iter_nodes()), list(store.iter_edges())
+
+
+def test_facts_are_valid():
+    for f in (A, B, C):
+        assert validate_facts(f) == []
+
+
+def test_write_and_read_back(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        w = s.write([A, B])
+        assert (w.papers_added, w.relations_added) == (2, 6)
+        st = s.stats()
+        assert st["papers"] == 2
+        assert st["entities"] == 4  # DistilBERT, TinyBERT, BERT, GLUE
+        assert st["relation_types"] == {"BUILDS_ON": 2, "EVALUATES_ON": 2, "PROPOSES": 2}
+        assert st["entity_relation_types"] == {"BUILDS_ON": 2, "EVALUATED_ON": 2}
+        bert = s.find_nodes("bert")[0]
+        assert bert["id"] == "model:bert" and bert["paper_count"] == 2
+        # derived edge: what builds on BERT is a walk over entity edges
+        builders = sorted(e["source"] for e in s.edges_of(["model:bert"])
+                          if e["type"] == "BUILDS_ON" and e["source"].startswith("model:"))
+        assert builders == ["model:distilbert", "model:tinybert"]
+        edge = next(e for e in s.iter_edges() if e["source"] == "model:distilbert" and e["type"] == "BUILDS_ON")
+        assert edge["papers"] == ["arxiv:1910.01108"] and edge["support"] == 1
+
+
+def test_evidence_points_at_mention(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        s.write([A, B, C])
+        papers = {n["id"]: n for n in s.iter_nodes() if n["label"] == "Paper"}
+        for e in s.iter_edges():
+            if "evidence_field" in e:
+                text = papers[e["source"]][e["evidence_field"]]
+                assert text[e["evidence_start"]:e["evidence_end"]] == e["mention"]
+
+
+def test_second_write_adds_nothing(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        s.write([A, B, C])
+        before = dump(s)
+        w = s.write([A, B, C])
+        assert (w.papers_added, w.papers_updated, w.papers_unchanged, w.relations_added) == (0, 0, 3, 0)
+        assert dump(s) == before
+
+
+@pytest.mark.parametrize("order", [[A, B, C], [C, B, A], [B, C, A]])
+def test_order_does_not_matter(tmp_path, order):
+    ref = tmp_path / "ref.db"
+    with EmbeddedStore(ref) as s:
+        s.write([A, B, C])
+        want = dump(s)
+    with EmbeddedStore(tmp_path / "x.db") as s:
+        for f in order:  # one paper per batch: incremental
+            s.write([f])
+        assert dump(s) == want
+
+
+def test_spelling_variants_one_node_with_aliases(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        s.write([C])
+        llama = [n for n in s.iter_nodes() if n["id"] == "model:llama2"]
+        assert len(llama) == 1
+        assert set([llama[0]["name"], *llama[0]["aliases"]]) == {"LLaMA-2", "Llama 2"}
+
+
+def test_changed_paper_replaces_its_relations_only(tmp_path):
+    changed = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBERT on SQuAD.",
+                         [("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"),
+                          ("EVALUATES_ON", "Dataset", "SQuAD")], paper_id="arxiv:1910.01108")
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        s.write([A, B])
+        b_edges = [e for e in s.iter_edges() if e["source"] == B.paper.id]
+        w = s.write([changed])
+        assert w.papers_updated == 1 and w.relations_removed == 3
+        edges = list(s.iter_edges())
+        assert [e for e in edges if e["source"] == B.paper.id] == b_edges
+        a_targets = sorted(e["target"] for e in edges if e["source"] == A.paper.id)
+        assert a_targets == ["dataset:squad", "model:bert", "model:distilbert"]
+        glue = s.find_nodes("GLUE")[0]
+        assert glue["paper_count"] == 1
+        ev = next(e for e in edges if e["source"] == "model:distilbert" and e["type"] == "EVALUATED_ON")
+        assert ev["target"] == "dataset:squad"
+
+
+def test_title_id_meets_real_id_in_any_order(tmp_path):
+    titled = make_facts(A.paper.title, A.paper.abstract, [("PROPOSES", "Model", "DistilBERT")])
+    assert titled.paper.id.startswith("title:")
+    results = []
+    for name, order in (("a", [titled, A]), ("b", [A, titled])):
+        with EmbeddedStore(tmp_path / f"{name}.db") as s:
+            for f in order:
+                s.write([f])
+            results.append(sorted(n["id"] for n in s.iter_nodes() if n["label"] == "Paper"))
+    assert results[0] == results[1] == ["arxiv:1910.01108"]
+
+
+def test_not_a_store(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="bad.db"):
+        EmbeddedStore(bad)
+    with pytest.raises(StoreError, match="no store"):
+        EmbeddedStore(tmp_path / "missing.db", create=False)
+
+
+def test_no_pickle_in_store(tmp_path):
+    path = tmp_path / "kg.db"
+    with EmbeddedStore(path) as s:
+        s.write([A])
+    db = sqlite3.connect(path)
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+        for row in db.execute(f"SELECT * FROM {table}"):
+            assert not any(isinstance(v, bytes) for v in row)
+
+
+def _killed_writer(path: str, ready) -> None:
+    s = EmbeddedStore(path)
+    big = [make_facts(f"Paper number {i} on BERT", "We use BERT.", [("USES", "Model", "BERT")])
+           for i in range(20000)]
+    ready.set()
+    s.write(big)
+
+
+def test_killed_mid_write_leaves_old_content(tmp_path):
+    path = tmp_path / "kg.db"
+    with EmbeddedStore(path) as s:
+        s.write([A])
+        before = dump(s)
+    ready = multiprocessing.Event()
+    proc = multiprocessing.get_context("fork").Process(target=_killed_writer, args=(str(path), ready))
+    proc.start()
+    ready.wait(30)
+    import time
+    time.sleep(0.3)
+    os.kill(proc.pid, 9)
+    proc.join()
+    with EmbeddedStore(path) as s:
+        after = dump(s)
+        assert after == before or s.stats()["papers"] == 20001
