@@ -31,7 +31,7 @@ class Subgraph:
     center: str
     #: nodes found within the filters but left out by the limit
     omitted: int = 0
-    #: False when the search stopped early (limit reached), so ``omitted`` is a lower bound
+    #: False when nodes beyond dropped ones were not searched, so ``omitted`` is a lower bound
     omitted_exact: bool = True
     depth: int = 1
     limit: int = DEFAULT_LIMIT
@@ -163,11 +163,8 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     frontier = [center["id"]]
     omitted = 0
     exact = True
-    for _level in range(depth):
+    for level in range(depth):
         if not frontier:
-            break
-        if len(kept) >= limit:
-            exact = False  # deeper nodes may exist: we did not look
             break
         level_edges = [e for e in store.edges_of(frontier) if edge_passes(e, rel_set, min_confidence)]
         links: dict[str, list[EdgeDict]] = {}
@@ -180,6 +177,8 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
         room = limit - len(kept)
         chosen, dropped = candidates[:room], candidates[room:]
         omitted += len(dropped)
+        if dropped and level < depth - 1:
+            exact = False  # what lies beyond the dropped nodes was not counted
         for node in chosen:
             kept[node["id"]] = node
         _add_internal(found, level_edges, kept)
