@@ -1,0 +1,286 @@
+"""Loaders: paper files of many formats → :class:`kg.schema.Paper` records.
+
+Public API::
+
+    FORMATS                                  # the format names --format accepts
+    detect_format(path, head) -> str         # from the name and the first bytes
+    iter_records(inputs, format=None, strict=False, warn=None, stats=None)
+        -> Iterator[Paper | PaperFacts]      # PaperFacts for the "facts" format
+    LoadStats                                # files / records / skipped / warnings counts
+
+``inputs`` are files or directories (read recursively, in sorted order, hidden files
+skipped; in a directory a file of unknown format is warned about and skipped). Any
+file may be gzip-compressed (found by its magic bytes). ``format`` overrides
+detection for every file. Memory stays bounded however large a file is.
+
+``Paper.source`` is ``FORMAT:FILE:LINE`` with the line where the record starts.
+
+Problems: a missing or unreadable path raises ``InputNotFound``; an undetectable
+format ``UnknownFormat``; a whole file that is unusable (binary data, not gzip
+despite ``.gz``, broken JSON/XML structure) ``BadInput`` naming the file (and line).
+A bad record among good ones is passed to ``warn("FILE:LINE: reason")`` and skipped,
+or raises ``BadRecord`` at the first one when ``strict``. Invalid UTF-8 is replaced
+with U+FFFD and warned about (strict: ``BadRecord``).
+
+Pass ``stats=LoadStats()`` to get counts for a summary line (``stats.summary()``):
+``files`` read, ``records`` yielded, ``skipped`` bad records, ``warnings`` issued,
+``by_format`` records per format.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator, Sequence
+
+from kg.errors import BadInput, InputNotFound, KGError, UnknownFormat
+from kg.schema import Paper, PaperFacts
+
+from ._base import READ_ERRORS, LoadStats, Source, _describe
+
+__all__ = ["FORMATS", "LoadStats", "detect_format", "iter_records"]
+
+FORMATS: tuple[str, ...] = (
+    "hf-papers",
+    "jsonl",
+    "json",
+    "csv",
+    "tsv",
+    "arxiv-atom",
+    "arxiv-oai",
+    "bibtex",
+    "s2",
+    "openalex",
+    "pwc",
+    "facts",
+)
+
+#: how many (decompressed) bytes detection looks at
+HEAD_SIZE = 64 << 10
+_GZIP_MAGIC = b"\x1f\x8b"
+_JSON_LINE_EXTS = (".jsonl", ".ndjson", ".jsonlines")
+_BIB_ENTRY = re.compile(r"(?m)^\s*@\s*[A-Za-z]+\s*[{(]")
+_KEY = r'(?<!\\)"{}"\s*:'
+
+
+def _has_key(text: str, *keys: str) -> bool:
+    return any(re.search(_KEY.format(re.escape(k)), text) for k in keys)
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _looks_binary(head: bytes) -> bool:
+    sample = head[:8192]
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(sample) // 10
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    """The format of a file from its name and its first (decompressed) bytes."""
+    from . import hf_papers
+
+    name = str(path)
+    if _looks_binary(head):
+        raise UnknownFormat(f"{name}: cannot tell the format (binary data); use --format")
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    ext = _suffix(Path(path))
+    if hf_papers.looks_like(text):
+        return "hf-papers"
+    if text.startswith("<"):
+        if "http://www.w3.org/2005/Atom" in text and re.search(r"<(\w+:)?feed\b", text):
+            return "arxiv-atom"
+        if "openarchives.org/OAI/2.0" in text or "<OAI-PMH" in text:
+            return "arxiv-oai"
+        raise UnknownFormat(
+            f"{name}: cannot tell the format (XML, but neither an arXiv Atom feed nor OAI-PMH); use --format"
+        )
+    if text.startswith(("{", "[")):
+        if _has_key(text, "relations") and _has_key(text, "paper"):
+            return "facts"
+        if _has_key(text, "paperId", "externalIds", "corpusid"):
+            return "s2"
+        if _has_key(text, "abstract_inverted_index", "authorships") or re.search(r'"https://openalex\.org/W\d', text):
+            return "openalex"
+        if _has_key(text, "paper_url", "url_abs"):
+            return "pwc"
+        if ext in _JSON_LINE_EXTS:
+            return "jsonl"
+        if text.startswith("["):
+            return "json"
+        first = text.split("\n", 1)[0].strip()
+        try:
+            import json
+
+            json.loads(first)
+            return "jsonl"
+        except ValueError:
+            return "json"
+    if ext in (".bib", ".bibtex") or _BIB_ENTRY.search(text):
+        return "bibtex"
+    first_line = text.split("\n", 1)[0].lower()
+    if ext in (".tsv", ".tab") or (ext != ".csv" and "\t" in first_line and "title" in first_line.split("\t")):
+        return "tsv"
+    if ext == ".csv" or ("title" in [c.strip().strip('"') for c in first_line.split(",")]):
+        return "csv"
+    hint = "; use --format hf-papers if it is Hugging Face Papers page text" if ext == ".txt" else ""
+    raise UnknownFormat(f"{name}: cannot tell the format{hint}; use --format ({', '.join(FORMATS)})")
+
+
+# -- reading files ------------------------------------------------------------------
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays ``head`` and then continues with ``rest``."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _files(inputs: Sequence[str | Path]) -> Iterator[tuple[str, bool]]:
+    """``(path as given, found in a directory)`` for every input file."""
+    for given in inputs:
+        name = os.fspath(given)
+        p = Path(name)
+        if not p.exists():
+            raise InputNotFound(f"{name}: no such file or directory")
+        if p.is_dir():
+            found = []
+            for dirpath, dirnames, filenames in os.walk(name):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for f in filenames:
+                    if not f.startswith("."):
+                        found.append(os.path.join(dirpath, f))
+            for f in sorted(found):
+                if os.path.isfile(f):
+                    yield f, True
+        else:
+            yield name, False
+
+
+def _open(name: str, src_for_errors: Source) -> tuple[BinaryIO, bytes]:
+    """Open a file (decompressing gzip); returns the stream and its first bytes."""
+    try:
+        f = open(name, "rb")
+    except OSError as exc:
+        raise InputNotFound(f"{name}: cannot read ({exc.strerror or exc})") from None
+    try:
+        magic = f.read(2)
+        f.seek(0)
+        stream: BinaryIO = f
+        if magic == _GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+        elif name.lower().endswith((".gz", ".gzip")):
+            raise BadInput(f"{name}: not gzip-compressed despite its name")
+        try:
+            head = stream.read(HEAD_SIZE)
+        except READ_ERRORS as exc:
+            raise BadInput(f"{name}: cannot read ({_describe(exc)})") from None
+        return io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16), head  # type: ignore[return-value]
+    except BaseException:
+        f.close()
+        raise
+
+
+def _parser(fmt: str) -> Callable:
+    from importlib import import_module
+
+    module, attr = {
+        "hf-papers": ("hf_papers", "parse"),
+        "jsonl": ("generic", "parse"),
+        "json": ("generic", "parse"),
+        "csv": ("tabular", "parse_csv"),
+        "tsv": ("tabular", "parse_tsv"),
+        "arxiv-atom": ("arxiv_atom", "parse"),
+        "arxiv-oai": ("arxiv_oai", "parse"),
+        "bibtex": ("bibtex", "parse"),
+        "s2": ("s2", "parse"),
+        "openalex": ("openalex", "parse"),
+        "pwc": ("pwc", "parse"),
+        "facts": ("facts", "parse"),
+    }[fmt]
+    return getattr(import_module(f"{__name__}.{module}"), attr)
+
+
+def read_file(
+    name: str,
+    format: str | None = None,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
+    stats: LoadStats | None = None,
+) -> Iterator[Paper | PaperFacts]:
+    """The records of one file (see :func:`iter_records`)."""
+    stats = stats if stats is not None else LoadStats()
+    probe = Source(name, format or "?", warn, strict, stats)
+    raw, head = _open(name, probe)
+    with raw:
+        if _looks_binary(head) and format is None:
+            raise BadInput(f"{name}: binary data, not a paper file")
+        fmt = format or detect_format(Path(name), head)
+        src = Source(name, fmt, warn, strict, stats)
+        parse = _parser(fmt)
+        if fmt in ("jsonl", "json", "s2", "openalex", "pwc"):
+            line_mode = fmt == "jsonl" or _suffix(Path(name)) in _JSON_LINE_EXTS
+            records = parse(raw, src, line_mode=line_mode)
+        else:
+            records = parse(raw, src)
+        stats.files += 1
+        try:
+            for record in records:
+                stats.records += 1
+                stats.by_format[fmt] = stats.by_format.get(fmt, 0) + 1
+                yield record
+        except KGError:
+            raise
+        except RecursionError:
+            raise BadInput(f"{name}: nested too deeply") from None
+        except MemoryError:
+            raise BadInput(f"{name}: a record is too large to read") from None
+
+
+def iter_records(
+    inputs: Sequence[str | Path],
+    format: str | None = None,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
+    stats: LoadStats | None = None,
+) -> Iterator[Paper | PaperFacts]:
+    """Every record of every input file, in input order (directories: sorted)."""
+    if format is not None and format not in FORMATS:
+        raise UnknownFormat(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    stats = stats if stats is not None else LoadStats()
+    for name, in_dir in _files(inputs):
+        try:
+            yield from read_file(name, format, strict, warn, stats)
+        except UnknownFormat as exc:
+            if not in_dir or strict:
+                raise
+            src = Source(name, "?", warn, strict, stats)
+            src.warn(None, f"skipped: {str(exc).split(': ', 1)[-1]}")

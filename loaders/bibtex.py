@@ -1,0 +1,230 @@
+"""BibTeX entries (``@article{key, title = {...}, abstract = {...}, ...}``).
+
+Values in braces or quotes, numbers, ``@string`` macros and ``#`` concatenation;
+``@comment`` / ``@preamble`` ignored; LaTeX accents decoded. Ids from ``doi``,
+``eprint`` (with ``archivePrefix = arXiv``, or an arXiv-looking eprint), an arXiv URL
+or an "arXiv:..." journal/note. ``Paper.source`` points at the ``@`` line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO, Iterator
+
+from kg.ids import normalize_arxiv
+from kg.schema import Paper
+
+from ._base import RecordError, Source, TextReader
+from .fields import arxiv_in_text, last_first, make_paper, year_of
+from .latex import decode
+
+#: one entry longer than this is a bad record
+MAX_ENTRY = 4 << 20
+_START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
+_MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
+_IGNORED = ("comment", "preamble")
+
+
+def parse(raw: BinaryIO, src: Source) -> Iterator[Paper]:
+    macros: dict[str, str] = dict(_MONTHS)
+    for line, kind, body in _entries(TextReader(raw, src), src):
+        if kind == "string":
+            try:
+                _fields(body, macros, key_first=False, into=macros)
+            except RecordError as exc:
+                src.skip(line, f"bad @string: {exc}")
+            continue
+        try:
+            fields: dict[str, str] = {}
+            _fields(body, macros, key_first=True, into=fields)
+            yield paper_from(fields, src.origin(line))
+        except RecordError as exc:
+            src.skip(line, f"@{kind}: {exc}")
+
+
+def _entries(reader: TextReader, src: Source) -> Iterator[tuple[int, str, str]]:
+    """``(line, type, body)`` for every entry; the body is what is inside the delimiters."""
+    current: list[str] | None = None
+    kind = ""
+    start = 0
+    depth = 0
+    closer = "}"
+    size = 0
+    for line, text in reader.lines():
+        pos = 0
+        while pos < len(text):
+            if current is None:
+                m = _START.search(text, pos)
+                if not m:
+                    break
+                kind, opener = m.group(1).lower(), m.group(2)
+                closer = "}" if opener == "{" else ")"
+                current, start, depth, size = [], line, 1, 0
+                pos = m.end()
+                continue
+            # inside an entry: find the closing delimiter at depth 0
+            i = pos
+            end = -1
+            while i < len(text):
+                c = text[i]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                    if depth == 0 and closer == "}":
+                        end = i
+                        break
+                elif c == ")" and closer == ")" and depth == 1:
+                    end = i
+                    break
+                i += 1
+            if end < 0:
+                current.append(text[pos:])
+                size += len(text) - pos
+                if size > MAX_ENTRY:
+                    src.skip(start, f"@{kind} entry longer than {MAX_ENTRY >> 20} MB (unbalanced braces?)")
+                    current = None
+                break
+            current.append(text[pos:end])
+            body = "".join(current)
+            current = None
+            pos = end + 1
+            if kind not in _IGNORED:
+                yield start, kind, body
+    if current is not None:
+        src.skip(start, f"@{kind} entry is not closed before the end of the file")
+
+
+_NAME = re.compile(r"\s*([^\s=,{}\"#()]+)\s*")
+
+
+def _fields(body: str, macros: dict[str, str], key_first: bool, into: dict[str, str]) -> None:
+    pos = 0
+    if key_first:
+        comma = body.find(",")
+        if comma < 0:
+            if body.strip() and "=" not in body:
+                return  # a key and no fields
+            comma = -1
+        pos = comma + 1
+    n = len(body)
+    while True:
+        while pos < n and body[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= n:
+            return
+        m = _NAME.match(body, pos)
+        if not m:
+            raise RecordError(f"cannot read a field name at {body[pos:pos + 20]!r}")
+        name = m.group(1).lower()
+        pos = m.end()
+        if pos >= n or body[pos] != "=":
+            raise RecordError(f"field {name!r} has no '='")
+        pos += 1
+        value, pos = _value(body, pos, macros)
+        into[name] = value
+
+
+def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
+    parts: list[str] = []
+    n = len(body)
+    while True:
+        while pos < n and body[pos].isspace():
+            pos += 1
+        if pos >= n:
+            raise RecordError("a field has no value")
+        c = body[pos]
+        if c == "{":
+            depth, i = 0, pos
+            while i < n:
+                if body[i] == "{":
+                    depth += 1
+                elif body[i] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            if depth:
+                raise RecordError("unbalanced braces in a field")
+            parts.append(body[pos + 1 : i])
+            pos = i + 1
+        elif c == '"':
+            depth, i = 0, pos + 1
+            while i < n and not (body[i] == '"' and depth == 0):
+                if body[i] == "{":
+                    depth += 1
+                elif body[i] == "}":
+                    depth -= 1
+                i += 1
+            if i >= n:
+                raise RecordError("unterminated quoted field")
+            parts.append(body[pos + 1 : i])
+            pos = i + 1
+        else:
+            m = _NAME.match(body, pos)
+            if not m:
+                raise RecordError(f"cannot read a value at {body[pos:pos + 20]!r}")
+            word = m.group(1)
+            parts.append(word if word.isdigit() else macros.get(word.lower(), word))
+            pos = m.end()
+        while pos < n and body[pos].isspace():
+            pos += 1
+        if pos < n and body[pos] == "#":
+            pos += 1
+            continue
+        return "".join(parts), pos
+
+
+def _authors(value: str) -> tuple[str, ...]:
+    names, depth, cur = [], 0, []
+    tokens = re.split(r"(\{|\}|\s+and\s+)", value)
+    for tok in tokens:
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+        if depth == 0 and re.fullmatch(r"\s+and\s+", tok or ""):
+            names.append("".join(cur))
+            cur = []
+        else:
+            cur.append(tok)
+    names.append("".join(cur))
+    out = []
+    for n in names:
+        n = " ".join(decode(n).split())
+        if n and n.lower() != "others":
+            out.append(last_first(n))
+    return tuple(out)
+
+
+def paper_from(f: dict[str, str], source: str) -> Paper:
+    ids: dict[str, str] = {}
+    eprint = f.get("eprint", "").strip()
+    prefix = f.get("archiveprefix", f.get("eprinttype", "")).strip().lower()
+    if eprint and (prefix == "arxiv" or normalize_arxiv(eprint)):
+        ids["arxiv"] = eprint
+    else:
+        for key in ("url", "journal", "note", "howpublished", "volume"):
+            found = arxiv_in_text(f.get(key))
+            if found:
+                ids["arxiv"] = found
+                break
+    if f.get("doi", "").strip():
+        ids["doi"] = f["doi"].strip()
+    year = None
+    if f.get("year", "").strip():
+        year = year_of(f["year"])
+    elif f.get("date", "").strip():
+        year = year_of(f["date"])
+    url = f.get("url", "").strip() or None
+    if not url and ids.get("doi"):
+        url = f"https://doi.org/{ids['doi']}"
+    return make_paper(
+        title=decode(f.get("title", "")),
+        abstract=decode(f.get("abstract", "")),
+        year=year,
+        authors=_authors(f.get("author", "")),
+        url=url,
+        ids=ids,
+        source=source,
+    )

@@ -1,0 +1,96 @@
+"""Plain paper records: JSON Lines, JSON arrays, CSV/TSV rows.
+
+Fields (keys case-insensitive): ``title``, ``abstract`` (or ``summary``), optional
+``id`` (used as an arXiv id / DOI / OpenAlex id when it looks like one), ``year``
+(or ``date`` / ``published``), ``authors`` (list of names or of ``{"name": ...}``,
+or one string), ``url``, ``doi``, ``arxiv_id`` (or ``arxiv``, ``eprint``),
+``external_ids`` (an object, as ``kg export`` writes).
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
+
+from kg.schema import Paper
+
+from ._base import RecordError, Source, TextReader
+from .fields import arxiv_in_text, authors_of, classify_id, make_paper, year_of
+from .jsonstream import iter_json
+
+Mapper = Callable[[Mapping[str, Any], str], Paper]
+
+
+def paper_from(obj: Mapping[str, Any], source: str) -> Paper:
+    d = {str(k).strip().lower(): v for k, v in obj.items()}
+    ids: dict[str, Any] = {}
+    ext = d.get("external_ids") or d.get("externalids")
+    if isinstance(ext, Mapping):
+        ids.update({str(k).lower(): v for k, v in ext.items() if isinstance(v, (str, int))})
+    raw_id = d.get("id") if d.get("id") is not None else d.get("paper_id")
+    if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
+        kind = classify_id(str(raw_id))
+        if kind:
+            ids.setdefault(kind[0], kind[1])
+        elif not str(raw_id).startswith("title:"):
+            ids.setdefault("id", str(raw_id))
+    for key in ("arxiv_id", "arxiv", "arxivid", "eprint"):
+        if d.get(key):
+            ids["arxiv"] = _text(d[key], key)
+            break
+    if d.get("doi"):
+        ids["doi"] = _text(d["doi"], "doi")
+    url = d.get("url")
+    if "arxiv" not in ids and isinstance(url, str) and arxiv_in_text(url):
+        ids["arxiv"] = arxiv_in_text(url)
+    year = None
+    for key in ("year", "date", "published", "publication_date", "publication_year"):
+        if d.get(key) not in (None, ""):
+            year = year_of(d[key])
+            break
+    abstract = d.get("abstract")
+    if abstract is None:
+        abstract = d.get("summary")
+    return make_paper(
+        title=d.get("title"),
+        abstract=abstract,
+        year=year,
+        authors=authors_of(d.get("authors")),
+        url=url,
+        ids=ids,
+        source=source,
+    )
+
+
+def _text(value: Any, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RecordError(f"{what} is not text")
+    return str(value)
+
+
+def map_records(pairs: Iterator[tuple[int, Any]], src: Source, mapper: Mapper) -> Iterator[Paper]:
+    """Turn ``(line, object)`` pairs into Papers; unusable ones are skipped (or raise in strict mode)."""
+    for line, obj in pairs:
+        if not isinstance(obj, Mapping):
+            src.skip(line, f"not a JSON object (got {type(obj).__name__})")
+            continue
+        try:
+            paper = mapper(obj, src.origin(line))
+        except RecordError as exc:
+            src.skip(line, str(exc))
+            continue
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            src.skip(line, f"unusable record ({type(exc).__name__}: {exc})")
+            continue
+        yield paper
+
+
+def json_parser(mapper: Mapper) -> Callable[[BinaryIO, Source], Iterator[Paper]]:
+    """A ``parse(raw, src)`` for a JSON-based format whose records ``mapper`` reads."""
+
+    def parse(raw: BinaryIO, src: Source, line_mode: bool = False) -> Iterator[Paper]:
+        return map_records(iter_json(TextReader(raw, src), line_mode), src, mapper)
+
+    return parse
+
+
+parse = json_parser(paper_from)
