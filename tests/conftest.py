@@ -32,3 +32,64 @@ def sample_path() -> Path:
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "kg.db"
+
+
+# -- Neo4j (a real server: scripts/neo4j-local, or NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD) --
+NEO4J_LOCAL = ROOT / "scripts" / "neo4j-local"
+
+
+def neo4j_local_settings() -> dict | None:
+    """Settings of a server ``scripts/neo4j-local`` started and that is answering, else None."""
+    import subprocess
+    import sys
+
+    try:
+        st = subprocess.run([sys.executable, str(NEO4J_LOCAL), "status"], capture_output=True, text=True,
+                            timeout=30)
+        if st.returncode != 0 or not st.stdout.startswith("running"):
+            return None
+        uri = st.stdout.split()[1]
+        home = subprocess.run([sys.executable, str(NEO4J_LOCAL), "path"], capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        password = (Path(home) / "password").read_text().strip()
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return None
+    return {"uri": uri, "user": "neo4j", "password": password}
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> dict:
+    """Connection settings of a real Neo4j: ``{"uri", "user", "password"}``.
+
+    NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD when set; else the server of
+    ``scripts/neo4j-local`` when it runs; else skip (fail when CI=true).
+    """
+    if os.environ.get("NEO4J_URI"):
+        settings = {"uri": os.environ["NEO4J_URI"], "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
+                    "password": os.environ.get("NEO4J_PASSWORD")}
+    else:
+        settings = neo4j_local_settings()
+        if settings is None:
+            need_service("no Neo4j server: set NEO4J_URI (and NEO4J_PASSWORD) or run scripts/neo4j-local start")
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    try:
+        with GraphDatabase.driver(settings["uri"], auth=(settings["user"], settings["password"])) as drv:
+            drv.verify_connectivity()
+    except (ServiceUnavailable, AuthError, OSError) as exc:
+        need_service(f"Neo4j at {settings['uri']} is not usable ({type(exc).__name__})")
+    return settings
+
+
+@pytest.fixture
+def neo4j_store(neo4j_server: dict):
+    """A ``Neo4jStore`` on an emptied database (community has one user database, so we clean it)."""
+    from kg.store.neo4j import Neo4jStore
+
+    store = Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"])
+    store.clear()
+    try:
+        yield store
+    finally:
+        store.close()

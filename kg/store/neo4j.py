@@ -1,0 +1,382 @@
+"""The Neo4j store: the same graph as the embedded store, in a real Neo4j server.
+
+Writes go in managed transactions (``execute_write``, retried on transient errors), one per
+chunk of about ``batch_size`` rows; every statement is a batched ``UNWIND $rows``. Each
+transaction leaves the graph consistent (papers, their relations, entity properties and
+derived edges together), so a load cut short by a lost server can simply be run again:
+papers already written are recognised by their content hash and skipped.
+
+Write semantics mirror ``kg.store.embedded`` (see there); the decisions are the pure
+functions of ``kg.store.neo4j_rows``. User values reach Cypher only as parameters;
+labels and relationship types come from fixed whitelists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
+from kg.ids import compact_key
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PaperFacts
+from kg.store import neo4j_rows as N
+from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+
+SCHEMA = (
+    "CREATE CONSTRAINT kg_paper_id IF NOT EXISTS FOR (p:Paper) REQUIRE p.id IS UNIQUE",
+    "CREATE CONSTRAINT kg_entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE",
+    "CREATE INDEX kg_paper_title_key IF NOT EXISTS FOR (p:Paper) ON (p.title_key)",
+    "CREATE INDEX kg_entity_type IF NOT EXISTS FOR (e:Entity) ON (e.type)",
+    "CREATE INDEX kg_entity_name IF NOT EXISTS FOR (e:Entity) ON (e.name)",
+    "CREATE FULLTEXT INDEX kg_text IF NOT EXISTS FOR (n:Entity|Paper) ON EACH [n.name, n.aliases, n.title] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-no-stop-words'}}",
+    "CREATE FULLTEXT INDEX kg_keys IF NOT EXISTS FOR (e:Entity) ON EACH [e._keys] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}",
+)
+
+_USERINFO = re.compile(r"//[^/@]*@")
+
+
+def safe_uri(uri: str) -> str:
+    """The URI without any user:password@ part (for messages)."""
+    return _USERINFO.sub("//", uri)
+
+
+class Neo4jStore(GraphStore):
+    """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``."""
+
+    kind = "neo4j"
+
+    def __init__(self, uri: str, database: str | None = None, user: str = "neo4j", password: str | None = None,
+                 batch_size: int = 1000, *, retry_time: float = 30.0, connection_timeout: float = 10.0,
+                 must_exist: bool = False):
+        from neo4j import GraphDatabase
+
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.uri = uri
+        self.database = database
+        self.user = user or "neo4j"
+        self.batch_size = batch_size
+        self._schema_ready = False
+        try:
+            self.driver = GraphDatabase.driver(
+                uri, auth=(self.user, password or ""), max_transaction_retry_time=retry_time,
+                connection_timeout=connection_timeout, connection_acquisition_timeout=connection_timeout + 5,
+                notifications_min_severity="OFF", user_agent="kg-research")
+        except ValueError as exc:  # a malformed URI
+            raise Neo4jUnavailable(f"bad Neo4j URI {safe_uri(uri)!r}: {exc}") from None
+        self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
+
+    # -- connection and errors -------------------------------------------------------
+    def _translate(self, exc: Exception, during: str = "") -> KGError:
+        from neo4j.exceptions import (AuthError, ClientError, DatabaseUnavailable, Neo4jError,
+                                      ServiceUnavailable, SessionExpired)
+
+        if isinstance(exc, KGError):
+            return exc
+        if isinstance(exc, AuthError):
+            return Neo4jAuthError(f"Neo4j at {safe_uri(self.uri)} refused user {self.user!r}: "
+                                  "wrong user name or password (see --user/--password, NEO4J_PASSWORD)")
+        code = getattr(exc, "code", "") or ""
+        if isinstance(exc, ClientError) and code.endswith("DatabaseNotFound"):
+            return Neo4jDatabaseNotFound(f"Neo4j at {safe_uri(self.uri)} has no database {self.database!r}")
+        if isinstance(exc, (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)):
+            if during == "write":
+                return Neo4jUnavailable(
+                    f"lost Neo4j at {self._where} during the write; what was committed is consistent, "
+                    "run the same command again to complete it")
+            return Neo4jUnavailable(f"cannot reach Neo4j at {self._where}: is the server running? "
+                                    f"(e.g. scripts/neo4j-local start)")
+        if isinstance(exc, Neo4jError):
+            msg = (getattr(exc, "message", None) or str(exc)).splitlines()[0]
+            return StoreError(f"Neo4j at {self._where}: {code or type(exc).__name__}: {msg}")
+        return StoreError(f"Neo4j at {self._where}: {type(exc).__name__}: {exc}")
+
+    def _session(self, **kw: Any):
+        return self.driver.session(database=self.database, **kw)
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        from neo4j.exceptions import ClientError
+
+        try:
+            with self._session() as s:
+                for stmt in SCHEMA:
+                    try:
+                        s.run(stmt).consume()
+                    except ClientError as exc:  # an equivalent index under another name already exists
+                        if "EquivalentSchemaRule" not in (exc.code or "") and "AlreadyExists" not in (exc.code or ""):
+                            raise
+                s.run("CALL db.awaitIndexes(300)").consume()
+        except Exception as exc:
+            raise self._translate(exc) from None
+        self._schema_ready = True
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        """Run a read query; the records as a list."""
+        self._ensure_schema()
+        try:
+            with self._session() as s:
+                return s.execute_read(lambda tx: list(tx.run(query, **params)))
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    def close(self) -> None:
+        try:
+            self.driver.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def clear(self) -> None:
+        """Delete every node and relationship (the schema stays)."""
+        self._ensure_schema()
+        try:
+            with self._session() as s:
+                s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    # -- writing -----------------------------------------------------------------------
+    def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
+        """Write facts in chunks of about ``batch_size`` rows, one transaction each."""
+        self._ensure_schema()
+        summary = WriteSummary()
+        try:
+            with self._session() as s:
+                for chunk in N.chunks((N.prepare(f) for f in facts), self.batch_size):
+                    summary += s.execute_write(_write_chunk, chunk)
+        except Exception as exc:
+            raise self._translate(exc, "write") from None
+        return summary
+
+    # -- reading -----------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        def counts(query: str) -> dict[str, int]:
+            return {r["k"]: r["n"] for r in self._read(query)}
+
+        papers = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+        entities = self._read("MATCH (e:Entity) RETURN count(e) AS n")[0]["n"]
+        etypes = counts("MATCH (e:Entity) RETURN e.type AS k, count(*) AS n ORDER BY k")
+        rtypes = counts("MATCH (:Paper)-[r]->(:Entity) RETURN type(r) AS k, count(*) AS n ORDER BY k")
+        ertypes = counts("MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS k, count(*) AS n ORDER BY k")
+        return {
+            "store": self._where,
+            "papers": papers,
+            "entities": entities,
+            "relations": sum(rtypes.values()),
+            "entity_relations": sum(ertypes.values()),
+            "entity_types": etypes,
+            "relation_types": rtypes,
+            "entity_relation_types": ertypes,
+        }
+
+    def _stream(self, query: str, **params: Any) -> Iterator[Any]:
+        self._ensure_schema()
+        try:
+            with self._session(fetch_size=2000) as s:
+                with s.begin_transaction() as tx:
+                    yield from tx.run(query, **params)
+        except GeneratorExit:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+    def iter_nodes(self) -> Iterator[NodeDict]:
+        for r in self._stream("MATCH (p:Paper) RETURN labels(p) AS l, properties(p) AS p ORDER BY p.id"):
+            yield N.node_dict(r["l"], r["p"])
+        for r in self._stream("MATCH (e:Entity) RETURN labels(e) AS l, properties(e) AS p ORDER BY e.id"):
+            yield N.node_dict(r["l"], r["p"])
+
+    _EDGES = ("RETURN a.id AS s, type(r) AS t, b.id AS d, properties(r) AS p")
+
+    def iter_edges(self) -> Iterator[EdgeDict]:
+        q = "MATCH (a)-[r]->(b) WHERE (a:Paper OR a:Entity) AND b:Entity " + self._EDGES + " ORDER BY s, t, d"
+        for r in self._stream(q):
+            yield N.edge_dict(r["s"], r["t"], r["d"], r["p"])
+
+    def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
+        want = sorted(set(ids))
+        if not want:
+            return []
+        recs = self._read(
+            "UNWIND $ids AS id CALL { WITH id MATCH (p:Paper {id: id}) RETURN p AS n "
+            "UNION WITH id MATCH (e:Entity {id: id}) RETURN e AS n } "
+            "RETURN labels(n) AS l, properties(n) AS p", ids=want)
+        return sorted((N.node_dict(r["l"], r["p"]) for r in recs), key=lambda n: n["id"])
+
+    def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
+        want = sorted(set(ids))
+        if not want:
+            return []
+        recs = self._read(
+            "UNWIND $ids AS id CALL { WITH id MATCH (a:Paper {id: id})-[r]->(b:Entity) RETURN a, r, b "
+            "UNION WITH id MATCH (a:Entity {id: id})-[r]->(b:Entity) RETURN a, r, b "
+            "UNION WITH id MATCH (a)-[r]->(b:Entity {id: id}) WHERE a:Paper OR a:Entity RETURN a, r, b } "
+            "RETURN DISTINCT a.id AS s, type(r) AS t, b.id AS d, properties(r) AS p", ids=want)
+        edges = {(r["s"], r["t"], r["d"]): N.edge_dict(r["s"], r["t"], r["d"], r["p"]) for r in recs}
+        return [edges[k] for k in sorted(edges)]
+
+    def find_nodes(self, text: str, limit: int = 10) -> list[NodeDict]:
+        text = text.strip()
+        ids: list[str] = []
+        if text:
+            ids += [r["id"] for r in self._read(
+                "OPTIONAL MATCH (p:Paper {id: $t}) OPTIONAL MATCH (e:Entity {id: $t}) "
+                "RETURN coalesce(p.id, e.id) AS id", t=text) if r["id"] is not None]
+        key = compact_key(text)
+        if key:
+            ids += [r["id"] for r in self._read(
+                "CALL db.index.fulltext.queryNodes('kg_keys', $q) YIELD node "
+                "WHERE $key IN node._keys RETURN node.id AS id ORDER BY node.paper_count DESC, node.id",
+                q=lucene_term(key), key=key)]
+            ids += [r["id"] for r in self._read(
+                "MATCH (p:Paper {title_key: $key}) RETURN p.id AS id ORDER BY id", key=key)]
+        uniq = list(dict.fromkeys(ids))[:limit]
+        by_id = {n["id"]: n for n in self.get_nodes(uniq)}
+        return [by_id[i] for i in uniq if i in by_id]
+
+    def search(self, text: str, limit: int = 10) -> list[NodeDict]:
+        """Nodes whose name, alias or title contain the words of ``text`` (full-text, best first)."""
+        words = [w for w in re.findall(r"\w+", text)]
+        if not words:
+            return []
+        q = " AND ".join(lucene_term(w.lower()) for w in words)
+        recs = self._read("CALL db.index.fulltext.queryNodes('kg_text', $q, {limit: $limit}) "
+                          "YIELD node, score RETURN labels(node) AS l, properties(node) AS p, score",
+                          q=q, limit=limit)
+        return [N.node_dict(r["l"], r["p"]) for r in recs]
+
+    def node_names(self) -> Iterator[tuple[str, str]]:
+        for r in self._stream("MATCH (e:Entity) RETURN e.id AS id, e.name AS name ORDER BY id"):
+            yield r["id"], r["name"]
+        for r in self._stream("MATCH (p:Paper) RETURN p.id AS id, p.title AS name ORDER BY id"):
+            yield r["id"], r["name"]
+
+    # -- helpers for queries -------------------------------------------------------------
+    def cypher(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a read-only Cypher query (canned queries); records as plain dicts."""
+        return [dict(r) for r in self._read(query, **params)]
+
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+def lucene_term(term: str) -> str:
+    """One exact term for a Lucene query string (special characters escaped)."""
+    return '"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- the write transaction (a plain function: execute_write may run it more than once) ----
+def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
+    summary = WriteSummary()
+    ids = [p.id for p in chunk]
+    keys = sorted({p.title_key for p in chunk if p.title_key})
+    stored = {r["id"]: (r["key"], r["hash"]) for r in tx.run(
+        "MATCH (p:Paper) WHERE p.id IN $ids RETURN p.id AS id, p.title_key AS key, p._hash AS hash "
+        "UNION MATCH (p:Paper) WHERE p.title_key IN $keys RETURN p.id AS id, p.title_key AS key, p._hash AS hash",
+        ids=ids, keys=keys)}
+    plan = N.plan_chunk(chunk, stored)
+    summary.papers_unchanged = plan.unchanged
+    summary.papers_added = len(plan.added)
+    summary.papers_updated = len(plan.updated)
+    if not plan.writes and not plan.deletes:
+        return summary
+    written = [p.id for p in plan.writes]
+
+    # 1. the papers (this takes their locks: a concurrent writer of the same paper waits here)
+    tx.run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) ON CREATE SET p.source = row.source "
+           "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes]).consume()
+
+    # 2. what the old versions (and superseded title-id papers) said, then drop it
+    dropped = written + plan.deletes
+    old = list(tx.run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
+                      "RETURN p.id AS pid, type(r) AS t, e.id AS eid", ids=dropped))
+    touched_entities = {r["eid"] for r in old}
+    summary.relations_removed = sum(1 for r in old if r["pid"] in plan.updated)
+    proposed = [{"pid": r["pid"], "eid": r["eid"]} for r in old if r["t"] == "PROPOSES"]
+    touched_edges: set[tuple[str, str, str]] = set()
+    if proposed:
+        touched_edges.update((r["s"], r["t"], r["d"]) for r in tx.run(
+            "UNWIND $rows AS row MATCH (a:Entity {id: row.eid})-[e:BUILDS_ON|EVALUATED_ON]->(b:Entity) "
+            "WHERE row.pid IN e.papers RETURN DISTINCT a.id AS s, type(e) AS t, b.id AS d", rows=proposed))
+    if old:
+        tx.run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped).consume()
+    if plan.deletes:
+        tx.run("MATCH (p:Paper) WHERE p.id IN $ids DETACH DELETE p", ids=plan.deletes).consume()
+
+    # 3. the new relations (entities created as needed; their properties are set in step 4)
+    rel_rows: dict[str, list[dict[str, Any]]] = {}
+    new_entities: dict[str, dict[str, Any]] = {}
+    support: dict[tuple[str, str, str], dict[str, float]] = {}
+    for p in plan.writes:
+        for rtype, rows in N.relation_write_rows(p).items():
+            rel_rows.setdefault(rtype, []).extend(rows)
+        for r in p.relations:
+            new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
+                                                     "type": r["entity_type"]})
+        for s in p.support:
+            support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
+    if new_entities:
+        res = tx.run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+                     "ON CREATE SET e.name = row.name, e.type = row.type, e.aliases = [], e.paper_count = 0",
+                     rows=[new_entities[k] for k in sorted(new_entities)])
+        summary.entities_added = res.consume().counters.nodes_created
+    for rtype in sorted(rel_rows):
+        if rtype not in N.MERGE_RELATION:
+            raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
+        tx.run(N.MERGE_RELATION[rtype], rows=rel_rows[rtype]).consume()
+        summary.relations_added += len(rel_rows[rtype])
+    touched_entities.update(new_entities)
+    touched_edges.update(support)
+
+    # 4. entity properties, recomputed from every paper that mentions them (locked first)
+    lock_ids = sorted(touched_entities | {k[0] for k in touched_edges} | {k[2] for k in touched_edges})
+    tx.run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock", ids=lock_ids).consume()
+    mentions = {r["id"]: r["m"] for r in tx.run(
+        "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
+        "RETURN id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m",
+        ids=sorted(touched_entities))}
+    updates: dict[str, list[dict[str, Any]]] = {}
+    gone: list[str] = []
+    for eid in sorted(touched_entities):
+        rows = [tuple(m) for m in mentions.get(eid, []) if m[0] is not None]
+        up = N.entity_update(eid, rows)  # type: ignore[arg-type]
+        if up is None:
+            gone.append(eid)
+        else:
+            updates.setdefault(up["type"], []).append({"id": eid, "props": up["props"]})
+    for etype in sorted(updates):
+        tx.run(N.SET_ENTITY.get(etype, N.SET_ENTITY_UNTYPED), rows=updates[etype]).consume()
+    if gone:
+        tx.run("MATCH (e:Entity) WHERE e.id IN $ids DETACH DELETE e", ids=gone).consume()
+
+    # 5. derived entity -> entity edges
+    if touched_edges:
+        keys_rows = [{"s": s, "t": t, "d": d} for s, t, d in sorted(touched_edges)]
+        current = {(r["s"], r["t"], r["d"]): (r["papers"], r["confs"]) for r in tx.run(
+            "UNWIND $rows AS k MATCH (a:Entity {id: k.s})-[e]->(b:Entity {id: k.d}) WHERE type(e) = k.t "
+            "RETURN k.s AS s, k.t AS t, k.d AS d, e.papers AS papers, e._confidences AS confs", rows=keys_rows)}
+        drop = set(dropped)
+        merges: dict[str, list[dict[str, Any]]] = {}
+        deletes: dict[str, list[dict[str, Any]]] = {}
+        for key in sorted(touched_edges):
+            papers, confs = current.get(key, (None, None))
+            up = N.edge_update(papers, confs, drop, support.get(key, {}))
+            row = {"source": key[0], "target": key[2]}
+            if up is None:
+                if key in current:
+                    deletes.setdefault(key[1], []).append(row)
+            else:
+                merges.setdefault(key[1], []).append({**row, "props": up})
+        for etype in sorted(deletes):
+            tx.run(N.DELETE_ENTITY_EDGE[etype], rows=deletes[etype]).consume()
+        for etype in sorted(merges):
+            if etype not in ENTITY_RELATION_TYPES:
+                raise StoreError(f"unknown entity relation type {etype!r}")
+            tx.run(N.MERGE_ENTITY_EDGE[etype], rows=merges[etype]).consume()
+    return summary
+
+
+__all__ = ["Neo4jStore", "safe_uri", "ENTITY_TYPES"]
