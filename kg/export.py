@@ -45,16 +45,22 @@ def scalar(value: Any) -> Any:
     return str(value)
 
 
-def flatten_props(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flat properties: nested dicts become ``parent.child`` keys, lists are joined, None dropped."""
+def flatten_props(props: Mapping[str, Any], prefix: str = "", keep_none: bool = False) -> dict[str, Any]:
+    """Flat properties: nested dicts become ``parent.child`` keys, lists are joined, None dropped
+    (kept with ``keep_none``)."""
     flat: dict[str, Any] = {}
     for key, value in props.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(flatten_props(value, prefix=f"{name}."))
-        elif value is not None:
+            flat.update(flatten_props(value, prefix=f"{name}.", keep_none=keep_none))
+        elif value is not None or keep_none:
             flat[name] = scalar(value)
     return flat
+
+
+def flatten_row(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A CSV row: flat, missing values kept (as None) so their column exists."""
+    return flatten_props(props, keep_none=True)
 
 
 def graphml_type(value: Any) -> str:
@@ -274,11 +280,11 @@ def write_csv(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, A
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as node_spool:
-        columns, n_nodes = _spool_rows(nodes, flatten_props, node_spool)
+        columns, n_nodes = _spool_rows(nodes, flatten_row, node_spool)
         columns |= {"id", "label"}
         _write_csv_file(out / "nodes.csv", node_spool, ordered_columns(columns, NODE_LEAD))
     with tempfile.TemporaryFile("w+", encoding="utf-8") as edge_spool:
-        columns, n_edges = _spool_rows(edges, flatten_props, edge_spool)
+        columns, n_edges = _spool_rows(edges, flatten_row, edge_spool)
         columns |= {"source", "target", "type"}
         _write_csv_file(out / "edges.csv", edge_spool, ordered_columns(columns, EDGE_LEAD))
     return n_nodes, n_edges

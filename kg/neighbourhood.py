@@ -198,3 +198,15 @@ def _add_internal(found: dict[tuple[str, str, str], EdgeDict], edges: Iterable[E
     for edge in edges:
         if edge["source"] in kept and edge["target"] in kept:
             found.setdefault((edge["source"], edge["type"], edge["target"]), edge)
+
+
+def write_subgraph(subgraph: Subgraph, fmt: str, output: str) -> None:
+    """Write ``subgraph`` as ``html`` (the offline view), ``json``, ``graphml`` or ``csv`` (a directory)."""
+    if fmt == "html":
+        from viz import write_html
+
+        write_html(subgraph, output)
+        return
+    from kg.export import write_graph
+
+    write_graph(fmt, subgraph.nodes, subgraph.edges, output)
