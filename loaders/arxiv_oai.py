@@ -13,6 +13,7 @@ from typing import BinaryIO, Iterator
 from kg.schema import Paper
 
 from ._base import RecordError, Source, TextReader
+from .latex import decode
 from .fields import arxiv_in_text, last_first, make_paper, split_author_string, year_from_arxiv, year_of
 from .xmlstream import El, iter_elements
 
@@ -77,7 +78,7 @@ def _arxiv(md: El, source: str) -> Paper:
     box = md.find(ns + "authors")
     for a in box.findall(ns + "author") if box is not None else []:
         parts = [a.findtext(ns + "forenames"), a.findtext(ns + "keyname"), a.findtext(ns + "suffix")]
-        name = " ".join(" ".join(p.split()) for p in parts if p and p.strip())
+        name = decode(" ".join(" ".join(p.split()) for p in parts if p and p.strip()))
         if name:
             authors.append(name)
     created = md.findtext(ns + "created")
@@ -109,7 +110,7 @@ def _arxiv_raw(md: El, source: str) -> Paper:
         title=md.findtext(ns + "title"),
         abstract=md.findtext(ns + "abstract"),
         year=year,
-        authors=split_author_string(md.findtext(ns + "authors") or ""),
+        authors=split_author_string(decode(md.findtext(ns + "authors") or "")),
         url=_abs_url(arxiv),
         ids=_ids(arxiv, md.findtext(ns + "doi")),
         source=source,

@@ -197,8 +197,16 @@ def _authors(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _verbatim(value: str | None) -> str:
+    """An identifier or URL field: escapes like ``\\_`` undone, braces dropped."""
+    return re.sub(r"\\([&%_$#~])", r"\1", value or "").replace("{", "").replace("}", "").strip()
+
+
 def paper_from(f: dict[str, str], source: str) -> Paper:
     ids: dict[str, str] = {}
+    for key in ("eprint", "doi", "url"):
+        if key in f:
+            f[key] = _verbatim(f[key])
     eprint = f.get("eprint", "").strip()
     prefix = f.get("archiveprefix", f.get("eprinttype", "")).strip().lower()
     if eprint and (prefix == "arxiv" or normalize_arxiv(eprint)):

@@ -163,7 +163,9 @@ class _Stream:
         return c
 
     def _value(self) -> Any:
-        """Decode the value at ``pos`` (after _peek), reading more text as needed."""
+        """Decode the next value, reading more text as needed."""
+        if self._peek() is None:
+            raise self.src.bad_input(self._line_at(self.pos), "broken JSON: the file ends where a value should be")
         start = self.pos
         need = CHUNK
         while True:

@@ -17,6 +17,9 @@ _SYMBOLS = {
     "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…", "textquoteright": "’",
     "textquoteleft": "‘", "textasciitilde": "~", "textbackslash": "\\", "S": "§", "P": "¶",
     "copyright": "©", "pounds": "£", "euro": "€", "LaTeX": "LaTeX", "TeX": "TeX",
+    "ell": "ℓ", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
+    "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω",
+    "infty": "∞", "times": "×", "leq": "≤", "geq": "≥", "approx": "≈", "rightarrow": "→",
 }
 _ESCAPES = {"&": "&", "%": "%", "_": "_", "$": "$", "#": "#", "{": "{", "}": "}", " ": " ", ",": " ", ";": " "}
 _FORMAT_CMDS = r"(?:textit|textbf|emph|textrm|textsf|texttt|textsc|textup|textnormal|mathrm|mathbf|mathit|mathcal|mathbb|text|url|mbox|hbox|uppercase|lowercase|MakeUppercase|MakeLowercase|bm|boldsymbol)"
