@@ -92,6 +92,9 @@ def _by_line(lines: Iterator[tuple[int, str]], src) -> Iterator[tuple[int, Any]]
         except ValueError as exc:
             src.skip(line, f"not valid JSON ({_short(exc)})")
             continue
+        except RecursionError:
+            src.skip(line, "JSON nested too deeply")
+            continue
         for item in expand(value):
             yield line, item
 
@@ -171,6 +174,8 @@ class _Stream:
         while True:
             try:
                 value, end = _decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise self.src.bad_input(self._line_at(start), "JSON nested too deeply") from None
             except json.JSONDecodeError as exc:
                 incomplete = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.buf) - 12
                 if not incomplete or self.eof:
@@ -220,7 +225,7 @@ class _Stream:
         mark = self.pos
         try:
             value, end = _decoder.raw_decode(self.buf, self.pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             value = None
         if isinstance(value, dict) and expand(value) == [value]:
             self.pos = end
