@@ -51,6 +51,7 @@ class Neo4jStore(GraphStore):
                  batch_size: int = 1000, *, retry_time: float = 30.0, connection_timeout: float = 10.0,
                  must_exist: bool = False):
         from neo4j import GraphDatabase
+        from neo4j.exceptions import ConfigurationError
 
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -64,7 +65,7 @@ class Neo4jStore(GraphStore):
                 uri, auth=(self.user, password or ""), max_transaction_retry_time=retry_time,
                 connection_timeout=connection_timeout, connection_acquisition_timeout=connection_timeout + 5,
                 notifications_min_severity="OFF", user_agent="kg-research")
-        except ValueError as exc:  # a malformed URI
+        except (ValueError, ConfigurationError) as exc:  # a malformed URI
             raise Neo4jUnavailable(f"bad Neo4j URI {safe_uri(uri)!r}: {exc}") from None
         self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
 
@@ -260,6 +261,10 @@ class Neo4jStore(GraphStore):
         return [dict(r) for r in self._read(query, **params)]
 
 
+#: driver result counters summed into ``WriteSummary.extra`` by every write
+COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+            "properties_set", "labels_added", "labels_removed")
+
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 
@@ -271,9 +276,20 @@ def lucene_term(term: str) -> str:
 # -- the write transaction (a plain function: execute_write may run it more than once) ----
 def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     summary = WriteSummary()
+    counters = {k: 0 for k in COUNTERS}
+    summary.extra = counters
+
+    def run(query: str, **params: Any) -> list[Any]:
+        result = tx.run(query, **params)
+        records = list(result)
+        c = result.consume().counters
+        for k in COUNTERS:
+            counters[k] += getattr(c, k)
+        return records
+
     ids = [p.id for p in chunk]
     keys = sorted({p.title_key for p in chunk if p.title_key})
-    stored = {r["id"]: (r["key"], r["hash"]) for r in tx.run(
+    stored = {r["id"]: (r["key"], r["hash"]) for r in run(
         "MATCH (p:Paper) WHERE p.id IN $ids RETURN p.id AS id, p.title_key AS key, p._hash AS hash "
         "UNION MATCH (p:Paper) WHERE p.title_key IN $keys RETURN p.id AS id, p.title_key AS key, p._hash AS hash",
         ids=ids, keys=keys)}
@@ -286,25 +302,25 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     written = [p.id for p in plan.writes]
 
     # 1. the papers (this takes their locks: a concurrent writer of the same paper waits here)
-    tx.run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) ON CREATE SET p.source = row.source "
-           "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes]).consume()
+    run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) ON CREATE SET p.source = row.source "
+           "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes])
 
     # 2. what the old versions (and superseded title-id papers) said, then drop it
     dropped = written + plan.deletes
-    old = list(tx.run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
+    old = list(run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
                       "RETURN p.id AS pid, type(r) AS t, e.id AS eid", ids=dropped))
     touched_entities = {r["eid"] for r in old}
     summary.relations_removed = sum(1 for r in old if r["pid"] in plan.updated)
     proposed = [{"pid": r["pid"], "eid": r["eid"]} for r in old if r["t"] == "PROPOSES"]
     touched_edges: set[tuple[str, str, str]] = set()
     if proposed:
-        touched_edges.update((r["s"], r["t"], r["d"]) for r in tx.run(
+        touched_edges.update((r["s"], r["t"], r["d"]) for r in run(
             "UNWIND $rows AS row MATCH (a:Entity {id: row.eid})-[e:BUILDS_ON|EVALUATED_ON]->(b:Entity) "
             "WHERE row.pid IN e.papers RETURN DISTINCT a.id AS s, type(e) AS t, b.id AS d", rows=proposed))
     if old:
-        tx.run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped).consume()
+        run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped)
     if plan.deletes:
-        tx.run("MATCH (p:Paper) WHERE p.id IN $ids DETACH DELETE p", ids=plan.deletes).consume()
+        run("MATCH (p:Paper) WHERE p.id IN $ids DETACH DELETE p", ids=plan.deletes)
 
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
@@ -319,22 +335,23 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     if new_entities:
-        res = tx.run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-                     "ON CREATE SET e.name = row.name, e.type = row.type, e.aliases = [], e.paper_count = 0",
-                     rows=[new_entities[k] for k in sorted(new_entities)])
-        summary.entities_added = res.consume().counters.nodes_created
+        before = counters["nodes_created"]
+        run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+            "ON CREATE SET e.name = row.name, e.type = row.type, e.aliases = [], e.paper_count = 0",
+            rows=[new_entities[k] for k in sorted(new_entities)])
+        summary.entities_added = counters["nodes_created"] - before
     for rtype in sorted(rel_rows):
         if rtype not in N.MERGE_RELATION:
             raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
-        tx.run(N.MERGE_RELATION[rtype], rows=rel_rows[rtype]).consume()
+        run(N.MERGE_RELATION[rtype], rows=rel_rows[rtype])
         summary.relations_added += len(rel_rows[rtype])
     touched_entities.update(new_entities)
     touched_edges.update(support)
 
     # 4. entity properties, recomputed from every paper that mentions them (locked first)
     lock_ids = sorted(touched_entities | {k[0] for k in touched_edges} | {k[2] for k in touched_edges})
-    tx.run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock", ids=lock_ids).consume()
-    mentions = {r["id"]: r["m"] for r in tx.run(
+    run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock", ids=lock_ids)
+    mentions = {r["id"]: r["m"] for r in run(
         "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
         "RETURN id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m",
         ids=sorted(touched_entities))}
@@ -348,14 +365,14 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         else:
             updates.setdefault(up["type"], []).append({"id": eid, "props": up["props"]})
     for etype in sorted(updates):
-        tx.run(N.SET_ENTITY.get(etype, N.SET_ENTITY_UNTYPED), rows=updates[etype]).consume()
+        run(N.SET_ENTITY.get(etype, N.SET_ENTITY_UNTYPED), rows=updates[etype])
     if gone:
-        tx.run("MATCH (e:Entity) WHERE e.id IN $ids DETACH DELETE e", ids=gone).consume()
+        run("MATCH (e:Entity) WHERE e.id IN $ids DETACH DELETE e", ids=gone)
 
     # 5. derived entity -> entity edges
     if touched_edges:
         keys_rows = [{"s": s, "t": t, "d": d} for s, t, d in sorted(touched_edges)]
-        current = {(r["s"], r["t"], r["d"]): (r["papers"], r["confs"]) for r in tx.run(
+        current = {(r["s"], r["t"], r["d"]): (r["papers"], r["confs"]) for r in run(
             "UNWIND $rows AS k MATCH (a:Entity {id: k.s})-[e]->(b:Entity {id: k.d}) WHERE type(e) = k.t "
             "RETURN k.s AS s, k.t AS t, k.d AS d, e.papers AS papers, e._confidences AS confs", rows=keys_rows)}
         drop = set(dropped)
@@ -371,11 +388,11 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
             else:
                 merges.setdefault(key[1], []).append({**row, "props": up})
         for etype in sorted(deletes):
-            tx.run(N.DELETE_ENTITY_EDGE[etype], rows=deletes[etype]).consume()
+            run(N.DELETE_ENTITY_EDGE[etype], rows=deletes[etype])
         for etype in sorted(merges):
             if etype not in ENTITY_RELATION_TYPES:
                 raise StoreError(f"unknown entity relation type {etype!r}")
-            tx.run(N.MERGE_ENTITY_EDGE[etype], rows=merges[etype]).consume()
+            run(N.MERGE_ENTITY_EDGE[etype], rows=merges[etype])
     return summary
 
 

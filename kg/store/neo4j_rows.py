@@ -222,10 +222,13 @@ def plain(v: Any) -> Any:
 def node_dict(labels: Iterable[str], props: Mapping[str, Any]) -> dict[str, Any]:
     """A node as the GraphStore interface returns it."""
     d = public(props)
+    # an empty list cannot be imported by neo4j-admin (it arrives as no property)
     if "Paper" in labels:
         d["label"] = "Paper"
+        d.setdefault("authors", [])
     else:
         d["label"] = d.get("type") or next((lb for lb in labels if lb != "Entity"), "Entity")
+        d.setdefault("aliases", [])
     return d
 
 

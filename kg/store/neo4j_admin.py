@@ -1,0 +1,159 @@
+"""CSV files for ``neo4j-admin database import full``, from any GraphStore's nodes and edges.
+
+Writes into a directory:
+
+* ``papers.csv``, ``entities.csv``: nodes (``id:ID``, ``:LABEL``, typed properties);
+* ``relations.csv``: paper -> entity relationships; ``entity_relations.csv``: entity -> entity;
+* ``IMPORT.txt``: the exact ``neo4j-admin`` command line to load them.
+
+Lists use the array delimiter U+001F (ids, names and DOIs may contain ``;``); fields are
+always quoted, and a missing value is an unquoted empty field (imported as no property).
+The bookkeeping properties the Neo4j store keeps (``_keys``, ``_name``, ``_type``,
+``_aliases``, ``_confidences``) are rebuilt, so ``Neo4jStore`` can read and extend an
+imported database; ``_hash`` cannot be, so a paper ingested again is rewritten once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+from kg.errors import KGError
+from kg.ids import compact_key
+from kg.schema import ENTITY_RELATION_TYPES
+from kg.store.base import EdgeDict, NodeDict
+
+ARRAY_DELIMITER = "\x1f"
+ARRAY_DELIMITER_ARG = "U+001F"
+
+PAPER_COLUMNS = (("id", "id:ID"), ("label", ":LABEL"), ("title", "title"), ("abstract", "abstract"),
+                 ("year", "year:int"), ("authors", "authors:string[]"), ("url", "url"), ("source", "source"),
+                 ("title_key", "title_key"), ("arxiv", "arxiv"), ("doi", "doi"), ("s2", "s2"),
+                 ("openalex", "openalex"))
+ENTITY_COLUMNS = (("id", "id:ID"), ("label", ":LABEL"), ("name", "name"), ("type", "type"),
+                  ("aliases", "aliases:string[]"), ("paper_count", "paper_count:int"),
+                  ("_keys", "_keys:string[]"))
+RELATION_COLUMNS = (("source", ":START_ID"), ("target", ":END_ID"), ("type", ":TYPE"),
+                    ("confidence", "confidence:float"), ("rule", "rule"), ("evidence_field", "evidence_field"),
+                    ("evidence_start", "evidence_start:int"), ("evidence_end", "evidence_end:int"),
+                    ("evidence_sentence", "evidence_sentence"), ("mention", "mention"),
+                    ("_name", "_name"), ("_type", "_type"), ("_aliases", "_aliases:string[]"))
+ENTITY_EDGE_COLUMNS = (("source", ":START_ID"), ("target", ":END_ID"), ("type", ":TYPE"),
+                       ("papers", "papers:string[]"), ("support", "support:int"),
+                       ("confidence", "confidence:float"), ("_confidences", "_confidences:float[]"))
+
+FILES = {"papers": "papers.csv", "entities": "entities.csv", "relations": "relations.csv",
+         "entity_relations": "entity_relations.csv"}
+#: paper relation whose confidence enters each derived entity edge type (with PROPOSES)
+_DERIVED_FROM = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
+
+
+def field(value: Any) -> str:
+    """One CSV field: strings quoted, None empty and unquoted, lists joined by U+001F."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) if not isinstance(v, float) else repr(v) for v in value]
+        if any(ARRAY_DELIMITER in p for p in parts):
+            raise KGError(f"a list value contains the array delimiter U+001F: {parts!r:.80}")
+        value = ARRAY_DELIMITER.join(parts)
+    s = str(value)
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _line(values: Iterable[Any]) -> str:
+    return ",".join(field(v) for v in values) + "\n"
+
+
+def import_command(directory: str | os.PathLike[str], database: str = "neo4j") -> list[str]:
+    """The ``neo4j-admin`` arguments that import the files of ``directory`` into ``database``."""
+    d = Path(directory).resolve()
+    return ["database", "import", "full", database, f"--array-delimiter={ARRAY_DELIMITER_ARG}",
+            "--multiline-fields=true", "--overwrite-destination=true",
+            f"--nodes={d / FILES['papers']}", f"--nodes={d / FILES['entities']}",
+            f"--relationships={d / FILES['relations']}", f"--relationships={d / FILES['entity_relations']}"]
+
+
+def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
+                    directory: str | os.PathLike[str]) -> tuple[int, int]:
+    """Write the import files into ``directory``; returns (nodes, edges) written.
+
+    Each file is written to a temporary name and renamed into place when complete.
+    """
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise KGError(f"{out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = {k: out / f".{name}.tmp" for k, name in FILES.items()}
+    handles: dict[str, TextIO] = {}
+    n_nodes = n_edges = 0
+    try:
+        for k, p in tmp.items():
+            handles[k] = open(p, "w", encoding="utf-8", newline="")
+        # headers are unquoted names
+        handles["papers"].write(",".join(h for _, h in PAPER_COLUMNS) + "\n")
+        handles["entities"].write(",".join(h for _, h in ENTITY_COLUMNS) + "\n")
+        handles["relations"].write(",".join(h for _, h in RELATION_COLUMNS) + "\n")
+        handles["entity_relations"].write(",".join(h for _, h in ENTITY_EDGE_COLUMNS) + "\n")
+        entities: dict[str, tuple[str, str, list[str]]] = {}
+        for n in nodes:
+            n_nodes += 1
+            if n.get("label") == "Paper":
+                handles["papers"].write(_line(n.get(k) for k, _ in PAPER_COLUMNS))
+            else:
+                row = dict(n)
+                row["label"] = f"Entity;{n['type']}" if n.get("type") else "Entity"
+                row["label"] = row["label"].replace(";", ARRAY_DELIMITER)
+                row["_keys"] = sorted({compact_key(f) for f in [n["name"], *n.get("aliases", [])]} - {""})
+                handles["entities"].write(_line(row.get(k) for k, _ in ENTITY_COLUMNS))
+                entities[n["id"]] = (n["name"], n["type"], list(n.get("aliases") or []))
+        confidences: dict[tuple[str, str, str], float] = {}
+        pending: list[EdgeDict] = []
+        for e in edges:
+            n_edges += 1
+            if e["type"] in ENTITY_RELATION_TYPES and "papers" in e:
+                pending.append(e)
+                continue
+            name, etype, aliases = entities.get(e["target"], (e["target"], "", []))
+            row = {**e, "_name": name, "_type": etype, "_aliases": aliases}
+            handles["relations"].write(_line(row.get(k) for k, _ in RELATION_COLUMNS))
+            confidences[(e["source"], e["type"], e["target"])] = float(e["confidence"])
+        for e in pending:
+            other = _DERIVED_FROM.get(e["type"], e["type"])
+            confs = []
+            for pid in e["papers"]:
+                a = confidences.get((pid, "PROPOSES", e["source"]))
+                b = confidences.get((pid, other, e["target"]))
+                confs.append(round(a * b, 4) if a is not None and b is not None else float(e["confidence"]))
+            row = {**e, "_confidences": confs}
+            handles["entity_relations"].write(_line(row.get(k) for k, _ in ENTITY_EDGE_COLUMNS))
+        for h in handles.values():
+            h.close()
+        for k, p in tmp.items():
+            os.replace(p, out / FILES[k])
+    except BaseException:
+        for h in handles.values():
+            h.close()
+        for p in tmp.values():
+            p.unlink(missing_ok=True)
+        raise
+    args = import_command(out)
+    (out / "IMPORT.txt").write_text(
+        "Load these files into an empty database (the server stopped, or a database not yet created):\n\n"
+        "  neo4j-admin " + " ".join(_shell_quote(a) for a in args) + "\n\n"
+        "Without Docker: scripts/neo4j-local admin " + " ".join(_shell_quote(a) for a in args) + "\n",
+        encoding="utf-8")
+    return n_nodes, n_edges
+
+
+def _shell_quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
