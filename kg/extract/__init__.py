@@ -1,0 +1,114 @@
+"""Extraction: papers in, per-paper facts out.
+
+``extract_papers`` runs two passes over the input. The first (cheap, no spaCy) collects the
+names papers introduce with a strong cue (see ``knowledge``); the second runs the spaCy
+pipeline on each paper with those names known. Knowledge is gathered over the *whole* input,
+so the facts of a paper depend on the set of papers in the run, never on their order or on
+the number of workers. Inputs that are not a list are spilled to a temporary file between
+the passes, so memory stays flat on large streams.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from typing import Iterable, Iterator, Mapping, Sequence
+
+from kg.schema import Paper, PaperFacts
+
+__all__ = ["extract_papers", "extract_one"]
+
+DEFAULT_BATCH = 256
+_NLP = None
+
+
+def _init_worker(known: Mapping[str, str]) -> None:
+    global _NLP
+    from kg.extract.pipeline import build_nlp
+
+    _NLP = build_nlp(known)
+
+
+def _run_chunk(papers: list[Paper]) -> list[PaperFacts]:
+    from kg.extract.pipeline import extract_batch
+
+    return extract_batch(_NLP, papers)
+
+
+def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    chunk: list[Paper] = []
+    for p in items:
+        chunk.append(p)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _spill(papers: Iterable[Paper], known_acc: list) -> tuple[str, int]:
+    """Write papers to a temp file while collecting knowledge; returns (path, count)."""
+    from kg.extract.knowledge import strong_names
+
+    fd, path = tempfile.mkstemp(prefix="kg-extract-", suffix=".pkl")
+    n = 0
+    with os.fdopen(fd, "wb") as f:
+        for p in papers:
+            pickle.dump(p, f, protocol=pickle.HIGHEST_PROTOCOL)
+            known_acc.append(strong_names(p))
+            n += 1
+    return path, n
+
+
+def _read_spill(path: str) -> Iterator[Paper]:
+    with open(path, "rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)
+            except EOFError:
+                return
+
+
+def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
+                   known: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
+    """One PaperFacts per paper, in input order (papers without findings give empty lists).
+
+    ``workers`` > 1 runs the pipeline in that many processes with identical output.
+    ``known`` adds names to the corpus knowledge (mostly for tests).
+    """
+    from kg.extract.knowledge import collect, merge
+
+    path = None
+    if isinstance(papers, Sequence):
+        items: Iterable[Paper] = papers
+        knowledge = collect(papers)
+    else:
+        from kg.extract.knowledge import reduce_names
+
+        acc: list = []
+        path, _ = _spill(papers, acc)
+        knowledge = reduce_names(acc)
+        del acc
+        items = _read_spill(path)
+    knowledge = merge(knowledge, known or {})
+    try:
+        if workers <= 1:
+            _init_worker(knowledge)
+            for chunk in _chunks(items, batch_size):
+                yield from _run_chunk(chunk)
+        else:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+            with ctx.Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
+                for facts in pool.imap(_run_chunk, _chunks(items, batch_size), chunksize=1):
+                    yield from facts
+    finally:
+        if path:
+            os.unlink(path)
+
+
+def extract_one(paper: Paper, known: Mapping[str, str] | None = None) -> PaperFacts:
+    """The facts of one paper on its own (its own knowledge only)."""
+    return next(extract_papers([paper], known=known))

@@ -1,0 +1,65 @@
+"""ADDRESSES: the tasks the paper works on (a task named in the title, "for X" in the title,
+"on the task of X", "tasks such as X", and task names in the paper's own sentences)."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.base import Candidate, Mention, PaperDoc, in_sentence, state
+from kg.extract.text import is_generic, read_phrase, type_from_head
+
+TITLE_FOR = re.compile(r"\b(?:for|towards?|in)\s+", re.I)
+_NOT_TASK_HEAD = re.compile(r"(?i)(?:models?|llms?|lms?|transformers?|networks?|data|datasets?|languages?|domains?|"
+                            r"images?|texts?|documents?|scale|all|free|everyone|sizes?)$")
+
+
+def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
+    out: list[Candidate] = []
+    title_end = st.title_len
+    for m in st.mentions:
+        if m.type == "Task" and m.end <= title_end:
+            out.append(Candidate("ADDRESSES", m, "title-task", 0.75))
+    for cue in TITLE_FOR.finditer(text, 0, title_end):
+        span = read_phrase(text, cue.end(), title_end, max_words=6)
+        if not span:
+            continue
+        s, e = span
+        phrase = text[s:e]
+        if _NOT_TASK_HEAD.search(phrase) or is_generic(phrase):
+            continue
+        typ = type_from_head(phrase)
+        if typ not in (None, "Task", "Method"):
+            continue
+        existing = [m for m in st.mentions if m.start == s and m.end == e]
+        if existing:
+            m = existing[0]
+        elif any(m.start < e and s < m.end for m in st.mentions):
+            continue
+        else:
+            m = Mention(s, e, phrase, "Task", "title-for")
+            st.mentions.append(m)
+        if m.type in (None, "Task") or typ == "Task" or m.source == "title-for":
+            out.append(Candidate("ADDRESSES", m, "title-for-x", 0.6, implied_type="Task"))
+    for s, e in st.sents:
+        if s == 0 or s not in st.own_sents:
+            continue
+        for m in in_sentence(st.mentions, s, e):
+            if m.type == "Task":
+                out.append(Candidate("ADDRESSES", m, "task-in-own-sentence", 0.5))
+    return out
+
+
+@Language.factory("kg_addresses")
+def make_addresses(nlp: Language, name: str):
+    return AddressesCues()
+
+
+class AddressesCues:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        st.cands += task_targets(doc.text, st)
+        st.mentions.sort(key=lambda m: m.start)
+        return doc

@@ -1,0 +1,168 @@
+"""From one processed Doc to a PaperFacts record: entities (acronym and expansion merged),
+one relation per (type, entity) with its best evidence, and the rules that settle conflicts
+between cues (a paper's own contribution is not also its baseline, and so on)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kg.extract.acronyms import strip_plural
+from kg.extract.base import SEP, Candidate, Mention, PaperDoc
+from kg.ids import compact_key, entity_id
+from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
+
+#: the entity types each relation may point at
+ALLOWED = {
+    "PROPOSES": ("Model", "Method", "Dataset"),
+    "EVALUATES_ON": ("Dataset",),
+    "BUILDS_ON": ("Model", "Method"),
+    "USES": ("Model", "Method", "Dataset", "Metric"),
+    "COMPARES_WITH": ("Model", "Method"),
+    "ADDRESSES": ("Task",),
+}
+_REL_ORDER = {t: i for i, t in enumerate(("PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES"))}
+_SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 1, "known": 2, "capseq": 3,
+                 "task": 3, "title-for": 4, "phrase": 4, "title-lead": 4, "shape": 5}
+
+
+def group_key(m: Mention, st: PaperDoc, keys: set[str]) -> str:
+    """The key of the entity a mention names: acronyms map to their expansion, plurals to singulars."""
+    text = m.text
+    if m.source == "acronym-short" and m.link:
+        return compact_key(m.link)
+    short = strip_plural(text)
+    if short in st.acronyms:
+        return compact_key(st.acronyms[short])
+    if text in st.acronyms:
+        return compact_key(st.acronyms[text])
+    k = compact_key(text)
+    if k.endswith("s") and k[:-1] in keys:
+        return k[:-1]
+    return k
+
+
+def default_type(m: Mention) -> str:
+    if any(c.isdigit() for c in m.text) or m.source in ("shape", "title-lead", "quoted"):
+        return "Model"
+    return "Method"
+
+
+def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
+    """The facts of one paper from its Doc state."""
+    cands = [c for c in st.cands if c.mention.text.strip() and c.mention.text not in st.generic]
+    if not cands:
+        return PaperFacts(paper=paper)
+    base_keys = {compact_key(m.text) for m in st.mentions}
+    groups: dict[str, list[Candidate]] = defaultdict(list)
+    for c in cands:
+        k = group_key(c.mention, st, base_keys)
+        if k:
+            groups[k].append(c)
+    # all mentions of each group (for names, aliases and type)
+    group_mentions: dict[str, list[Mention]] = defaultdict(list)
+    for m in st.mentions:
+        k = group_key(m, st, base_keys)
+        if k in groups:
+            group_mentions[k].append(m)
+    for k, cs in groups.items():
+        for c in cs:
+            if c.mention not in group_mentions[k]:
+                group_mentions[k].append(c.mention)
+
+    entities: list[tuple[int, Entity]] = []
+    relations: list[Relation] = []
+    for k, cs in groups.items():
+        ms = sorted(group_mentions[k], key=lambda m: m.start)
+        longs = [m for m in ms if m.source == "acronym-long"]
+        name_m = longs[0] if longs else ms[0]
+        name = name_m.text
+        if k in {compact_key(v) for v in st.acronyms.values()} and not longs:
+            name = next(v for v in st.acronyms.values() if compact_key(v) == k)
+        aliases = []
+        for m in ms:
+            if m.text != name and m.text not in aliases and compact_key(m.text) != compact_key(name):
+                aliases.append(m.text)
+        for short, long in st.acronyms.items():
+            if compact_key(long) == k and short not in aliases and short != name:
+                aliases.append(short)
+        typ = entity_type(ms, cs)
+        eid = entity_id(typ, name)
+        best: dict[str, Candidate] = {}
+        for c in cs:
+            if typ not in ALLOWED[c.type]:
+                continue
+            old = best.get(c.type)
+            if old is None or (c.confidence, -c.mention.start) > (old.confidence, -old.mention.start):
+                best[c.type] = c
+        settle(best, typ)
+        if not best:
+            continue
+        entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
+        for rtype, c in best.items():
+            relations.append(make_relation(paper, st, text, rtype, eid, c))
+    entities.sort(key=lambda x: (x[0], x[1].id))
+    uniq: dict[str, Entity] = {}
+    for _, e in entities:
+        if e.id in uniq:  # two keys, one id (cannot happen with compact keys, kept for safety)
+            old = uniq[e.id]
+            uniq[e.id] = Entity(e.id, old.name, old.type, tuple(sorted(set(old.aliases) | set(e.aliases))))
+        else:
+            uniq[e.id] = e
+    seen = set()
+    rels = []
+    for r in sorted(relations, key=lambda r: (_REL_ORDER[r.type], r.evidence.field != "title", r.evidence.start, r.target)):
+        if (r.type, r.target) not in seen:
+            seen.add((r.type, r.target))
+            rels.append(r)
+    return PaperFacts(paper=paper, entities=tuple(uniq.values()), relations=tuple(rels))
+
+
+def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:
+    typed = sorted((m for m in ms if m.type), key=lambda m: (_SOURCE_TRUST.get(m.source, 9), m.start))
+    if typed and _SOURCE_TRUST.get(typed[0].source, 9) <= 2:
+        return typed[0].type  # type: ignore[return-value]
+    votes: dict[str, float] = defaultdict(float)
+    for c in cs:
+        if c.implied_type:
+            votes[c.implied_type] += c.confidence
+    if typed:
+        votes[typed[0].type] += 0.5  # type: ignore[index]
+    if votes:
+        return max(sorted(votes), key=lambda t: votes[t])
+    return default_type(ms[0])
+
+
+def settle(best: dict[str, Candidate], typ: str) -> None:
+    """Resolve cues that disagree about one entity (in place)."""
+    if "PROPOSES" in best:
+        for t in ("BUILDS_ON", "COMPARES_WITH", "USES"):
+            best.pop(t, None)
+        if typ == "Dataset" and "EVALUATES_ON" not in best:
+            p = best["PROPOSES"]
+            best["EVALUATES_ON"] = Candidate("EVALUATES_ON", p.mention, "proposed-benchmark", 0.5)
+    if "BUILDS_ON" in best:
+        best.pop("USES", None)
+        if best.get("COMPARES_WITH") and best["COMPARES_WITH"].confidence <= best["BUILDS_ON"].confidence:
+            best.pop("COMPARES_WITH")
+        elif "COMPARES_WITH" in best:
+            best.pop("BUILDS_ON")
+    if "COMPARES_WITH" in best:
+        best.pop("USES", None)
+    if "EVALUATES_ON" in best:
+        best.pop("USES", None)
+
+
+def make_relation(paper: Paper, st: PaperDoc, text: str, rtype: str, eid: str, c: Candidate) -> Relation:
+    m = c.mention
+    if m.end <= st.title_len:
+        field, start, end = "title", m.start, m.end
+    else:
+        off = st.title_len + len(SEP)
+        field, start, end = "abstract", m.start - off, m.end - off
+    sentence = ""
+    for s, e in st.sents:
+        if s <= m.start and m.end <= e:
+            sentence = text[s:e]
+            break
+    return Relation(type=rtype, source=paper.id, target=eid, confidence=round(min(1.0, max(0.0, c.confidence)), 4),
+                    evidence=Evidence(field=field, start=start, end=end, sentence=sentence), rule=c.rule)

@@ -1,0 +1,127 @@
+"""What the components share: mentions, relation candidates, the Doc extensions, slot helpers.
+
+A paper is one Doc whose text is ``title + "\\n\\n" + abstract``; offsets below are Doc
+character offsets (``assemble`` maps them back to the field). Components add
+:class:`Mention` objects to ``doc._.kg_mentions`` and :class:`Candidate` relations to
+``doc._.kg_cands``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+SEP = "\n\n"
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    type: str | None = None
+    source: str = "shape"
+    #: the mention names the same entity as this other surface form (acronym <-> expansion)
+    link: str | None = None
+    #: strong sources make a name known corpus-wide
+    strong: bool = False
+
+
+@dataclass
+class Candidate:
+    type: str
+    mention: Mention
+    rule: str
+    confidence: float
+    #: the entity type this cue implies for an untyped mention
+    implied_type: str | None = None
+
+
+@dataclass
+class PaperDoc:
+    """Per-paper working state kept on the Doc."""
+
+    title_len: int
+    sents: list[tuple[int, int]] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    cands: list[Candidate] = field(default_factory=list)
+    #: acronym -> expansion defined in this paper
+    acronyms: dict[str, str] = field(default_factory=dict)
+    #: surface forms that are generic in this paper ("LLMs" defined as "large language models")
+    generic: set[str] = field(default_factory=set)
+    #: doc offsets of the sentences that speak of the paper's own work
+    own_sents: set[int] = field(default_factory=set)
+
+
+if not Doc.has_extension("kg"):
+    Doc.set_extension("kg", default=None)
+
+
+def state(doc: Doc) -> PaperDoc:
+    st = doc._.kg
+    if st is None:
+        title_len = doc.text.find(SEP)
+        st = PaperDoc(title_len=len(doc.text) if title_len < 0 else title_len)
+        doc._.kg = st
+    return st
+
+
+def sentence_of(st: PaperDoc, pos: int) -> tuple[int, int]:
+    for s, e in st.sents:
+        if s <= pos < e:
+            return s, e
+    return 0, 0
+
+
+def in_sentence(mentions: list[Mention], s: int, e: int) -> list[Mention]:
+    return [m for m in mentions if s <= m.start and m.end <= e]
+
+
+_CLAUSE_BREAK = re.compile(r"[;.!?]|\b(?:which|that|while|whereas|but|although|however|where|when|is|are|was|were|has|have|we|it|they)\b")
+_ITEM_GAP = re.compile(
+    r"^\s*(?:\([^()]{0,40}\))?\s*(?:(?:data ?sets?|benchmarks?|models?|corpus|corpora|tasks?|splits?|sets?|versions?)\s*)?"
+    r"(?:,|,?\s*(?:and|or|as well as|&|/|vs\.?|versus)\b|,\s*(?:and|or)\b)\s*(?:the\s+|on\s+|to\s+)?$", re.I)
+_LOOSE_GAP = re.compile(r"^[^;.:()]{0,45}$")
+
+
+def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
+                      max_gap: int = 40, loose: bool = False) -> list[Mention]:
+    """The mention right after ``pos`` (within ``max_gap`` characters, same clause) and the
+    mentions enumerated with it ("X, Y and Z")."""
+    out: list[Mention] = []
+    cands = sorted((m for m in mentions if pos <= m.start and m.end <= limit), key=lambda m: m.start)
+    if not cands:
+        return out
+    first = cands[0]
+    gap = text[pos:first.start]
+    if len(gap) > max_gap or _CLAUSE_BREAK.search(gap):
+        return out
+    out.append(first)
+    prev = first
+    for m in cands[1:]:
+        if m.start < prev.end:
+            continue
+        gap = text[prev.end:m.start]
+        if _ITEM_GAP.match(gap) or (loose and _LOOSE_GAP.match(gap) and ("," in gap or " and " in gap)
+                                     and not _CLAUSE_BREAK.search(gap)):
+            out.append(m)
+            prev = m
+        else:
+            break
+    return out
+
+
+_BEFORE_GAP = re.compile(r"^\s*(?:'s|’s)?\s*(?:\([^()]{0,30}\))?\s*(?:models?|also|further|significantly|consistently|clearly|still|even|often)?\s*$", re.I)
+
+
+def mention_before(text: str, mentions: list[Mention], pos: int, floor: int) -> Mention | None:
+    """The mention ending right before ``pos`` (the subject of a cue such as "X outperforms")."""
+    best = None
+    for m in mentions:
+        if floor <= m.start and m.end <= pos and (best is None or m.end > best.end):
+            best = m
+    if best is not None and _BEFORE_GAP.match(text[best.end:pos]):
+        return best
+    return None

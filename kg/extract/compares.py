@@ -1,0 +1,52 @@
+"""COMPARES_WITH: baselines the paper compares against ("outperforms X", "compared with X",
+"baselines such as X", "improvements over X")."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.base import Candidate, PaperDoc, enumeration_after, in_sentence, state
+
+COMPARE_CUE = re.compile(
+    r"(?i)\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
+    r"compared (?:with|to|against)|comparisons? (?:with|to|against)|compar(?:e|es|ing) (?:with|to|against)|"
+    r"competitive (?:with|against|to)|on par with|comparabl[ey] (?:to|with)|relative to|"
+    r"(?:improvements?|gains?|advantages?) (?:over|against)|against|versus|vs\.?|over|"
+    r"baselines?(?: methods| models)?(?: such as| like| including|:|,)?|rivals?|matches|exceeds?|exceeding)\s+"
+    r"(?:(?:the|a|an|other|existing|previous|prior|strong|standard|competitive|popular|both|several|many|"
+    r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
+    r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")
+_BASELINE_AFTER = re.compile(r"^\s*(?:baselines?)\b", re.I)
+
+
+def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
+    out: list[Candidate] = []
+    for s, e in st.sents:
+        if s not in st.own_sents:
+            continue
+        ms = [m for m in in_sentence(st.mentions, s, e) if m.type in ("Model", "Method", None)]
+        if not ms:
+            continue
+        for cue in COMPARE_CUE.finditer(text, s, e):
+            weak = cue.group(0).split()[0].lower() in ("over", "against")
+            for m in enumeration_after(text, ms, cue.end(), e, max_gap=20 if not weak else 6, loose=True):
+                out.append(Candidate("COMPARES_WITH", m, "outperforms", 0.55 if weak else 0.75))
+        for m in ms:
+            if _BASELINE_AFTER.match(text, m.end, e):
+                out.append(Candidate("COMPARES_WITH", m, "x-baseline", 0.6))
+    return out
+
+
+@Language.factory("kg_compares")
+def make_compares(nlp: Language, name: str):
+    return ComparesCues()
+
+
+class ComparesCues:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        st.cands += comparison_targets(doc.text, st)
+        return doc

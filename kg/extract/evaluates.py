@@ -1,0 +1,63 @@
+"""EVALUATES_ON: datasets and benchmarks the paper reports experiments or results on
+("evaluated on X", "experiments on X and Y show", "achieves 91.3% on X", "on the X benchmark")."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.base import Candidate, PaperDoc, enumeration_after, in_sentence, state
+
+EVAL_SENTENCE = re.compile(
+    r"(?i)\b(?:evaluat\w*|experiment\w*|results?|benchmark\w*|achiev\w*|outperform\w*|surpass\w*|state-of-the-art|"
+    r"sota|accuracy|scores?|perform\w*|test\w*|validat\w*|improv\w*|gains?|tested|obtain\w*|reach\w*|sets? a new|"
+    r"records?|leaderboard|top|rank\w*|competitive|demonstrat\w*|shows?|verif\w*|assess\w*|measur\w*)\b")
+EVAL_SLOT = re.compile(r"(?i)\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a\s+|an\s+|both\s+|all\s+|several\s+|"
+                       r"multiple\s+|various\s+|(?:two|three|four|five|six|\d+)\s+)?"
+                       r"(?:(?:popular|standard|public|challenging|widely[- ]used|well-known|common|benchmark|"
+                       r"large-scale|downstream|academic|real-world)\s+)*"
+                       r"(?:(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*)?")
+_TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
+_BENCH_AFTER = re.compile(r"^\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
+
+
+def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
+    out: list[Candidate] = []
+    for s, e in st.sents:
+        if s not in st.own_sents or not EVAL_SENTENCE.search(text, s, e):
+            continue
+        ms = [m for m in in_sentence(st.mentions, s, e) if m.type in ("Dataset", None)]
+        if not ms:
+            continue
+        seen = set()
+        for slot in EVAL_SLOT.finditer(text, s, e):
+            prep = slot.group(0).split()[0].lower()
+            if _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
+                continue
+            for m in enumeration_after(text, ms, slot.end(), e, max_gap=25, loose=True):
+                if id(m) in seen:
+                    continue
+                if m.type is None and prep not in ("on", "across", "over"):
+                    continue
+                seen.add(id(m))
+                conf = 0.85 if m.type == "Dataset" else 0.6
+                out.append(Candidate("EVALUATES_ON", m, "evaluated-on", conf, implied_type="Dataset"))
+        for m in ms:
+            if id(m) not in seen and _BENCH_AFTER.match(text, m.end, e):
+                seen.add(id(m))
+                out.append(Candidate("EVALUATES_ON", m, "x-benchmark", 0.7, implied_type="Dataset"))
+    return out
+
+
+@Language.factory("kg_evaluates")
+def make_evaluates(nlp: Language, name: str):
+    return EvaluatesCues()
+
+
+class EvaluatesCues:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        st.cands += evaluation_targets(doc.text, st)
+        return doc

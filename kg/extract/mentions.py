@@ -1,0 +1,201 @@
+"""Entity mentions: names from the lexicon and from corpus knowledge, name shapes, Title Case
+terms, task phrases and quoted names.
+
+Which mentions matter is decided later by the relation cues; this component only finds
+candidate spans (with a type when the lexicon, a head word or the next word tells it) and
+keeps the longest where they overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from kg.extract.base import Mention, state
+from kg.extract.lexicon import case_sensitive, load_lexicon
+from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
+                             type_from_head)
+
+NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
+GENERIC_ACRONYMS = frozenset("""
+LLM LLMs LM LMs PLM PLMs PTM PTMs NLP AI AGI GPU GPUs TPU TPUs CPU CPUs API APIs SOTA SoTA ML DL FLOPs FLOP
+URL GB TB MB KB VLM VLMs MLLM MLLMs LVLM LVLMs LMM LMMs DNN DNNs NN NNs CNNs RNNs PDEs PDE USD VL IID OOD
+OCR NLG NLU QA CV RL TS HF PhD USA US UK EU COVID ASR MT IE IR KG KGs LLaMA-based SFT PEFT ICL CoT
+""".split())
+_CAP_WORD_NOT_NAME = frozenset("""
+Table Figure Fig Section Sec Eq Equation Appendix Task Step Stage Phase Level Version Top Chapter Part Type
+Group Round Day Year Experiment Setting Case Exp Layer Block Epoch Iteration In On At By For From To Of And
+The A An We Our This These Over Up Under Around About Only Nearly Approximately Rank Class Split Track
+January February March April May June July August September October November December Sept Jan Feb Mar Apr
+Jun Jul Aug Oct Nov Dec Since Until With Within After Before Using Across Both Each Every All Some
+""".split())
+_SENT_STARTERS = frozenset("""
+The A An In On At By For From To Of We Our This These Those That Its Their It They As Although While Unlike
+Moreover However Furthermore Additionally Finally Specifically Experiments Experimental Extensive Recent
+Existing Most Many Large Pre-trained Pretrained Despite Given Based Through Using With Without Such Here
+Overall Notably Importantly Further Also Then Thus Therefore Hence Yet But And Or Both Each Every All Some
+Previous Prior Current Modern Traditional Standard New Novel Our Compared When If Since After Before Instead
+""".split())
+CAPSEQ = re.compile(r"\b[A-Z][A-Za-z0-9\-]*(?:[ \t]+(?:(?:of|via|de)[ \t]+)?[A-Z][A-Za-z0-9\-]*)+")
+TASK_PHRASE = re.compile(
+    r"(?:\b[A-Za-z][\w/\-]*[ \t]+){1,3}(?:recognition|detection|segmentation|classification|retrieval|generation|"
+    r"translation|summari[sz]ation|forecasting|answering|parsing|tagging|captioning|grounding|comprehension|"
+    r"elicitation|re-?ranking|reasoning|understanding|estimation|completion|synthesis|modell?ing|inference)\b")
+_TASK_TRIM = frozenset("""
+that which who to for with in on at by from into over as is are was were be been has have had can could will
+would should may might must do does did and or but so it its we our they their this these those via through
+using based achieves shows such including like namely e.g. i.e. the a an of new novel various diverse many
+different specific several challenging popular standard existing traditional both either all each other
+improved better enhanced downstream multiple typical common conventional related relevant most more less
+tasks task benchmark benchmarks demonstrate demonstrates show perform performs performing enabling enable
+enables improve improves improving support supports supporting facilitate facilitates toward towards
+across between among within than whether only also even well large-scale high-level low-level key crucial
+""".split())
+QUOTED = re.compile(r"[\"“]([A-Z][^\"”\n]{1,40}?)[\"”]")
+
+
+def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Name-shaped words, extended by version or size words ("Llama 2", "GPT-3 XL", "Mixtral 8x7B")."""
+    out: list[tuple[int, int]] = []
+    tokens = list(NAME_TOKEN.finditer(text, start, end))
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        w = t.group(0)
+        shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS
+        capital = (not shaped and w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
+                   and t.start() != start)
+        j = i
+        while j + 1 < len(tokens) and text[tokens[j].end():tokens[j + 1].start()] in (" ", "-") \
+                and VERSION_WORD.match(tokens[j + 1].group(0)) and (shaped or capital or j > i):
+            if not shaped and not re.match(r"^v?\d", tokens[j + 1].group(0)) and j == i:
+                break
+            j += 1
+        if shaped or (capital and j > i):
+            out.append((t.start(), tokens[j].end()))
+        i = j + 1
+    return out
+
+
+def capseq_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Title Case terms inside a sentence: "Leave-One-Out K-Nearest-Neighbor", "Named Entity Recognition"."""
+    out = []
+    for m in CAPSEQ.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        words = m.group(0).split()
+        if s == start and words[0] in _SENT_STARTERS:
+            s = s + len(words[0])
+            s = s + (len(text[s:e]) - len(text[s:e].lstrip()))
+            words = words[1:]
+        while words and words[0] in _CAP_WORD_NOT_NAME:
+            s += len(words[0])
+            s += len(text[s:e]) - len(text[s:e].lstrip())
+            words = words[1:]
+        if len(words) < 2 or is_generic(text[s:e]):
+            continue
+        out.append((s, e))
+    return out
+
+
+def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Lower-case task phrases ending in a task head word ("phase recognition")."""
+    out = []
+    for m in TASK_PHRASE.finditer(text, start, end):
+        words = list(re.finditer(r"\S+", m.group(0)))
+        k = 0
+        while k < len(words) - 1 and (words[k].group(0).lower() in _TASK_TRIM or words[k].group(0).endswith("ly")
+                                      or words[k].group(0)[:1].isdigit()):
+            k += 1
+        if k >= len(words) - 1:
+            continue
+        s = m.start() + words[k].start()
+        if not is_generic(text[s:m.end()]):
+            out.append((s, m.end()))
+    return out
+
+
+def quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+    """Quoted names that the next word types: the "Let it Wag!" benchmark."""
+    out = []
+    for m in QUOTED.finditer(text, start, end):
+        typ = type_from_following(text, m.end())
+        if typ:
+            out.append((m.start(1), m.end(1), typ))
+    return out
+
+
+_PRIORITY = {"acronym-long": 0, "acronym-short": 0, "quoted": 1, "lexicon": 2, "known": 2, "shape": 3,
+             "capseq": 4, "task": 5}
+
+
+def keep_longest(mentions: Iterable[Mention]) -> list[Mention]:
+    """Non-overlapping mentions, longest first (ties: the more trusted source)."""
+    chosen: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), _PRIORITY.get(m.source, 9), m.start)):
+        if any(m.start < e and s < m.end for s, e in taken):
+            continue
+        chosen.append(m)
+        taken.append((m.start, m.end))
+    return sorted(chosen, key=lambda m: m.start)
+
+
+@Language.factory("kg_mentions", default_config={"known": {}})
+def make_mentions(nlp: Language, name: str, known: Mapping[str, str]):
+    return MentionFinder(nlp, known)
+
+
+class MentionFinder:
+    """Finds candidate entity mentions (see the module docstring)."""
+
+    def __init__(self, nlp: Language, known: Mapping[str, str]):
+        self.types: dict[str, str] = {}
+        self.lower_types: dict[str, str] = {}
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        names = dict(load_lexicon())
+        for n, t in known.items():
+            names.setdefault(n, t)
+        sensitive = sorted(n for n in names if case_sensitive(n))
+        insensitive = sorted(n for n in names if not case_sensitive(n))
+        self.types = {n: names[n] for n in sensitive}
+        self.lower_types = {n.lower(): names[n] for n in insensitive}
+        self.lexicon_keys = {n for n in load_lexicon()} | {n.lower() for n in load_lexicon() if not case_sensitive(n)}
+        tok = nlp.tokenizer
+        self.exact.add("N", [tok(n) for n in sensitive])
+        self.lower.add("N", [tok(n) for n in insensitive])
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        text = doc.text
+        found: list[Mention] = list(st.mentions)
+        for matcher, sensitive in ((self.exact, True), (self.lower, False)):
+            for _, s, e in matcher(doc):
+                span = doc[s:e]
+                surface = span.text
+                typ = self.types.get(surface) if sensitive else self.lower_types.get(surface.lower())
+                if typ is None:
+                    continue
+                typ = typ or None
+                lex = surface in self.lexicon_keys or surface.lower() in self.lexicon_keys
+                found.append(Mention(span.start_char, span.end_char, surface, typ, "lexicon" if lex else "known"))
+        for s, e in st.sents:
+            for a, b in name_spans(text, s, e):
+                found.append(Mention(a, b, text[a:b], None, "shape"))
+            if s > 0:
+                for a, b in capseq_spans(text, s, e):
+                    found.append(Mention(a, b, text[a:b], type_from_head(text[a:b]), "capseq"))
+            for a, b in task_spans(text, s, e):
+                found.append(Mention(a, b, text[a:b], "Task", "task"))
+            for a, b, t in quoted_spans(text, s, e):
+                found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
+        mentions = keep_longest(m for m in found if m.text not in st.generic)
+        for m in mentions:
+            if m.type is None:
+                m.type = type_from_following(text, m.end)
+        st.mentions = mentions
+        return doc

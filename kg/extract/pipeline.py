@@ -1,0 +1,33 @@
+"""The spaCy pipeline: a blank English tokenizer and our own rule components."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import spacy
+from spacy.language import Language
+
+# importing the component modules registers their factories
+from kg.extract import acronyms, addresses, compares, evaluates, lineage, mentions, proposes, sentences, uses  # noqa: F401
+from kg.extract.assemble import assemble
+from kg.extract.base import state
+from kg.extract.knowledge import paper_text
+from kg.schema import Paper, PaperFacts
+
+COMPONENTS = ("kg_sentences", "kg_acronyms", "kg_mentions", "kg_proposes", "kg_evaluates", "kg_lineage",
+              "kg_compares", "kg_uses", "kg_addresses")
+
+
+def build_nlp(known: Mapping[str, str] | None = None) -> Language:
+    """``spacy.blank("en")`` plus the kg components; ``known`` names come from corpus knowledge."""
+    nlp = spacy.blank("en")
+    for name in COMPONENTS:
+        config = {"known": dict(known or {})} if name == "kg_mentions" else {}
+        nlp.add_pipe(name, config=config)
+    return nlp
+
+
+def extract_batch(nlp: Language, papers: list[Paper], batch_size: int = 64) -> list[PaperFacts]:
+    """Facts for a list of papers, in order."""
+    texts = [paper_text(p) for p in papers]
+    return [assemble(p, state(doc), doc.text) for p, doc in zip(papers, nlp.pipe(texts, batch_size=batch_size))]

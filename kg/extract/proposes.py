@@ -1,0 +1,135 @@
+"""PROPOSES: the title's lead name, "we propose / introduce / present / release X",
+"called / named / dubbed X", "X, a novel ...", and new acronyms defined next to such a cue."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.base import Candidate, Mention, PaperDoc, enumeration_after, in_sentence, state
+from kg.extract.text import is_generic, read_phrase, read_phrase_list, type_from_head
+
+TITLE_LEAD = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
+_LEAD_REJECT = re.compile(r"(?i)^(?:on|the|a|an|towards?|beyond|rethinking|revisiting|when|why|how|what|is|are|do|does|can|"
+                          r"no|not|position|survey|review|understanding|exploring|learning|training|scaling|improving|"
+                          r"benchmarking|evaluating|analy[sz]ing|investigating|unleashing|demystifying|pre-?training|"
+                          r"fine-?tuning|from|beyond|less|more|all|one|to|should|does|let|case|paper|lessons?)\b")
+PROPOSE_CUE = re.compile(
+    r"\b(?:we|this (?:paper|work|study|article|report)|the present (?:paper|work)|our (?:work|paper|study))\s+"
+    r"(?:(?:\w+ly|also|further|then|first|hereby|here|now|thus|therefore)\s+)*"
+    r"(?:propose|introduce|present|release|contribute|develop|design|build|construct|create|curate|devise|unveil|"
+    r"open-source|put forward|offer|collect|pretrain|pre-train|train)(?:s|d|ed)?\b"
+    r"|\b(?:introducing|proposing|presenting)\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b", re.I)
+NAMED_CUE = re.compile(r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term))\s+", re.I)
+APPOSITIVE_NEW = re.compile(r"^\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+IS_NEW = re.compile(r"^\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
+_WEAK_VERBS = re.compile(r"(?i)^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
+
+
+def title_lead(title: str) -> tuple[int, int] | None:
+    """The span of the name before the title's colon ("UL2: ..." -> "UL2"), if it reads as a name."""
+    m = TITLE_LEAD.match(title)
+    if not m:
+        return None
+    lead = m.group(1)
+    words = lead.split()
+    if not words or len(words) > 5 or _LEAD_REJECT.match(lead) or is_generic(lead):
+        return None
+    if len(words) > 1 and not any(ch.isupper() for w in words[1:] for ch in w[:1]) and "(" not in lead:
+        return None
+    return m.start(1), m.end(1)
+
+
+def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
+    """All PROPOSES candidates of one paper."""
+    out: list[Candidate] = []
+    mentions = st.mentions
+    # 1. the title's lead name
+    lead = title_lead(text[:st.title_len])
+    if lead:
+        s, e = lead
+        inside = [m for m in mentions if s <= m.start and m.end <= e]
+        exact = [m for m in inside if m.start == s and m.end == e]
+        if exact:
+            targets = exact
+        elif inside and any(m.source.startswith("acronym") for m in inside):
+            targets = [m for m in inside if m.source.startswith("acronym")]
+        else:
+            m = Mention(s, e, text[s:e], type_from_head(text[s:e]), "title-lead", strong=True)
+            mentions.append(m)
+            targets = [m]
+        for m in targets:
+            if m.text not in lexicon_known:
+                m.strong = True
+                out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9))
+    # 2. cues in sentences
+    for s, e in st.sents:
+        if s not in st.own_sents:
+            continue
+        sent_mentions = in_sentence(mentions, s, e)
+        for cue in PROPOSE_CUE.finditer(text, s, e):
+            weak = bool(_WEAK_VERBS.match(cue.group(0).split()[-1]))
+            objs = enumeration_after(text, sent_mentions, cue.end(), e, max_gap=50, loose=True)
+            objs = [m for m in objs if m.text not in lexicon_known]
+            if weak:
+                objs = [m for m in objs if m.source in ("shape", "acronym-long", "acronym-short", "quoted")]
+            # new acronyms defined after the cue in this sentence are the contribution
+            acr = [m for m in sent_mentions if m.start >= cue.end() and m.source.startswith("acronym")]
+            for m in objs + [a for a in acr if a not in objs]:
+                out.append(Candidate("PROPOSES", m, "we-propose", 0.85 if m in objs else 0.8))
+            if not objs and not acr and not weak:
+                span = read_phrase(text, cue.end(), e)
+                if span:
+                    m = _phrase_mention(text, mentions, span)
+                    if m:
+                        out.append(Candidate("PROPOSES", m, "we-propose-phrase", 0.6))
+                # "three strategies such as A, B and C" / "enhancements: A, B, and C"
+                lst = LIST_INTRO.search(text, cue.end(), min(e, cue.end() + 80))
+                if lst:
+                    for span in read_phrase_list(text, lst.end(), e):
+                        m = _phrase_mention(text, mentions, span)
+                        if m:
+                            out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
+        for cue in NAMED_CUE.finditer(text, s, e):
+            for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
+                if m.text not in lexicon_known:
+                    out.append(Candidate("PROPOSES", m, "called-named", 0.85))
+        for m in sent_mentions:
+            if m.source in ("shape", "acronym-short", "acronym-long", "quoted", "capseq") and m.text not in lexicon_known:
+                if APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e):
+                    out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8))
+    return out
+
+
+def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int]) -> Mention | None:
+    """The mention for a phrase read after a cue: an existing mention starting there, else a new one."""
+    s, e = span
+    for m in mentions:
+        if m.start == s:
+            return m
+    if any(m.start < e and s < m.end for m in mentions):
+        return None
+    phrase = text[s:e]
+    if is_generic(phrase) or phrase[:1].isdigit():
+        return None
+    m = Mention(s, e, phrase, type_from_head(phrase) or "Method", "phrase")
+    mentions.append(m)
+    return m
+
+
+@Language.factory("kg_proposes")
+def make_proposes(nlp: Language, name: str):
+    return ProposesCues()
+
+
+class ProposesCues:
+    def __call__(self, doc: Doc) -> Doc:
+        from kg.extract.lexicon import load_lexicon
+
+        st = state(doc)
+        st.cands += new_names(doc.text, st, set(load_lexicon()))
+        st.mentions.sort(key=lambda m: m.start)
+        return doc

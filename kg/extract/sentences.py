@@ -1,0 +1,41 @@
+"""Sentences, and which of them speak of the paper's own work.
+
+The title is one sentence; the abstract is split with a regex splitter (faster than a
+token-level sentencizer, and it keeps "e.g." and "et al." inside sentences). A sentence is
+the paper's *own* when it says "we", "our", "this paper/work/study", reports experiments or
+results, or is the title; relations found only in other (background) sentences are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.base import SEP, state
+from kg.extract.text import split_sentences
+
+OWN = re.compile(
+    r"\b(?:we|our|us|ours|this (?:paper|work|study|article|report|approach|method|model)|the proposed|"
+    r"(?:the |our )?experiments?|experimental|empirical(?:ly)?|results? (?:show|demonstrate|indicate|reveal|suggest)|"
+    r"evaluations?|ablations?|here|in this (?:paper|work))\b", re.I)
+
+
+def own_sentence(sentence: str) -> bool:
+    return bool(OWN.search(sentence))
+
+
+@Language.factory("kg_sentences")
+def make_sentences(nlp: Language, name: str):
+    return SentenceSplitter()
+
+
+class SentenceSplitter:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        text = doc.text
+        st.sents = [(0, st.title_len)] if st.title_len else []
+        st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
+        st.own_sents = {s for s, e in st.sents if s == 0 or own_sentence(text[s:e])}
+        return doc

@@ -1,0 +1,241 @@
+"""Plain text helpers shared by the extraction components: no spaCy here.
+
+Sentence splitting, name shapes, generic phrases, entity typing by head words, and the
+small phrase reader that takes the noun phrase (or the list of noun phrases) after a cue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+# ---------------------------------------------------------------- sentences
+
+_ABBREV = r"(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Sec|approx|resp|w\.r\.t|a\.k\.a|No|Vol|incl)\."
+_SENT_END = re.compile(r"(?<![A-Z]\.[A-Z])(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ABBREV_END = re.compile(_ABBREV + r"$", re.I)
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``, shifted by ``offset``."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        head = text[start:m.start()]
+        if _ABBREV_END.search(head) or len(head.strip()) < 3:
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        while s < e and text[s].isspace():
+            s += 1
+        if e > s:
+            out.append((s + offset, e + offset))
+    return out
+
+
+# ---------------------------------------------------------------- name shapes
+
+#: one word that looks like a name: several capitals, letters mixed with digits, CamelCase
+NAME_WORD = r"(?:[A-Za-z0-9][A-Za-z0-9.+&'’/]*(?:-[A-Za-z0-9.+&/]+)*)"
+_NAME_WORD_RE = re.compile(NAME_WORD)
+_HAS_TWO_CAPS = re.compile(r"[A-Z].*[A-Z]")
+_LETTER_DIGIT = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]")
+_CAP_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)+$")
+_QUANTITY = re.compile(
+    r"^(?:\d+(?:\.\d+)?(?:[kKMBTG]|GB|TB|MB|B|x|X|s|D|d|th|st|nd|rd|M|K|%)?|"
+    r"\d+[xX×]|[xX]\d+|\d+(?:\.\d+)?[-–]\d+(?:\.\d+)?[kKMBT]?|[A-Z]?\d+[kK]|\d+-\w+|\d+(?:\.\d+)?[-–]?(?:bit|fold|shot|way|layer|d|D|times|hop|gram|billion|million)s?)$")
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X{1,3})$")
+#: size / version words that extend a name: "Llama 2", "Mistral 7B", "GPT-4 128K", "GPT-3 XL"
+VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\d+[BM]?|XXL|XL|Large|Base|Small|Tiny|Mini|Pro|Ultra|Plus|Instruct|Chat|base|large|small)$")
+
+
+def is_name_shaped(word: str) -> bool:
+    """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
+    w = word.strip(".,;:'’")
+    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w):
+        return False
+    if not any(c.isalpha() for c in w):
+        return False
+    if _HAS_TWO_CAPS.search(w) or _CAP_HYPHEN.match(w):
+        return True
+    return bool(_LETTER_DIGIT.search(w)) and any(c.isupper() for c in w) or bool(re.match(r"^[a-z]+[A-Z]", w))
+
+
+# ---------------------------------------------------------------- generic phrases
+
+_GENERIC_WORDS = frozenset("""
+a an the our their its this these those that such other existing previous prior recent current popular
+standard strong various several many multiple different new novel simple effective efficient
+state-of-the-art sota large-scale large small big general generic general-purpose proposed
+model models method methods approach approaches framework frameworks technique techniques system systems
+algorithm algorithms architecture architectures network networks baseline baselines strategy strategies
+paradigm paradigms scheme schemes pipeline pipelines module modules procedure process recipe
+dataset datasets data corpus corpora benchmark benchmarks task tasks downstream upstream work works study
+language languages pre-trained pretrained pre-training pretraining training fine-tuning finetuning fine-tuned
+foundation neural deep learning machine vision computer natural processing artificial intelligence lm lms
+llm llms plm plms ptm ptms vlm vlms mllm mllms transformer transformers encoder encoders decoder decoders
+multimodal multi-modal vision-language visual text textual image images one two three four five
+first second third way ways set sets performance results result experiments experiment analysis
+""".split())
+
+_GENERIC_PHRASES = frozenset(k.replace(" ", "") for k in """
+large language model|language model|pretrained language model|pre-trained language model|pre-trained model
+|pretrained model|foundation model|neural network|deep neural network|deep learning|machine learning
+|natural language processing|computer vision|artificial intelligence|vision language model|vision-language model
+|large multimodal model|multimodal large language model|large vision language model|transformer model
+|state of the art|zero-shot|few-shot|pre-training|pretraining|fine-tuning|finetuning|training|learning
+|artificial general intelligence|natural language|generative ai|open source|open-source|ground truth
+""".replace("\n", "").split("|"))
+
+
+def is_generic(phrase: str) -> bool:
+    """Generic phrases are not entities: "our model", "a large corpus", "downstream tasks"."""
+    words = [w.lower().strip(".,;:()'\"") for w in phrase.split()]
+    words = [w for w in words if w]
+    if not words:
+        return True
+    if all(w in _GENERIC_WORDS or w.isdigit() for w in words):
+        return True
+    key = "".join(words).replace("-", "")
+    key_s = key[:-1] if key.endswith("s") else key
+    generic = {p.replace("-", "") for p in _GENERIC_PHRASES}
+    return key in generic or key_s in generic
+
+
+# ---------------------------------------------------------------- typing by head words
+
+_HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)(?:data ?set|benchmark|corpus|corpora|test ?set|suite|collection|treebank|bench|leaderboard|challenge)s?$"), "Dataset"),
+    (re.compile(r"(?i)(?:score|accuracy|error rate|rate|precision|recall|perplexity|f1|bleu|rouge)$"), "Metric"),
+    (re.compile(r"(?i)(?:recognition|detection|segmentation|classification|retrieval|generation|translation|"
+                r"summari[sz]ation|forecasting|answering|parsing|tagging|estimation|prediction|understanding|"
+                r"reasoning|captioning|grounding|comprehension|labell?ing|extraction|verification|"
+                r"re-?ranking|ranking|completion|inference|tracking|localization|elicitation|synthesis)$"), "Task"),
+    (re.compile(r"(?i)(?:model|models|transformer|transformers|network|networks|net|lm|llm|bert|gpt|encoder|decoder|mixers?|checkpoints?)$"), "Model"),
+    (re.compile(r"(?i)(?:learning|training|tuning|pre-?training|fine-?tuning|modell?ing|attention|distillation|"
+                r"method|approach|algorithm|technique|objective|loss|strategy|framework|mechanism|embeddings?|"
+                r"encoding|sampling|optimization|regularization|normalization|pruning|sparsity|augmentation|"
+                r"alignment|merging|prompting|decoding|search|initialization|scaling|selection|upsampling|"
+                r"corruption|operators?|adaptation|interpolation)$"), "Method"),
+)
+
+
+def type_from_head(phrase: str) -> str | None:
+    """The entity type a phrase's last word suggests, if any."""
+    last = phrase.split()[-1] if phrase.split() else ""
+    for pat, typ in _HEAD_TYPES:
+        if pat.search(last):
+            return typ
+    return None
+
+
+FOLLOW_TYPE = re.compile(
+    r"^\s*(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
+    r"(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|architecture)|(?P<x>metrics?|scores?))\b")
+
+
+def type_from_following(text: str, end: int) -> str | None:
+    """The type the word right after a mention says: "X dataset", "X model", "X task"."""
+    m = FOLLOW_TYPE.match(text, end, min(len(text), end + 24))
+    if not m:
+        return None
+    return {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}[m.lastgroup]
+
+
+# ---------------------------------------------------------------- phrases after cues
+
+#: words that end a noun phrase read after a cue
+_NP_STOP = frozenset("""
+that which who whose where when while whereby to for with in on at by from into onto over under than as
+is are was were be been being has have had can could will would should may might must do does did
+and or but nor so yet , . ; : ( ) it its we our they their this these those via through using based
+achieves achieve achieving shows show outperforms outperform improves improve leads lead allows allow
+enables enable requires require consisting comprising including such namely e.g. i.e.
+""".split())
+_LEAD_SKIP = frozenset("""
+a an the our new novel simple effective efficient first two three four five six several multiple various
+general unified lightweight powerful scalable flexible principled generic simple yet self called named
+further also additional
+""".split())
+_WORD = re.compile(r"[^\s,.;:()\[\]\"“”]+(?:\.\d+)*")
+_TRAIL_GENERIC = frozenset("""
+method methods approach approaches framework frameworks technique techniques strategy strategies scheme
+paradigm algorithm algorithms procedure pipeline recipe mechanism objective module system architecture
+family model models
+""".split())
+
+
+def read_phrase(text: str, pos: int, end: int, max_words: int = 6, keep_of: bool = True) -> tuple[int, int] | None:
+    """The noun phrase starting at ``pos`` (leading articles and adjectives like "a new" skipped).
+
+    Returns the span of the phrase without a trailing generic head word ("a new pre-training
+    strategy" -> "pre-training"), or None when nothing specific is left.
+    """
+    words: list[tuple[int, int]] = []
+    i = pos
+    while i < end:
+        m = _WORD.search(text, i, end)
+        if not m:
+            break
+        gap = text[i:m.start()]
+        if any(c in gap for c in ",.;:()[]\"“”") and (words or gap.strip() not in ("", "\"", "“")):
+            break
+        w = m.group(0)
+        lw = w.lower()
+        if not words and lw in _LEAD_SKIP:
+            i = m.end()
+            continue
+        if lw in _NP_STOP and not (keep_of and lw in ("of", "via") and words):
+            break
+        if lw == "of" or lw == "via":
+            if not words:
+                break
+        words.append((m.start(), m.end()))
+        i = m.end()
+        if len(words) >= max_words:
+            break
+    while words and text[words[-1][0]:words[-1][1]].lower() in ("of", "via", "and", "or"):
+        words.pop()
+    if not words:
+        return None
+    while len(words) > 1 and text[words[-1][0]:words[-1][1]].lower() in _TRAIL_GENERIC:
+        words.pop()
+    s, e = words[0][0], words[-1][1]
+    phrase = text[s:e]
+    if is_generic(phrase) or len(phrase) < 3:
+        return None
+    return s, e
+
+
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|\s+as well as\s+|\s*&\s*)")
+
+
+def read_phrase_list(text: str, pos: int, end: int, max_items: int = 8) -> list[tuple[int, int]]:
+    """A list of noun phrases "A, B, and C" starting at ``pos``."""
+    items: list[tuple[int, int]] = []
+    i = pos
+    while len(items) < max_items:
+        span = read_phrase(text, i, end, keep_of=True)
+        if not span:
+            break
+        items.append(span)
+        m = _LIST_SEP.match(text, span[1], end)
+        if not m or m.end() >= end:
+            break
+        i = m.end()
+    return items
+
+
+def words_between(text: str, a: int, b: int) -> str:
+    return text[a:b] if a < b else ""
+
+
+def iter_word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for m in _NAME_WORD_RE.finditer(text, start, end):
+        yield m.start(), m.end()
