@@ -52,6 +52,10 @@ def _entries(reader: TextReader, src: Source) -> Iterator[tuple[int, str, str]]:
     size = 0
     for line, text in reader.lines():
         pos = 0
+        if current is not None and _START.match(text):
+            # a new entry at the start of a line while one is still open: that one is broken
+            src.skip(start, f"@{kind} entry has unbalanced braces (it runs into the next entry)")
+            current = None
         while pos < len(text):
             if current is None:
                 m = _START.search(text, pos)
