@@ -84,13 +84,19 @@ class Entity:
     name: str
     type: str
     aliases: tuple[str, ...] = ()
+    #: the canonical id of the entity this is a size/version variant of (set by resolution)
+    family: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "type": self.type, "aliases": list(self.aliases)}
+        d: dict[str, Any] = {"id": self.id, "name": self.name, "type": self.type, "aliases": list(self.aliases)}
+        if self.family:
+            d["family"] = self.family
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Entity":
-        return cls(id=d["id"], name=d["name"], type=d["type"], aliases=tuple(d.get("aliases") or ()))
+        return cls(id=d["id"], name=d["name"], type=d["type"], aliases=tuple(d.get("aliases") or ()),
+                   family=d.get("family") or None)
 
 
 @dataclass(frozen=True)

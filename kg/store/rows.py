@@ -83,6 +83,7 @@ def relation_rows(facts: PaperFacts) -> list[dict[str, Any]]:
             "entity_name": ent.name if ent else target,
             "entity_type": ent.type if ent else target.split(":", 1)[0].capitalize(),
             "entity_aliases": sorted(set(ent.aliases)) if ent else [],
+            "entity_family": ent.family if ent else None,
             "confidence": round(float(r.confidence), 4),
             "rule": r.rule,
             "evidence_field": r.evidence.field,
@@ -102,7 +103,8 @@ def support_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Derived entity -> entity support from one paper's relation rows.
 
     When a paper PROPOSES X and BUILDS_ON Y: X -BUILDS_ON-> Y; when it PROPOSES X and
-    EVALUATES_ON D: X -EVALUATED_ON-> D. Confidence is the product of the two.
+    EVALUATES_ON D: X -EVALUATED_ON-> D. Confidence is the product of the two. Plus the
+    VARIANT_OF support of ``variant_rows``.
     """
     proposed = [r for r in rows if r["type"] == "PROPOSES"]
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -116,6 +118,28 @@ def support_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if key not in out or out[key]["confidence"] < conf:
                     out[key] = {"source": key[0], "type": edge_type, "target": key[2],
                                 "paper_id": other["paper_id"], "confidence": conf}
+    for v in variant_rows(rows):
+        key = (v["source"], v["type"], v["target"])
+        if key not in out or out[key]["confidence"] < v["confidence"]:
+            out[key] = v
+    return [out[k] for k in sorted(out)]
+
+
+#: confidence of one paper's support for a VARIANT_OF edge (a rule on the name alone)
+VARIANT_CONFIDENCE = 0.9
+
+
+def variant_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """VARIANT_OF support from one paper's relation rows: every entity the paper mentions
+    whose resolution found a family (``entity_family``, e.g. ``model:llama27b`` ->
+    ``model:llama2``) gives entity -VARIANT_OF-> family, supported by this paper."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in rows:
+        fam = r.get("entity_family")
+        if fam and fam != r["entity_id"]:
+            key = (r["entity_id"], "VARIANT_OF", fam)
+            out[key] = {"source": key[0], "type": "VARIANT_OF", "target": fam,
+                        "paper_id": r["paper_id"], "confidence": VARIANT_CONFIDENCE}
     return [out[k] for k in sorted(out)]
 
 
