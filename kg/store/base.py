@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 NodeDict = dict[str, Any]
 EdgeDict = dict[str, Any]
@@ -95,6 +95,39 @@ class GraphStore(ABC):
     @abstractmethod
     def node_names(self) -> Iterator[tuple[str, str]]:
         """(id, display name) of every node: for suggesting close matches."""
+
+    # -- resolution ----------------------------------------------------------------
+    # What kg.resolve keeps in the store so papers ingested later merge into the entities
+    # already there (see kg/resolve/core.py). Votes are (key, kind, value, weight, surface);
+    # weights are integers (thousandths). A store without these raises NotImplementedError
+    # and resolution then only spans one run.
+    def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
+        """(key, kind, value, papers, summed weight) over every stored paper's votes on ``keys``, sorted."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
+        """The keys these papers have stored votes on."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
+        """Sorted ids of the papers that vote on or depend on any of ``keys``."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(paper id, raw facts JSON as last saved) for these papers, sorted by id."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
+        """Every stored vote as (key, kind, value, paper_id, weight, surface), sorted."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
+        """For each (paper id, raw facts JSON, votes): replace the paper's raw facts and votes (one transaction)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
+        """For each paper id: replace the keys its resolution depends on."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:  # pragma: no cover - trivial

@@ -366,6 +366,37 @@ class EmbeddedStore(GraphStore):
         """Run a read-only SQL statement (for canned-query implementations)."""
         return self.db.execute(query, tuple(params)).fetchall()
 
+    # -- resolution -------------------------------------------------------------------
+    # kg.resolve's state, in tables of kg/store/sqlite_resolution.py (created on first use).
+    @property
+    def _resolution(self):
+        from kg.store.sqlite_resolution import SQLiteResolution
+
+        if getattr(self, "_resolution_state", None) is None:
+            self._resolution_state = SQLiteResolution(self.db)
+        return self._resolution_state
+
+    def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
+        return self._resolution.votes(keys)
+
+    def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
+        return self._resolution.keys_of(paper_ids)
+
+    def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
+        return self._resolution.dependents(keys)
+
+    def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
+        return self._resolution.raw(paper_ids)
+
+    def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
+        return self._resolution.rows()
+
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
+        self._resolution.save(papers)
+
+    def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
+        self._resolution.save_deps(deps)
+
 
 def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:
     from dataclasses import replace

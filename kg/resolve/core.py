@@ -1,0 +1,197 @@
+"""Resolution as pure functions: a paper's votes, a key's decision, a paper's canonical facts.
+
+Every paper casts *votes* about keys (``canonical_key`` of a name, type independent):
+
+* ``("type", T)`` on the key of each entity it relates to, weighted by the paper's best
+  cue confidence for that entity (in thousandths, so sums are exact and order free);
+* ``("def", E)`` on the key of an acronym it defines ("masked image modeling (MIM)": the key
+  ``mim`` gets a vote for the expansion key ``maskedimagemodeling``).
+
+The *decision* about a key (``Decision``) is a function of the votes on that key alone:
+its winning type (highest weight, then most papers, then ``ENTITY_TYPES`` order) and its
+ranked expansions. A paper's canonical facts are a function of its raw facts and the
+decisions about the keys it reads (its *dependencies*) — so the graph is the same whatever
+order papers arrive in, as long as every paper whose dependencies changed is resolved again.
+
+Resolving one entity (raw type ``t``, name ``n``):
+
+1. ``k = canonical_key(n)``;
+2. while ``k`` is an acronym (this paper defines it, else some paper does): move to its
+   expansion — the paper's own definition first, else the best-ranked expansion whose
+   decided type is ``t``, else the best-ranked one (at most 4 steps, no cycles);
+3. the type is the decided type of the final key (``t`` when nothing is known);
+4. the id is ``type:key``; the family is the nearest ``family_chain(n)`` ancestor whose key
+   some paper mentions, resolved the same way (when it is a different entity).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Mapping
+
+from kg.resolve.keys import canonical_id, canonical_key, family_chain, is_acronym_of
+from kg.schema import ENTITY_TYPES, Entity, PaperFacts
+
+#: (key, kind, value, weight in thousandths, surface form)
+VoteRow = tuple[str, str, str, int, str]
+#: aggregated over papers: (key, kind, value, papers, weight)
+VoteSum = tuple[str, str, str, int, int]
+
+MAX_STEPS = 4
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the corpus says about one key."""
+
+    #: the winning type, or None when no paper relates to an entity of this key
+    type: str | None = None
+    #: expansion keys, best first (by weight, then papers, then key)
+    expansions: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.type is not None or bool(self.expansions)
+
+
+NO_DECISION = Decision()
+
+
+def weight_of(confidence: float) -> int:
+    return int(round(max(0.0, min(1.0, float(confidence))) * 1000))
+
+
+def paper_votes(facts: PaperFacts) -> list[VoteRow]:
+    """The votes one paper casts (only entities it relates to vote)."""
+    weights: dict[str, int] = {}
+    for r in facts.relations:
+        w = weight_of(r.confidence)
+        if w > weights.get(r.target, -1):
+            weights[r.target] = w
+    best: dict[tuple[str, str, str], tuple[int, str]] = {}
+
+    def add(key: str, kind: str, value: str, w: int, surface: str) -> None:
+        k = (key, kind, value)
+        old = best.get(k)
+        if old is None or (-w, surface) < (-old[0], old[1]):
+            best[k] = (w, surface)
+
+    for e in facts.entities:
+        if e.id not in weights:
+            continue
+        w = weights[e.id]
+        key = canonical_key(e.name)
+        add(key, "type", e.type, w, e.name)
+        for a in e.aliases:
+            if is_acronym_of(a, e.name):
+                akey = canonical_key(a)
+                if akey != key:
+                    add(akey, "def", key, w, a)
+    return [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(best.items())]
+
+
+def decide(sums: Iterable[tuple[str, str, int, int]]) -> Decision:
+    """The decision about one key from its aggregated votes ``(kind, value, papers, weight)``."""
+    types: list[tuple[int, int, int, str]] = []
+    defs: list[tuple[int, int, str]] = []
+    for kind, value, papers, weight in sums:
+        if kind == "type":
+            order = ENTITY_TYPES.index(value) if value in ENTITY_TYPES else len(ENTITY_TYPES)
+            types.append((-weight, -papers, order, value))
+        elif kind == "def":
+            defs.append((-weight, -papers, value))
+    return Decision(type=min(types)[3] if types else None, expansions=tuple(d[2] for d in sorted(defs)))
+
+
+def decisions(sums: Iterable[VoteSum]) -> dict[str, Decision]:
+    """Decisions for every key in ``sums``."""
+    per_key: dict[str, list[tuple[str, str, int, int]]] = {}
+    for key, kind, value, papers, weight in sums:
+        per_key.setdefault(key, []).append((kind, value, papers, weight))
+    return {k: decide(v) for k, v in per_key.items()}
+
+
+def local_definitions(facts: PaperFacts) -> dict[str, str]:
+    """Acronym key -> expansion key, for the acronyms this paper defines."""
+    out: dict[str, str] = {}
+    for e in sorted(facts.entities, key=lambda e: (e.name, e.id)):
+        key = canonical_key(e.name)
+        for a in e.aliases:
+            if is_acronym_of(a, e.name):
+                akey = canonical_key(a)
+                if akey != key:
+                    out.setdefault(akey, key)
+    return out
+
+
+Lookup = Callable[[str], Decision]
+
+
+def resolve_key(key: str, etype: str, local: Mapping[str, str], lookup: Lookup,
+                deps: set[str]) -> tuple[str, str]:
+    """(canonical key, type) of a raw key seen with type ``etype``; adds what it read to ``deps``."""
+    deps.add(key)
+    seen = {key}
+    cur = key
+    for _ in range(MAX_STEPS):
+        if cur in local:
+            nxt = local[cur]
+        else:
+            exps = lookup(cur).expansions
+            if not exps:
+                break
+            deps.update(exps)
+            matching = [x for x in exps if lookup(x).type == etype]
+            nxt = matching[0] if matching else exps[0]
+        if nxt in seen:
+            break
+        seen.add(nxt)
+        deps.add(nxt)
+        cur = nxt
+    return cur, lookup(cur).type or etype
+
+
+def resolve_entity(e: Entity, local: Mapping[str, str], lookup: Lookup, deps: set[str]) -> tuple[str, str, str | None]:
+    """(canonical id, type, family id or None) of one raw entity."""
+    key, etype = resolve_key(canonical_key(e.name), e.type, local, lookup, deps)
+    eid = canonical_id(etype, key)
+    family = None
+    for ancestor in family_chain(e.name):
+        akey = canonical_key(ancestor)
+        deps.add(akey)
+        if not (lookup(akey).known or akey in local):
+            continue
+        fkey, ftype = resolve_key(akey, e.type, local, lookup, deps)
+        fid = canonical_id(ftype, fkey)
+        if fid != eid:
+            family = fid
+        break
+    return eid, etype, family
+
+
+def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[str]]:
+    """A paper's facts with canonical entities, and the keys whose decisions it read.
+
+    Raw entities that resolve to one id become one entity: its name is the name of the
+    best-supported of them, its aliases every other surface form the paper used.
+    """
+    local = local_definitions(facts)
+    deps: set[str] = set()
+    weights: dict[str, float] = {}
+    for r in facts.relations:
+        weights[r.target] = max(weights.get(r.target, -1.0), r.confidence)
+    rename: dict[str, str] = {}
+    groups: dict[str, list[tuple[Entity, str, str | None]]] = {}
+    for e in facts.entities:
+        eid, etype, family = resolve_entity(e, local, lookup, deps)
+        rename[e.id] = eid
+        groups.setdefault(eid, []).append((e, etype, family))
+    entities = []
+    for eid, members in groups.items():
+        members.sort(key=lambda m: (-weights.get(m[0].id, -1.0), m[0].name, m[0].id))
+        head, etype, _ = members[0]
+        forms = {f for m in members for f in (m[0].name, *m[0].aliases)} - {head.name}
+        family = next((m[2] for m in members if m[2]), None)
+        entities.append(Entity(eid, head.name, etype, tuple(sorted(forms)), family))
+    relations = tuple(replace(r, target=rename.get(r.target, r.target)) for r in facts.relations)
+    return PaperFacts(facts.paper, tuple(entities), relations), deps

@@ -1,0 +1,171 @@
+"""The streaming driver: resolve facts chunk by chunk against the store's state.
+
+With a store that keeps resolution state, each chunk of papers
+
+1. saves its raw facts and votes (replacing what those papers had stored),
+2. compares the decisions about every key whose votes changed, before and after,
+3. yields its papers resolved with the new decisions, then yields again every stored
+   paper that depends on a key whose decision changed (re-resolved from its raw facts;
+   the store replaces its relations, so entities merge or split as the corpus says),
+4. saves which keys each yielded paper depends on.
+
+So the graph after any sequence of runs equals the graph of one run over the same papers.
+
+Without a store (``kg extract``) — or with one that keeps no state — the input is spooled
+to a temporary SQLite file: pass one collects every vote, pass two yields each paper
+resolved with the decisions of the whole input. Memory stays bounded either way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from itertools import islice
+from typing import Iterable, Iterator
+
+from kg.resolve.core import NO_DECISION, Decision, decisions, paper_votes, resolve_paper
+from kg.resolve.keys import canonical_key, family_chain
+from kg.schema import PaperFacts
+
+CHUNK = 500
+
+
+class DecisionCache:
+    """Decisions about keys, fetched from a vote source in batches and kept for one chunk."""
+
+    def __init__(self, votes) -> None:
+        self._votes = votes
+        self._cache: dict[str, Decision] = {}
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        missing = sorted(set(keys) - self._cache.keys())
+        if not missing:
+            return
+        got = decisions(self._votes(missing))
+        for k in missing:
+            self._cache[k] = got.get(k, NO_DECISION)
+
+    def __call__(self, key: str) -> Decision:
+        if key not in self._cache:
+            self.prefetch([key])
+        return self._cache[key]
+
+
+def _keys_read(facts: PaperFacts) -> set[str]:
+    """The keys resolving a paper reads first: names, aliases and family ancestors."""
+    keys: set[str] = set()
+    for e in facts.entities:
+        for name in (e.name, *e.aliases, *family_chain(e.name)):
+            keys.add(canonical_key(name))
+    return keys
+
+
+def _prefetch(cache: DecisionCache, papers: list[PaperFacts]) -> None:
+    keys: set[str] = set()
+    for f in papers:
+        keys |= _keys_read(f)
+    cache.prefetch(keys)
+    # one more round for the expansions those keys point to
+    cache.prefetch(x for k in keys for x in cache(k).expansions)
+
+
+def _chunks(items: Iterable[PaperFacts], n: int) -> Iterator[list[PaperFacts]]:
+    it = iter(items)
+    while True:
+        chunk = list(islice(it, n))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _supports_state(store) -> bool:
+    if store is None:
+        return False
+    try:
+        store.resolution_votes([])
+    except NotImplementedError:
+        return False
+    return True
+
+
+def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[PaperFacts]:
+    """Facts with canonical entity ids, across the input and the papers already in ``store``.
+
+    Papers come out in input order; with a store, papers stored earlier whose entities the
+    input merges (or splits) come out again after the chunk that changed them.
+    """
+    if _supports_state(store):
+        yield from _incremental(facts, store, chunk_size)
+    else:
+        yield from _two_pass(facts, chunk_size)
+
+
+def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[PaperFacts]:
+    for chunk in _chunks(facts, chunk_size):
+        records = [(f.paper.id, f.to_json(), paper_votes(f)) for f in chunk]
+        ids = {f.paper.id for f in chunk}
+        touched = store.resolution_keys(ids) | {v[0] for _, _, votes in records for v in votes}
+        before = decisions(store.resolution_votes(touched))
+        store.resolution_save(records)
+        cache = DecisionCache(store.resolution_votes)
+        cache.prefetch(touched)
+        changed = sorted(k for k in touched if before.get(k, NO_DECISION) != cache(k))
+        _prefetch(cache, chunk)
+        deps: dict[str, set[str]] = {}
+        for f in chunk:
+            resolved, d = resolve_paper(f, cache)
+            deps[f.paper.id] = d
+            yield resolved
+        if changed:
+            affected = [p for p in store.resolution_dependents(changed) if p not in ids]
+            for batch in (affected[i:i + chunk_size] for i in range(0, len(affected), chunk_size)):
+                raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
+                _prefetch(cache, raws)
+                for f in raws:
+                    resolved, d = resolve_paper(f, cache)
+                    deps[f.paper.id] = d
+                    yield resolved
+        store.resolution_save_deps(deps)
+
+
+def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFacts]:
+    from kg.store.sqlite_resolution import SQLiteResolution, pack, unpack
+
+    fd, path = tempfile.mkstemp(prefix="kg-resolve-", suffix=".db")
+    os.close(fd)
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("CREATE TABLE spool(seq INTEGER PRIMARY KEY, facts BLOB NOT NULL)")
+        state = SQLiteResolution(db)
+        seq = 0
+        for chunk in _chunks(facts, chunk_size):
+            state.save([(f.paper.id, "", paper_votes(f)) for f in chunk])
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO spool(seq, facts) VALUES(?,?)",
+                           [(seq + i, pack(f.to_json())) for i, f in enumerate(chunk)])
+            db.execute("COMMIT")
+            seq += len(chunk)
+        cache = DecisionCache(state.votes)
+        last = -1
+        while True:
+            rows = db.execute("SELECT seq, facts FROM spool WHERE seq>? ORDER BY seq LIMIT ?",
+                              (last, chunk_size)).fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            chunk = [PaperFacts.from_json(unpack(blob)) for _, blob in rows]
+            if len(cache._cache) > 200_000:
+                cache = DecisionCache(state.votes)
+            _prefetch(cache, chunk)
+            for f in chunk:
+                yield resolve_paper(f, cache)[0]
+    finally:
+        db.close()
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.unlink(path + suffix)
+            except FileNotFoundError:
+                pass
