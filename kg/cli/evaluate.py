@@ -17,7 +17,9 @@ def read_papers(paths: tuple[str, ...]):
         from loaders import iter_records  # type: ignore[attr-defined]
     except ImportError:
         return _fallback_papers(paths)
-    return iter_records(list(paths))
+    from kg.schema import PaperFacts
+
+    return (r.paper if isinstance(r, PaperFacts) else r for r in iter_records(list(paths)))
 
 
 def _fallback_papers(paths: tuple[str, ...]) -> Iterator:

@@ -94,7 +94,7 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
             old = best.get(c.type)
             if old is None or (c.confidence, -c.mention.start) > (old.confidence, -old.mention.start):
                 best[c.type] = c
-        settle(best, typ)
+        settle(best, typ, any(m.type == "Dataset" for m in ms))
         if not best:
             continue
         entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
@@ -132,12 +132,14 @@ def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:
     return default_type(ms[0])
 
 
-def settle(best: dict[str, Candidate], typ: str) -> None:
+def settle(best: dict[str, Candidate], typ: str, named_dataset: bool = True) -> None:
     """Resolve cues that disagree about one entity (in place)."""
     if "PROPOSES" in best:
         for t in ("BUILDS_ON", "COMPARES_WITH", "USES"):
             best.pop(t, None)
-        if typ == "Dataset" and "EVALUATES_ON" not in best:
+        if not named_dataset:
+            best.pop("EVALUATES_ON", None)
+        elif typ == "Dataset" and "EVALUATES_ON" not in best:
             p = best["PROPOSES"]
             best["EVALUATES_ON"] = Candidate("EVALUATES_ON", p.mention, "proposed-benchmark", 0.5)
     if "BUILDS_ON" in best:

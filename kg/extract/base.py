@@ -110,6 +110,12 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
             prev = m
         else:
             break
+    types = {m.type for m in out if m.type}
+    if len(types) == 1 and len(out) > 1:
+        t = types.pop()
+        for m in out:
+            if m.type is None:
+                m.type = t
     return out
 
 

@@ -19,7 +19,7 @@ COMPARE_CUE = re.compile(
     r"(?:(?:the|a|an|other|existing|previous|prior|strong|standard|competitive|popular|both|several|many|"
     r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
     r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")
-_BASELINE_AFTER = re.compile(r"^\s*(?:baselines?)\b", re.I)
+_BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b", re.I)
 
 
 def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:

@@ -20,7 +20,7 @@ EVAL_SLOT = re.compile(r"(?i)\b(?:on|across|over|in|for|using|with|of)\s+(?:the\
                        r"large-scale|downstream|academic|real-world)\s+)*"
                        r"(?:(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*)?")
 _TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
-_BENCH_AFTER = re.compile(r"^\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
+_BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
 
 
 def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:

@@ -15,11 +15,12 @@ LINEAGE_CUE = re.compile(
     r"initiali[sz]ed (?:from|with)|initiali[sz]ing (?:from|with)|derived from|adapted from|adapts?|adapting|"
     r"extends?|extending|extension of|extensions? to|a variant of|variants? of|a version of|"
     r"distilled (?:version )?(?:of|from)|distill(?:s|ing)?|compress(?:es|ing)?|"
-    r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)?(?: of| from)?|"
-    r"continued pre-?training(?: of| from)?|inherits? from|improves? upon|builds? upon|upgrades?|"
+    r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)? (?:of|from)|"
+    r"continued pre-?training (?:of|from)|inherits? from|improves? upon|builds? upon|upgrades?|"
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying))\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
-STYLE_SUFFIX = re.compile(r"^-(?:style|initiali[sz]ed)\b", re.I)
+_MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ)")
+STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b", re.I)
 
 
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
@@ -31,8 +32,9 @@ def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
         if not ms:
             continue
         for cue in LINEAGE_CUE.finditer(text, s, e):
+            model_only = _MODEL_ONLY.match(cue.group(0))
             for m in enumeration_after(text, ms, cue.end(), e, max_gap=12):
-                if m.type is None and text[cue.end():m.start].strip() == "" and cue.group(0).rstrip().lower().endswith(" on"):
+                if model_only and m.type == "Method":
                     continue
                 out.append(Candidate("BUILDS_ON", m, "based-on", 0.75 if m.type else 0.6))
         for m in ms:

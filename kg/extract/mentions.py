@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from kg.extract.base import Mention, state
 from kg.extract.lexicon import case_sensitive, load_lexicon
 from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
-                             type_from_head)
+                             type_from_head, type_from_shape, url_spans)
 
 NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
 GENERIC_ACRONYMS = frozenset("""
@@ -55,13 +55,48 @@ tasks task benchmark benchmarks demonstrate demonstrates show perform performs p
 enables improve improves improving support supports supporting facilitate facilitates toward towards
 across between among within than whether only also even well large-scale high-level low-level key crucial
 """.split())
+_TASK_MODIFIERS = frozenset("named supervised unsupervised embedded grounded detailed".split())
 QUOTED = re.compile(r"[\"“]([A-Z][^\"”\n]{1,40}?)[\"”]")
+
+
+_AFFIX = re.compile(r"(?i)-(?:based|style|like|family|specific|only|sized?|scale|level|pretrained|pre-trained|tuned|"
+                    r"generated|aware|free|guided|initiali[sz]ed|centric|driven|powered|enhanced|augmented|type)$")
+
+
+class _Tok:
+    """A name token with an affix such as "-style" cut off."""
+
+    __slots__ = ("_s", "_e", "_t")
+
+    def __init__(self, s: int, e: int, t: str):
+        self._s, self._e, self._t = s, e, t
+
+    def start(self) -> int:
+        return self._s
+
+    def end(self) -> int:
+        return self._e
+
+    def group(self, _: int = 0) -> str:
+        return self._t
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Tok]:
+    out = []
+    for m in NAME_TOKEN.finditer(text, start, end):
+        w = m.group(0)
+        a = _AFFIX.search(w)
+        while a and a.start() > 0:
+            w = w[:a.start()]
+            a = _AFFIX.search(w)
+        out.append(_Tok(m.start(), m.start() + len(w), w))
+    return out
 
 
 def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Name-shaped words, extended by version or size words ("Llama 2", "GPT-3 XL", "Mixtral 8x7B")."""
     out: list[tuple[int, int]] = []
-    tokens = list(NAME_TOKEN.finditer(text, start, end))
+    tokens = _tokens(text, start, end)
     i = 0
     while i < len(tokens):
         t = tokens[i]
@@ -106,10 +141,13 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out = []
     for m in TASK_PHRASE.finditer(text, start, end):
         words = list(re.finditer(r"\S+", m.group(0)))
-        k = 0
-        while k < len(words) - 1 and (words[k].group(0).lower() in _TASK_TRIM or words[k].group(0).endswith("ly")
-                                      or words[k].group(0)[:1].isdigit()):
-            k += 1
+        k = len(words) - 1
+        while k > 0:
+            w = words[k - 1].group(0)
+            if w.lower() in _TASK_TRIM or w.endswith("ly") or w[:1].isdigit() or is_name_shaped(w) \
+                    or w.endswith(("ed", "ing")) and w.lower() not in _TASK_MODIFIERS:
+                break
+            k -= 1
         if k >= len(words) - 1:
             continue
         s = m.start() + words[k].start()
@@ -126,6 +164,23 @@ def quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int, str | 
         if typ:
             out.append((m.start(1), m.end(1), typ))
     return out
+
+
+_MODIFIER = re.compile(r"([A-Z][a-z]+(?:-[A-Za-z]+)?)[ ]$")
+_MODIFIER_HEADS = re.compile(r"(?i)^(?:attention|transformer|embeddings?|network|convolution|encoding|layers?|"
+                             r"normalization|loss|mixer|diffusion|autoencoder|regression|process)$")
+
+
+def extend_modifier(text: str, m: Mention) -> Mention:
+    """A lexicon technique with a proper-name modifier is the more specific technique: "Fourier attention"."""
+    if m.source != "lexicon" or not _MODIFIER_HEADS.match(m.text):
+        return m
+    w = _MODIFIER.search(text, max(0, m.start - 25), m.start)
+    if not w or w.group(1) in _CAP_WORD_NOT_NAME or w.group(1) in _SENT_STARTERS:
+        return m
+    if text[max(0, w.start() - 2):w.start()].strip() in ("", ".", "!", "?"):
+        return m  # a sentence-initial capital says nothing
+    return Mention(w.start(1), m.end, text[w.start(1):m.end], m.type, "capseq")
 
 
 _PRIORITY = {"acronym-long": 0, "acronym-short": 0, "quoted": 1, "lexicon": 2, "known": 2, "shape": 3,
@@ -193,9 +248,15 @@ class MentionFinder:
                 found.append(Mention(a, b, text[a:b], "Task", "task"))
             for a, b, t in quoted_spans(text, s, e):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
-        mentions = keep_longest(m for m in found if m.text not in st.generic)
+        urls = url_spans(text)
+        found = [extend_modifier(text, m) for m in found
+                 if m.text not in st.generic and not any(m.start < e and s < m.end for s, e in urls)]
+        mentions = keep_longest(found)
         for m in mentions:
-            if m.type is None:
-                m.type = type_from_following(text, m.end)
+            follow = type_from_following(text, m.end)
+            if m.source == "shape" and m.type is None:
+                m.type = type_from_shape(m.text) or type_from_head(m.text)
+            if follow and (m.type is None or (follow == "Dataset" and m.source not in ("lexicon", "acronym-long", "acronym-short"))):
+                m.type = follow
         st.mentions = mentions
         return doc

@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Candidate, Mention, PaperDoc, enumeration_after, in_sentence, state
-from kg.extract.text import is_generic, read_phrase, read_phrase_list, type_from_head
+from kg.extract.text import is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head
 
 TITLE_LEAD = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
 _LEAD_REJECT = re.compile(r"(?i)^(?:on|the|a|an|towards?|beyond|rethinking|revisiting|when|why|how|what|is|are|do|does|can|"
@@ -22,15 +22,20 @@ PROPOSE_CUE = re.compile(
     r"(?:propose|introduce|present|release|contribute|develop|design|build|construct|create|curate|devise|unveil|"
     r"open-source|put forward|offer|collect|pretrain|pre-train|train)(?:s|d|ed)?\b"
     r"|\b(?:introducing|proposing|presenting)\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b", re.I)
-NAMED_CUE = re.compile(r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term))\s+", re.I)
-APPOSITIVE_NEW = re.compile(r"^\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
-IS_NEW = re.compile(r"^\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+NAMED_CUE = re.compile(
+    r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
+    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
+    r"(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
+    r"architecture|system|technique|objective|corpus|suite|family)\s*\()\s*", re.I)
+APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
 _WEAK_VERBS = re.compile(r"(?i)^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
 
 
-def title_lead(title: str) -> tuple[int, int] | None:
-    """The span of the name before the title's colon ("UL2: ..." -> "UL2"), if it reads as a name."""
+def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:
+    """The span of the name before the title's colon ("UL2: ..." -> "UL2"), if it reads as a name:
+    it holds a name-shaped word or an acronym definition, or the abstract uses it again."""
     m = TITLE_LEAD.match(title)
     if not m:
         return None
@@ -40,7 +45,9 @@ def title_lead(title: str) -> tuple[int, int] | None:
         return None
     if len(words) > 1 and not any(ch.isupper() for w in words[1:] for ch in w[:1]) and "(" not in lead:
         return None
-    return m.start(1), m.end(1)
+    if "(" in lead or any(is_name_shaped(w) for w in words) or (abstract and lead in abstract):
+        return m.start(1), m.end(1)
+    return None
 
 
 def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
@@ -48,7 +55,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
     out: list[Candidate] = []
     mentions = st.mentions
     # 1. the title's lead name
-    lead = title_lead(text[:st.title_len])
+    lead = title_lead(text[:st.title_len], text[st.title_len:])
     if lead:
         s, e = lead
         inside = [m for m in mentions if s <= m.start and m.end <= e]
@@ -95,7 +102,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                             out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
         for cue in NAMED_CUE.finditer(text, s, e):
             for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
-                if m.text not in lexicon_known:
+                if m.text not in lexicon_known or PROPOSE_CUE.search(text, s, cue.start()):
                     out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         for m in sent_mentions:
             if m.source in ("shape", "acronym-short", "acronym-long", "quoted", "capseq") and m.text not in lexicon_known:
@@ -108,14 +115,16 @@ def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int]) -
     """The mention for a phrase read after a cue: an existing mention starting there, else a new one."""
     s, e = span
     for m in mentions:
-        if m.start == s:
+        if m.start == s and m.end >= e:
             return m
-    if any(m.start < e and s < m.end for m in mentions):
+    if any(m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in mentions):
         return None
     phrase = text[s:e]
-    if is_generic(phrase) or phrase[:1].isdigit():
+    typ = type_from_head(phrase)
+    if is_generic(phrase) or phrase[:1].isdigit() or typ in (None, "Metric"):
         return None
-    m = Mention(s, e, phrase, type_from_head(phrase) or "Method", "phrase")
+    mentions[:] = [m for m in mentions if not (s <= m.start and m.end <= e)]
+    m = Mention(s, e, phrase, typ, "phrase")
     mentions.append(m)
     return m
 

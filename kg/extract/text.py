@@ -50,6 +50,13 @@ _CAP_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)+$")
 _QUANTITY = re.compile(
     r"^(?:\d+(?:\.\d+)?(?:[kKMBTG]|GB|TB|MB|B|x|X|s|D|d|th|st|nd|rd|M|K|%)?|"
     r"\d+[xX×]|[xX]\d+|\d+(?:\.\d+)?[-–]\d+(?:\.\d+)?[kKMBT]?|[A-Z]?\d+[kK]|\d+-\w+|\d+(?:\.\d+)?[-–]?(?:bit|fold|shot|way|layer|d|D|times|hop|gram|billion|million)s?)$")
+_RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
+_COMMON_HYPHENED = frozenset("""
+zero-shot few-shot one-shot multi-shot large-scale small-scale state-of-the-art pre-training pre-trained fine-tuning
+fine-tuned self-supervised self-attention multi-modal multi-task multi-lingual long-context open-source real-world
+high-quality low-resource cross-lingual cross-modal in-context end-to-end text-to-text text-to-image
+vision-language encoder-decoder decoder-only encoder-only sequence-to-sequence non-english
+""".split())
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X{1,3})$")
 #: size / version words that extend a name: "Llama 2", "Mistral 7B", "GPT-4 128K", "GPT-3 XL"
 VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\d+[BM]?|XXL|XL|Large|Base|Small|Tiny|Mini|Pro|Ultra|Plus|Instruct|Chat|base|large|small)$")
@@ -58,7 +65,7 @@ VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\
 def is_name_shaped(word: str) -> bool:
     """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
     w = word.strip(".,;:'’")
-    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w):
+    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED:
         return False
     if not any(c.isalpha() for c in w):
         return False
@@ -81,7 +88,9 @@ language languages pre-trained pretrained pre-training pretraining training fine
 foundation neural deep learning machine vision computer natural processing artificial intelligence lm lms
 llm llms plm plms ptm ptms vlm vlms mllm mllms transformer transformers encoder encoders decoder decoders
 multimodal multi-modal vision-language visual text textual image images one two three four five
-first second third way ways set sets performance results result experiments experiment analysis
+first second third way ways enhancements improvements modifications components ideas insights
+findings variants extensions direction directions solution solutions version versions family phenomenon existence
+promising intriguing better base set sets performance results result experiments experiment analysis
 """.split())
 
 _GENERIC_PHRASES = frozenset(k.replace(" ", "") for k in """
@@ -126,6 +135,18 @@ _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_SIZE_SUFFIX = re.compile(r"(?i)[-_ ](?:base|small|large|tiny|xl|xxl|mini|medium|huge|instruct|chat|\d+(?:\.\d+)?b|\d+x\d+b)$")
+
+
+def type_from_shape(name: str) -> str | None:
+    """Size suffixes mark released models ("DeiT-base", "Llama-3-8B"); benchmark heads mark datasets."""
+    if _SIZE_SUFFIX.search(name):
+        return "Model"
+    if re.search(r"(?:Bench|Benchmark|QA|Corpus|Set)$", name):
+        return "Dataset"
+    return None
+
+
 def type_from_head(phrase: str) -> str | None:
     """The entity type a phrase's last word suggests, if any."""
     last = phrase.split()[-1] if phrase.split() else ""
@@ -136,7 +157,7 @@ def type_from_head(phrase: str) -> str | None:
 
 
 FOLLOW_TYPE = re.compile(
-    r"^\s*(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
+    r"\s*(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
     r"(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|architecture)|(?P<x>metrics?|scores?))\b")
 
 
@@ -156,7 +177,8 @@ that which who whose where when while whereby to for with in on at by from into 
 is are was were be been being has have had can could will would should may might must do does did
 and or but nor so yet , . ; : ( ) it its we our they their this these those via through using based
 achieves achieve achieving shows show outperforms outperform improves improve leads lead allows allow
-enables enable requires require consisting comprising including such namely e.g. i.e.
+enables enable requires require consisting comprising including such namely e.g. i.e. along alongside
+called named dubbed termed against without
 """.split())
 _LEAD_SKIP = frozenset("""
 a an the our new novel simple effective efficient first two three four five six several multiple various
@@ -239,3 +261,10 @@ def words_between(text: str, a: int, b: int) -> str:
 def iter_word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     for m in _NAME_WORD_RE.finditer(text, start, end):
         yield m.start(), m.end()
+
+
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|co|io|ai|ms|net|edu|github\.io)/\S*")
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in URL.finditer(text)]
