@@ -17,7 +17,7 @@ ALLOWED = {
     "EVALUATES_ON": ("Dataset",),
     "BUILDS_ON": ("Model", "Method"),
     "USES": ("Model", "Method", "Dataset", "Metric"),
-    "COMPARES_WITH": ("Model", "Method"),
+    "COMPARES_WITH": ("Model", "Method", "Dataset"),
     "ADDRESSES": ("Task",),
 }
 _REL_ORDER = {t: i for i, t in enumerate(("PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES"))}

@@ -83,7 +83,7 @@ _CLAUSE_BREAK = re.compile(r"[;.!?]|\b(?:which|that|while|whereas|but|although|h
 _ITEM_GAP = re.compile(
     r"^\s*(?:\([^()]{0,40}\))?\s*(?:(?:data ?sets?|benchmarks?|models?|corpus|corpora|tasks?|splits?|sets?|versions?)\s*)?"
     r"(?:,|,?\s*(?:and|or|as well as|&|/|vs\.?|versus)\b|,\s*(?:and|or)\b)\s*(?:the\s+|on\s+|to\s+)?$", re.I)
-_LOOSE_GAP = re.compile(r"^[^;.:()]{0,45}$")
+_LOOSE_GAP = re.compile(r"^(?:[^;.:()]|\.(?=\d)){0,45}$")
 
 
 def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,

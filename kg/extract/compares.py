@@ -15,10 +15,12 @@ COMPARE_CUE = re.compile(
     r"compared (?:with|to|against)|comparisons? (?:with|to|against)|compar(?:e|es|ing) (?:with|to|against)|"
     r"competitive (?:with|against|to)|on par with|comparabl[ey] (?:to|with)|relative to|"
     r"(?:improvements?|gains?|advantages?) (?:over|against)|against|versus|vs\.?|over|"
-    r"baselines?(?: methods| models)?(?: such as| like| including|:|,)?|rivals?|matches|exceeds?|exceeding)\s+"
+    r"baselines?(?: methods| models)?(?: such as| like| including|:|,)?|rivals?|matches|exceeds?|exceeding|"
+    r"(?:closes?|closing|narrows?|narrowing) the gap (?:to|with))\s+"
     r"(?:(?:the|a|an|other|existing|previous|prior|strong|standard|competitive|popular|both|several|many|"
     r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
     r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")
+BASELINE_LIST = re.compile(r"(?i)\bbaselines?,?\s*(?:such as|like|including|e\.g\.,?|namely|:)\s*")
 _BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b", re.I)
 
 
@@ -32,8 +34,12 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
             continue
         for cue in COMPARE_CUE.finditer(text, s, e):
             weak = cue.group(0).split()[0].lower() in ("over", "against")
-            for m in enumeration_after(text, ms, cue.end(), e, max_gap=20 if not weak else 6, loose=True):
+            for m in enumeration_after(text, ms, cue.end(), e, max_gap=25 if not weak else 6, loose=True):
                 out.append(Candidate("COMPARES_WITH", m, "outperforms", 0.55 if weak else 0.75))
+        for cue in BASELINE_LIST.finditer(text, s, e):
+            named = [m for m in in_sentence(st.mentions, s, e) if m.type not in ("Task", "Metric")]
+            for m in enumeration_after(text, named, cue.end(), e, max_gap=10, loose=True):
+                out.append(Candidate("COMPARES_WITH", m, "baselines-such-as", 0.75))
         for m in ms:
             if _BASELINE_AFTER.match(text, m.end, e):
                 out.append(Candidate("COMPARES_WITH", m, "x-baseline", 0.6))

@@ -44,7 +44,7 @@ CAPSEQ = re.compile(r"\b[A-Z][A-Za-z0-9\-]*(?:[ \t]+(?:(?:of|via|de)[ \t]+)?[A-Z
 TASK_PHRASE = re.compile(
     r"(?:\b[A-Za-z][\w/\-]*[ \t]+){1,3}(?:recognition|detection|segmentation|classification|retrieval|generation|"
     r"translation|summari[sz]ation|forecasting|answering|parsing|tagging|captioning|grounding|comprehension|"
-    r"elicitation|re-?ranking|reasoning|understanding|estimation|completion|synthesis|modell?ing|inference)\b")
+    r"elicitation|re-?ranking|reasoning|understanding|estimation|completion|synthesis|inference)\b")
 _TASK_TRIM = frozenset("""
 that which who to for with in on at by from into over as is are was were be been has have had can could will
 would should may might must do does did and or but so it its we our they their this these those via through

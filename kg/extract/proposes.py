@@ -21,7 +21,7 @@ PROPOSE_CUE = re.compile(
     r"(?:(?:\w+ly|also|further|then|first|hereby|here|now|thus|therefore)\s+)*"
     r"(?:propose|introduce|present|release|contribute|develop|design|build|construct|create|curate|devise|unveil|"
     r"open-source|put forward|offer|collect|pretrain|pre-train|train)(?:s|d|ed)?\b"
-    r"|\b(?:introducing|proposing|presenting)\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b", re.I)
+    r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b", re.I)
 NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
     r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
@@ -74,9 +74,13 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                 out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9))
     # 2. cues in sentences
     for s, e in st.sents:
+        sent_mentions = in_sentence(mentions, s, e)
+        for cue in NAMED_CUE.finditer(text, s, e):
+            for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
+                if m.text not in lexicon_known or PROPOSE_CUE.search(text, s, cue.start()):
+                    out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         if s not in st.own_sents:
             continue
-        sent_mentions = in_sentence(mentions, s, e)
         for cue in PROPOSE_CUE.finditer(text, s, e):
             weak = bool(_WEAK_VERBS.match(cue.group(0).split()[-1]))
             objs = enumeration_after(text, sent_mentions, cue.end(), e, max_gap=50, loose=True)
@@ -97,13 +101,9 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                 lst = LIST_INTRO.search(text, cue.end(), min(e, cue.end() + 80))
                 if lst:
                     for span in read_phrase_list(text, lst.end(), e):
-                        m = _phrase_mention(text, mentions, span)
+                        m = _phrase_mention(text, mentions, span, need_head=False)
                         if m:
                             out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
-        for cue in NAMED_CUE.finditer(text, s, e):
-            for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
-                if m.text not in lexicon_known or PROPOSE_CUE.search(text, s, cue.start()):
-                    out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         for m in sent_mentions:
             if m.source in ("shape", "acronym-short", "acronym-long", "quoted", "capseq") and m.text not in lexicon_known:
                 if APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e):
@@ -111,7 +111,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
     return out
 
 
-def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int]) -> Mention | None:
+def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int], need_head: bool = True) -> Mention | None:
     """The mention for a phrase read after a cue: an existing mention starting there, else a new one."""
     s, e = span
     for m in mentions:
@@ -121,8 +121,9 @@ def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int]) -
         return None
     phrase = text[s:e]
     typ = type_from_head(phrase)
-    if is_generic(phrase) or phrase[:1].isdigit() or typ in (None, "Metric"):
+    if is_generic(phrase) or phrase[:1].isdigit() or typ == "Metric" or (need_head and typ is None):
         return None
+    typ = typ or "Method"
     mentions[:] = [m for m in mentions if not (s <= m.start and m.end <= e)]
     m = Mention(s, e, phrase, typ, "phrase")
     mentions.append(m)
@@ -139,6 +140,12 @@ class ProposesCues:
         from kg.extract.lexicon import load_lexicon
 
         st = state(doc)
-        st.cands += new_names(doc.text, st, set(load_lexicon()))
+        cands = new_names(doc.text, st, set(load_lexicon()))
+        st.cands += cands
+        # sentences that name the paper's own contribution speak of its own work
+        own = {c.mention.text for c in cands}
+        for s, e in st.sents:
+            if s not in st.own_sents and any(m.text in own for m in in_sentence(st.mentions, s, e)):
+                st.own_sents.add(s)
         st.mentions.sort(key=lambda m: m.start)
         return doc

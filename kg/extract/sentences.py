@@ -19,7 +19,8 @@ from kg.extract.text import split_sentences
 OWN = re.compile(
     r"\b(?:we|our|us|ours|this (?:paper|work|study|article|report|approach|method|model)|the proposed|"
     r"(?:the |our )?experiments?|experimental|empirical(?:ly)?|results? (?:show|demonstrate|indicate|reveal|suggest)|"
-    r"evaluations?|ablations?|here|in this (?:paper|work))\b", re.I)
+    r"evaluations?|ablations?|here|in this (?:paper|work)|(?:the )?resulting|outperform\w*|surpass\w*|"
+    r"(?:as )?compared (?:to|with))\b", re.I)
 
 
 def own_sentence(sentence: str) -> bool:
