@@ -1,0 +1,16 @@
+// What does a model build on, directly or transitively (its ancestors, with depth)?
+// param name: string -- the model's (or method's) id, name or alias (case-insensitive)
+// param max_depth: int = 3 (1..5) -- how many BUILDS_ON steps to follow
+// param limit: int = 100 (1..100000) -- how many rows
+// example: {"name": "DistilBERT", "max_depth": 3, "limit": 100}
+// :param name => 'DistilBERT'
+// :param max_depth => 3
+// :param limit => 100
+MATCH (m:Entity)
+WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+MATCH path = (m)-[:BUILDS_ON*1..5]->(a:Entity)
+WHERE a <> m AND length(path) <= $max_depth
+WITH m, a, min(length(path)) AS depth
+RETURN m.id AS root, a.id AS id, a.name AS name, a.type AS type, depth
+ORDER BY root, depth, name, id
+LIMIT $limit

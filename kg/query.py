@@ -1,0 +1,376 @@
+"""Canned queries: the ``cypher/*.cypher`` files, their headers, and running them on either store.
+
+A query file starts with a header of ``//`` comment lines::
+
+    // Which benchmarks do the most papers evaluate on?          <- the question (one line)
+    // param limit: int = 10 (1..100000) -- how many datasets    <- NAME: TYPE [= JSON default] [(min..max)] [-- help]
+    // example: {"limit": 10}                                    <- example parameters, JSON
+    // :param limit => 10                                        <- the same, for the Neo4j Browser
+
+Types are ``int``, ``float``, ``string`` and ``list`` (of strings). On Neo4j the file's text
+runs as written in a read transaction; on the embedded store the same question is answered
+by the SQL implementation of the same name in ``kg.query_embedded``. User values only ever
+reach either store as parameters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Mapping
+
+from kg.errors import NotFound, QueryError
+
+PARAM_TYPES = ("int", "float", "string", "list")
+_REQUIRED = object()
+
+_PARAM_LINE = re.compile(r"^param\s+(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>\w+)\s*(?P<rest>.*)$")
+_RANGE = re.compile(r"\((?P<lo>-?\d+)\.\.(?P<hi>-?\d+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a query."""
+
+    name: str
+    type: str
+    default: Any = _REQUIRED
+    help: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    def describe(self) -> str:
+        """``name: type = default (lo..hi)`` as in the header."""
+        s = f"{self.name}: {self.type}"
+        if not self.required:
+            s += f" = {json.dumps(self.default, ensure_ascii=False)}"
+        if self.minimum is not None:
+            s += f" ({self.minimum}..{self.maximum})"
+        return s
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "type": self.type, "required": self.required, "help": self.help}
+        if not self.required:
+            d["default"] = self.default
+        if self.minimum is not None:
+            d["min"], d["max"] = self.minimum, self.maximum
+        return d
+
+
+@dataclass(frozen=True)
+class Query:
+    """One canned query: its file's header and its Cypher text."""
+
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    example: dict[str, Any]
+    browser_params: tuple[str, ...]
+    text: str  # the whole file, header included (what a user pastes)
+    cypher: str = field(repr=False, default="")  # the statement without the header
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description,
+                "params": [p.to_dict() for p in self.params], "example": self.example}
+
+
+# -- reading the files --------------------------------------------------------------------
+def parse_query(name: str, text: str) -> Query:
+    """A ``Query`` from one file's text; ``QueryError`` naming the file and line when the header is bad."""
+    where = f"cypher/{name}.cypher"
+    lines = text.splitlines()
+    header: list[tuple[int, str]] = []
+    for i, line in enumerate(lines, 1):
+        if not line.startswith("//"):
+            break
+        header.append((i, line[2:].strip()))
+    if not header or not header[0][1]:
+        raise QueryError(f"{where}:1: the first line must be a '// description' comment")
+    description = header[0][1]
+    params: list[Param] = []
+    example: dict[str, Any] | None = None
+    browser: list[str] = []
+    for lineno, line in header[1:]:
+        if line.startswith("param "):
+            params.append(_parse_param(line, f"{where}:{lineno}"))
+        elif line.startswith("example:"):
+            try:
+                example = json.loads(line[len("example:"):])
+            except json.JSONDecodeError as exc:
+                raise QueryError(f"{where}:{lineno}: the example is not JSON ({exc.msg})") from None
+            if not isinstance(example, dict):
+                raise QueryError(f"{where}:{lineno}: the example must be a JSON object")
+        elif line.startswith(":param "):
+            browser.append(line)
+    if example is None:
+        raise QueryError(f"{where}: no '// example: {{...}}' line in the header")
+    body = "\n".join(lines[len(header):]).strip()
+    if not body:
+        raise QueryError(f"{where}: no Cypher after the header")
+    return Query(name=name, description=description, params=tuple(params), example=example,
+                 browser_params=tuple(browser), text=text, cypher=body + "\n")
+
+
+def _parse_param(line: str, where: str) -> Param:
+    m = _PARAM_LINE.match(line)
+    if not m:
+        raise QueryError(f"{where}: bad parameter line (want 'param NAME: TYPE [= DEFAULT] [-- help]')")
+    name, ptype, rest = m.group("name"), m.group("type"), m.group("rest")
+    if ptype not in PARAM_TYPES:
+        raise QueryError(f"{where}: parameter {name!r} has unknown type {ptype!r} (one of {', '.join(PARAM_TYPES)})")
+    rest, _, help_text = rest.partition("--")
+    rest = rest.strip()
+    lo = hi = None
+    rm = _RANGE.search(rest)
+    if rm:
+        lo, hi = int(rm.group("lo")), int(rm.group("hi"))
+        rest = rest[:rm.start()].strip()
+    default: Any = _REQUIRED
+    if rest.startswith("="):
+        try:
+            default = json.loads(rest[1:])
+        except json.JSONDecodeError:
+            raise QueryError(f"{where}: the default of {name!r} is not JSON") from None
+    elif rest:
+        raise QueryError(f"{where}: cannot read {rest!r} after the type of {name!r}")
+    p = Param(name, ptype, default, help_text.strip(), lo, hi)
+    if not p.required:
+        _check(p, p.default, where)
+    return p
+
+
+@lru_cache(maxsize=1)
+def load_queries() -> dict[str, Query]:
+    """Every canned query, by name (the ``cypher`` package's ``*.cypher`` files)."""
+    from importlib.resources import files
+
+    out: dict[str, Query] = {}
+    for entry in files("cypher").iterdir():
+        if entry.name.endswith(".cypher"):
+            name = entry.name[: -len(".cypher")]
+            out[name] = parse_query(name, entry.read_text(encoding="utf-8"))
+    return dict(sorted(out.items()))
+
+
+def list_queries() -> list[Query]:
+    return list(load_queries().values())
+
+
+def get_query(name: str) -> Query:
+    """The query called ``name``; ``NotFound`` listing close names when there is none."""
+    queries = load_queries()
+    key = name.strip().removesuffix(".cypher").replace("-", "_")
+    if key in queries:
+        return queries[key]
+    close = difflib.get_close_matches(key, list(queries), n=3, cutoff=0.5)
+    close += [q for q in queries if key and key in q and q not in close]
+    hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+    raise NotFound(f"no query named {name!r}{hint} (`kg queries` lists them)")
+
+
+# -- parameters -----------------------------------------------------------------------------
+def _check(p: Param, value: Any, where: str = "") -> Any:
+    """``value`` converted to the declared type, or ``QueryError``."""
+    prefix = f"{where}: " if where else ""
+    bad = QueryError(f"{prefix}parameter {p.name!r} must be {_a(p.type)}, not {value!r}")
+    if p.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise bad
+        if p.minimum is not None and not p.minimum <= value <= p.maximum:
+            raise QueryError(f"{prefix}parameter {p.name!r} must be between {p.minimum} and {p.maximum}, "
+                             f"not {value}")
+        return value
+    if p.type == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
+        return float(value)
+    if p.type == "string":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if p.type == "list":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise bad
+        return list(value)
+    raise bad  # pragma: no cover - types are checked when the file is read
+
+
+def _a(ptype: str) -> str:
+    return {"int": "an integer", "float": "a number", "string": "a string", "list": "a list of strings"}[ptype]
+
+
+def parse_cli_value(p: Param, raw: str) -> Any:
+    """A ``-p key=value`` value typed by the declared parameter type."""
+    if p.type == "int":
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise QueryError(f"parameter {p.name!r} must be an integer, not {raw!r}") from None
+    if p.type == "float":
+        try:
+            return float(raw.strip())
+        except ValueError:
+            raise QueryError(f"parameter {p.name!r} must be a number, not {raw!r}") from None
+    if p.type == "list":
+        s = raw.strip()
+        if s.startswith("["):
+            try:
+                value = json.loads(s)
+            except json.JSONDecodeError:
+                raise QueryError(f"parameter {p.name!r}: {raw!r} is not a JSON list") from None
+            return value
+        return [v.strip() for v in s.split(",") if v.strip()]
+    return raw
+
+
+def parse_cli_params(query: Query, pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["key=value", ...]`` typed by the query's declared parameters."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise QueryError(f"bad parameter {pair!r}: write it as key=value")
+        p = query.param(key)
+        if p is None:
+            raise QueryError(f"query {query.name} has no parameter {key!r}; it takes "
+                             f"{', '.join(x.name for x in query.params) or 'none'}")
+        out[key] = parse_cli_value(p, raw)
+    return out
+
+
+def bind(query: Query, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every parameter of ``query``: given values checked and typed, defaults filled in."""
+    values = dict(values or {})
+    unknown = sorted(set(values) - {p.name for p in query.params})
+    if unknown:
+        raise QueryError(f"query {query.name} has no parameter {unknown[0]!r}; it takes "
+                         f"{', '.join(p.name for p in query.params) or 'none'}")
+    out: dict[str, Any] = {}
+    for p in query.params:
+        if p.name in values:
+            out[p.name] = _check(p, values[p.name])
+        elif p.required:
+            raise QueryError(f"query {query.name} needs parameter {p.name!r} ({p.type}): "
+                             f"add -p {p.name}=VALUE (or use --example)")
+        else:
+            out[p.name] = p.default if not isinstance(p.default, list) else list(p.default)
+    return out
+
+
+# -- running ----------------------------------------------------------------------------------
+@dataclass
+class Result:
+    """Rows of one query run: ``columns`` in order, ``rows`` as dicts with those keys."""
+
+    query: str
+    params: dict[str, Any]
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+def run_query(store: Any, name: str, params: Mapping[str, Any] | None = None, example: bool = False) -> Result:
+    """Run canned query ``name`` on ``store`` (embedded or Neo4j) and return its rows.
+
+    ``example``: start from the example parameters of the file's header (``params`` override them).
+    """
+    query = get_query(name)
+    values = dict(query.example) if example else {}
+    values.update(params or {})
+    bound = bind(query, values)
+    if getattr(store, "kind", "") == "neo4j":
+        rows = [dict(r) for r in store.cypher(query.cypher, **bound)]
+    else:
+        from kg.query_embedded import run_embedded
+
+        rows = run_embedded(store, query.name, bound)
+    columns = list(rows[0]) if rows else result_columns(query)
+    return Result(query.name, bound, columns, rows)
+
+
+_RETURN = re.compile(r"\bRETURN\b(?P<body>.*?)(?:\bORDER\s+BY\b|\bLIMIT\b|$)", re.S | re.I)
+
+
+def result_columns(query: Query) -> list[str]:
+    """The column names of the final RETURN clause (``... AS name`` aliases)."""
+    m = None
+    for m in _RETURN.finditer(query.cypher):
+        pass
+    if m is None:
+        return []
+    return re.findall(r"\bAS\s+(\w+)", m.group("body"), re.I)
+
+
+# -- output -----------------------------------------------------------------------------------
+def format_rows(result: Result, fmt: str = "table") -> str:
+    """Rows as ``table`` (aligned text), ``json`` (an array of objects) or ``csv``."""
+    if fmt == "json":
+        return json.dumps(result.rows, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(result.columns)
+        for row in result.rows:
+            w.writerow([_csv_cell(row.get(c)) for c in result.columns])
+        return buf.getvalue().rstrip("\n")
+    if fmt == "table":
+        return _table(result)
+    raise QueryError(f"unknown format {fmt!r} (table, json or csv)")
+
+
+def _csv_cell(v: Any) -> Any:
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return "" if v is None else v
+
+
+def _cell(v: Any, width: int = 80) -> str:
+    if v is None:
+        s = ""
+    elif isinstance(v, list):
+        s = ", ".join(_cell(x, width) for x in v)
+    elif isinstance(v, float):
+        s = f"{v:g}"
+    else:
+        s = " ".join(str(v).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _table(result: Result) -> str:
+    if not result.rows:
+        return "(no rows)"
+    cols = result.columns
+    cells = [[_cell(r.get(c)) for c in cols] for r in result.rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    n = len(result.rows)
+    lines.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(lines)
+
+
+def queries_table() -> str:
+    """The README's markdown table of every query: name, question, parameters."""
+    lines = ["| query | question | parameters |", "| --- | --- | --- |"]
+    for q in list_queries():
+        params = ", ".join(f"`{p.describe()}`" for p in q.params) or "none"
+        lines.append(f"| `{q.name}` | {q.description.replace('|', '/')} | {params} |")
+    return "\n".join(lines)

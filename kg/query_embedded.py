@@ -1,0 +1,444 @@
+"""The canned queries on the embedded store: indexed SQL plus a little Python per query.
+
+One function per ``cypher/NAME.cypher`` file, registered under the same name; each returns
+the rows the Cypher returns on Neo4j (same columns in the same order, same values, same
+ORDER BY and LIMIT), so ``kg query`` answers the same on both stores. Everything goes
+through the store's indexes: no query loads the whole graph.
+
+Shared conventions of the Cypher files mirrored here:
+
+* an entity named by the user matches on ``id = $name`` or, case-insensitively
+  (``toLower``), on its name or one of its aliases (``match_entities``);
+* strings sort by code point, ties broken by name then id;
+* the full-text search uses Lucene's standard tokenizer rules (``lucene_tokens``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Iterable, Iterator
+
+from kg.errors import QueryError
+from kg.ids import compact_key
+from kg.schema import ENTITY_TYPES
+
+Row = dict[str, Any]
+Impl = Callable[[Any, dict[str, Any]], list[Row]]
+IMPLEMENTATIONS: dict[str, Impl] = {}
+
+_ENTITY_PREFIXES = tuple(t.lower() + ":" for t in ENTITY_TYPES)
+
+
+def implements(name: str) -> Callable[[Impl], Impl]:
+    def deco(fn: Impl) -> Impl:
+        IMPLEMENTATIONS[name] = fn
+        return fn
+
+    return deco
+
+
+def run_embedded(store: Any, name: str, params: dict[str, Any]) -> list[Row]:
+    """Rows of canned query ``name`` on an ``EmbeddedStore``."""
+    fn = IMPLEMENTATIONS.get(name)
+    if fn is None:
+        raise QueryError(f"query {name} has no implementation for the embedded store (use --neo4j)")
+    return fn(store, params)
+
+
+# -- shared helpers -------------------------------------------------------------------------
+class Ent(dict):
+    """An entity row: id, name, type, aliases (list), paper_count."""
+
+
+def _ent(r: tuple) -> Ent:
+    return Ent(id=r[0], name=r[1], type=r[2], aliases=json.loads(r[3]), paper_count=r[4])
+
+
+_ENT_SQL = "SELECT id, name, type, aliases, paper_count FROM entities"
+
+
+def entities_by_id(store: Any, ids: Iterable[str]) -> dict[str, Ent]:
+    want = sorted(set(ids))
+    out: dict[str, Ent] = {}
+    for i in range(0, len(want), 500):
+        chunk = want[i:i + 500]
+        for r in store.sql(_ENT_SQL + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            out[r[0]] = _ent(r)
+    return out
+
+
+def match_entities(store: Any, text: str, types: Iterable[str] | None = None) -> list[Ent]:
+    """Entities with ``id = text`` or whose name or an alias equals ``text`` case-insensitively.
+
+    Mirrors ``WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases
+    WHERE toLower(a) = toLower($name))``. Candidates come from the indexed ``entity_forms``
+    (every name and alias by its compact key, which equal lower-cased forms share).
+    """
+    key = compact_key(text)
+    if key:
+        rows = store.sql(_ENT_SQL + " WHERE id = ? OR id IN (SELECT entity_id FROM entity_forms WHERE form_key = ?)",
+                         (text, key))
+    else:  # only punctuation: no key to look up, compare every entity
+        rows = store.sql(_ENT_SQL)
+    low = text.lower()
+    wanted = set(types) if types is not None else None
+    out = []
+    for r in rows:
+        e = _ent(r)
+        if wanted is not None and e["type"] not in wanted:
+            continue
+        if e["id"] == text or e["name"].lower() == low or any(a.lower() == low for a in e["aliases"]):
+            out.append(e)
+    return sorted(out, key=lambda e: e["id"])
+
+
+def _limit(rows: list[Row], params: dict[str, Any]) -> list[Row]:
+    return rows[: params["limit"]]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+# -- the queries ------------------------------------------------------------------------------
+@implements("most_evaluated_benchmarks")
+def most_evaluated_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql(
+        "SELECT e.id, e.name, COUNT(DISTINCT r.paper_id) AS papers FROM entities e"
+        " JOIN relations r ON r.entity_id = e.id AND r.type = 'EVALUATES_ON'"
+        " WHERE e.type = 'Dataset' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
+        (params["limit"],))
+    return [{"id": i, "name": n, "papers": c} for i, n, c in rows]
+
+
+@implements("paper_contributions")
+def paper_contributions(store: Any, params: dict[str, Any]) -> list[Row]:
+    text = params["paper"]
+    key = compact_key(text)
+    cands = store.sql("SELECT id, title FROM papers WHERE id = ? OR title_key = ?", (text, key))
+    low = text.lower()
+    papers = sorted({pid for pid, title in cands if pid == text or title.lower() == low})
+    rels = params["relations"]
+    if not papers or not rels:
+        return []
+    rows = store.sql(
+        f"SELECT r.paper_id, r.type, e.id, e.name, e.type, r.confidence FROM relations r"
+        f" JOIN entities e ON e.id = r.entity_id"
+        f" WHERE r.paper_id IN ({_marks(len(papers))}) AND r.type IN ({_marks(len(rels))})",
+        (*papers, *rels))
+    out = [{"paper": p, "relation": t, "id": i, "name": n, "type": et, "confidence": c}
+           for p, t, i, n, et, c in rows]
+    out.sort(key=lambda r: (r["paper"], r["relation"], r["name"], r["id"]))
+    return _limit(out, params)
+
+
+@implements("evaluated_on_dataset")
+def evaluated_on_dataset(store: Any, params: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for d in match_entities(store, params["name"], ["Dataset"]):
+        rows = store.sql(
+            "SELECT e.id, e.name, e.type, x.support FROM entity_edges x JOIN entities e ON e.id = x.source"
+            " WHERE x.target = ? AND x.type = 'EVALUATED_ON' AND e.type IN ('Model', 'Method')", (d["id"],))
+        out += [{"dataset": d["id"], "id": i, "name": n, "type": t, "papers": s} for i, n, t, s in rows]
+    out.sort(key=lambda r: (r["dataset"], -r["papers"], r["name"], r["id"]))
+    return _limit(out, params)
+
+
+def _walk(store: Any, root: str, forward: bool, max_depth: int, edge_type: str = "BUILDS_ON") -> dict[str, int]:
+    """Breadth-first over entity -> entity edges: {entity id: depth}, the root left out."""
+    col, other = ("source", "target") if forward else ("target", "source")
+    depth = {root: 0}
+    frontier = [root]
+    for d in range(1, max_depth + 1):
+        nxt: list[str] = []
+        for i in range(0, len(frontier), 500):
+            chunk = frontier[i:i + 500]
+            for (x,) in store.sql(f"SELECT {other} FROM entity_edges WHERE {col} IN ({_marks(len(chunk))})"
+                                  f" AND type = ?", (*chunk, edge_type)):
+                if x not in depth:
+                    depth[x] = d
+                    nxt.append(x)
+        if not nxt:
+            break
+        frontier = sorted(nxt)
+    del depth[root]
+    return depth
+
+
+def _lineage(store: Any, params: dict[str, Any], forward: bool) -> list[Row]:
+    out: list[Row] = []
+    for m in match_entities(store, params["name"]):
+        depth = _walk(store, m["id"], forward, params["max_depth"])
+        ents = entities_by_id(store, depth)
+        out += [{"root": m["id"], "id": e["id"], "name": e["name"], "type": e["type"], "depth": depth[e["id"]]}
+                for e in ents.values()]
+    out.sort(key=lambda r: (r["root"], r["depth"], r["name"], r["id"]))
+    return _limit(out, params)
+
+
+@implements("model_lineage")
+def model_lineage(store: Any, params: dict[str, Any]) -> list[Row]:
+    return _lineage(store, params, forward=False)
+
+
+@implements("model_ancestors")
+def model_ancestors(store: Any, params: dict[str, Any]) -> list[Row]:
+    return _lineage(store, params, forward=True)
+
+
+@implements("benchmarks_evaluated_together")
+def benchmarks_evaluated_together(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql(
+        "WITH ev AS (SELECT r.paper_id AS p, e.id AS id, e.name AS name FROM relations r"
+        "   JOIN entities e ON e.id = r.entity_id WHERE r.type = 'EVALUATES_ON' AND e.type = 'Dataset')"
+        " SELECT a.id, a.name, b.id, b.name, COUNT(DISTINCT a.p) AS papers"
+        " FROM ev a JOIN ev b ON b.p = a.p AND a.id < b.id"
+        " GROUP BY a.id, b.id ORDER BY papers DESC, a.id, b.id LIMIT ?", (params["limit"],))
+    return [{"dataset_a": a, "name_a": na, "dataset_b": b, "name_b": nb, "papers": c}
+            for a, na, b, nb, c in rows]
+
+
+@implements("long_tail_datasets")
+def long_tail_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql(
+        "SELECT e.id, e.name, r.paper_id, r.type FROM entities e JOIN relations r ON r.entity_id = e.id"
+        " WHERE e.type = 'Dataset' AND e.paper_count = 1")
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for i, n, p, t in rows:
+        grouped.setdefault((i, n, p), []).append(t)
+    out = [{"id": i, "name": n, "paper": p, "relations": sorted(ts)} for (i, n, p), ts in grouped.items()]
+    out.sort(key=lambda r: (r["name"], r["id"]))
+    return _limit(out, params)
+
+
+@implements("most_built_upon_models")
+def most_built_upon_models(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql(
+        "SELECT e.id, e.name, COUNT(DISTINCT r.paper_id) AS papers,"
+        " (SELECT COUNT(*) FROM entity_edges x JOIN entities s ON s.id = x.source"
+        "   WHERE x.target = e.id AND x.type = 'BUILDS_ON') AS successors"
+        " FROM entities e JOIN relations r ON r.entity_id = e.id AND r.type = 'BUILDS_ON'"
+        " WHERE e.type = 'Model' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
+        (params["limit"],))
+    return [{"id": i, "name": n, "papers": c, "successors": s} for i, n, c, s in rows]
+
+
+@implements("proposed_and_evaluated_datasets")
+def proposed_and_evaluated_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql(
+        "SELECT r.paper_id, p.title, e.id, e.name FROM entities e"
+        " JOIN relations r ON r.entity_id = e.id AND r.type = 'PROPOSES'"
+        " JOIN relations v ON v.paper_id = r.paper_id AND v.type = 'EVALUATES_ON' AND v.entity_id = e.id"
+        " JOIN papers p ON p.id = r.paper_id"
+        " WHERE e.type = 'Dataset' ORDER BY r.paper_id, e.id LIMIT ?", (params["limit"],))
+    return [{"paper": p, "title": t, "id": i, "name": n} for p, t, i, n in rows]
+
+
+# Lucene's StandardTokenizer (Unicode word breaks, UAX #29) for the text an ML name is made of:
+# runs of letters, digits and "_"; letters joined across ' . : · ’ (e.g., don't, U.S.A, a:b);
+# digits joined across . , ; ' ’ (3.5, 1,000). Lower-cased like the standard analyzer.
+_TOKEN = re.compile(r"\w+(?:(?:(?<=[^\W\d_])['.:\u00b7\u2019](?=[^\W\d_])|(?<=\d)[.,;'\u2019](?=\d))\w+)*")
+
+
+def lucene_tokens(text: str) -> list[str]:
+    """The tokens the ``standard-no-stop-words`` analyzer makes of ``text`` (ideographs aside)."""
+    return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if any(c.isalnum() for c in t)]
+
+
+def _has_phrase(tokens: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
+
+
+def phrase_match(entity: Ent, phrase: list[str]) -> bool:
+    """Does the Lucene phrase query match the name field or the aliases field (one field, values in order)?"""
+    if _has_phrase(lucene_tokens(entity["name"]), phrase):
+        return True
+    alias_tokens = [t for a in entity["aliases"] for t in lucene_tokens(a)]
+    return _has_phrase(alias_tokens, phrase)
+
+
+@implements("entity_search")
+def entity_search(store: Any, params: dict[str, Any]) -> list[Row]:
+    phrase = lucene_tokens(params["text"])
+    if not phrase:
+        return []
+    longest = max(phrase, key=len)
+    if longest.isascii():  # narrow down in SQL (LIKE folds ASCII case), decide in Python
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", longest) + "%"
+        rows = store.sql(_ENT_SQL + " WHERE name LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\'",
+                         (pattern, pattern))
+    else:
+        rows = store.sql(_ENT_SQL)
+    out = [{"id": e["id"], "name": e["name"], "type": e["type"], "papers": e["paper_count"]}
+           for e in map(_ent, rows) if phrase_match(e, phrase)]
+    out.sort(key=lambda r: (-r["papers"], r["name"], r["id"]))
+    return _limit(out, params)
+
+
+@implements("entity_evidence")
+def entity_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
+    rels = params["relations"]
+    out: list[Row] = []
+    if not rels:
+        return out
+    for m in match_entities(store, params["name"]):
+        rows = store.sql(
+            f"SELECT type, paper_id, mention, evidence_sentence, confidence FROM relations"
+            f" WHERE entity_id = ? AND type IN ({_marks(len(rels))})", (m["id"], *rels))
+        out += [{"entity": m["id"], "relation": t, "paper": p, "mention": mn, "sentence": s, "confidence": c}
+                for t, p, mn, s, c in rows]
+    out.sort(key=lambda r: (r["entity"], r["relation"], -r["confidence"], r["paper"]))
+    return _limit(out, params)
+
+
+#: derived entity edge -> the paper relation to its target that supports it
+_SUPPORTING = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
+
+
+@implements("relation_evidence")
+def relation_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
+    sources = match_entities(store, params["source"])
+    targets = {t["id"] for t in match_entities(store, params["target"])}
+    out: list[Row] = []
+    for s in sources:
+        for t, etype, papers in store.sql(
+                "SELECT target, type, papers FROM entity_edges WHERE source = ? AND type IN ('BUILDS_ON', 'EVALUATED_ON')",
+                (s["id"],)):
+            if t not in targets:
+                continue
+            for pid in json.loads(papers):
+                src = store.sql("SELECT evidence_sentence FROM relations WHERE paper_id = ? AND type = 'PROPOSES'"
+                                " AND entity_id = ?", (pid, s["id"]))
+                tgt = store.sql("SELECT evidence_sentence FROM relations WHERE paper_id = ? AND type = ?"
+                                " AND entity_id = ?", (pid, _SUPPORTING[etype], t))
+                if not store.sql("SELECT 1 FROM papers WHERE id = ?", (pid,)):
+                    continue
+                out += [{"relation": etype, "source": s["id"], "target": t, "paper": pid,
+                         "source_sentence": a, "target_sentence": b} for (a,) in src for (b,) in tgt]
+    out.sort(key=lambda r: (r["relation"], r["source"], r["target"], r["paper"]))
+    return _limit(out, params)
+
+
+# -- shortest paths: bidirectional breadth-first search over papers and entities -------------
+Step = tuple[str, str, bool]  # (neighbour, relationship type, relationship points from here to it)
+
+
+def _neighbours(store: Any, node: str) -> list[Step]:
+    if node.startswith(_ENTITY_PREFIXES):
+        out = [(p, t, False) for p, t in store.sql("SELECT paper_id, type FROM relations WHERE entity_id = ?", (node,))]
+        out += [(x, t, True) for x, t in store.sql("SELECT target, type FROM entity_edges WHERE source = ?", (node,))]
+        out += [(x, t, False) for x, t in store.sql("SELECT source, type FROM entity_edges WHERE target = ?", (node,))]
+        return out
+    return [(e, t, True) for e, t in store.sql("SELECT entity_id, type FROM relations WHERE paper_id = ?", (node,))]
+
+
+Path = tuple[list[str], list[str]]  # node ids, relationship labels ("T>" forward, "<T" backward)
+
+
+def all_shortest_paths(store: Any, a: str, b: str, max_hops: int = 6) -> list[Path]:
+    """Every shortest undirected path from ``a`` to ``b`` of at most ``max_hops`` relationships.
+
+    Like Cypher's ``allShortestPaths((a)-[*..max_hops]-(b))``: parallel relationships make
+    distinct paths. Both ends are expanded a level at a time (the smaller frontier first);
+    the first level where they meet fixes the length.
+    """
+    if a == b:
+        return []
+    sides = [({a: 0}, {a: []}, [a]), ({b: 0}, {b: []}, [b])]  # (depth, parents, frontier) from a, from b
+    levels = [0, 0]
+    meet: list[str] = []
+    while sides[0][2] and sides[1][2] and sum(levels) < max_hops:
+        k = 0 if len(sides[0][2]) <= len(sides[1][2]) else 1
+        depth, parents, frontier = sides[k]
+        levels[k] += 1
+        new: list[str] = []
+        for n in frontier:
+            for x, t, fwd in _neighbours(store, n):
+                if x not in depth:
+                    depth[x] = levels[k]
+                    parents[x] = []
+                    new.append(x)
+                if depth[x] == levels[k]:
+                    parents[x].append((n, t, fwd))
+        sides[k] = (depth, parents, new)
+        other = sides[1 - k][0]
+        meet = [x for x in new if x in other]
+        if meet:
+            break
+    if not meet:
+        return []
+
+    def walk(x: str, parents: dict[str, list[Step]]) -> Iterator[tuple[list[str], list[tuple[str, bool]]]]:
+        """Paths from the side's start to ``x``: nodes, and (type, points towards x) per step."""
+        if not parents[x]:
+            yield [x], []
+            return
+        for n, t, fwd in parents[x]:
+            for nodes, steps in walk(n, parents):
+                yield nodes + [x], steps + [(t, fwd)]
+
+    out: list[Path] = []
+    for m in meet:
+        heads = list(walk(m, sides[0][1]))
+        tails = list(walk(m, sides[1][1]))
+        for hn, hs in heads:
+            for tn, ts in tails:
+                nodes = hn + tn[::-1][1:]
+                labels = [f"{t}>" if fwd else f"<{t}" for t, fwd in hs]
+                labels += [f"<{t}" if fwd else f"{t}>" for t, fwd in reversed(ts)]
+                out.append((nodes, labels))
+    return out
+
+
+@implements("shortest_path")
+def shortest_path(store: Any, params: dict[str, Any]) -> list[Row]:
+    sources = match_entities(store, params["source"])
+    targets = match_entities(store, params["target"])
+    out: list[Row] = []
+    for s in sources:
+        for t in targets:
+            if s["id"] == t["id"]:
+                continue
+            out += [{"hops": len(labels), "path": nodes, "relations": labels}
+                    for nodes, labels in all_shortest_paths(store, s["id"], t["id"])]
+    out.sort(key=lambda r: (r["hops"], r["path"], r["relations"]))
+    return _limit(out, params)
+
+
+@implements("entities_by_type")
+def entities_by_type(store: Any, params: dict[str, Any]) -> list[Row]:
+    rows = store.sql("SELECT id, name, paper_count FROM entities WHERE type = ?"
+                     " ORDER BY paper_count DESC, name, id LIMIT ?", (params["type"], params["limit"]))
+    return [{"id": i, "name": n, "papers": c} for i, n, c in rows]
+
+
+@implements("compared_with")
+def compared_with(store: Any, params: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for m in match_entities(store, params["name"]):
+        rows = store.sql(
+            "SELECT e.id, e.name, e.type, COUNT(DISTINCT r1.paper_id) FROM relations r1"
+            " JOIN relations r2 ON r2.paper_id = r1.paper_id AND r2.type IN ('PROPOSES', 'COMPARES_WITH')"
+            " JOIN entities e ON e.id = r2.entity_id"
+            " WHERE r1.entity_id = ? AND r1.type IN ('PROPOSES', 'COMPARES_WITH') AND r2.entity_id <> r1.entity_id"
+            "   AND (r1.type = 'COMPARES_WITH' OR r2.type = 'COMPARES_WITH')"
+            " GROUP BY e.id", (m["id"],))
+        out += [{"entity": m["id"], "id": i, "name": n, "type": t, "papers": c} for i, n, t, c in rows]
+    out.sort(key=lambda r: (r["entity"], -r["papers"], r["name"], r["id"]))
+    return _limit(out, params)
+
+
+@implements("task_benchmarks")
+def task_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for t in match_entities(store, params["name"], ["Task"]):
+        rows = store.sql(
+            "SELECT e.id, e.name, COUNT(DISTINCT a.paper_id) FROM relations a"
+            " JOIN relations v ON v.paper_id = a.paper_id AND v.type = 'EVALUATES_ON'"
+            " JOIN entities e ON e.id = v.entity_id AND e.type = 'Dataset'"
+            " WHERE a.entity_id = ? AND a.type = 'ADDRESSES' GROUP BY e.id", (t["id"],))
+        out += [{"task": t["id"], "id": i, "name": n, "papers": c} for i, n, c in rows]
+    out.sort(key=lambda r: (r["task"], -r["papers"], r["name"], r["id"]))
+    return _limit(out, params)
