@@ -4,6 +4,7 @@ between cues (a paper's own contribution is not also its baseline, and so on).""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from kg.extract.acronyms import strip_plural
@@ -23,6 +24,9 @@ ALLOWED = {
 _REL_ORDER = {t: i for i, t in enumerate(("PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES"))}
 _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 1, "known": 2, "capseq": 3,
                  "task": 3, "title-for": 4, "phrase": 4, "title-lead": 4, "shape": 5}
+
+
+_TYPE_WORD = re.compile(r"[ ](dataset|benchmark|corpus|test set|data set)\b")
 
 
 def group_key(m: Mention, st: PaperDoc, keys: set[str]) -> str:
@@ -82,6 +86,12 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         for m in ms:
             if m.text != name and m.text not in aliases and compact_key(m.text) != compact_key(name):
                 aliases.append(m.text)
+        for m in ms:
+            follow = _TYPE_WORD.match(text, m.end)
+            if follow and m.type == "Dataset":
+                alias = m.text + " " + follow.group(1)
+                if alias not in aliases and alias != name:
+                    aliases.append(alias)
         for short, long in st.acronyms.items():
             if compact_key(long) == k and short not in aliases and short != name:
                 aliases.append(short)

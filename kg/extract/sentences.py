@@ -23,8 +23,12 @@ OWN = re.compile(
     r"(?:as )?compared (?:to|with))\b", re.I)
 
 
+PRONOUN_CLAIM = re.compile(r"^(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
+                           r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
+
+
 def own_sentence(sentence: str) -> bool:
-    return bool(OWN.search(sentence))
+    return bool(OWN.search(sentence) or PRONOUN_CLAIM.match(sentence))
 
 
 @Language.factory("kg_sentences")
