@@ -173,7 +173,8 @@ def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[st
     """A paper's facts with canonical entities, and the keys whose decisions it read.
 
     Raw entities that resolve to one id become one entity: its name is the name of the
-    best-supported of them, its aliases every other surface form the paper used.
+    one whose key is the canonical key (else the best-supported one), its aliases every
+    other surface form the paper used.
     """
     local = local_definitions(facts)
     deps: set[str] = set()
@@ -188,7 +189,10 @@ def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[st
         groups.setdefault(eid, []).append((e, etype, family))
     entities = []
     for eid, members in groups.items():
-        members.sort(key=lambda m: (-weights.get(m[0].id, -1.0), m[0].name, m[0].id))
+        key = eid.split(":", 1)[1]
+        # the expansion heads the group, so its acronyms stay aliases of it (definitions)
+        members.sort(key=lambda m: (canonical_key(m[0].name) != key, -weights.get(m[0].id, -1.0),
+                                    m[0].name, m[0].id))
         head, etype, _ = members[0]
         forms = {f for m in members for f in (m[0].name, *m[0].aliases)} - {head.name}
         family = next((m[2] for m in members if m[2]), None)

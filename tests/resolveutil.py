@@ -1,0 +1,41 @@
+"""Hand-made raw facts (as extraction gives them) for the resolution tests."""
+
+from __future__ import annotations
+
+from kg.ids import entity_id
+from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
+
+#: (relation type, entity type, name[, aliases[, confidence]])
+Mention = tuple
+
+
+def paper(pid: str, *mentions: Mention, title: str | None = None) -> PaperFacts:
+    """Raw facts of one paper: each mention's name is found in an abstract made of them."""
+    parts = []
+    for m in mentions:
+        name, aliases = m[2], (m[3] if len(m) > 3 else ())
+        parts.append(f"{name} ({aliases[0]})" if aliases else name)
+    abstract = "We study " + "; ".join(parts) + "."
+    p = Paper(id=pid, title=title or f"Paper {pid}", abstract=abstract, source="test:inline:1")
+    entities: dict[str, Entity] = {}
+    relations = []
+    for m in mentions:
+        rtype, etype, name = m[0], m[1], m[2]
+        aliases = tuple(m[3]) if len(m) > 3 else ()
+        conf = m[4] if len(m) > 4 else 0.9
+        eid = entity_id(etype, name)
+        entities.setdefault(eid, Entity(eid, name, etype, aliases))
+        start = abstract.index(name)
+        relations.append(Relation(rtype, pid, eid, conf, Evidence("abstract", start, start + len(name), abstract),
+                                  "test"))
+    return PaperFacts(p, tuple(entities.values()), tuple(relations))
+
+
+def graph(store) -> tuple[list, list]:
+    """A store's whole graph, without where papers were read from."""
+    nodes = [{k: v for k, v in n.items() if k != "source"} for n in store.iter_nodes()]
+    return nodes, list(store.iter_edges())
+
+
+def entities(store) -> dict[str, dict]:
+    return {n["id"]: n for n in store.iter_nodes() if n["label"] != "Paper"}

@@ -1,0 +1,188 @@
+"""Entity resolution rules: canonical keys, acronyms, plurals, types, variants (no store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.resolve import resolve_stream
+from kg.resolve.core import decide, paper_votes
+from kg.resolve.keys import canonical_key, family_chain, family_parent, is_acronym_of, singular_name
+from kg.schema import validate_facts
+from resolveutil import paper
+
+
+def ids_of(facts_list):
+    return {e.name: e.id for f in facts_list for e in f.entities}
+
+
+# -- keys ------------------------------------------------------------------------------
+@pytest.mark.parametrize("a,b", [
+    ("LLaMA-2", "Llama 2"), ("Llama-2", "llama2"), ("ＢＥＲＴ", "BERT"),  # case, Unicode width, hyphens
+    ("vision transformers", "vision transformer"), ("Vision Transformers", "vision transformer"),
+    ("large language models", "large language model"), ("LLMs", "LLM"), ("ViTs", "ViT"),
+    ("losses", "loss"), ("strategies", "strategy"), ("patches", "patch"), ("Mixture-of-Experts", "mixture of expert"),
+])
+def test_same_key(a, b):
+    assert canonical_key(a) == canonical_key(b)
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Llama 2", "Llama 3"), ("BERT-base", "BERT"), ("GPT-3.5", "GPT-3"), ("GPT-3.5", "GPT-35"),
+    ("ResNet-50", "ResNet-101"), ("CIFAR-10", "CIFAR-100"), ("T5", "T5-XXL"),
+])
+def test_variants_stay_apart(a, b):
+    assert canonical_key(a) != canonical_key(b)
+
+
+@pytest.mark.parametrize("name", [
+    "time series", "robotics", "AG News", "loss", "analysis", "bias", "corpus", "Transformers", "Places",
+    "ALS", "consensus", "syntax analysis", "status",
+])
+def test_names_that_only_look_plural(name):
+    assert singular_name(name) == name
+
+
+def test_acronyms():
+    assert is_acronym_of("MIM", "masked image modeling")
+    assert is_acronym_of("ViT", "Vision Transformer")
+    assert is_acronym_of("LOOK", "Leave-One-Out K-Nearest-Neighbor")
+    assert is_acronym_of("LLMs", "large language models")
+    assert not is_acronym_of("BERT-base", "BERT")  # a variant, not an acronym
+    assert not is_acronym_of("MIM", "image modeling")  # letters must all be there
+    assert not is_acronym_of("GPT", "ChatGPT")  # the first letter must start a word
+    assert not is_acronym_of("Llama", "LLaMA")  # a spelling variant
+
+
+@pytest.mark.parametrize("name,chain", [
+    ("Llama-2-7B-chat", ["Llama-2-7B", "Llama-2", "Llama"]),
+    ("Llama 2", ["Llama"]), ("BERT-base", ["BERT"]), ("GPT-3.5", ["GPT"]), ("GPT-3.5-turbo", ["GPT-3.5", "GPT"]),
+    ("ViT-B/16", ["ViT-B", "ViT"]), ("ImageNet-1k", ["ImageNet"]), ("DINOv2", ["DINO"]),
+    ("ResNet50", ["ResNet"]), ("T5-base", ["T5"]), ("Mixtral 8x7B", ["Mixtral"]), ("SQuAD v1.1", ["SQuAD"]),
+    ("T5", []), ("mT5", []), ("Flan-T5", []), ("top-1 accuracy", []), ("C4", []), ("BERT", []),
+])
+def test_family_chain(name, chain):
+    assert family_chain(name) == chain
+
+
+def test_family_parent_needs_a_name_left():
+    assert family_parent("2") is None
+    assert family_parent("v2") is None
+
+
+# -- votes and decisions ------------------------------------------------------------------
+def test_votes_weight_by_cue_confidence():
+    f = paper("p1", ("PROPOSES", "Method", "masked image modeling", ["MIM"], 0.8), ("USES", "Model", "BERT", (), 0.5))
+    votes = paper_votes(f)
+    assert ("maskedimagemodeling", "type", "Method", 800, "masked image modeling") in votes
+    assert ("mim", "def", "maskedimagemodeling", 800, "MIM") in votes
+    assert ("bert", "type", "Model", 500, "BERT") in votes
+
+
+def test_decide_is_weighted_and_ties_are_deterministic():
+    assert decide([("type", "Model", 1, 900), ("type", "Method", 2, 1000)]).type == "Method"
+    assert decide([("type", "Model", 2, 900), ("type", "Method", 1, 900)]).type == "Model"  # more papers
+    # a full tie goes by ENTITY_TYPES order, whatever order the votes come in
+    assert decide([("type", "Method", 1, 900), ("type", "Model", 1, 900)]).type == "Model"
+    assert decide([("type", "Model", 1, 900), ("type", "Method", 1, 900)]).type == "Model"
+    d = decide([("def", "semisupervisedlearning", 1, 900), ("def", "selfsupervisedlearning", 2, 1700)])
+    assert d.expansions == ("selfsupervisedlearning", "semisupervisedlearning")
+
+
+# -- whole streams without a store (kg extract) -------------------------------------------
+def test_acronym_defined_in_another_paper_merges_the_bare_one():
+    a = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]))
+    b = paper("b", ("USES", "Method", "MIM"))
+    for order in ([a, b], [b, a]):
+        out = list(resolve_stream(order))
+        assert [f.paper.id for f in out] == [f.paper.id for f in order]  # input order kept
+        assert {e.id for f in out for e in f.entities} == {"method:maskedimagemodeling"}
+        bare = next(f for f in out if f.paper.id == "b").entities[0]
+        assert bare.name == "MIM"  # the paper's own surface form is kept
+        for f in out:
+            assert validate_facts(f) == []
+
+
+def test_bare_acronym_takes_the_type_of_its_expansion():
+    a = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]))
+    b = paper("b", ("ADDRESSES", "Task", "MIM", (), 0.4))
+    out = list(resolve_stream([a, b]))
+    assert ids_of(out)["MIM"] == "method:maskedimagemodeling"
+
+
+def test_plural_forms_merge():
+    out = list(resolve_stream([paper("a", ("USES", "Method", "vision transformers")),
+                               paper("b", ("USES", "Method", "Vision Transformer")),
+                               paper("c", ("USES", "Model", "ViTs", (), 0.5))]))
+    ids = ids_of(out)
+    assert ids["vision transformers"] == ids["Vision Transformer"] == "method:visiontransformer"
+    assert ids["ViTs"] == "model:vit"  # an undefined acronym stays itself
+
+
+def test_type_ambiguity_is_decided_by_weighted_votes_and_nothing_is_dropped():
+    a = paper("a", ("PROPOSES", "Method", "MAE", (), 0.9))
+    b = paper("b", ("USES", "Model", "MAE", (), 0.6))
+    c = paper("c", ("USES", "Model", "MAE", (), 0.6))
+    out = list(resolve_stream([a, b, c]))
+    assert {e.id for f in out for e in f.entities} == {"model:mae"}  # 1.2 for Model beats 0.9
+    assert all(len(f.relations) == 1 for f in out)  # every relation kept
+    out = list(resolve_stream([a, b]))
+    assert {e.id for f in out for e in f.entities} == {"method:mae"}  # 0.9 beats 0.6
+
+
+def test_conflicting_definitions_prefer_the_paper_then_the_type_then_the_majority():
+    self1 = paper("s1", ("USES", "Method", "self-supervised learning", ["SSL"]))
+    self2 = paper("s2", ("USES", "Method", "self-supervised learning", ["SSL"]))
+    semi = paper("m1", ("USES", "Method", "semi-supervised learning", ["SSL"]), ("USES", "Method", "SSL"))
+    bare = paper("b1", ("USES", "Method", "SSL"))
+    mae_m = paper("x1", ("PROPOSES", "Method", "masked autoencoders", ["MAE"]))
+    mae_e = paper("x2", ("EVALUATES_ON", "Metric", "mean absolute error", ["MAE"], 0.5))
+    bare_metric = paper("x3", ("USES", "Metric", "MAE"))
+    bare_model = paper("x4", ("USES", "Model", "MAE"))
+    out = {f.paper.id: f for f in resolve_stream([self1, self2, semi, bare, mae_m, mae_e, bare_metric, bare_model])}
+    assert {e.id for e in out["m1"].entities} == {"method:semisupervisedlearning"}  # its own definition
+    assert {e.id for e in out["b1"].entities} == {"method:selfsupervisedlearning"}  # the majority
+    assert {e.id for e in out["x3"].entities} == {"metric:meanabsoluteerror"}  # the expansion of its type
+    assert {e.id for e in out["x4"].entities} == {"method:maskedautoencoder"}  # no Model: the best one
+
+
+def test_variants_are_apart_and_linked_to_their_family():
+    out = list(resolve_stream([
+        paper("a", ("USES", "Model", "Llama 2"), ("USES", "Model", "Llama 3"), ("USES", "Model", "Llama-2-7B")),
+        paper("b", ("USES", "Model", "LLaMA"), ("USES", "Model", "BERT-base"), ("USES", "Model", "GPT-3.5")),
+        paper("c", ("USES", "Model", "BERT"), ("USES", "Model", "GPT-3")),
+    ]))
+    fam = {e.id: e.family for f in out for e in f.entities}
+    assert fam["model:llama2"] == fam["model:llama3"] == "model:llama"
+    assert fam["model:llama27b"] == "model:llama2"  # the nearest known ancestor
+    assert fam["model:bertbase"] == "model:bert"
+    assert fam["model:gpt3.5"] is None  # "GPT" is not mentioned; GPT-3.5 is no variant of GPT-3
+    assert fam["model:gpt3"] is None
+    assert fam["model:llama"] is None and fam["model:bert"] is None
+
+
+def test_family_through_an_acronym():
+    out = list(resolve_stream([paper("a", ("PROPOSES", "Model", "Vision Transformer", ["ViT"])),
+                               paper("b", ("USES", "Model", "ViT-B/16"))]))
+    fam = {e.id: e.family for f in out for e in f.entities}
+    assert fam["model:vitb16"] == "model:visiontransformer"
+
+
+def test_entities_merged_inside_a_paper_keep_every_form():
+    f = paper("a", ("PROPOSES", "Method", "Vision Transformer", ["ViT"], 0.9), ("USES", "Method", "ViT", (), 0.5),
+              ("USES", "Method", "vision transformers", (), 0.4))
+    (out,) = resolve_stream([f])
+    (e,) = out.entities
+    assert e.id == "method:visiontransformer" and e.name == "Vision Transformer"
+    assert set(e.aliases) == {"ViT", "vision transformers"}
+    assert {r.target for r in out.relations} == {e.id} and len(out.relations) == 3
+    assert validate_facts(out) == []
+
+
+def test_resolution_is_idempotent_on_its_own_output():
+    papers = [paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"])),
+              paper("b", ("USES", "Method", "MIM"), ("USES", "Model", "Llama 2 7B")),
+              paper("c", ("USES", "Model", "MAE", (), 0.7), ("USES", "Model", "Llama 2")),
+              paper("d", ("USES", "Method", "MAE", (), 0.8))]
+    once = list(resolve_stream(papers))
+    twice = list(resolve_stream(once))
+    assert [f.to_dict() for f in once] == [f.to_dict() for f in twice]

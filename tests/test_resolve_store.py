@@ -1,0 +1,164 @@
+"""Resolution across runs: the embedded store keeps the state, later papers merge into it."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.resolve import resolve_stream
+from kg.store.embedded import EmbeddedStore
+from resolveutil import entities, graph, paper
+
+MIM_BARE = paper("b", ("USES", "Method", "MIM"), ("EVALUATES_ON", "Dataset", "ImageNet-1k"))
+MIM_DEF = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]),
+                ("EVALUATES_ON", "Dataset", "ImageNet"))
+
+
+def ingest(store, facts, chunk_size=500):
+    return store.write(list(resolve_stream(facts, store, chunk_size=chunk_size)))
+
+
+def one_run(path, facts):
+    with EmbeddedStore(path) as s:
+        ingest(s, facts)
+        return graph(s)
+
+
+def runs(path, batches, chunk_size=500):
+    for batch in batches:
+        with EmbeddedStore(path) as s:
+            ingest(s, batch, chunk_size)
+    with EmbeddedStore(path) as s:
+        return graph(s)
+
+
+def test_a_later_definition_merges_the_stored_bare_acronym(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, [MIM_BARE])
+        assert "method:mim" in entities(s)
+        ingest(s, [MIM_DEF])
+        ents = entities(s)
+        assert "method:mim" not in ents
+        mim = ents["method:maskedimagemodeling"]
+        assert mim["paper_count"] == 2 and {"MIM", "masked image modeling"} <= {mim["name"], *mim["aliases"]}
+        assert s.find_nodes("MIM")[0]["id"] == "method:maskedimagemodeling"
+        # the stored paper's relation was re-pointed, nothing dangles
+        assert {e["target"] for e in s.edges_of(["b"]) if e["source"] == "b"} == {
+            "method:maskedimagemodeling", "dataset:imagenet1k"}
+        assert ents["dataset:imagenet1k"]["paper_count"] == 1
+        # ImageNet-1k became a variant of ImageNet when ImageNet arrived
+        variant = [e for e in s.iter_edges() if e["type"] == "VARIANT_OF"]
+        assert [(e["source"], e["target"], e["papers"]) for e in variant] == [
+            ("dataset:imagenet1k", "dataset:imagenet", ["b"])]
+    # exactly as if both came in one run, in either order
+    assert graph(EmbeddedStore(tmp_path / "kg.db")) == one_run(tmp_path / "one.db", [MIM_DEF, MIM_BARE])
+    assert runs(tmp_path / "rev.db", [[MIM_DEF], [MIM_BARE]]) == one_run(tmp_path / "one2.db", [MIM_BARE, MIM_DEF])
+
+
+def test_a_flipped_type_vote_moves_stored_entities(tmp_path):
+    p1 = paper("p1", ("USES", "Model", "MAE", (), 0.6))
+    p2 = paper("p2", ("PROPOSES", "Method", "MAE", (), 0.9), ("USES", "Model", "BERT"))
+    p3 = paper("p3", ("USES", "Model", "MAE", (), 0.6))
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, [p1])
+        assert set(entities(s)) == {"model:mae"}
+        ingest(s, [p2])
+        assert set(entities(s)) == {"method:mae", "model:bert"}
+        ingest(s, [p3])
+        assert set(entities(s)) == {"model:mae", "model:bert"}
+        assert entities(s)["model:mae"]["paper_count"] == 3
+        assert s.stats()["relations"] == 4
+
+
+def test_a_split_when_the_majority_definition_changes(tmp_path):
+    # "SSL" alone and "self-supervised learning" alone in one paper: merged while the only
+    # definition says SSL is self-supervised, split again when semi-supervised wins
+    mixed = paper("mixed", ("USES", "Method", "SSL", (), 0.9), ("USES", "Method", "self-supervised learning", (), 0.5))
+    self1 = paper("s1", ("USES", "Method", "self-supervised learning", ["SSL"]))
+    semi = [paper(f"m{i}", ("USES", "Method", "semi-supervised learning", ["SSL"])) for i in range(2)]
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, [mixed, self1])
+        assert {e["target"] for e in s.edges_of(["mixed"])} == {"method:selfsupervisedlearning"}
+        ingest(s, semi)
+        assert {e["target"] for e in s.edges_of(["mixed"])} == {
+            "method:selfsupervisedlearning", "method:semisupervisedlearning"}
+    assert runs(tmp_path / "kg.db", []) == one_run(tmp_path / "one.db", [*semi, self1, mixed])
+
+
+def test_reingesting_changes_nothing(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, [MIM_BARE, MIM_DEF])
+        before = graph(s)
+        w = ingest(s, [MIM_DEF, MIM_BARE])
+        assert (w.papers_unchanged, w.papers_updated, w.papers_added) == (2, 0, 0)
+        assert graph(s) == before
+
+
+def test_a_changed_paper_withdraws_its_votes(tmp_path):
+    defn = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]))
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, [MIM_BARE, defn])
+        assert "method:mim" not in entities(s)
+        # the paper comes again without the definition: the bare MIM is itself again
+        ingest(s, [paper("a", ("PROPOSES", "Method", "masked image modeling"))])
+        assert {"method:mim", "method:maskedimagemodeling"} <= set(entities(s))
+
+
+def test_what_builds_on_bert_is_a_graph_walk(tmp_path):
+    papers = [
+        paper("d", ("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT", (), 0.8)),
+        paper("t", ("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "Bidirectional Encoder Representations "
+                                                                          "from Transformers", ["BERT"], 0.7)),
+        paper("t2", ("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "BERT", (), 0.5)),
+        paper("r", ("PROPOSES", "Model", "RoBERTa"), ("USES", "Model", "BERT")),
+    ]
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        ingest(s, papers)
+        (bert,) = s.find_nodes("BERT")[:1]
+        assert bert["id"] == "model:bidirectionalencoderrepresentationsfromtransformer"
+        assert bert["paper_count"] == 4
+        builders = {e["source"]: e for e in s.edges_of([bert["id"]])
+                    if e["type"] == "BUILDS_ON" and e["target"] == bert["id"] and "papers" in e}
+        assert sorted(builders) == ["model:distilbert", "model:tinybert"]  # RoBERTa only uses it
+        tiny = builders["model:tinybert"]
+        assert tiny["papers"] == ["t", "t2"] and tiny["support"] == 2
+        # two papers support it: 1 - (1 - 0.9*0.7)(1 - 0.9*0.5)
+        assert tiny["confidence"] == round(1 - (1 - 0.63) * (1 - 0.45), 4)
+        assert tiny["confidence"] > max(0.63, 0.45)
+
+
+CORPUS = [
+    MIM_DEF, MIM_BARE,
+    paper("c", ("USES", "Method", "vision transformers"), ("USES", "Model", "Llama 2"), ("USES", "Model", "MAE", (), 0.6)),
+    paper("d", ("PROPOSES", "Method", "Vision Transformer", ["ViT"]), ("USES", "Model", "ViT-B/16"),
+          ("BUILDS_ON", "Model", "BERT"), ("EVALUATES_ON", "Dataset", "ImageNet")),
+    paper("e", ("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT-base"),
+          ("USES", "Method", "MAE", (), 0.7), ("EVALUATES_ON", "Dataset", "GLUE")),
+    paper("f", ("USES", "Model", "LLaMA"), ("USES", "Method", "self-supervised learning", ["SSL"]),
+          ("USES", "Model", "Llama-2-7B")),
+    paper("g", ("USES", "Method", "SSL"), ("USES", "Method", "semi-supervised learning", ["SSL"]),
+          ("USES", "Model", "MAE", (), 0.3)),
+    paper("h", ("USES", "Method", "semi-supervised learning", ["SSL"]), ("PROPOSES", "Method", "ViTs"),
+          ("EVALUATES_ON", "Dataset", "GLUE")),
+    paper("i", ("USES", "Method", "SSL"), ("USES", "Model", "BERT")),
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), cuts=st.lists(st.integers(0, len(CORPUS)), max_size=3),
+       chunk=st.integers(1, 4))
+def test_any_order_and_any_split_into_runs_gives_the_same_graph(tmp_path_factory, seed, cuts, chunk):
+    expected = one_run(tmp_path_factory.mktemp("one") / "kg.db", CORPUS)
+    shuffled = list(CORPUS)
+    random.Random(seed).shuffle(shuffled)
+    bounds = [0, *sorted(cuts), len(shuffled)]
+    batches = [shuffled[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert runs(tmp_path_factory.mktemp("runs") / "kg.db", batches, chunk_size=chunk) == expected
+
+
+def test_extract_then_ingest_facts_equals_ingesting_papers(tmp_path):
+    """``kg extract`` (no store) writes resolved facts; ingesting them gives the same graph."""
+    resolved = list(resolve_stream(CORPUS))
+    assert runs(tmp_path / "facts.db", [resolved]) == one_run(tmp_path / "raw.db", CORPUS)
