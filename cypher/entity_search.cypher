@@ -1,8 +1,8 @@
 // Which entities have a name or alias containing these words (full-text search)?
 // param text: string -- words to find, as a phrase (case-insensitive; punctuation separates words)
 // param limit: int = 20 (1..100000) -- how many entities to list
-// example: {"text": "bert", "limit": 20}
-// :param text => 'bert'
+// example: {"text": "llama", "limit": 20}
+// :param text => 'llama'
 // :param limit => 20
 WITH reduce(s = toLower($text), c IN ['\\', '"', '+', '-', '!', '(', ')', '{', '}', '[', ']', '^', '~', '*', '?', ':', '/', '&', '|']
             | replace(s, c, '\\' + c)) AS phrase

@@ -2,8 +2,8 @@
 // param paper: string -- the paper's id (e.g. arxiv:1810.04805) or its exact title
 // param relations: list = ["PROPOSES", "EVALUATES_ON", "BUILDS_ON"] -- relation types to show
 // param limit: int = 100 (1..100000) -- how many rows
-// example: {"paper": "arxiv:1910.01108", "relations": ["PROPOSES", "EVALUATES_ON", "BUILDS_ON"], "limit": 100}
-// :param paper => 'arxiv:1910.01108'
+// example: {"paper": "KIND: Knowledge Integration and Diversion in Diffusion Models", "relations": ["PROPOSES", "EVALUATES_ON", "BUILDS_ON"], "limit": 100}
+// :param paper => 'KIND: Knowledge Integration and Diversion in Diffusion Models'
 // :param relations => ['PROPOSES', 'EVALUATES_ON', 'BUILDS_ON']
 // :param limit => 100
 MATCH (p:Paper)

@@ -2,9 +2,9 @@
 // param source: string -- the first entity's id, name or alias (case-insensitive)
 // param target: string -- the second entity's id, name or alias (case-insensitive)
 // param limit: int = 10 (1..100000) -- how many paths to list
-// example: {"source": "DistilBERT", "target": "SQuAD", "limit": 10}
+// example: {"source": "DistilBERT", "target": "GLUE", "limit": 10}
 // :param source => 'DistilBERT'
-// :param target => 'SQuAD'
+// :param target => 'GLUE'
 // :param limit => 10
 MATCH (a:Entity)
 WHERE a.id = $source OR toLower(a.name) = toLower($source) OR any(x IN a.aliases WHERE toLower(x) = toLower($source))

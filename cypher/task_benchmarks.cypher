@@ -1,8 +1,8 @@
 // Which benchmarks do papers addressing a task evaluate on?
 // param name: string -- the task's id, name or alias (case-insensitive)
 // param limit: int = 25 (1..100000) -- how many datasets to list
-// example: {"name": "question answering", "limit": 25}
-// :param name => 'question answering'
+// example: {"name": "transfer learning", "limit": 25}
+// :param name => 'transfer learning'
 // :param limit => 25
 MATCH (t:Task)
 WHERE t.id = $name OR toLower(t.name) = toLower($name) OR any(a IN t.aliases WHERE toLower(a) = toLower($name))

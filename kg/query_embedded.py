@@ -442,3 +442,15 @@ def task_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
         out += [{"task": t["id"], "id": i, "name": n, "papers": c} for i, n, c in rows]
     out.sort(key=lambda r: (r["task"], -r["papers"], r["name"], r["id"]))
     return _limit(out, params)
+
+
+@implements("entity_variants")
+def entity_variants(store: Any, params: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    for m in match_entities(store, params["name"]):
+        rows = store.sql(
+            "SELECT e.id, e.name, e.type, x.support FROM entity_edges x JOIN entities e ON e.id = x.source"
+            " WHERE x.target = ? AND x.type = 'VARIANT_OF'", (m["id"],))
+        out += [{"entity": m["id"], "id": i, "name": n, "type": t, "papers": c} for i, n, t, c in rows]
+    out.sort(key=lambda r: (r["entity"], -r["papers"], r["name"], r["id"]))
+    return _limit(out, params)

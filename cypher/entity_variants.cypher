@@ -1,0 +1,12 @@
+// Which variants of an entity were found (VARIANT_OF, e.g. sizes and versions of a model or dataset)?
+// param name: string -- the entity's id, name or alias (case-insensitive)
+// param limit: int = 50 (1..100000) -- how many rows
+// example: {"name": "ImageNet", "limit": 50}
+// :param name => 'ImageNet'
+// :param limit => 50
+MATCH (m:Entity)
+WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+MATCH (v:Entity)-[e:VARIANT_OF]->(m)
+RETURN m.id AS entity, v.id AS id, v.name AS name, v.type AS type, e.support AS papers
+ORDER BY entity, papers DESC, name, id
+LIMIT $limit
