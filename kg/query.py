@@ -47,12 +47,12 @@ class Param:
     def required(self) -> bool:
         return self.default is _REQUIRED
 
-    def describe(self) -> str:
+    def describe(self, ranges: bool = True) -> str:
         """``name: type = default (lo..hi)`` as in the header."""
         s = f"{self.name}: {self.type}"
         if not self.required:
             s += f" = {json.dumps(self.default, ensure_ascii=False)}"
-        if self.minimum is not None:
+        if ranges and self.minimum is not None:
             s += f" ({self.minimum}..{self.maximum})"
         return s
 
@@ -306,13 +306,38 @@ _RETURN = re.compile(r"\bRETURN\b(?P<body>.*?)(?:\bORDER\s+BY\b|\bLIMIT\b|$)", r
 
 
 def result_columns(query: Query) -> list[str]:
-    """The column names of the final RETURN clause (``... AS name`` aliases)."""
+    """The column names of the final RETURN clause (what an empty result still has)."""
     m = None
     for m in _RETURN.finditer(query.cypher):
         pass
     if m is None:
         return []
-    return re.findall(r"\bAS\s+(\w+)", m.group("body"), re.I)
+    cols = []
+    for item in _split_top_level(m.group("body")):
+        alias = re.search(r"\bAS\s+(\w+)\s*$", item, re.I)
+        cols.append(alias.group(1) if alias else " ".join(item.split()))
+    return cols
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at commas outside brackets and string literals."""
+    parts, depth, quote, cur = [], 0, "", []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur).strip())
+    return [p for p in parts if p]
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -371,6 +396,6 @@ def queries_table() -> str:
     """The README's markdown table of every query: name, question, parameters."""
     lines = ["| query | question | parameters |", "| --- | --- | --- |"]
     for q in list_queries():
-        params = ", ".join(f"`{p.describe()}`" for p in q.params) or "none"
+        params = ", ".join(f"`{p.describe(ranges=False)}`" for p in q.params) or "none"
         lines.append(f"| `{q.name}` | {q.description.replace('|', '/')} | {params} |")
     return "\n".join(lines)
