@@ -54,6 +54,8 @@ improved better enhanced downstream multiple typical common conventional related
 tasks task benchmark benchmarks demonstrate demonstrates show perform performs performing enabling enable
 enables improve improves improving support supports supporting facilitate facilitates toward towards
 across between among within than whether only also even well large-scale high-level low-level key crucial
+study studies studied investigate investigates explore explores address addresses tackle tackles solve solves
+propose proposes consider considers target targets apply applies evaluate evaluates
 """.split())
 _TASK_MODIFIERS = frozenset("named supervised unsupervised embedded grounded detailed".split())
 QUOTED = re.compile(r"[\"“]([A-Z][^\"”\n]{1,40}?)[\"”]")
@@ -212,13 +214,17 @@ class MentionFinder:
         self.lower_types: dict[str, str] = {}
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        names = dict(load_lexicon())
+        lexicon = load_lexicon()
+        names = dict(lexicon)
         for n, t in known.items():
             names.setdefault(n, t)
-        sensitive = sorted(n for n in names if case_sensitive(n))
-        insensitive = sorted(n for n in names if not case_sensitive(n))
+        # multi-word known names (acronym expansions) match in any case
+        sensitive = sorted(n for n in names if case_sensitive(n) and (n in lexicon or " " not in n))
+        insensitive = sorted(n for n in names if n not in sensitive)
         self.types = {n: names[n] for n in sensitive}
-        self.lower_types = {n.lower(): names[n] for n in insensitive}
+        self.lower_types = {}
+        for n in insensitive:
+            self.lower_types.setdefault(n.lower(), names[n])
         self.lexicon_keys = {n for n in load_lexicon()} | {n.lower() for n in load_lexicon() if not case_sensitive(n)}
         tok = nlp.tokenizer
         self.exact.add("N", [tok(n) for n in sensitive])
@@ -248,6 +254,8 @@ class MentionFinder:
                 found.append(Mention(a, b, text[a:b], "Task", "task"))
             for a, b, t in quoted_spans(text, s, e):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
+        trusted_ends = {m.end for m in found if m.source in ("lexicon", "known")}
+        found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
         urls = url_spans(text)
         found = [extend_modifier(text, m) for m in found
                  if m.text not in st.generic and not any(m.start < e and s < m.end for s, e in urls)]

@@ -30,6 +30,7 @@ NAMED_CUE = re.compile(
 APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
+_PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b", re.I)
 _WEAK_VERBS = re.compile(r"(?i)^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
 
 
@@ -83,6 +84,8 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             continue
         for cue in PROPOSE_CUE.finditer(text, s, e):
             weak = bool(_WEAK_VERBS.match(cue.group(0).split()[-1]))
+            if weak and _PREP_NEXT.match(text, cue.end()):
+                continue  # "we pretrain on X": X is data, not a contribution
             objs = enumeration_after(text, sent_mentions, cue.end(), e, max_gap=50, loose=True)
             objs = [m for m in objs if m.text not in lexicon_known]
             if weak:

@@ -1,0 +1,248 @@
+"""Extraction: each cue on small texts (positive and negative), acronyms, generic phrases,
+evidence spans over the whole sample corpus, workers and input order."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kg.extract import extract_one, extract_papers
+from kg.ids import compact_key, title_paper_id
+from kg.schema import Paper, PaperFacts, validate_facts
+
+from conftest import SAMPLE
+
+
+def paper(title: str, abstract: str = "") -> Paper:
+    return Paper(id=title_paper_id(title), title=title, abstract=abstract)
+
+
+def rels(facts: PaperFacts) -> set[tuple[str, str]]:
+    """(relation type, entity name) pairs, names and aliases both listed."""
+    names = {e.id: (e.name, *e.aliases) for e in facts.entities}
+    return {(r.type, n) for r in facts.relations for n in names[r.target]}
+
+
+def has(facts: PaperFacts, rtype: str, name: str) -> bool:
+    return any(t == rtype and compact_key(n) == compact_key(name) for t, n in rels(facts))
+
+
+def mentions_any(facts: PaperFacts, name: str) -> bool:
+    return any(compact_key(n) == compact_key(name) for _, n in rels(facts))
+
+
+# ---------------------------------------------------------------- PROPOSES
+
+
+def test_title_lead_name_is_proposed():
+    f = extract_one(paper("UL2: Unifying Language Learning Paradigms", "We study pretraining objectives."))
+    assert has(f, "PROPOSES", "UL2")
+    r = next(r for r in f.relations if r.type == "PROPOSES")
+    assert r.rule == "title-lead-name" and r.evidence.field == "title"
+
+
+def test_title_lead_that_is_not_a_name_is_not_proposed():
+    f = extract_one(paper("Rethinking Pre-training: Lessons from Scaling", "We revisit pretraining."))
+    assert not any(r.type == "PROPOSES" for r in f.relations)
+    f = extract_one(paper("Crossing Linguistic Horizons: Finetuning of Vietnamese Models", "We finetune models."))
+    assert not any(r.type == "PROPOSES" for r in f.relations)
+
+
+@pytest.mark.parametrize("sentence", [
+    "In this paper we propose FooNet, a convolutional model for parsing.",
+    "We introduce FooNet for parsing.",
+    "We present a simple model called FooNet.",
+    "We release FooNet to the community.",
+])
+def test_we_propose_cues(sentence):
+    f = extract_one(paper("A study of parsing", sentence))
+    assert has(f, "PROPOSES", "FooNet")
+
+
+def test_known_model_is_not_proposed_and_background_gets_nothing():
+    f = extract_one(paper("A study of parsing", "Recent models such as BERT and GPT-3 have changed parsing."))
+    assert not mentions_any(f, "BERT") and not mentions_any(f, "GPT-3")
+
+
+def test_acronym_definition_gives_name_and_alias():
+    f = extract_one(paper("A new objective", "We propose masked image modeling (MIM) for vision. MIM improves accuracy."))
+    ent = next(e for e in f.entities if e.name == "masked image modeling")
+    assert "MIM" in ent.aliases
+    assert any(r.type == "PROPOSES" and r.target == ent.id for r in f.relations)
+    assert ent.id == "method:maskedimagemodeling"
+
+
+def test_reverse_acronym_and_for_short():
+    f = extract_one(paper("Fusion models", "We present FIBER (Fusion-In-the-Backbone-based transformER), a new model."))
+    assert has(f, "PROPOSES", "FIBER") and has(f, "PROPOSES", "Fusion-In-the-Backbone-based transformER")
+    f = extract_one(paper("KNN pretraining", "We propose a method named Leave-One-Out K-Nearest-Neighbor, or LOOK for short."))
+    assert has(f, "PROPOSES", "LOOK")
+
+
+def test_generic_phrases_are_not_entities():
+    f = extract_one(paper("Better models", "We propose a new method. We use a large corpus and our model "
+                                          "outperforms state-of-the-art methods on downstream tasks."))
+    for generic in ("our model", "a large corpus", "state-of-the-art methods", "downstream tasks", "method"):
+        assert not mentions_any(f, generic)
+
+
+def test_generic_acronym_expansion_is_not_an_entity():
+    f = extract_one(paper("A study", "We study large language models (LLMs). We use LLMs for parsing."))
+    assert not mentions_any(f, "LLMs") and not mentions_any(f, "large language models")
+
+
+# ---------------------------------------------------------------- EVALUATES_ON
+
+
+@pytest.mark.parametrize("sentence,names", [
+    ("Our model achieves 91.3% accuracy on the GLUE benchmark.", ["GLUE"]),
+    ("Experiments on SQuAD and TriviaQA show large gains.", ["SQuAD", "TriviaQA"]),
+    ("We evaluate our method on FooBench, BarQA and CIFAR-10.", ["FooBench", "BarQA", "CIFAR-10"]),
+])
+def test_evaluates_on(sentence, names):
+    f = extract_one(paper("A model", sentence))
+    for n in names:
+        assert has(f, "EVALUATES_ON", n), (n, rels(f))
+        assert next(e for e in f.entities if e.name == n).type == "Dataset"
+
+
+def test_training_data_is_not_an_evaluation():
+    f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
+    assert not has(f, "EVALUATES_ON", "ImageNet")
+    assert has(f, "USES", "ImageNet")
+
+
+def test_background_benchmark_is_not_evaluated():
+    f = extract_one(paper("A model", "Earlier systems reported 90% accuracy on ImageNet."))
+    assert not mentions_any(f, "ImageNet")
+
+
+# ---------------------------------------------------------------- BUILDS_ON
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our model is based on RoBERTa.",
+    "We fine-tune RoBERTa on legal text.",
+    "We build on RoBERTa and add a retrieval head.",
+    "Our model is initialized from RoBERTa.",
+])
+def test_builds_on(sentence):
+    f = extract_one(paper("A model", sentence))
+    assert has(f, "BUILDS_ON", "RoBERTa"), rels(f)
+
+
+def test_distilled_version_in_title():
+    f = extract_one(paper("DistilBERT, a distilled version of BERT: smaller, faster, cheaper and lighter",
+                          "We pretrain a smaller model with knowledge distillation."))
+    assert has(f, "BUILDS_ON", "BERT")
+
+
+def test_builds_on_negative():
+    f = extract_one(paper("A model", "Our model is compared with RoBERTa."))
+    assert not has(f, "BUILDS_ON", "RoBERTa")
+    assert has(f, "COMPARES_WITH", "RoBERTa")
+
+
+def test_style_suffix_is_split():
+    f = extract_one(paper("ViT9: a model", "With T5-style pretraining, ViT9 is trained on Vietnamese text."))
+    assert has(f, "BUILDS_ON", "T5")
+
+
+# ---------------------------------------------------------------- COMPARES_WITH, USES, ADDRESSES
+
+
+def test_compares_with():
+    f = extract_one(paper("A model", "Our method outperforms BERT and XLNet by 3 points."))
+    assert has(f, "COMPARES_WITH", "BERT") and has(f, "COMPARES_WITH", "XLNet")
+    f = extract_one(paper("A model", "We compare against strong baselines such as FooNet and BarNet."))
+    assert has(f, "COMPARES_WITH", "FooNet") and has(f, "COMPARES_WITH", "BarNet")
+
+
+def test_uses_data_and_metrics():
+    f = extract_one(paper("A model", "We pretrain on five datasets (CC-3M, CC-12M, YFCC-15M). "
+                                     "Our method improves accuracy by 3 points."))
+    for n in ("CC-3M", "CC-12M", "YFCC-15M", "accuracy"):
+        assert has(f, "USES", n), (n, rels(f))
+
+
+def test_metric_as_background_gets_no_relation():
+    f = extract_one(paper("A survey", "Accuracy is a common measure."))
+    assert not mentions_any(f, "accuracy")
+
+
+def test_addresses_title_and_own_sentences():
+    f = extract_one(paper("Query-as-context Pre-training for Dense Passage Retrieval",
+                          "We study named entity recognition in clinical notes."))
+    assert has(f, "ADDRESSES", "Dense Passage Retrieval")
+    assert has(f, "ADDRESSES", "named entity recognition")
+    f = extract_one(paper("Scaling Laws for Large Language Models", "We study scaling."))
+    assert not any(r.type == "ADDRESSES" for r in f.relations)
+
+
+def test_urls_are_not_mentions():
+    f = extract_one(paper("FooNet: a model", "We release FooNet at https://huggingface.co/x/FooNet-8B-Instruct."))
+    assert not mentions_any(f, "FooNet-8B-Instruct")
+
+
+def test_paper_without_findings_yields_empty_facts():
+    facts = list(extract_papers([paper("On nothing", ""), paper("Another one", "plain words only.")]))
+    assert len(facts) == 2 and all(f.relations == () and f.entities == () for f in facts)
+
+
+def test_corpus_knowledge_is_shared_between_papers():
+    a = paper("Zorblax: a new model", "We propose Zero Order Blended Linear Axes (ZOBLA), a model.")
+    b = paper("Applying models", "We use zero order blended linear axes in our study.")
+    alone = extract_one(b)
+    together = list(extract_papers([a, b]))[1]
+    assert not mentions_any(alone, "zero order blended linear axes")
+    assert mentions_any(together, "zero order blended linear axes")
+
+
+# ---------------------------------------------------------------- the whole sample corpus
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Paper]:
+    from loaders import iter_records
+
+    return [p for p in iter_records([SAMPLE]) if isinstance(p, Paper)]
+
+
+@pytest.fixture(scope="module")
+def corpus_facts(corpus) -> list[PaperFacts]:
+    return list(extract_papers(corpus))
+
+
+def test_one_facts_per_paper_in_order(corpus, corpus_facts):
+    assert [f.paper.id for f in corpus_facts] == [p.id for p in corpus]
+
+
+def test_evidence_spans_point_at_mentions(corpus_facts):
+    checked = 0
+    for f in corpus_facts:
+        assert validate_facts(f) == [], validate_facts(f)
+        names = {e.id: e for e in f.entities}
+        for r in f.relations:
+            text = f.paper.text(r.evidence.field)
+            mention = text[r.evidence.start:r.evidence.end]
+            ent = names[r.target]
+            assert mention and mention == mention.strip()
+            assert compact_key(mention) in {compact_key(n) for n in (ent.name, *ent.aliases)} or \
+                compact_key(mention).rstrip("s") in {compact_key(n) for n in (ent.name, *ent.aliases)}, (mention, ent)
+            assert mention in r.evidence.sentence and r.evidence.sentence in text
+            assert 0.0 <= r.confidence <= 1.0 and r.rule
+            checked += 1
+    assert checked > 500
+
+
+def test_workers_give_identical_output(corpus, corpus_facts):
+    two = list(extract_papers(corpus, workers=2, batch_size=16))
+    assert [f.to_json() for f in two] == [f.to_json() for f in corpus_facts]
+
+
+def test_output_does_not_depend_on_input_order(corpus, corpus_facts):
+    shuffled = list(corpus)
+    random.Random(7).shuffle(shuffled)
+    by_id = {f.paper.id: f.to_json() for f in extract_papers(iter(shuffled))}  # a stream, spilled to disk
+    assert by_id == {f.paper.id: f.to_json() for f in corpus_facts}
