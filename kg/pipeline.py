@@ -14,9 +14,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from kg.schema import Paper, PaperFacts
+
+if TYPE_CHECKING:
+    from loaders import LoadStats
 from kg.store.base import GraphStore, WriteSummary
 
 Warn = Callable[[str], None]
@@ -27,12 +30,21 @@ class RunReport:
     """What a run read, skipped and produced."""
 
     papers: int = 0
-    warnings: int = 0
     write: WriteSummary = field(default_factory=WriteSummary)
+    #: the loaders' counts (files, records, skipped, warnings)
+    load: "LoadStats | None" = None
+
+    @property
+    def skipped(self) -> int:
+        return self.load.skipped if self.load else 0
+
+    @property
+    def warnings(self) -> int:
+        return self.load.warnings if self.load else 0
 
 
 def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, strict: bool = False,
-         warn: Warn | None = None) -> Iterator[Paper | PaperFacts]:
+         warn: Warn | None = None, stats: "LoadStats | None" = None) -> Iterator[Paper | PaperFacts]:
     """Paper (or facts) records from files and directories.
 
     With ``strict`` the inputs are checked completely first, so a bad record stops the
@@ -43,7 +55,7 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     if strict:
         for _ in loaders.iter_records(inputs, format=format, strict=True, warn=warn):
             pass
-    return loaders.iter_records(inputs, format=format, strict=strict, warn=warn)
+    return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1) -> Iterator[PaperFacts]:
@@ -101,9 +113,9 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
 
     The file is written atomically: a temporary file renamed into place at the end.
     """
-    report = RunReport()
-    counted = _counting(warn, report)
-    stream = _progress(resolve(extract(load(inputs, format, strict, counted), workers)), progress, "extract")
+    report = _report()
+    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers)),
+                       progress, "extract")
     if str(out) == "-":
         for f in stream:
             sys.stdout.write(f.to_json() + "\n")
@@ -128,9 +140,8 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
                batch_size: int = 1000) -> RunReport:
     """Load, extract, resolve and write into ``store``, one transaction per batch."""
-    report = RunReport()
-    counted = _counting(warn, report)
-    stream = _progress(resolve(extract(load(inputs, format, strict, counted), workers), store),
+    report = _report()
+    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers), store),
                        progress, "ingest")
     while True:
         batch = list(islice(stream, batch_size))
@@ -141,10 +152,7 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
     return report
 
 
-def _counting(warn: Warn | None, report: RunReport) -> Warn:
-    def counted(message: str) -> None:
-        report.warnings += 1
-        if warn is not None:
-            warn(message)
+def _report() -> RunReport:
+    from loaders import LoadStats
 
-    return counted
+    return RunReport(load=LoadStats())

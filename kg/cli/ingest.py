@@ -30,8 +30,9 @@ def _warner(quiet: bool):
 
 
 def _summary_line(report, quiet: bool) -> None:
-    if report.warnings and not quiet:
-        click.echo(f"{report.warnings} bad record(s) skipped (see warnings above).", err=True)
+    if (report.warnings or report.skipped) and not quiet:
+        click.echo(f"{report.skipped} bad record(s) skipped, {report.warnings} warning(s) in all "
+                   "(see above).", err=True)
 
 
 @click.command("extract")
