@@ -235,3 +235,38 @@ def test_atomic_text_replaces_only_on_success(tmp_path: Path):
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown export format"):
         write_graph("xlsx", [], [], io.StringIO())
+
+
+# -- a real store ---------------------------------------------------------------------------------
+
+def test_whole_store_exports_agree_and_survive_hostile_papers(tmp_path: Path):
+    """Ingest the hostile fixture for real, export it three ways, read each back."""
+    from click.testing import CliRunner
+
+    from conftest import FIXTURES
+    from kg.cli import main
+    from kg.store.embedded import EmbeddedStore
+
+    store = tmp_path / "kg.db"
+    result = CliRunner().invoke(main, ["ingest", str(FIXTURES / "viz" / "xss-papers.jsonl"), "--store", str(store), "-q"])
+    assert result.exit_code == 0, result.output
+    with EmbeddedStore(store) as s:
+        stats = s.stats()
+        n_nodes = stats["papers"] + stats["entities"]
+        n_edges = stats["relations"] + stats["entity_relations"]
+        titles = {n["id"]: n["title"] for n in s.iter_nodes() if n["label"] == "Paper"}
+        assert write_json(s.iter_nodes(), s.iter_edges(), tmp_path / "g.json") == (n_nodes, n_edges)
+        assert write_graphml(s.iter_nodes(), s.iter_edges(), tmp_path / "g.graphml") == (n_nodes, n_edges)
+        assert write_csv(s.iter_nodes(), s.iter_edges(), tmp_path / "csv") == (n_nodes, n_edges)
+    assert any("<script>" in t for t in titles.values())
+    g_json = nx.node_link_graph(json.loads((tmp_path / "g.json").read_text(encoding="utf-8")), edges="links")
+    ET.parse(tmp_path / "g.graphml")
+    g_xml = nx.read_graphml(tmp_path / "g.graphml")
+    assert set(g_json.nodes) == set(g_xml.nodes) and len(g_json) == n_nodes
+    assert g_json.number_of_edges() == g_xml.number_of_edges() == n_edges
+    for pid, title in titles.items():
+        assert g_json.nodes[pid]["title"] == title == g_xml.nodes[pid]["title"]
+    with open(tmp_path / "csv" / "nodes.csv", newline="", encoding="utf-8") as fp:
+        rows = {r["id"]: r for r in csv.DictReader(fp)}
+    assert set(rows) == set(g_json.nodes)
+    assert all(rows[pid]["title"] == title for pid, title in titles.items())

@@ -165,6 +165,12 @@ def test_hostile_papers_view_runs_no_script_and_shows_payloads_as_text(browser, 
         # every node's tooltip opened, and the payloads show as literal text
         assert headings <= titles, f"tooltips never opened: {headings - titles}"
         assert any(papers[0]["title"] == t["title"] for t in seen)
+        # every edge's tooltip opened too (parallel edges of one pair share a line: one of them)
+        pair_headings = {}
+        for e in data["edges"]:
+            pair_headings.setdefault(frozenset((e["from"], e["to"])), set()).add(e["tip"]["heading"])
+        missing = [h for h in pair_headings.values() if not h & titles]
+        assert not missing, f"edge tooltips never opened: {missing}"
         assert any("onerror=" in t["text"] for t in seen)
         assert any("</script><script>" in t["text"] for t in seen), "the evidence sentence tooltip with </script> never showed"
         # tooltips hold only our own text elements
