@@ -92,6 +92,14 @@ def is_acronym_of(short: str, long: str) -> bool:
     start of a word.
     """
     short, long = short.strip(), long.strip()
+    sw, lw = short.split(), long.split()
+    if 1 < len(sw) <= len(lw):
+        # shared words around an acronym: "Graph LSTM" / "Graph Long Short-Term Memory"
+        if sw[0].casefold() == lw[0].casefold():
+            return is_acronym_of(" ".join(sw[1:]), " ".join(lw[1:]))
+        if sw[-1].casefold() == lw[-1].casefold():
+            return is_acronym_of(" ".join(sw[:-1]), " ".join(lw[:-1]))
+        return False
     if not _SHORT.match(short) or not any(c.isupper() for c in short):
         return False
     if len(short) >= len(long):
