@@ -101,7 +101,7 @@
     layout: { randomSeed: 7, improvedLayout: data.nodes.length <= 100 },
     physics: { enabled: true, solver: "forceAtlas2Based",
       forceAtlas2Based: { gravitationalConstant: -60, springLength: 110, springConstant: 0.06, avoidOverlap: 0.4 },
-      stabilization: { enabled: true, iterations: 400, updateInterval: 50, fit: true }, maxVelocity: 60, minVelocity: 1 },
+      stabilization: { enabled: true, iterations: data.iterations || 400, updateInterval: 50, fit: true }, maxVelocity: 60, minVelocity: 1 },
     interaction: { hover: true, tooltipDelay: typeof window.kgTooltipDelay === "number" ? window.kgTooltipDelay : 120,
       hideEdgesOnDrag: data.edges.length > 500, navigationButtons: false, keyboard: false, multiselect: false },
     nodes: { scaling: { label: { enabled: false } } },
