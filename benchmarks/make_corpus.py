@@ -4,7 +4,8 @@
 
 Each synthetic paper starts from a sample paper (its title and abstract sentences);
 about a third of its sentences are swapped for sentences at the same position in other
-sample papers, and the name-shaped words in it (``BERT``, ``LAION-400M``, ``SatMAE``) are
+sample papers, a qualifier is appended to the title ("... for low-resource languages":
+real titles are nearly all distinct), and the name-shaped words in it (``BERT``, ``LAION-400M``, ``SatMAE``) are
 renamed. A renamed word keeps its original name with probability ``KEEP`` and otherwise
 takes a variant drawn from a heavy-tailed (Zipf-like) rank distribution: rank 2-5 are
 version variants (``BERT-3``, ``GPT-5``), higher ranks new CamelCase names built from
@@ -65,6 +66,20 @@ _VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "io", "ou")
 _CODAS = ("", "", "", "n", "r", "s", "x", "l", "m", "t")
 _TAILS = ("Net", "Former", "LM", "Bench", "Mix", "GPT", "Coder", "Vision", "Corpus", "QA", "Seg", "Diff")
 _SIZES = ("1B", "3B", "7B", "13B", "70B", "1M", "10K", "400M", "XL", "v2")
+#: title qualifiers ("... for low-resource languages"): real titles are (nearly) all distinct
+_PREPS = ("for", "in", "via", "with", "beyond", "towards", "under", "across")
+_ADJS = ("low-resource", "multilingual", "long-context", "efficient", "robust", "scalable", "sparse",
+         "federated", "noisy", "few-shot", "zero-shot", "compositional", "continual", "multimodal",
+         "open-domain", "cross-lingual", "domain-specific", "large-scale", "small-data", "streaming",
+         "hierarchical", "structured", "clinical", "legal", "scientific", "biomedical", "multi-task",
+         "self-supervised", "instruction-based", "privacy-preserving", "on-device", "distributed", "adaptive",
+         "interpretable", "causal", "temporal", "visual", "spoken", "tabular", "geospatial")
+_NOUNS = ("settings", "regimes", "corpora", "domains", "benchmarks", "languages", "documents", "dialogue",
+          "retrieval", "reasoning", "summarization", "translation", "classification", "segmentation",
+          "generation", "question answering", "code", "speech", "images", "video", "graphs", "time series",
+          "tabular data", "recommendation", "search", "agents", "robotics", "remote sensing",
+          "medical imaging", "chemistry", "proteins", "mathematics", "education", "finance", "law", "news",
+          "social media", "e-commerce", "scientific text", "software engineering")
 
 
 @dataclass(frozen=True)
@@ -194,7 +209,8 @@ def make_paper(i: int, templates: list[Template], seed: int) -> dict:
             names[word] = variant_name(word, draw_rank(rng), seed) if is_renamable(word) else word
         return names[word]
 
-    title = _WORD.sub(rename, base.title)
+    qualifier = f"{rng.choice(_PREPS)} {rng.choice(_ADJS)} {rng.choice(_NOUNS)}"
+    title = f"{_WORD.sub(rename, base.title).rstrip('.')} {qualifier}"
     abstract = _WORD.sub(rename, " ".join(sentences))
     month = i % MONTHS
     year = FIRST_YEAR + month // 12

@@ -122,14 +122,15 @@ class EmbeddedStore(GraphStore):
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
         """Write a batch of facts in one transaction."""
         summary = WriteSummary()
-        touched_entities: set[str] = set()
+        touched_entities: set[str] = set()  # lost relation rows: recomputed from all their rows
+        added_rows: dict[str, list[tuple]] = {}  # only gained rows: updated from the new rows alone
         touched_edges: set[tuple[str, str, str]] = set()
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             for f in facts:
-                self._write_one(cur, f, summary, touched_entities, touched_edges)
-            self._refresh_entities(cur, touched_entities, summary)
+                self._write_one(cur, f, summary, touched_entities, touched_edges, added_rows)
+            self._refresh_entities(cur, touched_entities, summary, added_rows)
             self._refresh_edges(cur, touched_edges)
             cur.execute("COMMIT")
         except BaseException:
@@ -139,7 +140,8 @@ class EmbeddedStore(GraphStore):
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
-                   touched_entities: set[str], touched_edges: set[tuple[str, str, str]]) -> None:
+                   touched_entities: set[str], touched_edges: set[tuple[str, str, str]],
+                   added_rows: dict[str, list[tuple]] | None = None) -> None:
         facts = self._reconcile_id(cur, facts, touched_entities, touched_edges)
         paper = facts.paper
         chash = R.content_hash(facts)
@@ -169,7 +171,12 @@ class EmbeddedStore(GraphStore):
              for r in rel_rows],
         )
         summary.relations_added += len(rel_rows)
-        touched_entities.update(r["entity_id"] for r in rel_rows)
+        if added_rows is None:
+            touched_entities.update(r["entity_id"] for r in rel_rows)
+        else:
+            for r in rel_rows:
+                added_rows.setdefault(r["entity_id"], []).append(
+                    (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         sup = R.support_rows(rel_rows)
         cur.executemany(
             "INSERT INTO edge_support(source,type,target,paper_id,confidence) VALUES(?,?,?,?,?)",
@@ -184,18 +191,16 @@ class EmbeddedStore(GraphStore):
         tkey = R.paper_row(paper)["title_key"]
         if not tkey:
             return facts
-        others = [r[0] for r in cur.execute("SELECT id FROM papers WHERE title_key=? AND id<>?", (tkey, paper.id))]
-        if not others:
-            return facts
+        # the filtering is done by SQLite: many papers may share a title (with real ids)
         if paper.id.startswith("title:"):
-            real = sorted(o for o in others if not o.startswith("title:"))
-            if real:
-                return _with_paper_id(facts, real[0])
-            return facts
+            real = cur.execute("SELECT MIN(id) FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)<>'title:'",
+                               (tkey, paper.id)).fetchone()[0]
+            return _with_paper_id(facts, real) if real is not None else facts
+        others = [r[0] for r in cur.execute(
+            "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
         for other in others:
-            if other.startswith("title:"):
-                self._drop_paper_facts(cur, other, touched_entities, touched_edges)
-                cur.execute("DELETE FROM papers WHERE id=?", (other,))
+            self._drop_paper_facts(cur, other, touched_entities, touched_edges)
+            cur.execute("DELETE FROM papers WHERE id=?", (other,))
         return facts
 
     def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, touched_entities: set[str],
@@ -208,7 +213,15 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM edge_support WHERE paper_id=?", (paper_id,))
         return n
 
-    def _refresh_entities(self, cur: sqlite3.Cursor, ids: set[str], summary: WriteSummary) -> None:
+    def _refresh_entities(self, cur: sqlite3.Cursor, ids: set[str], summary: WriteSummary,
+                          added_rows: dict[str, list[tuple]] | None = None) -> None:
+        """Recompute the entity nodes of ``ids``; update those that only gained ``added_rows``.
+
+        The update gives exactly what a recomputation from all rows would (name, aliases,
+        type, paper_count), without reading the rows of a popular entity on every batch.
+        """
+        for eid in sorted(set(added_rows or ()) - ids):
+            self._add_to_entity(cur, eid, added_rows[eid], summary)
         for eid in sorted(ids):
             rows = cur.execute(
                 "SELECT paper_id, entity_name, entity_type, entity_aliases, mention FROM relations WHERE entity_id=?",
@@ -237,6 +250,36 @@ class EmbeddedStore(GraphStore):
                             [(k, eid) for k in sorted(keys)])
             if not existed:
                 summary.entities_added += 1
+
+    def _add_to_entity(self, cur: sqlite3.Cursor, eid: str, new: list[tuple], summary: WriteSummary) -> None:
+        """Fold relation rows of papers new to the entity into its node (see ``rows.entity_props``)."""
+        old = cur.execute("SELECT name, type, aliases, paper_count FROM entities WHERE id=?", (eid,)).fetchone()
+        forms = {m for *_, m in new}
+        for row in new:
+            forms.update(row[3])
+        if old is None:  # no rows before these: the node is made from them alone
+            props = R.entity_props(eid, min(r[2] for r in new), [(r[0], r[1]) for r in new], forms)
+            summary.entities_added += 1
+        else:
+            name, etype, aliases, count = old[0], old[1], set(json.loads(old[2])), old[3]
+            new_names = {r[1] for r in new}
+            if new_names != {name}:  # the most used name may change: count names over all rows
+                per_name = cur.execute("SELECT entity_name, COUNT(DISTINCT paper_id) FROM relations"
+                                       " WHERE entity_id=? GROUP BY entity_name", (eid,)).fetchall()
+                name = min(per_name, key=lambda nc: (-nc[1], nc[0]))[0]
+            aliases = sorted(({f for f in forms if f} | aliases | new_names | {old[0]}) - {name})
+            props = {"name": name, "type": min(etype, *(r[2] for r in new)), "aliases": aliases,
+                     "paper_count": count + len({r[0] for r in new})}
+        cur.execute(
+            "INSERT INTO entities(id,name,type,aliases,paper_count) VALUES(?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
+            " aliases=excluded.aliases, paper_count=excluded.paper_count",
+            (eid, props["name"], props["type"], json.dumps(props["aliases"], ensure_ascii=False),
+             props["paper_count"]),
+        )
+        keys = {compact_key(f) for f in [props["name"], *props["aliases"]]} - {""}
+        cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)",
+                        [(k, eid) for k in sorted(keys)])
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):

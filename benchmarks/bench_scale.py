@@ -1,0 +1,508 @@
+"""The scaling table: ingest time, peak memory and store size at 10k / 100k / 1M papers.
+
+    python benchmarks/bench_scale.py --sizes 10000,100000 [--workers 2] [--neo4j] [--admin]
+                                     [--admin-sizes 1000000] [--work DIR]
+
+For each size it makes a synthetic corpus (benchmarks/make_corpus.py, cached in the work
+folder) and runs, each as a whole measured process (wall time; peak RSS summed over the
+process tree, polled every 50 ms):
+
+* ``read``     the baseline: the loaders alone read every record (no extraction, no store);
+* ``tokenize`` a second baseline: spaCy's blank English tokenizer over the same texts;
+* ``ingest``   ``kg ingest CORPUS --store DB --workers W`` (the embedded store);
+* ``stats`` / ``query`` / ``neighbourhood``: read commands on the finished store (median of 3);
+* ``extract``  ``kg extract CORPUS -o FACTS`` and ``ingest-facts``: ``kg ingest FACTS``, the
+  two halves of a split (many-machine) run, with ``--split``;
+* ``neo4j``    ``kg ingest CORPUS --neo4j URI`` into a private, emptied Neo4j server that this
+  script starts (its own home and ports; the server's own peak RSS is reported apart);
+* ``admin-export`` / ``admin-import``: ``kg export --format neo4j-admin`` from the embedded
+  store, then ``neo4j-admin database import full`` into the private server's home.
+
+``--admin-sizes`` (e.g. 1000000) adds sizes measured for the neo4j-admin path only, from an
+embedded store built by ``kg ingest`` of a facts file that *replicates* the facts of the
+largest extracted size with new paper ids (extraction of 1M papers does not fit a session
+on 2 cores). The table says which rows come from such a synthetic store.
+
+Prints a markdown table with ratios against the baselines measured in the same run, and
+checks the targets of issue 8; the raw numbers go to ``WORK/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+#: the installed ``kg`` command next to this Python, else the same entry point through -c
+KG = [str(Path(PY).parent / "kg")] if (Path(PY).parent / "kg").exists() else \
+    [PY, "-c", "import sys; from kg.cli import main; sys.argv[0] = 'kg'; main()"]
+NEO4J_LOCAL = ROOT / "scripts" / "neo4j-local"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+# -- targets of issue 8 ------------------------------------------------------------------
+INGEST_100K_SECONDS = 180
+INGEST_100K_RSS_MB = 2048
+RSS_GROWTH_10K_TO_100K = 1.5
+READ_COMMAND_SECONDS = 1.0
+NEO4J_100K_SECONDS = 300
+
+
+# ------------------------------------------------------------------------- measuring
+@dataclass
+class Run:
+    """One measured process (tree)."""
+
+    stage: str
+    size: int
+    cmd: str
+    wall: float = 0.0
+    peak_rss_mb: float = 0.0  #: the whole process tree, summed
+    peak_one_mb: float = 0.0  #: the largest single process (from wait4)
+    server_rss_mb: float = 0.0  #: a server watched alongside (Neo4j), if any
+    store_mb: float = 0.0
+    rc: int = 0
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * PAGE / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def tree_rss_mb(root: int) -> float:
+    kids = _children_map()
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss_mb(pid)
+        todo += kids.get(pid, [])
+    return total
+
+
+def measure(stage: str, size: int, cmd: Sequence[str], env: dict | None = None, server_pid: int | None = None,
+            timeout: float = 3 * 3600, log_dir: Path | None = None) -> Run:
+    """Run ``cmd`` to the end; wall time and peak RSS of its process tree."""
+    run = Run(stage, size, " ".join(str(c) for c in cmd))
+    log_dir = log_dir or Path(tempfile.gettempdir())
+    out_path = log_dir / f"{stage}-{size}.out"
+    err_path = log_dir / f"{stage}-{size}.err"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})}, cwd=str(ROOT))
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            run.peak_rss_mb = max(run.peak_rss_mb, tree_rss_mb(proc.pid))
+            if server_pid:
+                run.server_rss_mb = max(run.server_rss_mb, _rss_mb(server_pid))
+            if time.perf_counter() - t0 > timeout:
+                os.kill(proc.pid, signal.SIGKILL)
+            time.sleep(0.05)
+        run.wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    run.rc = proc.returncode
+    run.peak_one_mb = usage.ru_maxrss / 1024
+    run.peak_rss_mb = max(run.peak_rss_mb, run.peak_one_mb)
+    if run.rc != 0:
+        tail = err_path.read_text(errors="replace").strip().splitlines()[-1:] or ["(no stderr)"]
+        run.note = f"failed (exit {run.rc}): {tail[0][:160]}"
+    run.extra["stdout"] = str(out_path)
+    return run
+
+
+def median_run(stage: str, size: int, cmd: Sequence[str], repeat: int = 3, **kw) -> Run:
+    runs = [measure(stage, size, cmd, **kw) for _ in range(repeat)]
+    best = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+    best.extra["walls"] = [round(r.wall, 3) for r in runs]
+    return best
+
+
+def du_mb(*paths: Path) -> float:
+    total = 0
+    for p in paths:
+        if p.is_file():
+            total += p.stat().st_size
+        elif p.is_dir():
+            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+    return total / 2**20
+
+
+# ------------------------------------------------------------------------- stages
+READ_SCRIPT = """
+import sys, loaders
+n = 0
+for rec in loaders.iter_records(sys.argv[1:]):
+    n += 1
+print(n)
+"""
+
+TOKENIZE_SCRIPT = """
+import sys, spacy, loaders
+nlp = spacy.blank("en")
+texts = (t for p in loaders.iter_records(sys.argv[1:]) for t in (p.title, p.abstract))
+n = 0
+for doc in nlp.tokenizer.pipe(texts, batch_size=1000):
+    n += len(doc)
+print(n)
+"""
+
+
+def corpus_for(size: int, seed: int, work: Path) -> Path:
+    path = work / f"corpus-{size}-s{seed}.jsonl.gz"
+    if not path.exists():
+        subprocess.run([PY, str(ROOT / "benchmarks" / "make_corpus.py"), str(size), "-o", str(path),
+                        "--seed", str(seed)], check=True)
+    return path
+
+
+def store_summary(db: Path) -> dict:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        q = lambda s: con.execute(s).fetchall()  # noqa: E731
+        top = q("SELECT id, name FROM entities ORDER BY paper_count DESC, id LIMIT 1")
+        return {"papers": q("SELECT COUNT(*) FROM papers")[0][0],
+                "entities": q("SELECT COUNT(*) FROM entities")[0][0],
+                "relations": q("SELECT COUNT(*) FROM relations")[0][0],
+                "entity_relations": q("SELECT COUNT(*) FROM entity_edges")[0][0],
+                "top_entity": top[0][1] if top else None}
+    finally:
+        con.close()
+
+
+def kg_has(command: str) -> bool:
+    res = subprocess.run([*KG, command, "--help"], capture_output=True, text=True, cwd=str(ROOT))
+    return res.returncode == 0
+
+
+class PrivateNeo4j:
+    """A Neo4j server of our own (own home and ports) so benchmarks never touch anyone's data."""
+
+    def __init__(self, work: Path, bolt: int, http: int, heap: str, pagecache: str):
+        self.home = work / "neo4j-home"
+        shared_lib = subprocess.run([PY, str(NEO4J_LOCAL), "path"], capture_output=True, text=True,
+                                    env={k: v for k, v in os.environ.items() if k != "KG_NEO4J_HOME"}
+                                    ).stdout.strip()
+        self.env = {"KG_NEO4J_HOME": str(self.home), "KG_NEO4J_BOLT_PORT": str(bolt),
+                    "KG_NEO4J_HTTP_PORT": str(http), "KG_NEO4J_HEAP": heap, "KG_NEO4J_PAGECACHE": pagecache}
+        if shared_lib and (Path(shared_lib) / "lib" / ".complete").exists():
+            self.env["KG_NEO4J_LIB"] = str(Path(shared_lib) / "lib")
+        self.uri = f"bolt://127.0.0.1:{bolt}"
+
+    def _call(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
+        return subprocess.run([PY, str(NEO4J_LOCAL), *args], env={**env, **self.env}, capture_output=True,
+                              text=True, check=check)
+
+    def start(self) -> None:
+        self._call("start")
+
+    def stop(self) -> None:
+        self._call("stop", check=False)
+
+    def wipe(self) -> None:
+        """Stop and delete the databases (the password and the jars stay)."""
+        self.stop()
+        for d in ("databases", "transactions"):
+            shutil.rmtree(self.home / "data" / d, ignore_errors=True)
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.home / "run" / "kg-neo4j.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def client_env(self) -> dict[str, str]:
+        return {"NEO4J_URI": self.uri, "NEO4J_USERNAME": "neo4j",
+                "NEO4J_PASSWORD": (self.home / "password").read_text().strip()}
+
+    def size_mb(self) -> float:
+        return du_mb(self.home / "data" / "databases" / "neo4j", self.home / "data" / "transactions" / "neo4j")
+
+    def count(self) -> dict:
+        from neo4j import GraphDatabase
+
+        env = self.client_env()
+        with GraphDatabase.driver(self.uri, auth=(env["NEO4J_USERNAME"], env["NEO4J_PASSWORD"])) as drv:
+            recs, _, _ = drv.execute_query(
+                "MATCH (p:Paper) WITH count(p) AS papers "
+                "OPTIONAL MATCH (e:Entity) RETURN papers, count(e) AS entities")
+            return {"papers": recs[0]["papers"], "entities": recs[0]["entities"]}
+
+    def admin_cmd(self, *args: str) -> tuple[list[str], dict]:
+        return [PY, str(NEO4J_LOCAL), "admin", *args], self.env
+
+
+def replicate_facts(src: Path, out: Path, copies: int, limit: int) -> int:
+    """A synthetic facts file: ``src`` repeated ``copies`` times with new paper ids (and titles).
+
+    Entity ids are kept, so the entity vocabulary does not grow past that of ``src``:
+    stated in the table notes.
+    """
+    n = 0
+    with gzip.open(out, "wt", encoding="utf-8") as w:
+        for c in range(copies):
+            with gzip.open(src, "rt", encoding="utf-8") if src.name.endswith(".gz") else open(src) as r:
+                for line in r:
+                    if n >= limit:
+                        return n
+                    d = json.loads(line)
+                    old = d["paper"]["id"]
+                    new = f"s2:synthetic-{c}-{old}" if c else old
+                    d["paper"]["id"] = new
+                    d["paper"]["external_ids"] = {"s2": new[3:]} if c else d["paper"].get("external_ids", {})
+                    if c:
+                        d["paper"]["title"] = f"{d['paper']['title']} ({c})"
+                    for rel in d["relations"]:
+                        rel["source"] = new
+                    w.write(json.dumps(d, ensure_ascii=False) + "\n")
+                    n += 1
+    return n
+
+
+# ------------------------------------------------------------------------- the run
+def bench(args: argparse.Namespace) -> list[Run]:
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    runs: list[Run] = []
+
+    def record(run: Run) -> Run:
+        runs.append(run)
+        status = "ok" if run.rc == 0 else run.note
+        print(f"  {run.stage:<14} {run.size:>8}  {run.wall:8.2f}s  {run.peak_rss_mb:7.0f} MB  {status}",
+              file=sys.stderr, flush=True)
+        (work / "results.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))
+        return run
+
+    neo = None
+    if args.neo4j or args.admin:
+        neo = PrivateNeo4j(work, args.neo4j_bolt_port, args.neo4j_http_port, args.neo4j_heap, args.neo4j_pagecache)
+    has_query, has_nbh = kg_has("query"), kg_has("neighbourhood")
+    W = str(args.workers)
+    try:
+        for size in args.sizes:
+            print(f"size {size}:", file=sys.stderr, flush=True)
+            corpus = corpus_for(size, args.seed, work)
+            mk = lambda stage, cmd, **kw: measure(stage, size, cmd, log_dir=logs, **kw)  # noqa: E731
+            if "read" in args.baselines:
+                record(mk("read", [PY, "-c", READ_SCRIPT, corpus]))
+            if "tokenize" in args.baselines:
+                record(mk("tokenize", [PY, "-c", TOKENIZE_SCRIPT, corpus]))
+            db = work / f"store-{size}.db"
+            for p in work.glob(f"store-{size}.db*"):
+                p.unlink()
+            run = record(mk("ingest", [*KG, "ingest", corpus, "--store", db, "--workers", W,
+                                       "--batch-size", str(args.batch_size), "-q"]))
+            if run.rc != 0:
+                continue
+            run.store_mb = du_mb(db, Path(f"{db}-wal"))
+            run.extra.update(store_summary(db))
+            top = run.extra.get("top_entity")
+            record(median_run("stats", size, [*KG, "stats", "--store", db], log_dir=logs))
+            if has_query and args.query:
+                record(median_run("query", size, [*KG, "query", *args.query.split(), "--store", db], log_dir=logs))
+            if has_nbh and top:
+                record(median_run("neighbourhood", size, [*KG, "neighbourhood", top, "--store", db, "-o",
+                                                          work / f"nbh-{size}.html"], log_dir=logs))
+            if args.split or args.admin_sizes:
+                facts = work / f"facts-{size}.jsonl.gz"
+                run = record(mk("extract", [*KG, "extract", corpus, "-o", facts, "--workers", W, "-q"]))
+                if run.rc == 0 and args.split:
+                    db2 = work / f"store-{size}-facts.db"
+                    for p in work.glob(f"store-{size}-facts.db*"):
+                        p.unlink()
+                    run = record(mk("ingest-facts", [*KG, "ingest", facts, "--store", db2, "--batch-size",
+                                                     str(args.batch_size), "-q"]))
+                    run.store_mb = du_mb(db2, Path(f"{db2}-wal"))
+            if args.neo4j and neo is not None:
+                neo.wipe()
+                neo.start()
+                run = record(mk("neo4j", [*KG, "ingest", corpus, "--neo4j", neo.uri, "--workers", W,
+                                          "--batch-size", str(args.batch_size), "-q"],
+                                env=neo.client_env(), server_pid=neo.pid()))
+                run.store_mb = neo.size_mb()
+                if run.rc == 0:
+                    run.extra.update(neo.count())
+            if args.admin and neo is not None:
+                admin_path(size, db, work, neo, record, logs, note="")
+        if args.admin_sizes and neo is not None:
+            src_size = max(args.sizes)
+            src = work / f"facts-{src_size}.jsonl.gz"
+            for size in args.admin_sizes:
+                print(f"size {size} (synthetic store from the facts of {src_size} papers):", file=sys.stderr)
+                facts = work / f"facts-{size}-replicated.jsonl.gz"
+                if not facts.exists():
+                    replicate_facts(src, facts, -(-size // src_size), size)
+                db = work / f"store-{size}-synthetic.db"
+                for p in work.glob(f"store-{size}-synthetic.db*"):
+                    p.unlink()
+                run = record(measure("ingest-facts", size, [*KG, "ingest", facts, "--store", db, "--batch-size",
+                                                            str(args.batch_size), "-q"], log_dir=logs))
+                run.note = run.note or f"synthetic: facts of {src_size} papers replicated"
+                if run.rc != 0:
+                    continue
+                run.store_mb = du_mb(db, Path(f"{db}-wal"))
+                run.extra.update(store_summary(db))
+                record(median_run("stats", size, [*KG, "stats", "--store", db], log_dir=logs))
+                admin_path(size, db, work, neo, record, logs, note="synthetic store")
+    finally:
+        if neo is not None and not args.keep_neo4j:
+            neo.stop()
+    return runs
+
+
+def admin_path(size: int, db: Path, work: Path, neo: "PrivateNeo4j", record, logs: Path, note: str) -> None:
+    out = work / f"admin-{size}"
+    shutil.rmtree(out, ignore_errors=True)
+    run = record(measure("admin-export", size, [*KG, "export", "--store", db, "--format", "neo4j-admin",
+                                                "-o", out], log_dir=logs))
+    run.note = run.note or note
+    run.store_mb = du_mb(out)
+    if run.rc != 0:
+        return
+    sys.path.insert(0, str(ROOT))
+    from kg.store.neo4j_admin import import_command
+
+    neo.wipe()
+    cmd, env = neo.admin_cmd(*import_command(out))
+    run = record(measure("admin-import", size, cmd, env=env, log_dir=logs))
+    run.note = run.note or note
+    if run.rc == 0:
+        run.store_mb = neo.size_mb()
+        neo.start()
+        run.extra.update(neo.count())
+        neo.stop()
+
+
+# ------------------------------------------------------------------------- the table
+def table(runs: list[Run]) -> str:
+    by = {(r.stage, r.size): r for r in runs}
+    lines = ["| papers | stage | wall s | papers/s | peak RSS MB (tree) | store MB | vs read | vs tokenize | notes |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in runs:
+        base_read, base_tok = by.get(("read", r.size)), by.get(("tokenize", r.size))
+        per_paper = r.stage in ("read", "tokenize", "ingest", "extract", "ingest-facts", "neo4j", "admin-export",
+                                "admin-import")
+        rate = f"{r.size / r.wall:,.0f}" if per_paper and r.wall and r.rc == 0 else ""
+        vr = f"{r.wall / base_read.wall:.1f}x" if base_read and base_read.wall and r is not base_read and per_paper else ""
+        vt = f"{r.wall / base_tok.wall:.1f}x" if base_tok and base_tok.wall and r is not base_tok and per_paper else ""
+        notes = [r.note] if r.note else []
+        if r.server_rss_mb:
+            notes.append(f"Neo4j server peak RSS {r.server_rss_mb:,.0f} MB")
+        if "entities" in r.extra:
+            notes.append(f"{r.extra.get('papers', '?'):,} papers, {r.extra['entities']:,} entities"
+                         + (f", {r.extra['relations']:,} relations" if "relations" in r.extra else ""))
+        if "walls" in r.extra:
+            notes.append("runs " + "/".join(f"{w:.2f}" for w in r.extra["walls"]) + " s")
+        lines.append(f"| {r.size:,} | {r.stage} | {r.wall:.2f} | {rate} | {r.peak_rss_mb:,.0f} | "
+                     f"{r.store_mb:,.1f} | {vr} | {vt} | {'; '.join(notes)} |" if r.store_mb else
+                     f"| {r.size:,} | {r.stage} | {r.wall:.2f} | {rate} | {r.peak_rss_mb:,.0f} | | {vr} | {vt} | "
+                     f"{'; '.join(notes)} |")
+    return "\n".join(lines)
+
+
+def checks(runs: list[Run]) -> list[str]:
+    by = {(r.stage, r.size): r for r in runs}
+    out = []
+    ing = by.get(("ingest", 100_000))
+    if ing and ing.rc == 0:
+        out.append(f"- ingest 100k: {ing.wall:.0f}s (target <= {INGEST_100K_SECONDS}s): "
+                   f"{'PASS' if ing.wall <= INGEST_100K_SECONDS else 'FAIL'}")
+        out.append(f"- ingest 100k peak RSS: {ing.peak_rss_mb:.0f} MB (target <= {INGEST_100K_RSS_MB} MB): "
+                   f"{'PASS' if ing.peak_rss_mb <= INGEST_100K_RSS_MB else 'FAIL'}")
+        small = by.get(("ingest", 10_000))
+        if small and small.rc == 0:
+            g = ing.peak_rss_mb / small.peak_rss_mb
+            out.append(f"- peak RSS 100k / 10k: {g:.2f} (target <= {RSS_GROWTH_10K_TO_100K}): "
+                       f"{'PASS' if g <= RSS_GROWTH_10K_TO_100K else 'FAIL'}")
+    for stage in ("stats", "query", "neighbourhood"):
+        r = by.get((stage, 100_000))
+        if r and r.rc == 0:
+            out.append(f"- {stage} on 100k: {r.wall:.2f}s (target < {READ_COMMAND_SECONDS}s): "
+                       f"{'PASS' if r.wall < READ_COMMAND_SECONDS else 'FAIL'}")
+    neo = by.get(("neo4j", 100_000))
+    if neo and neo.rc == 0:
+        out.append(f"- neo4j ingest 100k: {neo.wall:.0f}s (target <= {NEO4J_100K_SECONDS}s): "
+                   f"{'PASS' if neo.wall <= NEO4J_100K_SECONDS else 'FAIL'}")
+    ents = {r.size: r.extra["entities"] for r in runs if r.stage == "ingest" and "entities" in r.extra}
+    if len(ents) >= 2:
+        (a, ea), (b, eb) = sorted(ents.items())[0], sorted(ents.items())[-1]
+        import math
+
+        out.append(f"- distinct entities: {ea:,} at {a:,} papers, {eb:,} at {b:,} papers "
+                   f"(Heaps exponent {math.log(eb / ea) / math.log(b / a):.2f})")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "kg-bench-scale"),
+                    help="folder for corpora, stores and logs (corpora are reused)")
+    ap.add_argument("--baselines", default="read,tokenize", help="read, tokenize (comma-separated; '' for none)")
+    ap.add_argument("--query", default=None, help="arguments of the `kg query` to time, e.g. 'top-models'")
+    ap.add_argument("--split", action="store_true", help="also time `kg extract` then `kg ingest FACTS`")
+    ap.add_argument("--neo4j", action="store_true", help="also `kg ingest --neo4j` into a private server")
+    ap.add_argument("--admin", action="store_true", help="also neo4j-admin export + import for each size")
+    ap.add_argument("--admin-sizes", default="", help="sizes for the neo4j-admin path only (synthetic store)")
+    ap.add_argument("--neo4j-bolt-port", type=int, default=7697)
+    ap.add_argument("--neo4j-http-port", type=int, default=7484)
+    ap.add_argument("--neo4j-heap", default="1g")
+    ap.add_argument("--neo4j-pagecache", default="1g")
+    ap.add_argument("--keep-neo4j", action="store_true", help="leave the private server running")
+    args = ap.parse_args(argv)
+    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.admin_sizes = [int(s) for s in args.admin_sizes.split(",") if s.strip()]
+    args.baselines = {b.strip() for b in args.baselines.split(",") if b.strip()}
+    if args.admin_sizes:
+        args.admin = True
+    print(f"kg scaling benchmark: sizes {args.sizes}, --workers {args.workers}, --batch-size "
+          f"{args.batch_size}, {os.cpu_count()} CPUs; work folder {args.work}", file=sys.stderr)
+    runs = bench(args)
+    print(table(runs))
+    print()
+    print("\n".join(checks(runs)))
+    return 0 if all(r.rc == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
