@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
+from kg.errors import KGError
+
 #: joins list values in GraphML and CSV (no nested values there)
 LIST_SEPARATOR = "|"
 #: leading columns of nodes.csv / edges.csv; other properties follow, sorted
@@ -119,13 +121,21 @@ def atomic_text(path: str | os.PathLike, newline: str | None = None) -> Iterator
     """A text file opened on a temporary path next to ``path``, moved over it on success."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    if path.is_dir():
+        raise KGError(f"cannot write {path}: it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise KGError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fp:
             yield fp
             fp.flush()
             os.fsync(fp.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise KGError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         try:
             os.unlink(tmp)
@@ -278,7 +288,10 @@ def write_csv(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, A
               out_dir: str | os.PathLike) -> tuple[int, int]:
     """``nodes.csv`` and ``edges.csv`` (with headers) in ``out_dir``. Returns (nodes, edges)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KGError(f"cannot create the directory {out}: {exc.strerror or exc}") from None
     with tempfile.TemporaryFile("w+", encoding="utf-8") as node_spool:
         columns, n_nodes = _spool_rows(nodes, flatten_row, node_spool)
         columns |= {"id", "label"}

@@ -11,14 +11,17 @@ confidence, then the most papers (``paper_count``), then id.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from kg.errors import NotFound
 from kg.store.base import EdgeDict, GraphStore, NodeDict
 
 DEFAULT_LIMIT = 300
 MAX_DEPTH = 5
+#: nodes fetched per ``get_nodes`` call while ranking candidates
+FETCH_CHUNK = 1000
 PAPER_LABEL = "Paper"
 
 
@@ -152,9 +155,8 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
         raise ValueError(f"depth must be between 0 and {MAX_DEPTH}")
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    type_set = normalise_types(parse_list(types) if isinstance(types, str) else types,
-                               (PAPER_LABEL, *ENTITY_TYPES), "node type")
-    rel_set = normalise_types(parse_list(rels) if isinstance(rels, str) else rels,
+    type_set = normalise_types(parse_list(types), (PAPER_LABEL, *ENTITY_TYPES), "node type")
+    rel_set = normalise_types(parse_list(rels),
                               tuple(dict.fromkeys((*RELATION_TYPES, *ENTITY_RELATION_TYPES))), "relation type")
 
     center, others = find_center(store, name)
@@ -172,11 +174,8 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
             for end in (edge["source"], edge["target"]):
                 if end not in kept:
                     links.setdefault(end, []).append(edge)
-        candidates = [n for n in store.get_nodes(sorted(links)) if node_passes(n, type_set)]
-        candidates.sort(key=lambda n: rank_key(n, links[n["id"]]))
-        room = limit - len(kept)
-        chosen, dropped = candidates[:room], candidates[room:]
-        omitted += len(dropped)
+        chosen, dropped = best_candidates(store, links, type_set, limit - len(kept))
+        omitted += dropped
         if dropped and level < depth - 1:
             exact = False  # what lies beyond the dropped nodes was not counted
         for node in chosen:
@@ -190,6 +189,33 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     nodes = [kept[center["id"]]] + sorted((n for i, n in kept.items() if i != center["id"]), key=lambda n: n["id"])
     return Subgraph(nodes=nodes, edges=edges, center=center["id"], omitted=omitted, omitted_exact=exact,
                     depth=depth, limit=limit, other_matches=others)
+
+
+def best_candidates(store: GraphStore, links: dict[str, list[EdgeDict]], types: frozenset[str] | None,
+                    room: int, chunk: int | None = None) -> tuple[list[NodeDict], int]:
+    """The ``room`` best-ranked candidate nodes passing the type filter, and how many others passed.
+
+    Nodes are fetched in chunks and only the best ``room`` are held, so a hub with tens of
+    thousands of neighbours does not bring them all into memory at once.
+    """
+    passed = 0
+    chunk = chunk or FETCH_CHUNK
+
+    def ranked() -> Iterator[tuple[tuple, NodeDict]]:
+        nonlocal passed
+        ids = sorted(links)
+        for start in range(0, len(ids), chunk):
+            for node in store.get_nodes(ids[start:start + chunk]):
+                if node_passes(node, types):
+                    passed += 1
+                    yield rank_key(node, links[node["id"]]), node
+
+    if room <= 0:
+        for _ in ranked():
+            pass
+        return [], passed
+    best = heapq.nsmallest(room, ranked(), key=lambda pair: pair[0])
+    return [node for _, node in best], passed - len(best)
 
 
 def _add_internal(found: dict[tuple[str, str, str], EdgeDict], edges: Iterable[EdgeDict],

@@ -270,3 +270,15 @@ def test_whole_store_exports_agree_and_survive_hostile_papers(tmp_path: Path):
         rows = {r["id"]: r for r in csv.DictReader(fp)}
     assert set(rows) == set(g_json.nodes)
     assert all(rows[pid]["title"] == title for pid, title in titles.items())
+
+
+def test_unwritable_targets_are_clear_errors(tmp_path: Path):
+    from kg.errors import KGError
+
+    with pytest.raises(KGError, match="cannot write .*no-such-dir"):
+        write_json(NODES, EDGES, tmp_path / "no-such-dir" / "g.json")
+    with pytest.raises(KGError, match="is a directory"):
+        write_graphml(NODES, EDGES, tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(KGError, match="cannot create the directory"):
+        write_csv(NODES, EDGES, tmp_path / "file" / "sub")

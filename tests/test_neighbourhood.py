@@ -219,3 +219,20 @@ def test_bad_depth_and_limit():
         neighbourhood(small_graph(), "LLaMA", depth=-1)
     with pytest.raises(ValueError):
         neighbourhood(small_graph(), "LLaMA", limit=0)
+
+
+def test_hub_neighbours_are_fetched_in_chunks_with_the_same_result(monkeypatch):
+    import kg.neighbourhood as nb
+
+    nodes = [entity("dataset:hub", "Hub", "Dataset", 50)] + [paper(f"p:{i:03d}", f"T{i}") for i in range(50)]
+    edges = [rel(f"p:{i:03d}", "EVALUATES_ON", "dataset:hub", round(0.5 + (i % 7) / 20, 2)) for i in range(50)]
+    whole = neighbourhood(FakeStore(nodes, edges), "Hub", limit=11)
+    store = FakeStore(nodes, edges)
+    monkeypatch.setattr(nb, "FETCH_CHUNK", 4)
+    chunked = nb.neighbourhood(store, "Hub", limit=11)
+    assert [n["id"] for n in chunked.nodes] == [n["id"] for n in whole.nodes]
+    assert chunked.omitted == whole.omitted == 40
+    assert max(size for name, size in store.calls if name == "get_nodes") <= 4
+    # the ten kept papers: the seven at 0.8, then the first three (by id) of those at 0.75
+    kept = {n["id"] for n in chunked.nodes} - {"dataset:hub"}
+    assert kept == {f"p:{i:03d}" for i in (6, 13, 20, 27, 34, 41, 48, 5, 12, 19)}
