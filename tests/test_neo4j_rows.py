@@ -91,7 +91,7 @@ def test_hidden_properties_never_read_back():
 
 
 def test_cypher_comes_from_whitelists_only():
-    for table in (N.MERGE_RELATION, N.MERGE_ENTITY_EDGE, N.DELETE_ENTITY_EDGE, N.SET_ENTITY):
+    for table in (N.CREATE_RELATION, N.MERGE_ENTITY_EDGE, N.DELETE_ENTITY_EDGE, N.SET_ENTITY):
         for key, text in table.items():
             assert key.isidentifier() and key.isupper() or key.istitle()
             assert "$rows" in text

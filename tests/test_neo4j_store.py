@@ -215,3 +215,37 @@ def test_cli_errors_are_one_line(neo4j_server, case):
     out = result.output.strip()
     assert out.startswith("Error: ") and "\n" not in out and "Traceback" not in out, out
     assert pw not in out
+
+
+def _with_family(facts, entity_id, family):
+    from dataclasses import replace
+
+    ents = tuple(replace(e, family=family) if e.id == entity_id else e for e in facts.entities)
+    return replace(facts, entities=ents)
+
+
+V7B = _with_family(make_facts("LLaMA-2 7B for chat", "We tune LLaMA-2 7B on SQuAD.",
+                              [("USES", "Model", "LLaMA-2 7B"), ("EVALUATES_ON", "Dataset", "SQuAD")],
+                              paper_id="arxiv:2000.00001"), "model:llama27b", "model:llama2")
+FAMILY = make_facts("Training LLaMA-2", "We train LLaMA-2.", [("PROPOSES", "Model", "LLaMA-2")],
+                    paper_id="arxiv:2000.00002")
+FAMILY_GONE = make_facts("Training LLaMA-2", "We train a model.", [], paper_id="arxiv:2000.00002")
+
+
+@pytest.mark.parametrize("steps", [
+    [[V7B]],  # the family is never mentioned: the edge ends at an entity that is no node
+    [[V7B], [FAMILY]],  # the family arrives later
+    [[FAMILY], [V7B]],
+    [[V7B, FAMILY]],
+    [[V7B], [FAMILY], [FAMILY_GONE]],  # the family loses its only mention; the edge stays
+    [[V7B], [FAMILY], [FAMILY_GONE], [FAMILY]],
+])
+def test_variant_edges_like_embedded(neo4j_store, tmp_path, steps):
+    assert any(e.family for e in V7B.entities)
+    for batch in steps:
+        neo4j_store.write(batch)
+    nodes, edges = dump(neo4j_store)
+    assert (nodes, edges) == embedded_after(tmp_path, *steps)
+    assert any(e["type"] == "VARIANT_OF" for e in edges)
+    st = neo4j_store.stats()
+    assert st["entities"] == sum(1 for n in nodes if n["label"] != "Paper")

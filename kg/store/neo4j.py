@@ -34,6 +34,9 @@ SCHEMA = (
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}",
 )
 
+#: an entity node some paper mentions (the others are placeholder ends of derived edges)
+REAL = "e.paper_count > 0"
+
 _USERINFO = re.compile(r"//[^/@]*@")
 
 
@@ -158,8 +161,8 @@ class Neo4jStore(GraphStore):
             return {r["k"]: r["n"] for r in self._read(query)}
 
         papers = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
-        entities = self._read("MATCH (e:Entity) RETURN count(e) AS n")[0]["n"]
-        etypes = counts("MATCH (e:Entity) RETURN e.type AS k, count(*) AS n ORDER BY k")
+        entities = self._read(f"MATCH (e:Entity) WHERE {REAL} RETURN count(e) AS n")[0]["n"]
+        etypes = counts(f"MATCH (e:Entity) WHERE {REAL} RETURN e.type AS k, count(*) AS n ORDER BY k")
         rtypes = counts("MATCH (:Paper)-[r]->(:Entity) RETURN type(r) AS k, count(*) AS n ORDER BY k")
         ertypes = counts("MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS k, count(*) AS n ORDER BY k")
         return {
@@ -187,7 +190,8 @@ class Neo4jStore(GraphStore):
     def iter_nodes(self) -> Iterator[NodeDict]:
         for r in self._stream("MATCH (p:Paper) RETURN labels(p) AS l, properties(p) AS p ORDER BY p.id"):
             yield N.node_dict(r["l"], r["p"])
-        for r in self._stream("MATCH (e:Entity) RETURN labels(e) AS l, properties(e) AS p ORDER BY e.id"):
+        for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} RETURN labels(e) AS l, properties(e) AS p "
+                              "ORDER BY e.id"):
             yield N.node_dict(r["l"], r["p"])
 
     _EDGES = ("RETURN a.id AS s, type(r) AS t, b.id AS d, properties(r) AS p")
@@ -203,7 +207,7 @@ class Neo4jStore(GraphStore):
             return []
         recs = self._read(
             "UNWIND $ids AS id CALL { WITH id MATCH (p:Paper {id: id}) RETURN p AS n "
-            "UNION WITH id MATCH (e:Entity {id: id}) RETURN e AS n } "
+            f"UNION WITH id MATCH (e:Entity {{id: id}}) WHERE {REAL} RETURN e AS n }} "
             "RETURN labels(n) AS l, properties(n) AS p", ids=want)
         return sorted((N.node_dict(r["l"], r["p"]) for r in recs), key=lambda n: n["id"])
 
@@ -250,7 +254,7 @@ class Neo4jStore(GraphStore):
         return [N.node_dict(r["l"], r["p"]) for r in recs]
 
     def node_names(self) -> Iterator[tuple[str, str]]:
-        for r in self._stream("MATCH (e:Entity) RETURN e.id AS id, e.name AS name ORDER BY id"):
+        for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} RETURN e.id AS id, e.name AS name ORDER BY id"):
             yield r["id"], r["name"]
         for r in self._stream("MATCH (p:Paper) RETURN p.id AS id, p.title AS name ORDER BY id"):
             yield r["id"], r["name"]
@@ -302,21 +306,35 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     written = [p.id for p in plan.writes]
 
     # 1. the papers (this takes their locks: a concurrent writer of the same paper waits here)
+    before = counters["nodes_created"]
     run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) ON CREATE SET p.source = row.source "
-           "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes])
+        "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes])
+    created = counters["nodes_created"] - before
 
-    # 2. what the old versions (and superseded title-id papers) said, then drop it
-    dropped = written + plan.deletes
-    old = list(run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
-                      "RETURN p.id AS pid, type(r) AS t, e.id AS eid", ids=dropped))
-    touched_entities = {r["eid"] for r in old}
+    # 2. what the old versions (and superseded title-id papers) said, then drop it. Papers
+    # this transaction created have nothing to drop; if a concurrent writer created one
+    # first (fewer nodes created than expected), look at every written paper.
+    dropped = sorted(plan.updated) + plan.deletes
+    if created < len(plan.added):
+        dropped = written + plan.deletes
+    old = []
+    if dropped:
+        old = run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
+                  "RETURN p.id AS pid, type(r) AS t, e.id AS eid, "
+                  "[p.id, r._name, r._type, r._aliases, r.mention] AS m", ids=dropped)
+    minus: dict[str, list[tuple]] = {}
+    for r in old:
+        minus.setdefault(r["eid"], []).append(tuple(r["m"]))
+    touched_entities = set(minus)
     summary.relations_removed = sum(1 for r in old if r["pid"] in plan.updated)
-    proposed = [{"pid": r["pid"], "eid": r["eid"]} for r in old if r["t"] == "PROPOSES"]
+    # derived edges a dropped paper supported start at an entity it mentioned
+    sources = sorted({(r["pid"], r["eid"]) for r in old})
     touched_edges: set[tuple[str, str, str]] = set()
-    if proposed:
+    if sources:
         touched_edges.update((r["s"], r["t"], r["d"]) for r in run(
-            "UNWIND $rows AS row MATCH (a:Entity {id: row.eid})-[e:BUILDS_ON|EVALUATED_ON]->(b:Entity) "
-            "WHERE row.pid IN e.papers RETURN DISTINCT a.id AS s, type(e) AS t, b.id AS d", rows=proposed))
+            f"UNWIND $rows AS row MATCH (a:Entity {{id: row.eid}})-[e:{N.ENTITY_EDGE_TYPES}]->(b:Entity) "
+            "WHERE row.pid IN e.papers RETURN DISTINCT a.id AS s, type(e) AS t, b.id AS d",
+            rows=[{"pid": p, "eid": e} for p, e in sources]))
     if old:
         run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped)
     if plan.deletes:
@@ -325,6 +343,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
     new_entities: dict[str, dict[str, Any]] = {}
+    plus: dict[str, list[tuple]] = {}
     support: dict[tuple[str, str, str], dict[str, float]] = {}
     for p in plan.writes:
         for rtype, rows in N.relation_write_rows(p).items():
@@ -332,42 +351,62 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         for r in p.relations:
             new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
                                                      "type": r["entity_type"]})
+            plus.setdefault(r["entity_id"], []).append(
+                (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     if new_entities:
-        before = counters["nodes_created"]
         run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-            "ON CREATE SET e.name = row.name, e.type = row.type, e.aliases = [], e.paper_count = 0",
-            rows=[new_entities[k] for k in sorted(new_entities)])
-        summary.entities_added = counters["nodes_created"] - before
+            "ON CREATE SET e.paper_count = 0, e._state = ''", rows=[new_entities[k] for k in sorted(new_entities)])
     for rtype in sorted(rel_rows):
-        if rtype not in N.MERGE_RELATION:
+        if rtype not in N.CREATE_RELATION:
             raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
-        run(N.MERGE_RELATION[rtype], rows=rel_rows[rtype])
+        run(N.CREATE_RELATION[rtype], rows=rel_rows[rtype])
         summary.relations_added += len(rel_rows[rtype])
     touched_entities.update(new_entities)
     touched_edges.update(support)
 
-    # 4. entity properties, recomputed from every paper that mentions them (locked first)
+    # 4. entity properties: lock, read the counted state, apply what went and came. A node
+    # without state (imported by neo4j-admin) is rebuilt from every paper that mentions it.
     lock_ids = sorted(touched_entities | {k[0] for k in touched_edges} | {k[2] for k in touched_edges})
-    run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock", ids=lock_ids)
-    mentions = {r["id"]: r["m"] for r in run(
-        "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
-        "RETURN id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m",
-        ids=sorted(touched_entities))}
+    states = {r["id"]: r["state"] for r in run(
+        "UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock "
+        "RETURN id, e._state AS state", ids=lock_ids)}
+    unknown = sorted(e for e in touched_entities if states.get(e) is None)
+    full = {}
+    if unknown:
+        full = {r["id"]: [tuple(m) for m in r["m"] if m[0] is not None] for r in run(
+            "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
+            "RETURN id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m", ids=unknown)}
     updates: dict[str, list[dict[str, Any]]] = {}
+    small: list[dict[str, Any]] = []
     gone: list[str] = []
     for eid in sorted(touched_entities):
-        rows = [tuple(m) for m in mentions.get(eid, []) if m[0] is not None]
-        up = N.entity_update(eid, rows)  # type: ignore[arg-type]
+        old_props = None
+        if eid in unknown:
+            up = N.entity_update(eid, full.get(eid, []))
+        else:
+            state = N.state_from_json(states[eid]) or N.empty_state()
+            old_props = N.state_props(eid, state)
+            N.state_apply(state, minus.get(eid, []), -1)
+            N.state_apply(state, plus.get(eid, []), 1)
+            up = N.state_props(eid, state)
         if up is None:
             gone.append(eid)
-        else:
+            continue
+        if old_props is None and eid not in unknown:
+            summary.entities_added += 1
+        diff = N.changed_props(old_props, up)
+        if diff is None:
             updates.setdefault(up["type"], []).append({"id": eid, "props": up["props"]})
+        elif diff:
+            small.append({"id": eid, "props": diff})
+    if small:
+        run(N.UPDATE_ENTITY, rows=small)
     for etype in sorted(updates):
         run(N.SET_ENTITY.get(etype, N.SET_ENTITY_UNTYPED), rows=updates[etype])
     if gone:
-        run("MATCH (e:Entity) WHERE e.id IN $ids DETACH DELETE e", ids=gone)
+        run(N.TO_PLACEHOLDER, ids=gone)
 
     # 5. derived entity -> entity edges
     if touched_edges:
@@ -375,7 +414,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         current = {(r["s"], r["t"], r["d"]): (r["papers"], r["confs"]) for r in run(
             "UNWIND $rows AS k MATCH (a:Entity {id: k.s})-[e]->(b:Entity {id: k.d}) WHERE type(e) = k.t "
             "RETURN k.s AS s, k.t AS t, k.d AS d, e.papers AS papers, e._confidences AS confs", rows=keys_rows)}
-        drop = set(dropped)
+        drop = set(dropped) | set(written)
         merges: dict[str, list[dict[str, Any]]] = {}
         deletes: dict[str, list[dict[str, Any]]] = {}
         for key in sorted(touched_edges):
@@ -389,10 +428,13 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
                 merges.setdefault(key[1], []).append({**row, "props": up})
         for etype in sorted(deletes):
             run(N.DELETE_ENTITY_EDGE[etype], rows=deletes[etype])
+            gone += [r["source"] for r in deletes[etype]] + [r["target"] for r in deletes[etype]]
         for etype in sorted(merges):
             if etype not in ENTITY_RELATION_TYPES:
                 raise StoreError(f"unknown entity relation type {etype!r}")
             run(N.MERGE_ENTITY_EDGE[etype], rows=merges[etype])
+    if gone:
+        run(N.DELETE_UNUSED_PLACEHOLDERS, ids=sorted(set(gone)))
     return summary
 
 

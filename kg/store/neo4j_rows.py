@@ -6,6 +6,9 @@ with a leading underscore and never returned by the reading methods:
 * ``Paper._hash``: the content hash (``rows.content_hash``) deciding whether a paper changed;
 * paper -> entity relationships ``_name``, ``_type``, ``_aliases``: the entity as that
   paper saw it (what ``rows.entity_props`` needs to recompute name, aliases, paper_count);
+* ``Entity._state``: JSON counts of the names (papers per name), forms and types of its
+  mentions, so a write updates name, aliases and paper_count without re-reading every
+  paper that mentions the entity (``null`` on imported nodes: then it is rebuilt by reading);
 * ``Entity._keys``: the normalised forms (``compact_key``) of name and aliases, for exact
   normalised look-up through the ``kg_keys`` full-text index;
 * entity -> entity relationships ``_confidences``: per supporting paper, aligned with ``papers``.
@@ -13,6 +16,7 @@ with a leading underscore and never returned by the reading methods:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -24,18 +28,30 @@ HIDDEN_PREFIX = "_"
 
 #: Cypher is chosen from these fixed texts only: relationship types and labels are never
 #: built from user input.
-MERGE_RELATION = {
+#: The written papers hold no relations when these run (new, or theirs were just dropped,
+#: under the paper's lock) and rows are unique per (paper, type, entity): CREATE is safe.
+CREATE_RELATION = {
     t: ("UNWIND $rows AS row "
         "MATCH (p:Paper {id: row.paper_id}) MATCH (e:Entity {id: row.entity_id}) "
-        f"MERGE (p)-[r:{t}]->(e) SET r = row.props")
+        f"CREATE (p)-[r:{t}]->(e) SET r = row.props")
     for t in RELATION_TYPES
 }
+#: An end no paper mentions (yet) is kept as a placeholder entity (``paper_count`` 0, no
+#: name; never returned as a node): a VARIANT_OF edge may name a family mentioned later.
+_PLACEHOLDER = "ON CREATE SET {v}.paper_count = 0, {v}._state = ''"
 MERGE_ENTITY_EDGE = {
     t: ("UNWIND $rows AS row "
-        "MATCH (a:Entity {id: row.source}) MATCH (b:Entity {id: row.target}) "
+        f"MERGE (a:Entity {{id: row.source}}) {_PLACEHOLDER.format(v='a')} "
+        f"MERGE (b:Entity {{id: row.target}}) {_PLACEHOLDER.format(v='b')} "
         f"MERGE (a)-[r:{t}]->(b) SET r = row.props")
     for t in ENTITY_RELATION_TYPES
 }
+ENTITY_EDGE_TYPES = "|".join(ENTITY_RELATION_TYPES)
+#: what an entity no paper mentions any more becomes until no edge needs it
+TO_PLACEHOLDER = ("UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+                  f"REMOVE e:{':'.join(ENTITY_TYPES)} SET e = {{id: id, paper_count: 0, _state: ''}}")
+DELETE_UNUSED_PLACEHOLDERS = ("UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+                              "WHERE e.paper_count = 0 AND NOT (e)--() DELETE e")
 DELETE_ENTITY_EDGE = {
     t: ("UNWIND $rows AS row "
         f"MATCH (a:Entity {{id: row.source}})-[r:{t}]->(b:Entity {{id: row.target}}) DELETE r")
@@ -49,6 +65,8 @@ SET_ENTITY = {
 }
 SET_ENTITY_UNTYPED = ("UNWIND $rows AS row MATCH (e:Entity {id: row.id}) "
                       f"REMOVE e:{_ALL_TYPE_LABELS} SET e = row.props")
+#: only the properties that changed (indexed ones untouched when unchanged)
+UPDATE_ENTITY = "UNWIND $rows AS row MATCH (e:Entity {id: row.id}) SET e += row.props"
 
 
 @dataclass(frozen=True)
@@ -174,23 +192,77 @@ def relation_write_rows(p: Prepared) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def entity_update(entity_id: str, mentions: list[tuple[str, str, str, list[str], str]]) -> dict[str, Any] | None:
+Mention = tuple  # (paper_id, entity name, entity type, aliases, mention text)
+
+
+def empty_state() -> dict[str, dict[str, int]]:
+    return {"names": {}, "forms": {}, "types": {}}
+
+
+def state_apply(state: dict[str, dict[str, int]], rows: Iterable[Mention], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) the mentions ``rows`` from an entity's state.
+
+    The state counts, per name, the papers using it; per form (alias or mention text) and
+    per type, the relation rows carrying it: exactly what ``rows.entity_props`` needs.
+    """
+    def bump(table: dict[str, int], key: str) -> None:
+        n = table.get(key, 0) + sign
+        if n > 0:
+            table[key] = n
+        else:
+            table.pop(key, None)
+
+    seen_papers: set[str] = set()
+    for pid, name, etype, aliases, mention in rows:
+        if pid not in seen_papers:  # one name per paper (a paper names an entity once)
+            seen_papers.add(pid)
+            bump(state["names"], name)
+        for f in {*(aliases or ()), mention}:
+            bump(state["forms"], f)
+        bump(state["types"], etype)
+
+
+def state_from_json(text: str | None) -> dict[str, dict[str, int]] | None:
+    if text is None:
+        return None
+    if not text:
+        return empty_state()
+    d = json.loads(text)
+    return {k: dict(d.get(k) or {}) for k in ("names", "forms", "types")}
+
+
+def state_props(entity_id: str, state: dict[str, dict[str, int]]) -> dict[str, Any] | None:
+    """New properties (``_state`` and ``_keys`` included) of an entity, or ``None`` when it goes."""
+    names = state["names"]
+    if not names:
+        return None
+    name = min(names, key=lambda n: (-names[n], n))
+    aliases = sorted(({f for f in state["forms"] if f} | set(names)) - {name})
+    etype = min(state["types"]) if state["types"] else R.entity_type_of(entity_id)
+    keys = sorted({compact_key(f) for f in [name, *aliases]} - {""})
+    blob = json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
+                      ensure_ascii=False, separators=(",", ":"))
+    return {"id": entity_id, "type": etype,
+            "props": {"id": entity_id, "name": name, "type": etype, "aliases": aliases,
+                      "paper_count": sum(names.values()), "_keys": keys, "_state": blob}}
+
+
+def changed_props(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:
+    """The properties of ``new`` that differ from ``old``; ``None`` when the node needs a full
+    rewrite (new, or its type, hence its label, changed)."""
+    if old is None or old["type"] != new["type"]:
+        return None
+    return {k: v for k, v in new["props"].items() if old["props"].get(k) != v}
+
+
+def entity_update(entity_id: str, mentions: list[Mention]) -> dict[str, Any] | None:
     """New properties of an entity from every (paper_id, name, type, aliases, mention) about it.
 
     ``None`` when nothing mentions it any more (the node goes).
     """
-    if not mentions:
-        return None
-    forms: set[str] = set()
-    for _, _, _, aliases, mention in mentions:
-        forms.update(aliases or ())
-        forms.add(mention)
-    etype = min(m[2] for m in mentions)
-    props = R.entity_props(entity_id, etype, [(m[0], m[1]) for m in mentions], forms)
-    keys = sorted({compact_key(f) for f in [props["name"], *props["aliases"]]} - {""})
-    return {"id": entity_id, "type": etype,
-            "props": {"id": entity_id, "name": props["name"], "type": props["type"],
-                      "aliases": props["aliases"], "paper_count": props["paper_count"], "_keys": keys}}
+    state = empty_state()
+    state_apply(state, mentions, 1)
+    return state_props(entity_id, state)
 
 
 def edge_update(papers: list[str] | None, confidences: list[float] | None, drop: set[str],
