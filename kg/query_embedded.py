@@ -105,7 +105,7 @@ def _marks(n: int) -> str:
 @implements("most_evaluated_benchmarks")
 def most_evaluated_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
     rows = store.sql(
-        "SELECT e.id, e.name, COUNT(DISTINCT r.paper_id) AS papers FROM entities e"
+        "SELECT e.id, e.name, COUNT(*) AS papers FROM entities e"  # one relation per (paper, type, entity)
         " JOIN relations r ON r.entity_id = e.id AND r.type = 'EVALUATES_ON'"
         " WHERE e.type = 'Dataset' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
         (params["limit"],))
@@ -170,7 +170,13 @@ def _lineage(store: Any, params: dict[str, Any], forward: bool) -> list[Row]:
     out: list[Row] = []
     for m in match_entities(store, params["name"]):
         depth = _walk(store, m["id"], forward, params["max_depth"])
-        ents = entities_by_id(store, depth)
+        # rows sort by depth first: only the shallowest levels that fill the limit need names
+        keep, n = 0, 0
+        for d in sorted(set(depth.values())):
+            keep, n = d, n + sum(1 for v in depth.values() if v == d)
+            if n >= params["limit"]:
+                break
+        ents = entities_by_id(store, [i for i, d in depth.items() if d <= keep])
         out += [{"root": m["id"], "id": e["id"], "name": e["name"], "type": e["type"], "depth": depth[e["id"]]}
                 for e in ents.values()]
     out.sort(key=lambda r: (r["root"], r["depth"], r["name"], r["id"]))
@@ -192,7 +198,7 @@ def benchmarks_evaluated_together(store: Any, params: dict[str, Any]) -> list[Ro
     rows = store.sql(
         "WITH ev AS (SELECT r.paper_id AS p, e.id AS id, e.name AS name FROM relations r"
         "   JOIN entities e ON e.id = r.entity_id WHERE r.type = 'EVALUATES_ON' AND e.type = 'Dataset')"
-        " SELECT a.id, a.name, b.id, b.name, COUNT(DISTINCT a.p) AS papers"
+        " SELECT a.id, a.name, b.id, b.name, COUNT(*) AS papers"
         " FROM ev a JOIN ev b ON b.p = a.p AND a.id < b.id"
         " GROUP BY a.id, b.id ORDER BY papers DESC, a.id, b.id LIMIT ?", (params["limit"],))
     return [{"dataset_a": a, "name_a": na, "dataset_b": b, "name_b": nb, "papers": c}
@@ -201,9 +207,11 @@ def benchmarks_evaluated_together(store: Any, params: dict[str, Any]) -> list[Ro
 
 @implements("long_tail_datasets")
 def long_tail_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
+    # paper_count = 1: one paper per dataset, so one row per dataset; cut before joining
     rows = store.sql(
-        "SELECT e.id, e.name, r.paper_id, r.type FROM entities e JOIN relations r ON r.entity_id = e.id"
-        " WHERE e.type = 'Dataset' AND e.paper_count = 1")
+        "SELECT d.id, d.name, r.paper_id, r.type FROM (SELECT id, name FROM entities"
+        "   WHERE type = 'Dataset' AND paper_count = 1 ORDER BY name, id LIMIT ?) d"
+        " JOIN relations r ON r.entity_id = d.id", (params["limit"],))
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for i, n, p, t in rows:
         grouped.setdefault((i, n, p), []).append(t)
@@ -215,12 +223,12 @@ def long_tail_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
 @implements("most_built_upon_models")
 def most_built_upon_models(store: Any, params: dict[str, Any]) -> list[Row]:
     rows = store.sql(
-        "SELECT e.id, e.name, COUNT(DISTINCT r.paper_id) AS papers,"
-        " (SELECT COUNT(*) FROM entity_edges x JOIN entities s ON s.id = x.source"
-        "   WHERE x.target = e.id AND x.type = 'BUILDS_ON') AS successors"
-        " FROM entities e JOIN relations r ON r.entity_id = e.id AND r.type = 'BUILDS_ON'"
-        " WHERE e.type = 'Model' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
-        (params["limit"],))
+        "SELECT t.id, t.name, t.papers, (SELECT COUNT(*) FROM entity_edges x JOIN entities s ON s.id = x.source"
+        "   WHERE x.target = t.id AND x.type = 'BUILDS_ON') AS successors"
+        " FROM (SELECT e.id AS id, e.name AS name, COUNT(*) AS papers"
+        "   FROM entities e JOIN relations r ON r.entity_id = e.id AND r.type = 'BUILDS_ON'"
+        "   WHERE e.type = 'Model' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?) t"
+        " ORDER BY t.papers DESC, t.name, t.id", (params["limit"],))
     return [{"id": i, "name": n, "papers": c, "successors": s} for i, n, c, s in rows]
 
 
@@ -286,7 +294,8 @@ def entity_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
     for m in match_entities(store, params["name"]):
         rows = store.sql(
             f"SELECT type, paper_id, mention, evidence_sentence, confidence FROM relations"
-            f" WHERE entity_id = ? AND type IN ({_marks(len(rels))})", (m["id"], *rels))
+            f" WHERE entity_id = ? AND type IN ({_marks(len(rels))})"
+            f" ORDER BY type, confidence DESC, paper_id LIMIT ?", (m["id"], *rels, params["limit"]))
         out += [{"entity": m["id"], "relation": t, "paper": p, "mention": mn, "sentence": s, "confidence": c}
                 for t, p, mn, s, c in rows]
     out.sort(key=lambda r: (r["entity"], r["relation"], -r["confidence"], r["paper"]))

@@ -109,11 +109,12 @@ def values_for(q, emb):
         out = [{"paper": p} for p, _ in papers] + [{"paper": t.upper()} for _, t in papers[:10]]
         return out + [{"paper": "arxiv:2301.00001", "relations": ["USES", "COMPARES_WITH", "ADDRESSES"]}]
     if q.name in ("model_lineage", "model_ancestors"):
-        return [{"name": n, "max_depth": d} for n in names for d in (1, 2, 5)]
+        return [{"name": n, "max_depth": d, "limit": k} for n in names for d in (1, 2, 5) for k in (2, 100)]
     if q.name == "entities_by_type":
         return [{"type": t} for t in ("Model", "Method", "Dataset", "Task", "Metric", "model", "Nope")]
     if q.name == "entity_evidence":
-        return [{"name": n} for n in names] + [{"name": "GLUE", "relations": ["USES"]}, {"name": "GLUE", "relations": []}]
+        return ([{"name": n, "limit": k} for n in names for k in (2, 100)]
+                + [{"name": "GLUE", "relations": ["USES"]}, {"name": "GLUE", "relations": []}])
     if "name" in pnames:
         return [{"name": n} for n in names]
     return [{"limit": k} for k in (1, 3, 100)]
