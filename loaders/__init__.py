@@ -183,28 +183,26 @@ def _files(inputs: Sequence[str | Path]) -> Iterator[tuple[str, bool]]:
             yield name, False
 
 
-def _open(name: str, src_for_errors: Source) -> tuple[BinaryIO, bytes]:
-    """Open a file (decompressing gzip); returns the stream and its first bytes."""
+def _open(name: str) -> BinaryIO:
     try:
-        f = open(name, "rb")
+        return open(name, "rb")
     except OSError as exc:
         raise InputNotFound(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+
+def _decompressed(raw: BinaryIO, name: str) -> tuple[BinaryIO, bytes]:
+    """The stream, gunzipped when it starts with the gzip magic, and its first bytes."""
     try:
-        magic = f.read(2)
-        f.seek(0)
-        stream: BinaryIO = f
+        magic = raw.read(2)
+        stream: BinaryIO = io.BufferedReader(_Prefixed(magic, raw))  # type: ignore[arg-type]
         if magic == _GZIP_MAGIC:
-            stream = gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[assignment]
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         elif name.lower().endswith((".gz", ".gzip")):
             raise BadInput(f"{name}: not gzip-compressed despite its name")
-        try:
-            head = stream.read(HEAD_SIZE)
-        except READ_ERRORS as exc:
-            raise BadInput(f"{name}: cannot read ({_describe(exc)})") from None
-        return io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16), head  # type: ignore[return-value]
-    except BaseException:
-        f.close()
-        raise
+        head = stream.read(HEAD_SIZE)
+    except READ_ERRORS as exc:
+        raise BadInput(f"{name}: cannot read ({_describe(exc)})") from None
+    return io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16), head  # type: ignore[return-value]
 
 
 def _parser(fmt: str) -> Callable:
@@ -235,32 +233,42 @@ def read_file(
     stats: LoadStats | None = None,
 ) -> Iterator[Paper | PaperFacts]:
     """The records of one file (see :func:`iter_records`)."""
-    stats = stats if stats is not None else LoadStats()
-    probe = Source(name, format or "?", warn, strict, stats)
-    raw, head = _open(name, probe)
+    raw = _open(name)
     with raw:
-        if _looks_binary(head) and format is None:
-            raise BadInput(f"{name}: binary data, not a paper file")
-        fmt = format or detect_format(Path(name), head)
-        src = Source(name, fmt, warn, strict, stats)
-        parse = _parser(fmt)
-        if fmt in ("jsonl", "json", "s2", "openalex", "pwc"):
-            line_mode = fmt == "jsonl" or _suffix(Path(name)) in _JSON_LINE_EXTS
-            records = parse(raw, src, line_mode=line_mode)
-        else:
-            records = parse(raw, src)
-        stats.files += 1
-        try:
-            for record in records:
-                stats.records += 1
-                stats.by_format[fmt] = stats.by_format.get(fmt, 0) + 1
-                yield record
-        except KGError:
-            raise
-        except RecursionError:
-            raise BadInput(f"{name}: nested too deeply") from None
-        except MemoryError:
-            raise BadInput(f"{name}: a record is too large to read") from None
+        yield from read_stream(raw, name, format, strict, warn, stats)
+
+
+def read_stream(
+    raw: BinaryIO,
+    name: str,
+    format: str | None = None,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
+    stats: LoadStats | None = None,
+) -> Iterator[Paper | PaperFacts]:
+    """The records of an open binary stream (plain or gzip) called ``name`` in messages."""
+    stats = stats if stats is not None else LoadStats()
+    stream, head = _decompressed(raw, name)
+    if _looks_binary(head) and format is None:
+        raise BadInput(f"{name}: binary data, not a paper file")
+    fmt = format or detect_format(Path(name), head)
+    src = Source(name, fmt, warn, strict, stats)
+    parse = _parser(fmt)
+    if fmt in ("jsonl", "json", "s2", "openalex", "pwc"):
+        line_mode = fmt == "jsonl" or _suffix(Path(name)) in _JSON_LINE_EXTS
+        records = parse(stream, src, line_mode=line_mode)
+    else:
+        records = parse(stream, src)
+    stats.files += 1
+    try:
+        for record in records:
+            stats.records += 1
+            stats.by_format[fmt] = stats.by_format.get(fmt, 0) + 1
+            yield record
+    except RecursionError:
+        raise BadInput(f"{name}: nested too deeply") from None
+    except MemoryError:
+        raise BadInput(f"{name}: a record is too large to read") from None
 
 
 def iter_records(

@@ -123,17 +123,19 @@ class TextReader:
         dec = codecs.getincrementaldecoder("utf-8")("kg-loaders-replace")
         first = True
         warned_line = 0
+        replaced = getattr(_replaced, "n", 0)
         while True:
             try:
                 data = self.raw.readline(CHUNK)
             except READ_ERRORS as exc:
                 raise self.src.bad_input(self.line, f"cannot read the file: {_describe(exc)}") from None
             final = not data
-            before = getattr(_replaced, "n", 0)
             text = dec.decode(data, final)
-            if getattr(_replaced, "n", 0) != before and warned_line != self.line:
-                warned_line = self.line
-                self.src.warn(self.line, "invalid UTF-8 bytes replaced")
+            if "\ufffd" in text and getattr(_replaced, "n", 0) != replaced:
+                replaced = _replaced.n
+                if warned_line != self.line:
+                    warned_line = self.line
+                    self.src.warn(self.line, "invalid UTF-8 bytes replaced")
             if first and text:
                 first = False
                 if text.startswith("\ufeff"):

@@ -20,6 +20,7 @@ from .latex import decode
 
 #: one entry longer than this is a bad record
 MAX_ENTRY = 4 << 20
+_DELIMS = re.compile(r"[{})]")
 _START = re.compile(r"@\s*([A-Za-z][\w-]*)\s*([{(])")
 _MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
 _IGNORED = ("comment", "preamble")
@@ -67,21 +68,19 @@ def _entries(reader: TextReader, src: Source) -> Iterator[tuple[int, str, str]]:
                 pos = m.end()
                 continue
             # inside an entry: find the closing delimiter at depth 0
-            i = pos
             end = -1
-            while i < len(text):
-                c = text[i]
+            for m in _DELIMS.finditer(text, pos):
+                c = m.group()
                 if c == "{":
                     depth += 1
                 elif c == "}":
                     depth -= 1
                     if depth == 0 and closer == "}":
-                        end = i
+                        end = m.start()
                         break
-                elif c == ")" and closer == ")" and depth == 1:
-                    end = i
+                elif closer == ")" and depth == 1:
+                    end = m.start()
                     break
-                i += 1
             if end < 0:
                 current.append(text[pos:])
                 size += len(text) - pos
@@ -138,32 +137,12 @@ def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
         if pos >= n:
             raise RecordError("a field has no value")
         c = body[pos]
-        if c == "{":
-            depth, i = 0, pos
-            while i < n:
-                if body[i] == "{":
-                    depth += 1
-                elif body[i] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                i += 1
-            if depth:
-                raise RecordError("unbalanced braces in a field")
-            parts.append(body[pos + 1 : i])
-            pos = i + 1
-        elif c == '"':
-            depth, i = 0, pos + 1
-            while i < n and not (body[i] == '"' and depth == 0):
-                if body[i] == "{":
-                    depth += 1
-                elif body[i] == "}":
-                    depth -= 1
-                i += 1
-            if i >= n:
-                raise RecordError("unterminated quoted field")
-            parts.append(body[pos + 1 : i])
-            pos = i + 1
+        if c == "{" or c == '"':
+            end = _close(body, pos)
+            if end < 0:
+                raise RecordError("unbalanced braces in a field" if c == "{" else "unterminated quoted field")
+            parts.append(body[pos + 1 : end])
+            pos = end + 1
         else:
             m = _NAME.match(body, pos)
             if not m:
@@ -177,6 +156,27 @@ def _value(body: str, pos: int, macros: dict[str, str]) -> tuple[str, int]:
             pos += 1
             continue
         return "".join(parts), pos
+
+
+_BRACE_SCAN = re.compile(r"[{}]")
+_QUOTE_SCAN = re.compile(r'[{}"]')
+
+
+def _close(body: str, pos: int) -> int:
+    """Index of the ``}`` or ``"`` closing the value opened at ``pos`` (-1 if none)."""
+    quoted = body[pos] == '"'
+    depth = 0 if quoted else 1
+    for m in (_QUOTE_SCAN if quoted else _BRACE_SCAN).finditer(body, pos + 1):
+        c = m.group()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0 and not quoted:
+                return m.start()
+        elif depth == 0:  # a quote outside braces
+            return m.start()
+    return -1
 
 
 def _authors(value: str) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ with ``json.JSONDecoder.raw_decode`` over a sliding buffer (broken JSON there is
 from __future__ import annotations
 
 import json
-from itertools import chain
 from typing import Any, Iterator
 
 from ._base import CHUNK, TextReader
@@ -47,14 +46,24 @@ def iter_json(reader: TextReader, line_mode: bool = False) -> Iterator[tuple[int
     for line, text in pieces:
         head.append((line, text))
         size += len(text)
-        if (text.endswith("\n") and "".join(t for _, t in head).strip()) or size > CHUNK * 8:
+        if (text.endswith("\n") and "".join(t for _, t in head).strip()) or size > CHUNK:
             break
     first = "".join(t for _, t in head)
     stripped = first.strip()
-    if line_mode or (stripped[:1] in ("{", "[") and first.endswith("\n") and _parses(stripped)):
-        yield from _by_line(_lines(chain(head, pieces)), src)
+    by_line = line_mode or (stripped[:1] in ("{", "[") and first.endswith("\n") and _parses(stripped))
+    del first, stripped  # do not hold the head while streaming
+    if by_line:
+        yield from _by_line(_lines(_replay(head, pieces)), src)
     else:
-        yield from _Stream(chain(head, pieces), src).records()
+        yield from _Stream(_replay(head, pieces), src).records()
+
+
+def _replay(head: list[tuple[int, str]], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """The pieces read ahead, then the rest; each head piece is released once handed out."""
+    head.reverse()
+    while head:
+        yield head.pop()
+    yield from rest
 
 
 def _parses(text: str) -> bool:
