@@ -147,3 +147,11 @@ def test_omitted_count_reaches_the_page_data(omitted, exact, expected):
     sub = neighbourhood(small_graph(), "LLaMA")
     data = view_data(sub.nodes, sub.edges, sub.center, omitted, exact, 300)
     assert data["omitted"] == expected and data["omittedExact"] is exact
+
+
+def test_same_graph_in_any_order_gives_the_same_page():
+    base = small_graph()
+    shuffled = FakeStore(list(reversed(list(base.nodes.values()))), list(reversed(base.edges)))
+    pages = [render_html(s.nodes, s.edges, s.center, s.omitted, s.omitted_exact, s.limit)
+             for s in (neighbourhood(base, "LLaMA", depth=2), neighbourhood(shuffled, "LLaMA", depth=2))]
+    assert pages[0] == pages[1]
