@@ -60,11 +60,11 @@ def test_scier_synonym_pairs_are_mostly_merged():
     import importlib.util
     from pathlib import Path
 
-    from conftest import ROOT, SHARED
+    from conftest import ROOT, SHARED, need_service
 
     gold = SHARED / "gold" / "scier"
     if not gold.is_dir():
-        pytest.skip("the shared SciER gold folder is not here")
+        need_service("the shared SciER gold folder is not here")
     spec = importlib.util.spec_from_file_location("scier_synonyms", Path(ROOT) / "scripts" / "scier_synonyms.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
