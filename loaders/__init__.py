@@ -33,6 +33,7 @@ import gzip
 import io
 import os
 import re
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
@@ -92,6 +93,11 @@ def detect_format(path: Path, head: bytes) -> str:
     from . import hf_papers
 
     name = str(path)
+    if head[:2] == _GZIP_MAGIC:  # a caller passed the compressed bytes: look inside
+        try:
+            head = zlib.decompressobj(31).decompress(head, HEAD_SIZE)
+        except zlib.error:
+            raise UnknownFormat(f"{name}: cannot tell the format (corrupt gzip data); use --format") from None
     if _looks_binary(head):
         raise UnknownFormat(f"{name}: cannot tell the format (binary data); use --format")
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")

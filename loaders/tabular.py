@@ -1,4 +1,8 @@
-"""CSV and TSV files with a header row; the columns are those of :mod:`loaders.generic`."""
+"""CSV and TSV files with a header row; the columns are those of :mod:`loaders.generic`.
+
+CSV fields may be quoted (and then span lines); TSV fields are taken as they are.
+``Paper.source`` has the physical line where a row starts.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,9 @@ def _parse(raw: BinaryIO, src: Source, delimiter: str) -> Iterator[Paper]:
 
 def _rows(raw: BinaryIO, src: Source, delimiter: str) -> Iterator[tuple[int, dict[str, str]]]:
     lines = (text for _, text in TextReader(raw, src).lines())
-    reader = csv.reader(lines, delimiter=delimiter)
+    # TSV has no quoting: a field may begin with a quote character
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(lines, delimiter=delimiter, quoting=quoting)
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1

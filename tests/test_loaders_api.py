@@ -104,7 +104,10 @@ def test_sample_as_csv_and_json_array_gives_the_same_papers(tmp_path):
         w.writeheader()
         w.writerows(rows)
     (tmp_path / "papers.json").write_text(json.dumps({"data": rows}, indent=1), encoding="utf-8")
+    with open(tmp_path / "papers.tsv", "w", encoding="utf-8") as fh:
+        fh.write("title\tabstract\n" + "".join(f"{r['Title']}\t{r['Abstract']}\n" for r in rows))
     assert _key(load(tmp_path / "papers.csv")[0]) == _key(papers)
+    assert _key(load(tmp_path / "papers.tsv")[0]) == _key(papers)
     assert _key(load(tmp_path / "papers.json")[0]) == _key(papers)
 
 
@@ -351,6 +354,11 @@ def test_detect_format(name, expected):
     assert detect_format(path, path.read_bytes()[:65536]) == expected
     # by content alone, under a neutral name (CSV/TSV/BibTeX too)
     assert detect_format(Path("input.dat"), path.read_bytes()[:65536]) == expected
+
+
+def test_detect_format_looks_inside_gzip():
+    head = gzip.compress((FIX / "arxiv-search.atom.xml").read_bytes())[:2000]
+    assert detect_format(Path("feed.xml.gz"), head) == "arxiv-atom"
 
 
 def test_detect_format_refuses_what_it_cannot_tell():
