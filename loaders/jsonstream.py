@@ -20,6 +20,8 @@ WRAPPER_KEYS = ("data", "results", "papers", "records", "works", "items")
 #: one JSON value (a record) larger than this is refused
 MAX_VALUE = 256 << 20
 _WS = " \t\r\n"
+#: read at least this much text at a time (copying the buffer stays amortised)
+FILL = 64 << 10
 _decoder = json.JSONDecoder()
 
 
@@ -127,11 +129,11 @@ class _Stream:
         self.line_pos = 0
 
     # -- buffer ----------------------------------------------------------------------
-    def _fill(self, at_least: int = 1) -> bool:
+    def _fill(self, at_least: int = FILL) -> bool:
         """Append at least ``at_least`` more characters (or up to EOF); False at EOF."""
         if self.eof:
             return False
-        if self.pos > CHUNK and self.pos > len(self.buf) // 2:
+        if self.pos > FILL and self.pos > len(self.buf) // 2:
             self._line_at(self.pos)
             self.buf = self.buf[self.pos :]
             self.line_pos -= self.pos
@@ -179,7 +181,7 @@ class _Stream:
         if self._peek() is None:
             raise self.src.bad_input(self._line_at(self.pos), "broken JSON: the file ends where a value should be")
         start = self.pos
-        need = CHUNK
+        need = FILL
         while True:
             try:
                 value, end = _decoder.raw_decode(self.buf, self.pos)

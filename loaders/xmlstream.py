@@ -14,6 +14,8 @@ from xml.parsers import expat
 
 from ._base import TextReader
 
+FEED = 64 << 10
+
 
 @dataclass
 class El:
@@ -80,7 +82,7 @@ def iter_elements(
             if not root_ok(tag):
                 raise src.bad_input(parser.CurrentLineNumber, f"not {root_desc} (the document element is <{tag}>)")
         if stack:
-            el = El(tag, {qname(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
+            el = El(tag, {qname(k): v for k, v in attrs.items()} if attrs else {}, parser.CurrentLineNumber)
             stack[-1].children.append(el)
             stack.append(el)
         elif is_record(tag):
@@ -106,13 +108,20 @@ def iter_elements(
     parser.buffer_text = True
 
     line = 1
+    batch: list[str] = []
+    size = 0
     try:
         for line, text in reader.pieces():
-            parser.Parse(text, False)
+            batch.append(text)  # feed expat about 64 KB at a time, not line by line
+            size += len(text)
+            if size < FEED:
+                continue
+            parser.Parse("".join(batch), False)
+            batch, size = [], 0
             if done:
                 yield from done
                 done.clear()
-        parser.Parse("", True)
+        parser.Parse("".join(batch), True)
     except expat.ExpatError as exc:
         yield from done
         raise src.bad_input(exc.lineno, f"broken XML: {expat.ErrorString(exc.code)}") from None
