@@ -87,6 +87,8 @@ def find_definitions(text: str, start: int, end: int) -> list[tuple[tuple[int, i
                 long = find_long_form(wb.group(1), inner)
                 if long and long == inner:
                     out.append(((inner_start, inner_start + len(inner)), (wb.start(1), wb.end(1))))
+    if "for short" not in text[start:end]:
+        return out
     for m in _FOR_SHORT.finditer(text, start, end):
         long = find_long_form(m.group(2), m.group(1).strip())
         if long:
@@ -105,7 +107,7 @@ class AcronymFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        text = doc.text
+        text = state(doc).text
         for s, e in st.sents:
             for (ls, le), (ss, se) in find_definitions(text, s, e):
                 long, short = text[ls:le], text[ss:se]

@@ -44,6 +44,7 @@ class PaperDoc:
     """Per-paper working state kept on the Doc."""
 
     title_len: int
+    text: str = ""
     sents: list[tuple[int, int]] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
@@ -59,11 +60,17 @@ if not Doc.has_extension("kg"):
     Doc.set_extension("kg", default=None)
 
 
+def new_state(text: str) -> PaperDoc:
+    title_len = text.find(SEP)
+    return PaperDoc(title_len=len(text) if title_len < 0 else title_len, text=text)
+
+
 def state(doc: Doc) -> PaperDoc:
     st = doc._.kg
     if st is None:
-        title_len = doc.text.find(SEP)
-        st = PaperDoc(title_len=len(doc.text) if title_len < 0 else title_len)
+        text = doc.text  # computed once: Doc.text joins every token
+        title_len = text.find(SEP)
+        st = PaperDoc(title_len=len(text) if title_len < 0 else title_len, text=text)
         doc._.kg = st
     return st
 

@@ -59,5 +59,5 @@ def make_evaluates(nlp: Language, name: str):
 class EvaluatesCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += evaluation_targets(doc.text, st)
+        st.cands += evaluation_targets(state(doc).text, st)
         return doc

@@ -20,7 +20,8 @@ from kg.extract.lexicon import case_sensitive, load_lexicon
 from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
                              type_from_head, type_from_shape, url_spans)
 
-NAME_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
+#: words holding a capital or a digit (the only ones that can be names or versions)
+NAME_TOKEN = re.compile(r"(?<![\w+&/.\-])(?=[\w+&/.\-]*[A-Z0-9])[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
 GENERIC_ACRONYMS = frozenset("""
 LLM LLMs LM LMs PLM PLMs PTM PTMs NLP AI AGI GPU GPUs TPU TPUs CPU CPUs API APIs SOTA SoTA ML DL FLOPs FLOP
 URL GB TB MB KB VLM VLMs MLLM MLLMs LVLM LVLMs LMM LMMs DNN DNNs NN NNs CNNs RNNs PDEs PDE USD VL IID OOD
@@ -87,7 +88,7 @@ def _tokens(text: str, start: int, end: int) -> list[_Tok]:
     out = []
     for m in NAME_TOKEN.finditer(text, start, end):
         w = m.group(0)
-        a = _AFFIX.search(w)
+        a = _AFFIX.search(w) if "-" in w else None
         while a and a.start() > 0:
             w = w[:a.start()]
             a = _AFFIX.search(w)
@@ -103,6 +104,9 @@ def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     while i < len(tokens):
         t = tokens[i]
         w = t.group(0)
+        if w.islower() and w.isalpha():
+            i += 1
+            continue
         shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS
         capital = (not shaped and w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
                    and t.start() != start)
@@ -232,7 +236,7 @@ class MentionFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        text = doc.text
+        text = state(doc).text
         found: list[Mention] = list(st.mentions)
         for matcher, sensitive in ((self.exact, True), (self.lower, False)):
             for _, s, e in matcher(doc):

@@ -10,7 +10,7 @@ from spacy.language import Language
 # importing the component modules registers their factories
 from kg.extract import acronyms, addresses, compares, evaluates, lineage, mentions, proposes, sentences, uses  # noqa: F401
 from kg.extract.assemble import assemble
-from kg.extract.base import state
+from kg.extract.base import new_state, state
 from kg.extract.knowledge import paper_text
 from kg.schema import Paper, PaperFacts
 
@@ -29,5 +29,10 @@ def build_nlp(known: Mapping[str, str] | None = None) -> Language:
 
 def extract_batch(nlp: Language, papers: list[Paper], batch_size: int = 64) -> list[PaperFacts]:
     """Facts for a list of papers, in order."""
-    texts = [paper_text(p) for p in papers]
-    return [assemble(p, state(doc), doc.text) for p, doc in zip(papers, nlp.pipe(texts, batch_size=batch_size))]
+    docs = []
+    for p in papers:
+        text = paper_text(p)
+        doc = nlp.make_doc(text)
+        doc._.kg = new_state(text)  # keeps the text: Doc.text would join every token again
+        docs.append(doc)
+    return [assemble(p, state(doc), state(doc).text) for p, doc in zip(papers, nlp.pipe(docs, batch_size=batch_size))]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -133,6 +134,13 @@ def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int], n
     return m
 
 
+@lru_cache(maxsize=1)
+def _lexicon_names() -> frozenset[str]:
+    from kg.extract.lexicon import load_lexicon
+
+    return frozenset(load_lexicon())
+
+
 @Language.factory("kg_proposes")
 def make_proposes(nlp: Language, name: str):
     return ProposesCues()
@@ -143,7 +151,7 @@ class ProposesCues:
         from kg.extract.lexicon import load_lexicon
 
         st = state(doc)
-        cands = new_names(doc.text, st, set(load_lexicon()))
+        cands = new_names(st.text, st, _lexicon_names())
         st.cands += cands
         # sentences that name the paper's own contribution speak of its own work
         own = {c.mention.text for c in cands}

@@ -39,7 +39,7 @@ def make_sentences(nlp: Language, name: str):
 class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        text = doc.text
+        text = state(doc).text
         st.sents = [(0, st.title_len)] if st.title_len else []
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
         st.own_sents = {s for s, e in st.sents if s == 0 or own_sentence(text[s:e])}
