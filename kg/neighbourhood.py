@@ -163,6 +163,7 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     kept: dict[str, NodeDict] = {center["id"]: center}
     found: dict[tuple[str, str, str], EdgeDict] = {}
     frontier = [center["id"]]
+    considered: set[str] = set()  # every neighbour already ranked (kept, dropped or filtered out)
     omitted = 0
     exact = True
     for level in range(depth):
@@ -172,8 +173,9 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
         links: dict[str, list[EdgeDict]] = {}
         for edge in level_edges:
             for end in (edge["source"], edge["target"]):
-                if end not in kept:
+                if end not in kept and end not in considered:
                     links.setdefault(end, []).append(edge)
+        considered.update(links)
         chosen, dropped = best_candidates(store, links, type_set, limit - len(kept))
         omitted += dropped
         if dropped and level < depth - 1:

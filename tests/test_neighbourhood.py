@@ -236,3 +236,13 @@ def test_hub_neighbours_are_fetched_in_chunks_with_the_same_result(monkeypatch):
     # the ten kept papers: the seven at 0.8, then the first three (by id) of those at 0.75
     kept = {n["id"] for n in chunked.nodes} - {"dataset:hub"}
     assert kept == {f"p:{i:03d}" for i in (6, 13, 20, 27, 34, 41, 48, 5, 12, 19)}
+
+
+def test_a_dropped_node_is_counted_once_even_when_reached_again():
+    # level 1: MMLU and arxiv:1 kept, arxiv:2 and arxiv:3 dropped; level 2 reaches arxiv:3 again via MMLU
+    sub = neighbourhood(small_graph(), "LLaMA", depth=2, limit=3)
+    assert ids(sub) == {"model:llama", "dataset:mmlu", "arxiv:1"}
+    assert sub.omitted == 2 and not sub.omitted_exact
+    # with room for everything the count is exact and zero
+    full = neighbourhood(small_graph(), "LLaMA", depth=2)
+    assert len(full.nodes) == 8 and full.omitted == 0 and full.omitted_exact
