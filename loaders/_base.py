@@ -18,6 +18,8 @@ from kg.errors import BadInput, BadRecord
 
 #: a piece of a line handed to streaming parsers is at most this long
 CHUNK = 1 << 20
+#: longer reasons in warnings and errors are cut
+MAX_REASON = 200
 #: a single line (one JSON Lines record, one CSV row, ...) longer than this is a bad record
 MAX_LINE = 64 << 20
 
@@ -70,8 +72,16 @@ class Source:
     def location(self, line: int | None) -> str:
         return f"{self.name}:{line}" if line else self.name
 
+    @staticmethod
+    def _say(reason: str) -> str:
+        reason = " ".join(reason.split())
+        if len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 3] + "..."
+        return reason
+
     def warn(self, line: int | None, reason: str) -> None:
         """A problem that loses nothing (e.g. replaced bytes); strict mode raises."""
+        reason = self._say(reason)
         if self.strict:
             raise BadRecord(self.location(line), reason)
         self.stats.warnings += 1
@@ -79,6 +89,7 @@ class Source:
 
     def skip(self, line: int | None, reason: str) -> None:
         """A bad record: warn and skip it, or raise ``BadRecord`` in strict mode."""
+        reason = self._say(reason)
         if self.strict:
             raise BadRecord(self.location(line), reason)
         self.stats.skipped += 1
@@ -86,7 +97,7 @@ class Source:
         self._warn(f"{self.location(line)}: {reason}")
 
     def bad_input(self, line: int | None, reason: str) -> BadInput:
-        return BadInput(f"{self.location(line)}: {reason}")
+        return BadInput(f"{self.location(line)}: {self._say(reason)}")
 
 
 # -- UTF-8 decoding that replaces invalid bytes and says so ---------------------------

@@ -193,6 +193,8 @@ class _Stream:
                     raise self.src.bad_input(
                         self._line_at(min(exc.pos, len(self.buf))), f"broken JSON: {exc.msg}"
                     ) from None
+            except ValueError as exc:  # e.g. an integer with too many digits
+                raise self.src.bad_input(self._line_at(start), f"unusable JSON value ({str(exc)[:80]})") from None
             else:
                 if end < len(self.buf) or self.eof or not isinstance(value, (int, float)):
                     self.pos = end
@@ -236,7 +238,7 @@ class _Stream:
         mark = self.pos
         try:
             value, end = _decoder.raw_decode(self.buf, self.pos)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             value = None
         if isinstance(value, dict) and expand(value) == [value]:
             self.pos = end

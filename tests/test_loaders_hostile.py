@@ -149,3 +149,24 @@ def test_hostile_openalex_index(tmp_path):
     papers = list(iter_records([f], format="openalex", warn=warnings.append))
     assert [p.abstract for p in papers] == ["x"]
     assert len(warnings) == 1 and warnings[0].startswith(f"{f}:2:")
+
+
+def test_huge_numbers_and_long_reasons(tmp_path):
+    digits = "9" * 5000
+    f = tmp_path / "num.json"
+    f.write_text('[\n {"title": "Good"},\n {"title": "Big", "year": ' + digits + "}\n]\n")
+    got = []
+    with pytest.raises(BadInput, match="num.json:3: unusable JSON value"):
+        for p in iter_records([f]):
+            got.append(p.title)
+    assert got == ["Good"]
+    g = tmp_path / "num.jsonl"
+    g.write_text('{"title": "Big", "year": ' + digits + '}\n{"title": "Good"}\n')
+    warnings: list[str] = []
+    assert [p.title for p in iter_records([g], warn=warnings.append)] == ["Good"]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{g}:1: ")
+    h = tmp_path / "long.bib"
+    h.write_text("@misc{k, " + "x" * 100_000 + " = {1}, title }\n")
+    warnings = []
+    assert list(iter_records([h], warn=warnings.append)) == []
+    assert len(warnings) == 1 and len(warnings[0]) < len(str(h)) + 250
