@@ -8,9 +8,13 @@
 // :param limit => 100
 MATCH (m:Entity)
 WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
-MATCH path = (m)-[:BUILDS_ON*1..5]->(a:Entity)
-WHERE a <> m AND length(path) <= $max_depth
-WITH m, a, min(length(path)) AS depth
+MATCH (m)-[:BUILDS_ON*1..5]->(a:Entity)
+WHERE a <> m
+WITH DISTINCT m, a
+// the depth is the length of the shortest BUILDS_ON path (one breadth-first search per pair)
+MATCH path = shortestPath((m)-[:BUILDS_ON*1..5]->(a))
+WITH m, a, length(path) AS depth
+WHERE depth <= $max_depth
 RETURN m.id AS root, a.id AS id, a.name AS name, a.type AS type, depth
 ORDER BY root, depth, name, id
 LIMIT $limit

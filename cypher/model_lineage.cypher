@@ -8,9 +8,13 @@
 // :param limit => 100
 MATCH (m:Entity)
 WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
-MATCH path = (d:Entity)-[:BUILDS_ON*1..5]->(m)
-WHERE d <> m AND length(path) <= $max_depth
-WITH m, d, min(length(path)) AS depth
+MATCH (d:Entity)-[:BUILDS_ON*1..5]->(m)
+WHERE d <> m
+WITH DISTINCT m, d
+// the depth is the length of the shortest BUILDS_ON path (one breadth-first search per pair)
+MATCH path = shortestPath((d)-[:BUILDS_ON*1..5]->(m))
+WITH m, d, length(path) AS depth
+WHERE depth <= $max_depth
 RETURN m.id AS root, d.id AS id, d.name AS name, d.type AS type, depth
 ORDER BY root, depth, name, id
 LIMIT $limit
