@@ -37,7 +37,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence
 
-from kg.errors import BadInput, InputNotFound, KGError, UnknownFormat
+from kg.errors import BadInput, InputNotFound, UnknownFormat
 from kg.schema import Paper, PaperFacts
 
 from ._base import READ_ERRORS, LoadStats, Source, _describe

@@ -39,7 +39,7 @@ def facts_from(obj: Any) -> PaperFacts:
     return facts
 
 
-def parse(raw: BinaryIO, src: Source, line_mode: bool = True) -> Iterator[PaperFacts]:
+def parse(raw: BinaryIO, src: Source) -> Iterator[PaperFacts]:
     for line, obj in iter_json(TextReader(raw, src), line_mode=True):
         try:
             yield facts_from(obj)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Iterable, Mapping
 
 from kg.ids import normalize_arxiv, normalize_doi, normalize_openalex, paper_id
@@ -174,6 +173,3 @@ def make_paper(
         source=source,
     )
 
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)

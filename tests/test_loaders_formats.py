@@ -337,3 +337,20 @@ def test_parsers_take_file_objects():
     src = Source("<memory>", "hf-papers")
     papers = list(hf_papers.parse(io.BytesIO(b"Get trending papers in your email inbox!\nSubscribeA\nB\n"), src))
     assert [(p.title, p.abstract, p.source) for p in papers] == [("A", "B", "hf-papers:<memory>:2")]
+
+
+def test_s2_and_openalex_plain_lists(tmp_path):
+    import json
+
+    s2 = json.loads((FIX / "s2-search.json").read_text())["data"]
+    f = tmp_path / "s2-list.json"
+    f.write_text(json.dumps(s2))  # one line, no wrapper
+    assert [p.id for p in iter_records([f])] == [
+        "arxiv:1706.03762", "doi:10.18653/v1/n19-1423", "s2:f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed",
+    ]
+    works = json.loads((FIX / "openalex-works.json").read_text())["results"]
+    g = tmp_path / "works.jsonl"
+    g.write_text("".join(json.dumps(w) + "\n" for w in works))  # a snapshot-style JSON Lines file
+    papers = list(iter_records([g]))
+    assert [p.id for p in papers] == ["arxiv:1706.03762", "doi:10.1000/example.journal.42"]
+    assert [p.source for p in papers] == [f"openalex:{g}:1", f"openalex:{g}:2"]

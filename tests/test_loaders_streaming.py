@@ -8,11 +8,11 @@ input must stay about the same).
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
 import threading
+import zlib
 import subprocess
 import sys
 from pathlib import Path
@@ -110,11 +110,7 @@ def hf_text(n: int) -> Iterator[bytes]:
 
 
 def gzipped(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    comp = gzip.compress(b"")  # header + trailer of an empty member: build a streaming one instead
-    del comp
-    import zlib
-
-    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip stream
     for chunk in chunks:
         out = c.compress(chunk)
         if out:
