@@ -18,7 +18,7 @@ from kg.extract.base import SEP
 from kg.extract.lexicon import load_lexicon
 from kg.extract.mentions import GENERIC_ACRONYMS, name_spans
 from kg.extract.proposes import NAMED_CUE, PROPOSE_CUE, title_lead
-from kg.extract.text import is_generic, split_sentences, type_from_head
+from kg.extract.text import is_generic, type_from_head
 from kg.schema import Paper
 
 _MIN_LEN = 3
@@ -32,7 +32,9 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
     """``(name, type)`` pairs this paper introduces with a strong cue (type may be "")."""
     text = paper_text(paper)
     title_len = len(paper.title or "")
-    sents = [(0, title_len)] + split_sentences(text[title_len + len(SEP):], title_len + len(SEP))
+    # the title and the abstract as two spans: definitions look back only within a clause,
+    # so no sentence splitting is needed here (it keeps this first pass cheap)
+    sents = [(0, title_len), (title_len + len(SEP), len(text))]
     out: list[tuple[str, str]] = []
     for s, e in sents:
         for (ls, le), (ss, se) in find_definitions(text, s, e):
