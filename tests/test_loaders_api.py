@@ -386,3 +386,26 @@ def test_import_loaders_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code, str(SAMPLE)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_hf_text_recovers_from_a_missing_abstract_or_title(tmp_path):
+    good, _ = load(SAMPLE)
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    # paper k's title is on line 3 + 2k, its abstract on line 4 + 2k (1-based)
+    k = 100
+    no_abstract = tmp_path / "no-abstract.txt"
+    no_abstract.write_text("\n".join(lines[: 3 + 2 * k] + lines[4 + 2 * k :]), encoding="utf-8")
+    papers, warnings = load(no_abstract)
+    assert len(papers) == 226
+    assert papers[k].title == good[k].title and papers[k].abstract == ""
+    assert [(p.title, p.abstract) for i, p in enumerate(papers) if i != k] == [
+        (p.title, p.abstract) for i, p in enumerate(good) if i != k
+    ]
+    assert warnings == [f"{no_abstract}:{3 + 2 * k}: no abstract after this title (the next line is a title)"]
+
+    no_title = tmp_path / "no-title.txt"
+    no_title.write_text("\n".join(lines[: 2 + 2 * k] + lines[3 + 2 * k :]), encoding="utf-8")
+    papers, warnings = load(no_title)
+    assert [p.title for p in papers] == [p.title for i, p in enumerate(good) if i != k]
+    assert [p.abstract for p in papers] == [p.abstract for i, p in enumerate(good) if i != k]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{no_title}:{3 + 2 * k}: a line too long for a title")
