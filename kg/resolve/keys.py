@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.ids import compact_key, entity_id
 
@@ -70,6 +71,7 @@ def singular_name(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 18)
 def canonical_key(name: str) -> str:
     """The type-independent key of a name: spelling and plural variants share it."""
     return entity_id("x", singular_name(name)).split(":", 1)[1]
@@ -83,6 +85,7 @@ def canonical_id(entity_type: str, key: str) -> str:
 _SHORT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-.&/+]{0,14}$")
 
 
+@lru_cache(maxsize=1 << 16)
 def is_acronym_of(short: str, long: str) -> bool:
     """Is ``short`` an abbreviation of ``long`` ("MIM" / "masked image modeling", "ViT" /
     "Vision Transformer", "LOOK" / "Leave-One-Out K-Nearest-Neighbor")?
@@ -169,6 +172,11 @@ def family_parent(name: str) -> str | None:
 
 def family_chain(name: str, limit: int = 4) -> list[str]:
     """Every ancestor of ``name`` by ``family_parent``, nearest first."""
+    return list(_family_chain(name, limit))
+
+
+@lru_cache(maxsize=1 << 16)
+def _family_chain(name: str, limit: int) -> tuple[str, ...]:
     out: list[str] = []
     cur = name
     for _ in range(limit):
@@ -177,4 +185,4 @@ def family_chain(name: str, limit: int = 4) -> list[str]:
             break
         out.append(parent)
         cur = parent
-    return out
+    return tuple(out)

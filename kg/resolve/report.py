@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from kg.resolve.core import decide, decisions
 from kg.resolve.keys import canonical_id
+from kg.errors import StoreError
 from kg.ids import compact_key
 
 UNCERTAIN_RATIO = 0.5
@@ -48,7 +49,11 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
     n_keys = 0
     papers: set[str] = set()
     expansion_keys: set[str] = set()
-    for key, agg in _per_key(iter(store.resolution_rows())):
+    try:
+        rows = iter(store.resolution_rows())
+    except NotImplementedError:
+        raise StoreError(f"the {store.kind or 'given'} store keeps no resolution state to report on") from None
+    for key, agg in _per_key(rows):
         n_keys += 1
         defs = {v: a for (k, v), a in agg.items() if k == "def"}
         tvotes = {v: a for (k, v), a in agg.items() if k == "type"}
