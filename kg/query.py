@@ -367,10 +367,11 @@ def _csv_cell(v: Any) -> Any:
 
 
 def _cell(v: Any, width: int = 80) -> str:
+    """One table cell: long texts cut at ``width``; lists (paths, relation types) shown whole."""
     if v is None:
         s = ""
     elif isinstance(v, list):
-        s = ", ".join(_cell(x, width) for x in v)
+        return ", ".join(_cell(x, width) for x in v)
     elif isinstance(v, float):
         s = f"{v:g}"
     else:
