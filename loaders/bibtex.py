@@ -229,8 +229,6 @@ def paper_from(f: dict[str, str], source: str) -> Paper:
     elif f.get("date", "").strip():
         year = year_of(f["date"])
     url = f.get("url", "").strip() or None
-    if not url and ids.get("doi"):
-        url = f"https://doi.org/{ids['doi']}"
     return make_paper(
         title=decode(f.get("title", "")),
         abstract=decode(f.get("abstract", "")),

@@ -155,13 +155,20 @@ def make_paper(
     ids: Mapping[str, Any] | None = None,
     source: str,
 ) -> Paper:
-    """Build a Paper, or raise RecordError when it has no usable title."""
+    """Build a Paper, or raise RecordError when it has no usable title.
+
+    Without a URL, an arXiv id gives the abs page and a DOI its resolver link.
+    """
     t = clean(title, "title")
     if not t:
         raise RecordError("no title")
     a = clean(abstract, "abstract")
     external = clean_ids(ids or {})
     u = clean(url, "url") or None
+    if u is None and "arxiv" in external:
+        u = f"https://arxiv.org/abs/{external['arxiv']}"
+    elif u is None and "doi" in external:
+        u = f"https://doi.org/{external['doi']}"
     return Paper(
         id=paper_id(external, t),
         title=t,

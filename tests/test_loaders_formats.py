@@ -354,3 +354,14 @@ def test_s2_and_openalex_plain_lists(tmp_path):
     papers = list(iter_records([g]))
     assert [p.id for p in papers] == ["arxiv:1706.03762", "doi:10.1000/example.journal.42"]
     assert [p.source for p in papers] == [f"openalex:{g}:1", f"openalex:{g}:2"]
+
+
+def test_urls_from_ids_when_missing():
+    t = by_title(load("papers.bib")[0])
+    assert t["BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"].url == (
+        "https://arxiv.org/abs/1810.04805"
+    )
+    assert t["Attention Is All You Need"].url == "https://arxiv.org/abs/1706.03762"
+    second = by_title(load("papers.json")[0])["A Second Paper"]
+    assert second.url == "https://doi.org/10.1000/second"
+    assert by_title(load("papers.json")[0])["A Third Paper"].url is None
