@@ -140,8 +140,12 @@ def detect_format(path: Path, head: bytes) -> str:
         return "tsv"
     if ext == ".csv" or ("title" in [c.strip().strip('"') for c in first_line.split(",")]):
         return "csv"
-    hint = "; use --format hf-papers if it is Hugging Face Papers page text" if ext == ".txt" else ""
-    raise UnknownFormat(f"{name}: cannot tell the format{hint}; use --format ({', '.join(FORMATS)})")
+    if ext == ".txt":
+        raise UnknownFormat(
+            f"{name}: cannot tell the format (text without the Hugging Face Papers header); "
+            "use --format hf-papers if it is such page text"
+        )
+    raise UnknownFormat(f"{name}: cannot tell the format; use --format (one of {', '.join(FORMATS)})")
 
 
 # -- reading files ------------------------------------------------------------------
