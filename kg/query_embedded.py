@@ -40,10 +40,17 @@ def implements(name: str) -> Callable[[Impl], Impl]:
 
 def run_embedded(store: Any, name: str, params: dict[str, Any]) -> list[Row]:
     """Rows of canned query ``name`` on an ``EmbeddedStore``."""
+    import sqlite3
+
+    from kg.errors import StoreError
+
     fn = IMPLEMENTATIONS.get(name)
     if fn is None:
         raise QueryError(f"query {name} has no implementation for the embedded store (use --neo4j)")
-    return fn(store, params)
+    try:
+        return fn(store, params)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{getattr(store, 'path', 'store')}: query {name} failed ({exc})") from None
 
 
 # -- shared helpers -------------------------------------------------------------------------
