@@ -4,18 +4,23 @@ Fields (keys case-insensitive): ``title``, ``abstract`` (or ``summary``), option
 ``id`` (used as an arXiv id / DOI / OpenAlex id when it looks like one), ``year``
 (or ``date`` / ``published``), ``authors`` (list of names or of ``{"name": ...}``,
 or one string), ``url``, ``doi``, ``arxiv_id`` (or ``arxiv``, ``eprint``),
-``external_ids`` (an object, as ``kg export`` writes).
+``external_ids`` (an object, as ``kg export`` writes). The arXiv metadata snapshot
+(``id``, ``authors`` as one string, ``versions``) reads as such too. Without a year, an
+arXiv id gives its submission year.
 """
 
 from __future__ import annotations
 
 from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
+from kg.ids import normalize_arxiv
 from kg.schema import Paper
 
 from ._base import RecordError, Source, TextReader
-from .fields import arxiv_in_text, authors_of, classify_id, make_paper, year_of
+
+from .fields import arxiv_in_text, authors_of, classify_id, make_paper, year_from_arxiv, year_of
 from .jsonstream import iter_json
+from .latex import decode
 
 Mapper = Callable[[Mapping[str, Any], str], Paper]
 
@@ -47,6 +52,11 @@ def paper_from(obj: Mapping[str, Any], source: str) -> Paper:
         if d.get(key) not in (None, ""):
             year = year_of(d[key])
             break
+    versions = d.get("versions")
+    if year is None and isinstance(versions, list) and versions and isinstance(versions[0], Mapping):
+        year = year_of(versions[0].get("created"))  # the arXiv metadata snapshot: v1 date
+    if year is None and ids.get("arxiv"):
+        year = year_from_arxiv(normalize_arxiv(str(ids["arxiv"])))
     abstract = d.get("abstract")
     if abstract is None:
         abstract = d.get("summary")
@@ -54,7 +64,7 @@ def paper_from(obj: Mapping[str, Any], source: str) -> Paper:
         title=d.get("title"),
         abstract=abstract,
         year=year,
-        authors=authors_of(d.get("authors")),
+        authors=authors_of(decode(d["authors"]) if isinstance(d.get("authors"), str) else d.get("authors")),
         url=url,
         ids=ids,
         source=source,

@@ -365,3 +365,14 @@ def test_urls_from_ids_when_missing():
     second = by_title(load("papers.json")[0])["A Second Paper"]
     assert second.url == "https://doi.org/10.1000/second"
     assert by_title(load("papers.json")[0])["A Third Paper"].url is None
+
+
+def test_arxiv_metadata_snapshot_lines():
+    papers, warnings = load("arxiv-metadata-snapshot.jsonl")
+    assert warnings == []
+    diphoton, attention = papers
+    assert diphoton.id == "arxiv:0704.0001"  # the id wins over the journal DOI
+    assert diphoton.external_ids["doi"] == "10.1103/physrevd.76.013009"
+    assert diphoton.year == 2007 and diphoton.title.startswith("Calculation of prompt diphoton production")
+    assert diphoton.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan")
+    assert attention.id == "arxiv:1706.03762" and attention.year == 2017  # no versions: from the id
