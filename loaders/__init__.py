@@ -6,6 +6,7 @@ Public API::
     detect_format(path, head) -> str         # from the name and the first bytes
     iter_records(inputs, format=None, strict=False, warn=None, stats=None)
         -> Iterator[Paper | PaperFacts]      # PaperFacts for the "facts" format
+    read_stream(raw, name, format=None, ...) # the same for one open binary stream (plain or gzip)
     LoadStats                                # files / records / skipped / warnings counts
 
 ``inputs`` are files or directories (read recursively, in sorted order, hidden files
@@ -19,8 +20,9 @@ Problems: a missing or unreadable path raises ``InputNotFound``; an undetectable
 format ``UnknownFormat``; a whole file that is unusable (binary data, not gzip
 despite ``.gz``, broken JSON/XML structure) ``BadInput`` naming the file (and line).
 A bad record among good ones is passed to ``warn("FILE:LINE: reason")`` and skipped,
-or raises ``BadRecord`` at the first one when ``strict``. Invalid UTF-8 is replaced
-with U+FFFD and warned about (strict: ``BadRecord``).
+or raises ``BadRecord`` at the first one when ``strict`` (``warn=None`` logs to the
+``kg.loaders`` logger). Invalid UTF-8 is replaced with U+FFFD and warned about
+(strict: ``BadRecord``).
 
 Pass ``stats=LoadStats()`` to get counts for a summary line (``stats.summary()``):
 ``files`` read, ``records`` yielded, ``skipped`` bad records, ``warnings`` issued,
@@ -42,7 +44,7 @@ from kg.schema import Paper, PaperFacts
 
 from ._base import READ_ERRORS, LoadStats, Source, _describe
 
-__all__ = ["FORMATS", "LoadStats", "detect_format", "iter_records"]
+__all__ = ["FORMATS", "LoadStats", "detect_format", "iter_records", "read_stream"]
 
 FORMATS: tuple[str, ...] = (
     "hf-papers",
