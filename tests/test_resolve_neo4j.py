@@ -78,3 +78,19 @@ def test_neo4j_variant_edge_when_the_family_arrives_in_a_later_write(neo):
         neo.write([f])
     edges = [(e["source"], e["type"], e["target"]) for e in neo.iter_edges() if e["type"] == "VARIANT_OF"]
     assert edges == [("model:llama2", "VARIANT_OF", "model:llama")]
+
+
+def test_neo4j_a_paper_read_with_and_without_its_identifier_votes_once(neo):
+    from dataclasses import replace
+
+    from kg.ids import title_paper_id
+
+    title = "Masked modeling at scale"
+    by_title = paper(title_paper_id(title), ("USES", "Method", "MIM"), title=title)
+    real = paper("arxiv:2401.00001", ("USES", "Method", "MIM"), title=title)
+    real = replace(real, relations=tuple(replace(r, source="arxiv:2401.00001") for r in real.relations))
+    ingest(neo, [by_title])
+    ingest(neo, [real])
+    ingest(neo, [by_title])
+    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
+    assert [pid for pid, _ in neo.resolution_raw([by_title.paper.id, real.paper.id])] == [real.paper.id]

@@ -162,3 +162,27 @@ def test_extract_then_ingest_facts_equals_ingesting_papers(tmp_path):
     """``kg extract`` (no store) writes resolved facts; ingesting them gives the same graph."""
     resolved = list(resolve_stream(CORPUS))
     assert runs(tmp_path / "facts.db", [resolved]) == one_run(tmp_path / "raw.db", CORPUS)
+
+
+def test_a_paper_read_with_and_without_its_identifier_votes_once(tmp_path):
+    from dataclasses import replace
+
+    from kg.ids import title_paper_id
+
+    title = "Masked modeling at scale"
+    by_title = paper(title_paper_id(title), ("USES", "Method", "MIM"), title=title)
+    real = paper("arxiv:2401.00001", ("USES", "Method", "MIM"), title=title)
+    real = replace(real, paper=replace(real.paper, external_ids={"arxiv": "2401.00001"}),
+                   relations=tuple(replace(r, source="arxiv:2401.00001") for r in real.relations))
+    for first, second in ((by_title, real), (real, by_title)):
+        path = tmp_path / f"{first.paper.id.split(':')[0]}.db"
+        with EmbeddedStore(path) as s:
+            ingest(s, [first])
+            ingest(s, [second])
+            assert s.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]  # one paper, one vote
+            assert [pid for pid, _ in s.resolution_raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
+            ingest(s, [MIM_DEF])  # re-resolves the stored paper: its real version
+            assert s.stats()["papers"] == 2
+            node = next(n for n in s.iter_nodes() if n["id"] == real.paper.id)
+            assert node["arxiv"] == "2401.00001"
+            assert {e["target"] for e in s.edges_of([real.paper.id])} == {"method:maskedimagemodeling"}

@@ -24,6 +24,7 @@ import tempfile
 from itertools import islice
 from typing import Iterable, Iterator
 
+from kg.ids import title_paper_id
 from kg.resolve.core import NO_DECISION, Decision, decisions, paper_votes, resolve_paper
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
@@ -103,9 +104,10 @@ def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CH
 
 def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[PaperFacts]:
     for chunk in _chunks(facts, chunk_size):
-        records = [(f.paper.id, f.to_json(), paper_votes(f)) for f in chunk]
+        records = [(f.paper.id, f.to_json(), paper_votes(f), title_paper_id(f.paper.title)) for f in chunk]
         ids = {f.paper.id for f in chunk}
-        touched = store.resolution_keys(ids) | {v[0] for _, _, votes in records for v in votes}
+        touched = store.resolution_keys(ids | {r[3] for r in records}) | {
+            v[0] for r in records for v in r[2]}
         before = decisions(store.resolution_votes(touched))
         store.resolution_save(records)
         cache = DecisionCache(store.resolution_votes)
@@ -142,7 +144,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFac
         state = SQLiteResolution(db)
         seq = 0
         for chunk in _chunks(facts, chunk_size):
-            state.save([(f.paper.id, "", paper_votes(f)) for f in chunk])
+            state.save([(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title)) for f in chunk])
             db.execute("BEGIN")
             db.executemany("INSERT INTO spool(seq, facts) VALUES(?,?)",
                            [(seq + i, pack(f.to_json())) for i, f in enumerate(chunk)])

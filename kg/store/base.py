@@ -121,8 +121,11 @@ class GraphStore(ABC):
         """Every stored vote as (key, kind, value, paper_id, weight, surface), sorted."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
-        """For each (paper id, raw facts JSON, votes): replace the paper's raw facts and votes (one transaction)."""
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+        """For each (paper id, raw facts JSON, votes, title id): replace the paper's raw facts and
+        votes (one transaction). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
+        a real id drops the state saved under its title id; a paper whose id is its title id
+        is not saved when a paper with a real id holds that title id."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
     def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:

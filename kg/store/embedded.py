@@ -434,7 +434,7 @@ class EmbeddedStore(GraphStore):
     def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
         return self._resolution.rows()
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
         self._resolution.save(papers)
 
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:

@@ -5,7 +5,8 @@ store's ``_session``, ``_read``, ``_ensure_schema`` and ``_translate``. The stat
 bookkeeping nodes outside the graph's ``Paper``/``Entity`` labels, so no reading method,
 export or canned query sees it (``clear()`` deletes it with everything else):
 
-* ``(:KgResolution {paper_id, raw})``: one per paper, ``raw`` its facts JSON as they came in;
+* ``(:KgResolution {paper_id, title_id, raw})``: one per paper, ``raw`` its facts JSON as they
+  came in, ``title_id`` the id its title alone gives (``kg.ids.title_paper_id``);
 * ``(:KgResolutionKey {key})``: one per key;
 * ``(:KgResolution)-[:KG_VOTES {kind, value, weight, surface}]->(:KgResolutionKey)``: the
   paper's votes (``kg.resolve.core.paper_votes``);
@@ -21,6 +22,7 @@ from typing import Any, Iterable, Iterator, Mapping
 RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
     "CREATE CONSTRAINT kg_resolution_key IF NOT EXISTS FOR (k:KgResolutionKey) REQUIRE k.key IS UNIQUE",
+    "CREATE INDEX kg_resolution_title IF NOT EXISTS FOR (r:KgResolution) ON (r.title_id)",
 )
 
 _CHUNK = 1000
@@ -32,7 +34,18 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
 
 
 def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]]) -> None:
-    tx.run("UNWIND $rows AS row MERGE (r:KgResolution {paper_id: row.id}) SET r.raw = row.raw", rows=papers).consume()
+    # a title-derived id whose title a real id already holds is not saved
+    held = {r["tid"] for r in tx.run(
+        "UNWIND $rows AS row MATCH (r:KgResolution {title_id: row.tid}) WHERE r.paper_id <> row.id "
+        "RETURN DISTINCT row.tid AS tid", rows=[p for p in papers if p["id"] == p["tid"]])}
+    held |= {p["tid"] for p in papers if p["id"] != p["tid"]}
+    papers = [p for p in papers if not (p["id"] == p["tid"] and p["tid"] in held)]
+    votes = [v for v in votes if v["pid"] in {p["id"] for p in papers}]
+    # a real id supersedes the state of its title-derived id
+    tx.run("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) DETACH DELETE r",
+           ids=sorted({p["tid"] for p in papers if p["id"] != p["tid"]})).consume()
+    tx.run("UNWIND $rows AS row MERGE (r:KgResolution {paper_id: row.id}) SET r.raw = row.raw, r.title_id = row.tid",
+           rows=papers).consume()
     tx.run("UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[v:KG_VOTES]->() DELETE v",
            ids=[p["id"] for p in papers]).consume()
     for chunk in _chunks(votes):
@@ -128,11 +141,11 @@ class Neo4jResolution:
             yield r["key"], r["kind"], r["value"], r["pid"], r["weight"], r["surface"]
 
     # -- writes ------------------------------------------------------------------------
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
-        latest = {pid: (raw, votes) for pid, raw, votes in papers}
-        rows = [{"id": pid, "raw": raw} for pid, (raw, _) in sorted(latest.items())]
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+        latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
+        rows = [{"id": pid, "raw": raw, "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
         votes = [{"pid": pid, "key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
-                 for pid, (_, vs) in sorted(latest.items()) for k, kind, value, w, surface in vs]
+                 for pid, (_, vs, _) in sorted(latest.items()) for k, kind, value, w, surface in vs]
         if rows:
             self._resolution_write(_save_tx, rows, votes)
 

@@ -3,8 +3,9 @@ the ``GraphStore`` resolution methods.
 
 Three tables, created on first use (so stores made before them still open):
 
-* ``resolution_raw(paper_id, facts)``: each paper's facts as they came in (zlib JSON), to
-  resolve it again when the corpus later changes a decision it depends on;
+* ``resolution_raw(paper_id, title_id, facts)``: each paper's facts as they came in (zlib
+  JSON), to resolve it again when the corpus later changes a decision it depends on, and
+  the id its title alone would give it (``kg.ids.title_paper_id``);
 * ``resolution_votes(key, kind, value, paper_id, weight, surface)``: the votes each paper
   casts (``kg.resolve.core.paper_votes``), replaced when the paper is written again;
 * ``resolution_deps(key, paper_id)``: the keys whose decisions each paper's resolution read.
@@ -17,7 +18,9 @@ import zlib
 from typing import Iterable, Iterator, Mapping
 
 _DDL = """
-CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, facts BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, title_id TEXT NOT NULL, facts BLOB NOT NULL)
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resolution_raw_title ON resolution_raw(title_id);
 CREATE TABLE IF NOT EXISTS resolution_votes(
     key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, paper_id TEXT NOT NULL,
     weight INTEGER NOT NULL, surface TEXT NOT NULL,
@@ -121,16 +124,28 @@ class SQLiteResolution:
             " ORDER BY key, kind, value, paper_id")
 
     # -- writes ------------------------------------------------------------------------
-    def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]]]]) -> None:
-        papers = list({pid: (pid, raw, votes) for pid, raw, votes in papers}.values())
-        ids = [(p[0],) for p in papers]
+    def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+        """Replace each paper's raw facts and votes. A paper with a real id supersedes the state
+        of its title-derived id; a title-derived id whose title a real id already holds is
+        not saved (the stores merge such papers the same way)."""
+        self._ensure()
+        latest = {pid: (pid, raw, votes, tid) for pid, raw, votes, tid in papers}
+        keep = []
+        for pid, raw, votes, tid in latest.values():
+            if pid == tid and (tid in {t for p, _, _, t in latest.values() if p != t} or self.db.execute(
+                    "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
+                continue
+            keep.append((pid, raw, votes, tid))
+        drop = [(pid,) for pid, _, _, _ in keep] + [(tid,) for pid, _, _, tid in keep if pid != tid]
         self._write([
-            ("DELETE FROM resolution_votes WHERE paper_id=?", ids),
-            ("INSERT OR REPLACE INTO resolution_raw(paper_id, facts) VALUES(?,?)",
-             [(pid, pack(raw)) for pid, raw, _ in papers]),
+            ("DELETE FROM resolution_votes WHERE paper_id=?", drop),
+            ("DELETE FROM resolution_deps WHERE paper_id=?", [(tid,) for pid, _, _, tid in keep if pid != tid]),
+            ("DELETE FROM resolution_raw WHERE paper_id=?", [(tid,) for pid, _, _, tid in keep if pid != tid]),
+            ("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
+             [(pid, tid, pack(raw)) for pid, raw, _, tid in keep]),
             ("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
              " VALUES(?,?,?,?,?,?)",
-             [(k, kind, value, pid, int(w), surface) for pid, _, votes in papers
+             [(k, kind, value, pid, int(w), surface) for pid, _, votes, _ in keep
               for k, kind, value, w, surface in votes]),
         ])
 
