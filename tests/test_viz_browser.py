@@ -107,12 +107,22 @@ def sweep(watched: Watched, extra_points=()) -> list[dict]:
     points = [(box["x"] + x, box["y"] + y)
               for y in range(GRID_STEP // 2, int(box["height"]), GRID_STEP)
               for x in range(GRID_STEP // 2, int(box["width"]), GRID_STEP)]
-    for x, y in list(points) + list(extra_points):
+    for x, y in points:
         page.mouse.move(x, y)
         page.wait_for_timeout(20)
         tip = watched.tooltip()
         if tip:
             seen.append(tip)
+    last = None
+    for x, y in extra_points:  # over an item its tooltip must come: wait for it (a loaded machine is slow)
+        page.mouse.move(x, y)
+        for _ in range(60):
+            page.wait_for_timeout(25)
+            tip = watched.tooltip()
+            if tip and tip["title"] != last:  # not the previous item's tooltip still showing
+                seen.append(tip)
+                last = tip["title"]
+                break
     return seen
 
 
