@@ -156,13 +156,20 @@ class PaperFacts:
     paper: Paper
     entities: tuple[Entity, ...] = ()
     relations: tuple[Relation, ...] = ()
+    #: set by resolution when it changed the entities: what extraction gave, so resolving
+    #: these facts again (e.g. facts files of several machines) uses the original votes:
+    #: ``{"entities": [entity dicts], "targets": [the original target of each relation]}``
+    unresolved: dict[str, Any] | None = field(default=None, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "paper": self.paper.to_dict(),
             "entities": [e.to_dict() for e in self.entities],
             "relations": [r.to_dict() for r in self.relations],
         }
+        if self.unresolved:
+            d["unresolved"] = self.unresolved
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
@@ -173,6 +180,7 @@ class PaperFacts:
             paper=Paper.from_dict(d["paper"]),
             entities=tuple(Entity.from_dict(e) for e in d.get("entities") or ()),
             relations=tuple(Relation.from_dict(r) for r in d.get("relations") or ()),
+            unresolved=d.get("unresolved") or None,
         )
 
     @classmethod

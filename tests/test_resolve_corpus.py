@@ -57,3 +57,10 @@ def test_every_derived_edge_joins_stored_entities(raw_facts, tmp_path):
     for e in derived:
         assert e["source"] in ents and e["target"] in ents
         assert e["papers"] and set(e["papers"]) <= papers and e["support"] == len(e["papers"])
+
+
+def test_sample_shards_resolved_apart_give_the_graph_of_one_run(raw_facts, tmp_path):
+    (one, _) = _ingest(tmp_path / "one.db", [raw_facts], 500)
+    shards = [list(resolve_stream(raw_facts[:100])), list(resolve_stream(raw_facts[100:]))]
+    (together, _) = _ingest(tmp_path / "shards.db", [shards[1] + shards[0]], 500)
+    assert together == one

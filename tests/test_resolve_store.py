@@ -186,3 +186,13 @@ def test_a_paper_read_with_and_without_its_identifier_votes_once(tmp_path):
             node = next(n for n in s.iter_nodes() if n["id"] == real.paper.id)
             assert node["arxiv"] == "2401.00001"
             assert {e["target"] for e in s.edges_of([real.paper.id])} == {"method:maskedimagemodeling"}
+
+
+def test_facts_resolved_in_shards_then_ingested_together_equal_one_run(tmp_path):
+    """``kg extract`` on two machines (each shard resolved with its own votes only), then one
+    ``kg ingest`` of both facts files: the facts carry what extraction gave, so the store
+    resolves the original votes of the whole corpus."""
+    shard_a, shard_b = list(resolve_stream(CORPUS[:4])), list(resolve_stream(CORPUS[4:]))
+    assert any(f.unresolved for f in shard_a + shard_b)
+    assert runs(tmp_path / "shards.db", [shard_b + shard_a]) == one_run(tmp_path / "raw.db", CORPUS)
+    assert runs(tmp_path / "shards2.db", [shard_b, shard_a]) == one_run(tmp_path / "raw2.db", CORPUS)

@@ -61,8 +61,25 @@ def weight_of(confidence: float) -> int:
     return int(round(max(0.0, min(1.0, float(confidence))) * 1000))
 
 
+def unresolve(facts: PaperFacts) -> PaperFacts:
+    """The facts as extraction gave them (``facts.unresolved``), else ``facts`` itself."""
+    u = facts.unresolved
+    if not u:
+        return facts
+    try:
+        entities = tuple(Entity.from_dict(e) for e in u["entities"])
+        targets = list(u["targets"])
+    except (KeyError, TypeError, ValueError):
+        return replace(facts, unresolved=None)
+    if len(targets) != len(facts.relations):
+        return replace(facts, unresolved=None)
+    relations = tuple(replace(r, target=str(t)) for r, t in zip(facts.relations, targets))
+    return PaperFacts(facts.paper, entities, relations)
+
+
 def paper_votes(facts: PaperFacts) -> list[VoteRow]:
     """The votes one paper casts (only entities it relates to vote)."""
+    facts = unresolve(facts)
     weights: dict[str, int] = {}
     for r in facts.relations:
         w = weight_of(r.confidence)
@@ -172,10 +189,14 @@ def resolve_entity(e: Entity, local: Mapping[str, str], lookup: Lookup, deps: se
 def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[str]]:
     """A paper's facts with canonical entities, and the keys whose decisions it read.
 
+    Resolved facts carry what extraction gave (``unresolved``) when resolution changed
+    anything, so resolving them again is resolving the original.
+
     Raw entities that resolve to one id become one entity: its name is the name of the
     one whose key is the canonical key (else the best-supported one), its aliases every
     other surface form the paper used.
     """
+    facts = unresolve(facts)
     local = local_definitions(facts)
     deps: set[str] = set()
     weights: dict[str, float] = {}
@@ -198,4 +219,11 @@ def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[st
         family = next((m[2] for m in members if m[2]), None)
         entities.append(Entity(eid, head.name, etype, tuple(sorted(forms)), family))
     relations = tuple(replace(r, target=rename.get(r.target, r.target)) for r in facts.relations)
-    return PaperFacts(facts.paper, tuple(entities), relations), deps
+    same = len(entities) == len(facts.entities) and all(
+        (a.id, a.name, a.type, tuple(a.aliases)) == (b.id, b.name, b.type, tuple(b.aliases))
+        for a, b in zip(entities, facts.entities))
+    unresolved = None if same else {
+        "entities": [replace(e, family=None).to_dict() for e in facts.entities],
+        "targets": [r.target for r in facts.relations],
+    }
+    return PaperFacts(facts.paper, tuple(entities), relations, unresolved), deps
