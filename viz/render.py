@@ -191,10 +191,16 @@ def csp_hash(script: str) -> str:
 # -- assets --------------------------------------------------------------------------------------
 
 def pyvis_lib_dir() -> Path:
-    """vis-network's files inside the installed pyvis package."""
-    import pyvis
+    """vis-network's files inside the installed pyvis package.
 
-    path = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / f"vis-{VIS_VERSION}"
+    Found without importing pyvis: its ``__init__`` imports IPython, which costs more
+    than half a second of a ``kg neighbourhood`` run.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("pyvis")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(roots[0] if roots else ".").resolve() / "templates" / "lib" / f"vis-{VIS_VERSION}"
     if not (path / "vis-network.min.js").is_file():
         from kg.errors import KGError
 
