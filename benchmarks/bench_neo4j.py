@@ -107,7 +107,9 @@ def main(argv=None) -> int:
     ap.add_argument("--user", default=os.environ.get("NEO4J_USERNAME", "neo4j"))
     ap.add_argument("--database", default=None)
     ap.add_argument("--copies", type=int, default=8, help="copies of the sample corpus (default 8)")
-    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--batch-size", type=int, default=1000, help="Neo4jStore papers per transaction")
+    ap.add_argument("--bare-rows", default="1000,10000",
+                    help="rows per statement/transaction of the bare baseline; the best counts")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--single", type=int, default=300, help="rows for the one-per-transaction runs")
     args = ap.parse_args(argv)
@@ -121,9 +123,11 @@ def main(argv=None) -> int:
     papers, entities, rels, edges = bare_rows(facts)
     statements = bare_statements(papers, entities, rels, edges)
     n_rows = sum(len(rows) for _, rows in statements)
+    bare_sizes = [int(x) for x in args.bare_rows.split(",")]
     print(f"{len(facts)} papers -> {n_rows} rows (papers {len(papers)}, entities "
           f"{sum(map(len, entities.values()))}, relations {sum(map(len, rels.values()))}, "
-          f"entity edges {sum(map(len, edges.values()))}); batch size {args.batch_size}")
+          f"entity edges {sum(map(len, edges.values()))}); Neo4jStore: {args.batch_size} papers/transaction, "
+          f"bare: {args.bare_rows} rows/transaction")
 
     store = Neo4jStore(args.uri, database=args.database, user=args.user, password=password,
                        batch_size=args.batch_size)
@@ -137,20 +141,23 @@ def main(argv=None) -> int:
 
     # warm-up (query plans, JIT), then alternate
     timed(lambda: store.write(facts[:200]))
-    timed(lambda: bare_load(driver, args.database, bare_statements(*bare_rows(facts[:200])), args.batch_size))
-    ours, bare = [], []
+    timed(lambda: bare_load(driver, args.database, bare_statements(*bare_rows(facts[:200])), bare_sizes[0]))
+    ours: list[float] = []
+    bare: dict[int, list[float]] = {b: [] for b in bare_sizes}
     for _ in range(args.repeat):
         ours.append(timed(lambda: store.write(facts)))
         stats = store.stats()
-        bare.append(timed(lambda: bare_load(driver, args.database, bare_statements(*bare_rows(facts)),
-                                            args.batch_size)))
-        stats_bare = store.stats()
-        for k in ("papers", "entities", "relations", "entity_relations"):
-            assert stats[k] == stats_bare[k], (k, stats[k], stats_bare[k])
-    t_ours, t_bare = min(ours), min(bare)
-    print(f"Neo4jStore.write : {n_rows / t_ours:9.0f} rows/s  ({t_ours:.2f}s)")
-    print(f"bare UNWIND MERGE: {n_rows / t_bare:9.0f} rows/s  ({t_bare:.2f}s)")
-    print(f"ratio Neo4jStore / bare = {t_bare / t_ours:.2f}x  (goal >= 0.8x)")
+        for b in bare_sizes:
+            bare[b].append(timed(lambda: bare_load(driver, args.database, bare_statements(*bare_rows(facts)), b)))
+            stats_bare = store.stats()
+            for k in ("papers", "entities", "relations", "entity_relations"):
+                assert stats[k] == stats_bare[k], (k, stats[k], stats_bare[k])
+    t_ours = min(ours)
+    print(f"Neo4jStore.write            : {n_rows / t_ours:7.0f} rows/s  ({t_ours:.2f}s)")
+    for b in bare_sizes:
+        print(f"bare UNWIND MERGE {b:>6} rows: {n_rows / min(bare[b]):7.0f} rows/s  ({min(bare[b]):.2f}s)")
+    t_bare = min(min(v) for v in bare.values())
+    print(f"ratio Neo4jStore / best bare = {t_bare / t_ours:.2f}x  (goal >= 0.8x)")
     timed(lambda: store.write(facts))
     t = time.perf_counter()
     w = store.write(facts)
@@ -168,7 +175,7 @@ def main(argv=None) -> int:
           f"-> batched is {t_one / t_few:.1f}x faster ({len(few)} papers)")
     single_stmts = bare_statements(*bare_rows(few))
     t_single = timed(lambda: bare_load(driver, args.database, single_stmts, 1))
-    t_batch = timed(lambda: bare_load(driver, args.database, single_stmts, args.batch_size))
+    t_batch = timed(lambda: bare_load(driver, args.database, single_stmts, bare_sizes[0]))
     print(f"bare one row/tx     : {few_rows / t_single:7.0f} rows/s vs batched {few_rows / t_batch:7.0f} rows/s "
           f"-> batched is {t_single / t_batch:.1f}x faster")
     store.clear()

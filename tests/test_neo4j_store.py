@@ -249,3 +249,21 @@ def test_variant_edges_like_embedded(neo4j_store, tmp_path, steps):
     assert any(e["type"] == "VARIANT_OF" for e in edges)
     st = neo4j_store.stats()
     assert st["entities"] == sum(1 for n in nodes if n["label"] != "Paper")
+
+
+def test_sample_corpus_same_graph_as_embedded(neo4j_store, tmp_path):
+    from conftest import SAMPLE
+    from kg.pipeline import run_ingest
+
+    with EmbeddedStore(tmp_path / "sample.db") as e:
+        run_ingest([SAMPLE], e)
+        want, want_stats = dump(e), e.stats()
+    report = run_ingest([SAMPLE], neo4j_store, batch_size=50)
+    assert report.write.papers_added == want_stats["papers"] > 100
+    assert dump(neo4j_store) == want
+    got_stats = neo4j_store.stats()
+    got_stats.pop("store"), want_stats.pop("store")
+    assert got_stats == want_stats
+    again = run_ingest([SAMPLE], neo4j_store)
+    assert again.write.papers_added == 0 and again.write.extra["nodes_created"] == 0
+    assert again.write.extra["relationships_created"] == 0

@@ -1,7 +1,8 @@
 """The Neo4j store: the same graph as the embedded store, in a real Neo4j server.
 
 Writes go in managed transactions (``execute_write``, retried on transient errors), one per
-chunk of about ``batch_size`` rows; every statement is a batched ``UNWIND $rows``. Each
+chunk of ``batch_size`` papers (as the CLI's ``--batch-size``); every statement is a batched
+``UNWIND $rows`` over all the rows of the chunk. Each
 transaction leaves the graph consistent (papers, their relations, entity properties and
 derived edges together), so a load cut short by a lost server can simply be run again:
 papers already written are recognised by their content hash and skipped.
@@ -103,19 +104,28 @@ class Neo4jStore(GraphStore):
     def _ensure_schema(self) -> None:
         if self._schema_ready:
             return
-        from neo4j.exceptions import ClientError
+        import time
 
-        try:
-            with self._session() as s:
-                for stmt in SCHEMA:
-                    try:
-                        s.run(stmt).consume()
-                    except ClientError as exc:  # an equivalent index under another name already exists
-                        if "EquivalentSchemaRule" not in (exc.code or "") and "AlreadyExists" not in (exc.code or ""):
-                            raise
-                s.run("CALL db.awaitIndexes(300)").consume()
-        except Exception as exc:
-            raise self._translate(exc) from None
+        from neo4j.exceptions import ClientError, TransientError
+
+        for attempt in range(8):
+            try:
+                with self._session() as s:
+                    for stmt in SCHEMA:
+                        try:
+                            s.run(stmt).consume()
+                        except ClientError as exc:  # an equivalent index under another name exists
+                            code = exc.code or ""
+                            if "EquivalentSchemaRule" not in code and "AlreadyExists" not in code:
+                                raise
+                    s.run("CALL db.awaitIndexes(300)").consume()
+                break
+            except TransientError:  # another client creating the same schema: try again
+                if attempt == 7:
+                    raise self._translate(TransientError("could not create the schema")) from None
+                time.sleep(0.2 * (attempt + 1))
+            except Exception as exc:
+                raise self._translate(exc) from None
         self._schema_ready = True
 
     def _read(self, query: str, **params: Any) -> list[Any]:
@@ -144,7 +154,7 @@ class Neo4jStore(GraphStore):
 
     # -- writing -----------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
-        """Write facts in chunks of about ``batch_size`` rows, one transaction each."""
+        """Write facts in chunks of ``batch_size`` papers, one transaction each."""
         self._ensure_schema()
         summary = WriteSummary()
         try:

@@ -107,7 +107,7 @@ def with_paper_id(p: Prepared, new_id: str) -> Prepared:
 
 
 def chunks(prepared: Iterable[Prepared], batch_size: int) -> Iterator[list[Prepared]]:
-    """Transactions' worth of papers: about ``batch_size`` rows each (at least one paper).
+    """Transactions' worth of papers: ``batch_size`` papers each (all their rows go together).
 
     A paper id or a normalised title never repeats inside a chunk, so the papers of one
     chunk are independent and the result equals writing them one by one.
@@ -115,17 +115,15 @@ def chunks(prepared: Iterable[Prepared], batch_size: int) -> Iterator[list[Prepa
     chunk: list[Prepared] = []
     ids: set[str] = set()
     keys: set[str] = set()
-    size = 0
     for p in prepared:
         clash = p.id in ids or (p.title_key and p.title_key in keys)
-        if chunk and (clash or size + p.size > batch_size):
+        if chunk and (clash or len(chunk) >= batch_size):
             yield chunk
-            chunk, ids, keys, size = [], set(), set(), 0
+            chunk, ids, keys = [], set(), set()
         chunk.append(p)
         ids.add(p.id)
         if p.title_key:
             keys.add(p.title_key)
-        size += p.size
     if chunk:
         yield chunk
 
