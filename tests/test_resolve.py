@@ -21,6 +21,7 @@ def ids_of(facts_list):
     ("vision transformers", "vision transformer"), ("Vision Transformers", "vision transformer"),
     ("large language models", "large language model"), ("LLMs", "LLM"), ("ViTs", "ViT"),
     ("losses", "loss"), ("strategies", "strategy"), ("patches", "patch"), ("Mixture-of-Experts", "mixture of expert"),
+    ("Graph Neural Networks", "graph neural network"),
 ])
 def test_same_key(a, b):
     assert canonical_key(a) == canonical_key(b)
@@ -36,7 +37,7 @@ def test_variants_stay_apart(a, b):
 
 @pytest.mark.parametrize("name", [
     "time series", "robotics", "AG News", "loss", "analysis", "bias", "corpus", "Transformers", "Places",
-    "ALS", "consensus", "syntax analysis", "status",
+    "ALS", "consensus", "syntax analysis", "status", "Natural Questions", "Stanford Cars", "Hateful Memes",
 ])
 def test_names_that_only_look_plural(name):
     assert singular_name(name) == name

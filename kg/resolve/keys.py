@@ -27,6 +27,14 @@ process access address progress success stress loss class less pass mass glass b
 mamba pandas""".split())
 #: "-ics" words that are plurals
 _ICS_PLURALS = frozenset("metrics topics heuristics characteristics lyrics clinics comics epics".split())
+#: head nouns of method and task names: a capitalised plural of these is folded too
+#: ("Vision Transformers"), other capitalised plurals are names ("Natural Questions")
+_GENERIC_HEADS = frozenset("""
+models networks nets transformers encoders decoders autoencoders machines learners methods
+approaches algorithms architectures embeddings representations classifiers detectors
+generators discriminators agents policies layers mechanisms modules tasks objectives
+optimizers mixtures experts adapters prompts features kernels graphs trees forests fields
+processes operators functions""".split())
 _ACRONYM_PLURAL = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9]*[A-Z0-9]s$")
 _LAST_WORD = re.compile(r"^(.*?)([A-Za-z0-9]+)$", re.S)
 
@@ -51,8 +59,9 @@ def singular_name(name: str) -> str:
     """``name`` with its last word (the head noun) made singular where that is safe.
 
     Folded: an acronym plural ("LLMs", "ViTs", "GANs"), an all lower-case last word, or a
-    capitalised last word of a name of several words ("Vision Transformers"). A single
-    capitalised word ("Transformers", "Places") and everything else is left alone.
+    capitalised generic head noun ending a name of several words ("Vision Transformers",
+    "Graph Neural Networks"). A single capitalised word ("Transformers", "Places"), other
+    capitalised plurals ("Natural Questions", "Stanford Cars") and the rest are left alone.
     """
     m = _LAST_WORD.match(name.rstrip())
     if not m:
@@ -63,7 +72,7 @@ def singular_name(name: str) -> str:
     if not word.isalpha():
         return name
     several = bool(head.strip(" -_/"))
-    if word.islower() or (several and word[0].isupper() and word[1:].islower()):
+    if word.islower() or (several and word[0].isupper() and word[1:].islower() and word.lower() in _GENERIC_HEADS):
         lower = word.lower()
         single = singular_word(lower)
         if single != lower:

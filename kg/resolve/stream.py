@@ -47,6 +47,9 @@ class DecisionCache:
         for k in missing:
             self._cache[k] = got.get(k, NO_DECISION)
 
+    def __len__(self) -> int:
+        return len(self._cache)
+
     def __call__(self, key: str) -> Decision:
         if key not in self._cache:
             self.prefetch([key])
@@ -159,7 +162,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFac
                 break
             last = rows[-1][0]
             chunk = [PaperFacts.from_json(unpack(blob)) for _, blob in rows]
-            if len(cache._cache) > 200_000:
+            if len(cache) > 200_000:  # bounded memory on huge inputs
                 cache = DecisionCache(state.votes)
             _prefetch(cache, chunk)
             for f in chunk:
