@@ -94,3 +94,15 @@ def test_neo4j_a_paper_read_with_and_without_its_identifier_votes_once(neo):
     ingest(neo, [by_title])
     assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
     assert [pid for pid, _ in neo.resolution_raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
+
+
+def test_neo4j_report_equals_the_embedded_report(neo, tmp_path):
+    from kg.resolve.report import build_report
+
+    with EmbeddedStore(tmp_path / "kg.db") as emb:
+        ingest(emb, CORPUS)
+        expected = build_report(emb)
+    ingest(neo, list(reversed(CORPUS)), chunk_size=3)
+    got = build_report(neo)
+    assert got == expected
+    assert got["counts"]["acronyms"] >= 3 and got["counts"]["type_conflicts"] >= 1
