@@ -122,16 +122,19 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
             resolved, d = resolve_paper(f, cache)
             deps[f.paper.id] = d
             yield resolved
-        if changed:
-            affected = [p for p in store.resolution_dependents(changed) if p not in ids]
-            for batch in (affected[i:i + chunk_size] for i in range(0, len(affected), chunk_size)):
-                raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
-                _prefetch(cache, raws)
-                for f in raws:
-                    resolved, d = resolve_paper(f, cache)
-                    deps[f.paper.id] = d
-                    yield resolved
         store.resolution_save_deps(deps)
+        if not changed:
+            continue
+        affected = [p for p in store.resolution_dependents(changed) if p not in ids]
+        for batch in (affected[i:i + chunk_size] for i in range(0, len(affected), chunk_size)):
+            raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
+            _prefetch(cache, raws)
+            deps = {}
+            for f in raws:
+                resolved, d = resolve_paper(f, cache)
+                deps[f.paper.id] = d
+                yield resolved
+            store.resolution_save_deps(deps)
 
 
 def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFacts]:
