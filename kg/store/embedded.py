@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS relations(
     evidence_sentence TEXT NOT NULL, mention TEXT NOT NULL,
     PRIMARY KEY(paper_id, type, entity_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type);
+CREATE INDEX IF NOT EXISTS relations_type ON relations(type);
 CREATE TABLE IF NOT EXISTS edge_support(
     source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, paper_id TEXT NOT NULL,
     confidence REAL NOT NULL, PRIMARY KEY(source, type, target, paper_id)) WITHOUT ROWID;
