@@ -365,23 +365,26 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
                 (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
-    if new_entities:
-        run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-            "ON CREATE SET e.paper_count = 0, e._state = ''", rows=[new_entities[k] for k in sorted(new_entities)])
+    touched_entities.update(new_entities)
+    touched_edges.update(support)
+
+    # 3b. every entity this chunk touches: created if new, locked (sorted, so concurrent
+    # writers queue rather than deadlock), and its counted state read; then the relations
+    ends = {k[0] for k in touched_edges} | {k[2] for k in touched_edges}
+    states = {r["id"]: r["state"] for r in run(
+        "UNWIND $ids AS id MERGE (e:Entity {id: id}) ON CREATE SET e.paper_count = 0, e._state = '' "
+        "SET e._lock = true REMOVE e._lock RETURN id, e._state AS state", ids=sorted(touched_entities))}
+    if ends - touched_entities:
+        run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock",
+            ids=sorted(ends - touched_entities))
     for rtype in sorted(rel_rows):
         if rtype not in N.CREATE_RELATION:
             raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
         run(N.CREATE_RELATION[rtype], rows=rel_rows[rtype])
         summary.relations_added += len(rel_rows[rtype])
-    touched_entities.update(new_entities)
-    touched_edges.update(support)
 
-    # 4. entity properties: lock, read the counted state, apply what went and came. A node
+    # 4. entity properties: the counted state minus what went plus what came. A node
     # without state (imported by neo4j-admin) is rebuilt from every paper that mentions it.
-    lock_ids = sorted(touched_entities | {k[0] for k in touched_edges} | {k[2] for k in touched_edges})
-    states = {r["id"]: r["state"] for r in run(
-        "UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock "
-        "RETURN id, e._state AS state", ids=lock_ids)}
     unknown = sorted(e for e in touched_entities if states.get(e) is None)
     full = {}
     if unknown:
