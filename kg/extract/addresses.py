@@ -8,7 +8,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, Mention, PaperDoc, in_sentence, state
+from kg.extract.base import Candidate, Mention, PaperDoc, state
 from kg.extract.text import is_generic, read_phrase, type_from_head
 
 TITLE_FOR = re.compile(r"\b(?:for|towards?|in)\s+", re.I)
@@ -46,7 +46,7 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
     for s, e in st.sents:
         if s == 0 or s not in st.own_sents:
             continue
-        for m in in_sentence(st.mentions, s, e):
+        for m in st.by_sent.get(s, []):
             if m.type == "Task":
                 out.append(Candidate("ADDRESSES", m, "task-in-own-sentence", 0.5))
     return out

@@ -9,7 +9,12 @@ from collections import defaultdict
 
 from kg.extract.acronyms import strip_plural
 from kg.extract.base import SEP, Candidate, Mention, PaperDoc
-from kg.ids import compact_key, entity_id
+from functools import lru_cache
+
+from kg.ids import compact_key as _compact_key
+from kg.ids import entity_id
+
+compact_key = lru_cache(maxsize=1 << 16)(_compact_key)
 from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
 
 #: the entity types each relation may point at

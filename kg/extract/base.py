@@ -9,6 +9,7 @@ character offsets (``assemble`` maps them back to the field). Components add
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
@@ -45,6 +46,8 @@ class PaperDoc:
 
     title_len: int
     text: str = ""
+    #: ``text`` lower-cased, same offsets (cue regexes search this)
+    lower: str = ""
     sents: list[tuple[int, int]] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
@@ -54,25 +57,52 @@ class PaperDoc:
     generic: set[str] = field(default_factory=set)
     #: doc offsets of the sentences that speak of the paper's own work
     own_sents: set[int] = field(default_factory=set)
+    #: mentions of each sentence (by sentence start), set by ``index_sentences``
+    by_sent: dict[int, list[Mention]] = field(default_factory=dict)
 
 
 if not Doc.has_extension("kg"):
-    Doc.set_extension("kg", default=None)
+    Doc.set_extension("kg", getter=lambda doc: doc.user_data.get("kg"))
+
+
+def lower_text(text: str) -> str:
+    """``text`` in lower case with the same length (so offsets carry over); cue regexes run on
+    it without re.IGNORECASE, which is several times faster."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def new_state(text: str) -> PaperDoc:
     title_len = text.find(SEP)
-    return PaperDoc(title_len=len(text) if title_len < 0 else title_len, text=text)
+    return PaperDoc(title_len=len(text) if title_len < 0 else title_len, text=text, lower=lower_text(text))
 
 
 def state(doc: Doc) -> PaperDoc:
-    st = doc._.kg
+    """The working state of a paper's Doc (``doc._.kg``), made on first use."""
+    st = doc.user_data.get("kg")
     if st is None:
-        text = doc.text  # computed once: Doc.text joins every token
-        title_len = text.find(SEP)
-        st = PaperDoc(title_len=len(text) if title_len < 0 else title_len, text=text)
-        doc._.kg = st
+        st = new_state(doc.text)  # Doc.text joins every token: computed once
+        doc.user_data["kg"] = st
     return st
+
+
+def index_sentences(st: PaperDoc) -> None:
+    """Group the (sorted) mentions by sentence, for the cue components that follow."""
+    st.mentions.sort(key=lambda m: m.start)
+    by: dict[int, list[Mention]] = {s: [] for s, _ in st.sents}
+    i = 0
+    ms = st.mentions
+    for s, e in st.sents:
+        while i < len(ms) and ms[i].start < s:
+            i += 1
+        j = i
+        while j < len(ms) and ms[j].start < e:
+            if ms[j].end <= e:
+                by[s].append(ms[j])
+            j += 1
+    st.by_sent = by
 
 
 def sentence_of(st: PaperDoc, pos: int) -> tuple[int, int]:
@@ -80,6 +110,22 @@ def sentence_of(st: PaperDoc, pos: int) -> tuple[int, int]:
         if s <= pos < e:
             return s, e
     return 0, 0
+
+
+def cue_hits(pattern: re.Pattern[str], st: PaperDoc, own_only: bool = False) -> dict[int, list[re.Match[str]]]:
+    """Matches of a cue over the whole text (one regex pass), grouped by sentence start."""
+    by: dict[int, list[re.Match[str]]] = {}
+    sents = st.sents
+    starts = [s for s, _ in sents]
+    for m in pattern.finditer(st.lower):
+        i = bisect_right(starts, m.start()) - 1
+        if i < 0 or m.end() > sents[i][1]:
+            continue
+        s = starts[i]
+        if own_only and s not in st.own_sents:
+            continue
+        by.setdefault(s, []).append(m)
+    return by
 
 
 def in_sentence(mentions: list[Mention], s: int, e: int) -> list[Mention]:

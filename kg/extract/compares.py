@@ -8,10 +8,10 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, PaperDoc, enumeration_after, in_sentence, state
+from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
 
 COMPARE_CUE = re.compile(
-    r"(?i)\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
+    r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
     r"compared (?:with|to|against)|comparisons? (?:with|to|against)|compar(?:e|es|ing) (?:with|to|against)|"
     r"competitive (?:with|against|to)|on par with|comparabl[ey] (?:to|with)|relative to|"
     r"(?:improvements?|gains?|advantages?) (?:over|against)|against|versus|vs\.?|over|"
@@ -20,8 +20,8 @@ COMPARE_CUE = re.compile(
     r"(?:(?:the|a|an|other|existing|previous|prior|strong|standard|competitive|popular|both|several|many|"
     r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
     r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")
-BASELINE_LIST = re.compile(r"(?i)\bbaselines?,?\s*(?:such as|like|including|e\.g\.,?|namely|:)\s*")
-_BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b", re.I)
+BASELINE_LIST = re.compile(r"\bbaselines?,?\s*(?:such as|like|including|e\.g\.,?|namely|:)\s*")
+_BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b")
 
 
 def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
@@ -29,15 +29,15 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
     for s, e in st.sents:
         if s not in st.own_sents:
             continue
-        ms = [m for m in in_sentence(st.mentions, s, e) if m.type in ("Model", "Method", None)]
+        ms = [m for m in st.by_sent.get(s, []) if m.type in ("Model", "Method", None)]
         if not ms:
             continue
-        for cue in COMPARE_CUE.finditer(text, s, e):
+        for cue in COMPARE_CUE.finditer(st.lower, s, e):
             weak = cue.group(0).split()[0].lower() in ("over", "against")
             for m in enumeration_after(text, ms, cue.end(), e, max_gap=25 if not weak else 6, loose=True):
                 out.append(Candidate("COMPARES_WITH", m, "outperforms", 0.55 if weak else 0.75))
-        for cue in BASELINE_LIST.finditer(text, s, e):
-            named = [m for m in in_sentence(st.mentions, s, e) if m.type not in ("Task", "Metric")]
+        for cue in BASELINE_LIST.finditer(st.lower, s, e):
+            named = [m for m in st.by_sent.get(s, []) if m.type not in ("Task", "Metric")]
             for m in enumeration_after(text, named, cue.end(), e, max_gap=10, loose=True):
                 out.append(Candidate("COMPARES_WITH", m, "baselines-such-as", 0.75))
         for m in ms:

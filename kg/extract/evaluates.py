@@ -8,31 +8,31 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, PaperDoc, enumeration_after, in_sentence, state
+from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
 
 EVAL_SENTENCE = re.compile(
-    r"(?i)\b(?:evaluat\w*|experiment\w*|results?|benchmark\w*|achiev\w*|outperform\w*|surpass\w*|state-of-the-art|"
+    r"\b(?:evaluat\w*|experiment\w*|results?|benchmark\w*|achiev\w*|outperform\w*|surpass\w*|state-of-the-art|"
     r"sota|accuracy|scores?|perform\w*|test\w*|validat\w*|improv\w*|gains?|tested|obtain\w*|reach\w*|sets? a new|"
     r"records?|leaderboard|top|rank\w*|competitive|demonstrat\w*|shows?|verif\w*|assess\w*|measur\w*)\b")
-EVAL_SLOT = re.compile(r"(?i)\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a\s+|an\s+|both\s+|all\s+|several\s+|"
+EVAL_SLOT = re.compile(r"\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a\s+|an\s+|both\s+|all\s+|several\s+|"
                        r"multiple\s+|various\s+|(?:two|three|four|five|six|\d+)\s+)?"
                        r"(?:(?:popular|standard|public|challenging|widely[- ]used|well-known|common|benchmark|"
                        r"large-scale|downstream|academic|real-world)\s+)*"
                        r"(?:(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*)?")
 _TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
-_BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
+_BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b")
 
 
 def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
     for s, e in st.sents:
-        if s not in st.own_sents or not EVAL_SENTENCE.search(text, s, e):
+        if s not in st.own_sents or not EVAL_SENTENCE.search(st.lower, s, e):
             continue
-        ms = [m for m in in_sentence(st.mentions, s, e) if m.type in ("Dataset", None)]
+        ms = [m for m in st.by_sent.get(s, []) if m.type in ("Dataset", None)]
         if not ms:
             continue
         seen = set()
-        for slot in EVAL_SLOT.finditer(text, s, e):
+        for slot in EVAL_SLOT.finditer(st.lower, s, e):
             prep = slot.group(0).split()[0].lower()
             if _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
                 continue

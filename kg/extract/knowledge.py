@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from typing import Iterable, Mapping
 
 from kg.extract.acronyms import find_definitions, strip_plural
-from kg.extract.base import SEP
+from kg.extract.base import SEP, lower_text
 from kg.extract.lexicon import load_lexicon
 from kg.extract.mentions import GENERIC_ACRONYMS, name_spans
 from kg.extract.proposes import NAMED_CUE, PROPOSE_CUE, title_lead
@@ -35,6 +35,7 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
     # the title and the abstract as two spans: definitions look back only within a clause,
     # so no sentence splitting is needed here (it keeps this first pass cheap)
     sents = [(0, title_len), (title_len + len(SEP), len(text))]
+    low = lower_text(text)
     out: list[tuple[str, str]] = []
     for s, e in sents:
         for (ls, le), (ss, se) in find_definitions(text, s, e):
@@ -44,7 +45,7 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
             typ = type_from_head(long) or ""
             out.append((long, typ))
             out.append((short, typ))
-        for cue in list(PROPOSE_CUE.finditer(text, s, e)) + list(NAMED_CUE.finditer(text, s, e)):
+        for cue in list(PROPOSE_CUE.finditer(low, s, e)) + list(NAMED_CUE.finditer(low, s, e)):
             for a, b in name_spans(text, cue.end(), min(e, cue.end() + 40))[:1]:
                 gap = text[cue.end():a]
                 if len(gap) <= 25 and not re.search(r"[,;.]", gap):

@@ -8,10 +8,10 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, PaperDoc, enumeration_after, in_sentence, state
+from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
 
 LINEAGE_CUE = re.compile(
-    r"(?i)\b(?:based on|built (?:up)?on|builds? (?:up)?on|building (?:up)?on|on top of|starting from|start from|"
+    r"\b(?:based on|built (?:up)?on|builds? (?:up)?on|building (?:up)?on|on top of|starting from|start from|"
     r"initiali[sz]ed (?:from|with)|initiali[sz]ing (?:from|with)|derived from|adapted from|adapts?|adapting|"
     r"extends?|extending|extension of|extensions? to|a variant of|variants? of|a version of|"
     r"distilled (?:version )?(?:of|from)|distill(?:s|ing)?|compress(?:es|ing)?|"
@@ -20,7 +20,7 @@ LINEAGE_CUE = re.compile(
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying))\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
 _MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ)")
-STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b", re.I)
+STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b")
 
 
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
@@ -28,10 +28,10 @@ def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
     for s, e in st.sents:
         if s not in st.own_sents:
             continue
-        ms = [m for m in in_sentence(st.mentions, s, e) if m.type in ("Model", "Method", None)]
+        ms = [m for m in st.by_sent.get(s, []) if m.type in ("Model", "Method", None)]
         if not ms:
             continue
-        for cue in LINEAGE_CUE.finditer(text, s, e):
+        for cue in LINEAGE_CUE.finditer(st.lower, s, e):
             model_only = _MODEL_ONLY.match(cue.group(0))
             for m in enumeration_after(text, ms, cue.end(), e, max_gap=12):
                 if model_only and m.type == "Method":

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from kg.extract.base import Mention, state
+from kg.extract.base import Mention, index_sentences, state
 from kg.extract.lexicon import case_sensitive, load_lexicon
 from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
                              type_from_head, type_from_shape, url_spans)
@@ -42,8 +43,8 @@ Overall Notably Importantly Further Also Then Thus Therefore Hence Yet But And O
 Previous Prior Current Modern Traditional Standard New Novel Our Compared When If Since After Before Instead
 """.split())
 CAPSEQ = re.compile(r"\b[A-Z][A-Za-z0-9\-]*(?:[ \t]+(?:(?:of|via|de)[ \t]+)?[A-Z][A-Za-z0-9\-]*)+")
-TASK_PHRASE = re.compile(
-    r"(?:\b[A-Za-z][\w/\-]*[ \t]+){1,3}(?:recognition|detection|segmentation|classification|retrieval|generation|"
+TASK_HEAD = re.compile(
+    r"(?<=[ \t])(?:recognition|detection|segmentation|classification|retrieval|generation|"
     r"translation|summari[sz]ation|forecasting|answering|parsing|tagging|captioning|grounding|comprehension|"
     r"elicitation|re-?ranking|reasoning|understanding|estimation|completion|synthesis|inference)\b")
 _TASK_TRIM = frozenset("""
@@ -96,9 +97,14 @@ def _tokens(text: str, start: int, end: int) -> list[_Tok]:
     return out
 
 
-def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Name-shaped words, extended by version or size words ("Llama 2", "GPT-3 XL", "Mixtral 8x7B")."""
+def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None) -> list[tuple[int, int]]:
+    """Name-shaped words, extended by version or size words ("Llama 2", "GPT-3 XL", "Mixtral 8x7B").
+
+    A capitalised word that starts a sentence (``sent_starts``, else ``start``) is not taken
+    as a name just for being followed by a number.
+    """
     out: list[tuple[int, int]] = []
+    sent_starts = sent_starts if sent_starts is not None else {start}
     tokens = _tokens(text, start, end)
     i = 0
     while i < len(tokens):
@@ -109,7 +115,7 @@ def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS
         capital = (not shaped and w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
-                   and t.start() != start)
+                   and t.start() not in sent_starts)
         j = i
         while j + 1 < len(tokens) and text[tokens[j].end():tokens[j + 1].start()] in (" ", "-") \
                 and VERSION_WORD.match(tokens[j + 1].group(0)) and (shaped or capital or j > i):
@@ -122,13 +128,14 @@ def name_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def capseq_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None) -> list[tuple[int, int]]:
     """Title Case terms inside a sentence: "Leave-One-Out K-Nearest-Neighbor", "Named Entity Recognition"."""
     out = []
+    sent_starts = sent_starts if sent_starts is not None else {start}
     for m in CAPSEQ.finditer(text, start, end):
         s, e = m.start(), m.end()
         words = m.group(0).split()
-        if s == start and words[0] in _SENT_STARTERS:
+        if s in sent_starts and words[0] in _SENT_STARTERS:
             s = s + len(words[0])
             s = s + (len(text[s:e]) - len(text[s:e].lstrip()))
             words = words[1:]
@@ -142,10 +149,33 @@ def capseq_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+_LEFT_WORDS = re.compile(r"(?:[A-Za-z][\w/\-]*[ \t]+){1,3}$")
+
+
+class _Span:
+    __slots__ = ("_s", "_e", "_text")
+
+    def __init__(self, s: int, e: int, text: str):
+        self._s, self._e, self._text = s, e, text
+
+    def start(self) -> int:
+        return self._s
+
+    def end(self) -> int:
+        return self._e
+
+    def group(self, _: int = 0) -> str:
+        return self._text[self._s:self._e]
+
+
 def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Lower-case task phrases ending in a task head word ("phase recognition")."""
     out = []
-    for m in TASK_PHRASE.finditer(text, start, end):
+    for h in TASK_HEAD.finditer(text, start, end):
+        left = _LEFT_WORDS.search(text, max(start, h.start() - 60), h.start())
+        if not left:
+            continue
+        m = _Span(left.start(), h.end(), text)
         words = list(re.finditer(r"\S+", m.group(0)))
         k = len(words) - 1
         while k > 0:
@@ -196,12 +226,15 @@ _PRIORITY = {"acronym-long": 0, "acronym-short": 0, "quoted": 1, "lexicon": 2, "
 def keep_longest(mentions: Iterable[Mention]) -> list[Mention]:
     """Non-overlapping mentions, longest first (ties: the more trusted source)."""
     chosen: list[Mention] = []
-    taken: list[tuple[int, int]] = []
-    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), _PRIORITY.get(m.source, 9), m.start)):
-        if any(m.start < e and s < m.end for s, e in taken):
+    ms = sorted(mentions, key=lambda m: (-(m.end - m.start), _PRIORITY.get(m.source, 9), m.start))
+    if not ms:
+        return chosen
+    taken = bytearray(max(m.end for m in ms) + 1)
+    for m in ms:
+        if any(taken[m.start:m.end]):
             continue
         chosen.append(m)
-        taken.append((m.start, m.end))
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     return sorted(chosen, key=lambda m: m.start)
 
 
@@ -238,25 +271,31 @@ class MentionFinder:
         st = state(doc)
         text = state(doc).text
         found: list[Mention] = list(st.mentions)
+        offsets = None
         for matcher, sensitive in ((self.exact, True), (self.lower, False)):
             for _, s, e in matcher(doc):
-                span = doc[s:e]
-                surface = span.text
+                if offsets is None:
+                    offsets = doc.to_array([IDX, LENGTH]).tolist()  # one C call, no Token objects
+                a = offsets[s][0]
+                b = offsets[e - 1][0] + offsets[e - 1][1]
+                surface = text[a:b]
                 typ = self.types.get(surface) if sensitive else self.lower_types.get(surface.lower())
                 if typ is None:
                     continue
                 typ = typ or None
                 lex = surface in self.lexicon_keys or surface.lower() in self.lexicon_keys
-                found.append(Mention(span.start_char, span.end_char, surface, typ, "lexicon" if lex else "known"))
-        for s, e in st.sents:
-            for a, b in name_spans(text, s, e):
-                found.append(Mention(a, b, text[a:b], None, "shape"))
-            if s > 0:
-                for a, b in capseq_spans(text, s, e):
-                    found.append(Mention(a, b, text[a:b], type_from_head(text[a:b]), "capseq"))
-            for a, b in task_spans(text, s, e):
-                found.append(Mention(a, b, text[a:b], "Task", "task"))
-            for a, b, t in quoted_spans(text, s, e):
+                found.append(Mention(a, b, surface, typ, "lexicon" if lex else "known"))
+        starts = {s for s, _ in st.sents}
+        n = len(text)
+        for a, b in name_spans(text, 0, n, starts):
+            found.append(Mention(a, b, text[a:b], None, "shape"))
+        abstract = st.title_len + 2 if st.title_len < n else n
+        for a, b in capseq_spans(text, abstract, n, starts):
+            found.append(Mention(a, b, text[a:b], type_from_head(text[a:b]), "capseq"))
+        for a, b in task_spans(text, 0, n):
+            found.append(Mention(a, b, text[a:b], "Task", "task"))
+        if '"' in text or "“" in text:
+            for a, b, t in quoted_spans(text, 0, n):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
         trusted_ends = {m.end for m in found if m.source in ("lexicon", "known")}
         found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
@@ -271,4 +310,5 @@ class MentionFinder:
             if follow and (m.type is None or (follow == "Dataset" and m.source not in ("lexicon", "acronym-long", "acronym-short"))):
                 m.type = follow
         st.mentions = mentions
+        index_sentences(st)
         return doc

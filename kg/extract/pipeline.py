@@ -33,6 +33,6 @@ def extract_batch(nlp: Language, papers: list[Paper], batch_size: int = 64) -> l
     for p in papers:
         text = paper_text(p)
         doc = nlp.make_doc(text)
-        doc._.kg = new_state(text)  # keeps the text: Doc.text would join every token again
+        doc.user_data["kg"] = new_state(text)  # keeps the text: Doc.text would join every token again
         docs.append(doc)
     return [assemble(p, state(doc), state(doc).text) for p, doc in zip(papers, nlp.pipe(docs, batch_size=batch_size))]

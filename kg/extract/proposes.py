@@ -9,7 +9,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, Mention, PaperDoc, enumeration_after, in_sentence, state
+from kg.extract.base import Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences, state
 from kg.extract.text import is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head
 
 TITLE_LEAD = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
@@ -22,17 +22,18 @@ PROPOSE_CUE = re.compile(
     r"(?:(?:\w+ly|also|further|then|first|hereby|here|now|thus|therefore)\s+)*"
     r"(?:propose|introduce|present|release|contribute|develop|design|build|construct|create|curate|devise|unveil|"
     r"open-source|put forward|offer|collect|pretrain|pre-train|train)(?:s|d|ed)?\b"
-    r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b", re.I)
+    r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b")
 NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
     r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
     r"(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
-    r"architecture|system|technique|objective|corpus|suite|family)\s*\()\s*", re.I)
-APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
-IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
-LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
-_PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b", re.I)
-_WEAK_VERBS = re.compile(r"(?i)^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
+    r"architecture|system|technique|objective|corpus|suite|family)\s*\()\s*")
+APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
+IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
+LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*")
+_NAMEISH = frozenset(("shape", "acronym-short", "acronym-long", "quoted", "capseq"))
+_PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b")
+_WEAK_VERBS = re.compile(r"^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
 
 
 def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:
@@ -75,15 +76,17 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                 m.strong = True
                 out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9))
     # 2. cues in sentences
+    named_hits = cue_hits(NAMED_CUE, st)
+    propose_hits = cue_hits(PROPOSE_CUE, st, own_only=True)
     for s, e in st.sents:
-        sent_mentions = in_sentence(mentions, s, e)
-        for cue in NAMED_CUE.finditer(text, s, e):
+        sent_mentions = st.by_sent.get(s, [])
+        for cue in named_hits.get(s, ()):
             for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
-                if m.text not in lexicon_known or PROPOSE_CUE.search(text, s, cue.start()):
+                if m.text not in lexicon_known or PROPOSE_CUE.search(st.lower, s, cue.start()):
                     out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         if s not in st.own_sents:
             continue
-        for cue in PROPOSE_CUE.finditer(text, s, e):
+        for cue in propose_hits.get(s, ()):
             weak = bool(_WEAK_VERBS.match(cue.group(0).split()[-1]))
             if weak and _PREP_NEXT.match(text, cue.end()):
                 continue  # "we pretrain on X": X is data, not a contribution
@@ -109,7 +112,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                         if m:
                             out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
         for m in sent_mentions:
-            if m.source in ("shape", "acronym-short", "acronym-long", "quoted", "capseq") and m.text not in lexicon_known:
+            if text[m.end:m.end + 1] in (",", " ", ")") and m.source in _NAMEISH and m.text not in lexicon_known:
                 if APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e):
                     out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8))
     return out
@@ -155,8 +158,9 @@ class ProposesCues:
         st.cands += cands
         # sentences that name the paper's own contribution speak of its own work
         own = {c.mention.text for c in cands}
+        index_sentences(st)
         for s, e in st.sents:
-            if s not in st.own_sents and any(m.text in own for m in in_sentence(st.mentions, s, e)):
+            if s not in st.own_sents and any(m.text in own for m in st.by_sent[s]):
                 st.own_sents.add(s)
         st.mentions.sort(key=lambda m: m.start)
         return doc

@@ -20,15 +20,16 @@ OWN = re.compile(
     r"\b(?:we|our|us|ours|this (?:paper|work|study|article|report|approach|method|model)|the proposed|"
     r"(?:the |our )?experiments?|experimental|empirical(?:ly)?|results? (?:show|demonstrate|indicate|reveal|suggest)|"
     r"evaluations?|ablations?|here|in this (?:paper|work)|(?:the )?resulting|outperform\w*|surpass\w*|"
-    r"(?:as )?compared (?:to|with))\b", re.I)
+    r"(?:as )?compared (?:to|with))\b")
 
 
 PRONOUN_CLAIM = re.compile(r"^(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
 
 
-def own_sentence(sentence: str) -> bool:
-    return bool(OWN.search(sentence) or PRONOUN_CLAIM.match(sentence))
+def own_sentence(sentence: str, lower: str | None = None) -> bool:
+    """``lower``: the sentence in lower case, when the caller has it."""
+    return bool(OWN.search(lower if lower is not None else sentence.lower()) or PRONOUN_CLAIM.match(sentence))
 
 
 @Language.factory("kg_sentences")
@@ -42,5 +43,6 @@ class SentenceSplitter:
         text = state(doc).text
         st.sents = [(0, st.title_len)] if st.title_len else []
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
-        st.own_sents = {s for s, e in st.sents if s == 0 or own_sentence(text[s:e])}
+        low = st.lower
+        st.own_sents = {s for s, e in st.sents if s == 0 or own_sentence(text[s:e], low[s:e])}
         return doc

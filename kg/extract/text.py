@@ -7,6 +7,7 @@ small phrase reader that takes the noun phrase (or the list of noun phrases) aft
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 # ---------------------------------------------------------------- sentences
@@ -22,7 +23,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     start = 0
     for m in _SENT_END.finditer(text):
         head = text[start:m.start()]
-        if _ABBREV_END.search(head) or len(head.strip()) < 3:
+        if _ABBREV_END.search(head[-12:]) or len(head.strip()) < 3:
             continue
         spans.append((start, m.start()))
         start = m.end()
@@ -62,6 +63,7 @@ _ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X{1,3})$")
 VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\d+[BM]?|XXL|XL|Large|Base|Small|Tiny|Mini|Pro|Ultra|Plus|Instruct|Chat|base|large|small)$")
 
 
+@lru_cache(maxsize=1 << 17)
 def is_name_shaped(word: str) -> bool:
     """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
     w = word.strip(".,;:'’")
@@ -267,4 +269,6 @@ URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|co|i
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
+    if "/" not in text and "www." not in text:
+        return []
     return [(m.start(), m.end()) for m in URL.finditer(text)]
