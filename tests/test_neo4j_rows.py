@@ -120,11 +120,10 @@ def test_error_translation_never_shows_the_password():
         assert isinstance(gone, Neo4jUnavailable) and "topsecret" not in str(gone)
         mid = s._translate(ServiceUnavailable("x"), "write")
         assert "run the same command again" in str(mid)
-        from neo4j.exceptions import Neo4jError
+        class NotFound(ClientError):
+            code = "Neo.ClientError.Database.DatabaseNotFound"
 
-        nf = Neo4jError.hydrate(message="Database does not exist", code="Neo.ClientError.Database.DatabaseNotFound")
-        assert isinstance(nf, ClientError)
-        assert isinstance(s._translate(nf), Neo4jDatabaseNotFound)
+        assert isinstance(s._translate(NotFound("Database does not exist")), Neo4jDatabaseNotFound)
     finally:
         s.close()
 

@@ -197,19 +197,27 @@ class Neo4jStore(GraphStore):
         except Exception as exc:
             raise self._translate(exc) from None
 
+    # Orders come from the id indexes (``WHERE x.id IS NOT NULL`` lets the planner read them
+    # in order), so nothing is sorted in server memory beyond one node's relationships.
     def iter_nodes(self) -> Iterator[NodeDict]:
-        for r in self._stream("MATCH (p:Paper) RETURN labels(p) AS l, properties(p) AS p ORDER BY p.id"):
+        for r in self._stream("MATCH (p:Paper) WHERE p.id IS NOT NULL "
+                              "RETURN labels(p) AS l, properties(p) AS p ORDER BY p.id"):
             yield N.node_dict(r["l"], r["p"])
-        for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} RETURN labels(e) AS l, properties(e) AS p "
-                              "ORDER BY e.id"):
+        for r in self._stream(f"MATCH (e:Entity) WHERE e.id IS NOT NULL AND {REAL} "
+                              "RETURN labels(e) AS l, properties(e) AS p ORDER BY e.id"):
             yield N.node_dict(r["l"], r["p"])
-
-    _EDGES = ("RETURN a.id AS s, type(r) AS t, b.id AS d, properties(r) AS p")
 
     def iter_edges(self) -> Iterator[EdgeDict]:
-        q = "MATCH (a)-[r]->(b) WHERE (a:Paper OR a:Entity) AND b:Entity " + self._EDGES + " ORDER BY s, t, d"
-        for r in self._stream(q):
-            yield N.edge_dict(r["s"], r["t"], r["d"], r["p"])
+        import heapq
+
+        def edges(label: str) -> Iterator[EdgeDict]:
+            q = (f"MATCH (a:{label}) WHERE a.id IS NOT NULL MATCH (a)-[r]->(b:Entity) "
+                 "RETURN a.id AS s, type(r) AS t, b.id AS d, properties(r) AS p ORDER BY s, t, d")
+            for r in self._stream(q):
+                yield N.edge_dict(r["s"], r["t"], r["d"], r["p"])
+
+        yield from heapq.merge(edges("Paper"), edges("Entity"),
+                               key=lambda e: (e["source"], e["type"], e["target"]))
 
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
         want = sorted(set(ids))

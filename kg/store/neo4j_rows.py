@@ -266,9 +266,7 @@ def entity_update(entity_id: str, mentions: list[Mention]) -> dict[str, Any] | N
 def edge_update(papers: list[str] | None, confidences: list[float] | None, drop: set[str],
                 add: Mapping[str, float]) -> dict[str, Any] | None:
     """New properties of an entity -> entity edge, or ``None`` when no paper supports it."""
-    support = dict(zip(papers or [], confidences or []))
-    for pid in drop:
-        support.pop(pid, None)
+    support = {p: c for p, c in zip(papers or [], confidences or []) if p not in drop}
     support.update(add)
     if not support:
         return None
