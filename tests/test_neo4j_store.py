@@ -45,8 +45,8 @@ def embedded_after(tmp_path, *batches):
 
 def raw_counts(store: Neo4jStore) -> tuple[int, int, int, int]:
     """(nodes, distinct node ids, relationships, distinct (start, type, end)) straight from Cypher."""
-    r = store.cypher("MATCH (n) RETURN count(n) AS n, count(DISTINCT n.id) AS ids")[0]
-    e = store.cypher("MATCH (a)-[r]->(b) RETURN count(r) AS n, "
+    r = store.cypher("MATCH (n) WHERE n:Paper OR n:Entity RETURN count(n) AS n, count(DISTINCT n.id) AS ids")[0]
+    e = store.cypher("MATCH (a)-[r]->(b:Entity) WHERE a:Paper OR a:Entity RETURN count(r) AS n, "
                      "count(DISTINCT [a.id, type(r), b.id]) AS keys")[0]
     return r["n"], r["ids"], e["n"], e["keys"]
 

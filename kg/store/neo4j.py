@@ -22,6 +22,7 @@ from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PaperFacts
 from kg.store import neo4j_rows as N
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+from kg.store.neo4j_resolution import Neo4jResolution
 
 SCHEMA = (
     "CREATE CONSTRAINT kg_paper_id IF NOT EXISTS FOR (p:Paper) REQUIRE p.id IS UNIQUE",
@@ -46,7 +47,7 @@ def safe_uri(uri: str) -> str:
     return _USERINFO.sub("//", uri)
 
 
-class Neo4jStore(GraphStore):
+class Neo4jStore(Neo4jResolution, GraphStore):
     """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``."""
 
     kind = "neo4j"
