@@ -246,3 +246,11 @@ def test_output_does_not_depend_on_input_order(corpus, corpus_facts):
     random.Random(7).shuffle(shuffled)
     by_id = {f.paper.id: f.to_json() for f in extract_papers(iter(shuffled))}  # a stream, spilled to disk
     assert by_id == {f.paper.id: f.to_json() for f in corpus_facts}
+
+
+def test_long_streams_spill_to_disk_with_the_same_output(corpus, corpus_facts, monkeypatch):
+    import kg.extract as kx
+
+    monkeypatch.setattr(kx, "IN_MEMORY", 50)
+    spilled = list(extract_papers(iter(corpus)))
+    assert [f.to_json() for f in spilled] == [f.to_json() for f in corpus_facts]

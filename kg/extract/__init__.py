@@ -47,27 +47,48 @@ def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
         yield chunk
 
 
-def _spill(papers: Iterable[Paper], known_acc: list) -> tuple[str, int]:
-    """Write papers to a temp file while collecting knowledge; returns (path, count)."""
-    from kg.extract.knowledge import strong_names
-
-    fd, path = tempfile.mkstemp(prefix="kg-extract-", suffix=".pkl")
-    n = 0
-    with os.fdopen(fd, "wb") as f:
-        for p in papers:
-            pickle.dump(p, f, protocol=pickle.HIGHEST_PROTOCOL)
-            known_acc.append(strong_names(p))
-            n += 1
-    return path, n
+#: papers kept in memory between the two passes; longer streams are spilled to a temp file
+IN_MEMORY = 20_000
 
 
-def _read_spill(path: str) -> Iterator[Paper]:
-    with open(path, "rb") as f:
-        while True:
-            try:
-                yield pickle.load(f)
-            except EOFError:
-                return
+class _Buffer:
+    """Holds the input between the passes: in memory, then on disk past ``IN_MEMORY`` papers."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = IN_MEMORY if limit is None else limit
+        self.papers: list[Paper] = []
+        self.path: str | None = None
+        self._file = None
+
+    def add(self, paper: Paper) -> None:
+        if self._file is None and len(self.papers) < self.limit:
+            self.papers.append(paper)
+            return
+        if self._file is None:
+            fd, self.path = tempfile.mkstemp(prefix="kg-extract-", suffix=".pkl")
+            self._file = os.fdopen(fd, "wb")
+            for p in self.papers:
+                pickle.dump(p, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.papers = []
+        pickle.dump(paper, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[Paper]:
+        if self._file is None:
+            yield from self.papers
+            return
+        self._file.close()
+        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+
+    def close(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._file.close()
+        if self.path and os.path.exists(self.path):
+            os.unlink(self.path)
 
 
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
@@ -79,18 +100,20 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     """
     from kg.extract.knowledge import collect, merge
 
-    path = None
+    buffer = None
     if isinstance(papers, Sequence):
         items: Iterable[Paper] = papers
         knowledge = collect(papers)
     else:
-        from kg.extract.knowledge import reduce_names
+        buffer = _Buffer()
 
-        acc: list = []
-        path, _ = _spill(papers, acc)
-        knowledge = reduce_names(acc)
-        del acc
-        items = _read_spill(path)
+        def keep(stream: Iterable[Paper]) -> Iterator[Paper]:
+            for p in stream:
+                buffer.add(p)
+                yield p
+
+        knowledge = collect(keep(papers))
+        items = buffer
     knowledge = merge(knowledge, known or {})
     try:
         if workers <= 1:
@@ -105,8 +128,8 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
                 for facts in pool.imap(_run_chunk, _chunks(items, batch_size), chunksize=1):
                     yield from facts
     finally:
-        if path:
-            os.unlink(path)
+        if buffer is not None:
+            buffer.close()
 
 
 def extract_one(paper: Paper, known: Mapping[str, str] | None = None) -> PaperFacts:

@@ -34,9 +34,10 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
         seen = set()
         for slot in EVAL_SLOT.finditer(st.lower, s, e):
             prep = slot.group(0).split()[0].lower()
-            if _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
+            found = enumeration_after(text, ms, slot.end(), e, max_gap=25, loose=True)
+            if not found or _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
                 continue
-            for m in enumeration_after(text, ms, slot.end(), e, max_gap=25, loose=True):
+            for m in found:
                 if id(m) in seen:
                     continue
                 if m.type is None and prep not in ("on", "across", "over"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -271,13 +270,11 @@ class MentionFinder:
         st = state(doc)
         text = state(doc).text
         found: list[Mention] = list(st.mentions)
-        offsets = None
         for matcher, sensitive in ((self.exact, True), (self.lower, False)):
             for _, s, e in matcher(doc):
-                if offsets is None:
-                    offsets = doc.to_array([IDX, LENGTH]).tolist()  # one C call, no Token objects
-                a = offsets[s][0]
-                b = offsets[e - 1][0] + offsets[e - 1][1]
+                a = doc[s].idx
+                last = doc[e - 1]
+                b = last.idx + len(last)
                 surface = text[a:b]
                 typ = self.types.get(surface) if sensitive else self.lower_types.get(surface.lower())
                 if typ is None:

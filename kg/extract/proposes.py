@@ -25,9 +25,11 @@ PROPOSE_CUE = re.compile(
     r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b")
 NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
-    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
-    r"(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
-    r"architecture|system|technique|objective|corpus|suite|family)\s*\()\s*")
+    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?)\s*")
+#: "a simple baseline (SimpleCIL)": checked only before each "(" (a full scan is slow)
+PAREN_NAMED = re.compile(
+    r"\b(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
+    r"architecture|system|technique|objective|corpus|suite|family)\s*$")
 APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
 IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*")
@@ -77,9 +79,14 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                 out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9))
     # 2. cues in sentences
     named_hits = cue_hits(NAMED_CUE, st)
+    named_at = _paren_names(st)
     propose_hits = cue_hits(PROPOSE_CUE, st, own_only=True)
     for s, e in st.sents:
         sent_mentions = st.by_sent.get(s, [])
+        for pos in named_at.get(s, ()):
+            for m in enumeration_after(text, sent_mentions, pos, e, max_gap=3):
+                if m.text not in lexicon_known:
+                    out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         for cue in named_hits.get(s, ()):
             for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
                 if m.text not in lexicon_known or PROPOSE_CUE.search(st.lower, s, cue.start()):
@@ -115,6 +122,21 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             if text[m.end:m.end + 1] in (",", " ", ")") and m.source in _NAMEISH and m.text not in lexicon_known:
                 if APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e):
                     out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8))
+    return out
+
+
+def _paren_names(st: PaperDoc) -> dict[int, list[int]]:
+    """Positions right after "a simple baseline (" and the like, by sentence start."""
+    out: dict[int, list[int]] = {}
+    low = st.lower
+    i = low.find("(")
+    while i >= 0:
+        if PAREN_NAMED.search(low, max(0, i - 70), i):
+            for s, e in st.sents:
+                if s <= i < e:
+                    out.setdefault(s, []).append(i + 1)
+                    break
+        i = low.find("(", i + 1)
     return out
 
 

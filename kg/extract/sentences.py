@@ -44,5 +44,5 @@ class SentenceSplitter:
         st.sents = [(0, st.title_len)] if st.title_len else []
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
         low = st.lower
-        st.own_sents = {s for s, e in st.sents if s == 0 or own_sentence(text[s:e], low[s:e])}
+        st.own_sents = {s for s, e in st.sents if s == 0 or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e)}
         return doc

@@ -105,6 +105,10 @@ large language model|language model|pretrained language model|pre-trained langua
 """.replace("\n", "").split("|"))
 
 
+_GENERIC_KEYS = frozenset(p.replace("-", "") for p in _GENERIC_PHRASES)
+
+
+@lru_cache(maxsize=1 << 15)
 def is_generic(phrase: str) -> bool:
     """Generic phrases are not entities: "our model", "a large corpus", "downstream tasks"."""
     words = [w.lower().strip(".,;:()'\"") for w in phrase.split()]
@@ -115,8 +119,7 @@ def is_generic(phrase: str) -> bool:
         return True
     key = "".join(words).replace("-", "")
     key_s = key[:-1] if key.endswith("s") else key
-    generic = {p.replace("-", "") for p in _GENERIC_PHRASES}
-    return key in generic or key_s in generic
+    return key in _GENERIC_KEYS or key_s in _GENERIC_KEYS
 
 
 # ---------------------------------------------------------------- typing by head words
@@ -151,7 +154,12 @@ def type_from_shape(name: str) -> str | None:
 
 def type_from_head(phrase: str) -> str | None:
     """The entity type a phrase's last word suggests, if any."""
-    last = phrase.split()[-1] if phrase.split() else ""
+    words = phrase.split()
+    return _type_of_last(words[-1]) if words else None
+
+
+@lru_cache(maxsize=1 << 15)
+def _type_of_last(last: str) -> str | None:
     for pat, typ in _HEAD_TYPES:
         if pat.search(last):
             return typ
