@@ -21,7 +21,7 @@ COMPARE_CUE = re.compile(
     r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
     r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")
 BASELINE_LIST = re.compile(r"\bbaselines?,?\s*(?:such as|like|including|e\.g\.,?|namely|:)\s*")
-_BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b")
+_BASELINE_AFTER = re.compile(r"\s*(?:baselines?)\b", re.I)
 
 
 def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:

@@ -19,14 +19,25 @@ EVAL_SLOT = re.compile(r"\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a
                        r"(?:(?:popular|standard|public|challenging|widely[- ]used|well-known|common|benchmark|"
                        r"large-scale|downstream|academic|real-world)\s+)*"
                        r"(?:(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*)?")
+#: a result reported without "we": "State-of-the-art results are achieved on X"
+RESULT_CLAIM = re.compile(r"\b(?:state-of-the-art|sota|new state|best (?:results?|performance|score)|achiev\w*|evaluat\w*|"
+                          r"experiments?|results? (?:on|are)|outperform\w*|tested)\b")
+#: background: what earlier work did
+BACKGROUND = re.compile(r"\b(?:previous|prior|existing|recent|earlier|other|traditional|conventional) "
+                        r"(?:work|works|methods?|approaches|studies|models|systems)\b|\b(?:has|have) been\b|\bet al\b")
 _TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
-_BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b")
+#: "on several object recognition datasets (CIFAR-10, CIFAR-100, ImageNet)"
+LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|tasks?)\s*(?:\(\s*|,?\s*(?:including|such as|like|namely|e\.g\.,?|:)\s*)"
+                            r"(?:e\.g\.,?\s*|i\.e\.,?\s*|including\s+)?(?:the\s+)?")
+_BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
 
 
 def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
     for s, e in st.sents:
-        if s not in st.own_sents or not EVAL_SENTENCE.search(st.lower, s, e):
+        if not EVAL_SENTENCE.search(st.lower, s, e):
+            continue
+        if s not in st.own_sents and (not RESULT_CLAIM.search(st.lower, s, e) or BACKGROUND.search(st.lower, s, e)):
             continue
         ms = [m for m in st.by_sent.get(s, []) if m.type in ("Dataset", None)]
         if not ms:
@@ -34,7 +45,7 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
         seen = set()
         for slot in EVAL_SLOT.finditer(st.lower, s, e):
             prep = slot.group(0).split()[0].lower()
-            found = enumeration_after(text, ms, slot.end(), e, max_gap=25, loose=True)
+            found = enumeration_after(text, ms, slot.end(), e, max_gap=40, loose=True)
             if not found or _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
                 continue
             for m in found:
@@ -45,6 +56,13 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
                 seen.add(id(m))
                 conf = 0.85 if m.type == "Dataset" else 0.6
                 out.append(Candidate("EVALUATES_ON", m, "evaluated-on", conf, implied_type="Dataset"))
+        for lst in LIST_IN_PARENS.finditer(st.lower, s, e):
+            if _TRAIN_BEFORE.search(text, max(s, lst.start() - 40), lst.start()):
+                continue
+            for m in enumeration_after(text, ms, lst.end(), e, max_gap=2, loose=True):
+                if id(m) not in seen:
+                    seen.add(id(m))
+                    out.append(Candidate("EVALUATES_ON", m, "datasets-list", 0.7, implied_type="Dataset"))
         for m in ms:
             if id(m) not in seen and _BENCH_AFTER.match(text, m.end, e):
                 seen.add(id(m))

@@ -20,7 +20,7 @@ LINEAGE_CUE = re.compile(
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying))\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
 _MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ)")
-STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b")
+STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b", re.I)
 
 
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:

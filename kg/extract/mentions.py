@@ -142,8 +142,8 @@ def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None =
             s += len(words[0])
             s += len(text[s:e]) - len(text[s:e].lstrip())
             words = words[1:]
-        if len(words) < 2 or is_generic(text[s:e]):
-            continue
+        if len(words) < 2 or is_generic(text[s:e]) or any(c.isdigit() for c in text[s:e]):
+            continue  # names with digits are name shapes ("CIFAR-100"), not Title Case terms
         out.append((s, e))
     return out
 
@@ -216,6 +216,19 @@ def extend_modifier(text: str, m: Mention) -> Mention:
     if text[max(0, w.start() - 2):w.start()].strip() in ("", ".", "!", "?"):
         return m  # a sentence-initial capital says nothing
     return Mention(w.start(1), m.end, text[w.start(1):m.end], m.type, "capseq")
+
+
+_VERSION_AFTER = re.compile(r"[ \t](?:v?\d+(?:\.\d+)*|\d+(?:\.\d+)?[kKMB]|'\d\d|’\d\d)(?![\w.\-])")
+
+
+def with_version(text: str, m: Mention) -> Mention:
+    """A known name followed by a year or version is that version: "PASCAL VOC 2007", "Llama 3"."""
+    if m.source not in ("lexicon", "known") or m.type not in ("Dataset", "Model"):
+        return m
+    v = _VERSION_AFTER.match(text, m.end)
+    if not v:
+        return m
+    return Mention(m.start, v.end(), text[m.start:v.end()], m.type, m.source, m.link, m.strong)
 
 
 _PRIORITY = {"acronym-long": 0, "acronym-short": 0, "quoted": 1, "lexicon": 2, "known": 2, "shape": 3,
@@ -294,6 +307,7 @@ class MentionFinder:
         if '"' in text or "“" in text:
             for a, b, t in quoted_spans(text, 0, n):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
+        found = [with_version(text, m) for m in found]
         trusted_ends = {m.end for m in found if m.source in ("lexicon", "known")}
         found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
         urls = url_spans(text)
@@ -304,7 +318,8 @@ class MentionFinder:
             follow = type_from_following(text, m.end)
             if m.source == "shape" and m.type is None:
                 m.type = type_from_shape(m.text) or type_from_head(m.text)
-            if follow and (m.type is None or (follow == "Dataset" and m.source not in ("lexicon", "acronym-long", "acronym-short"))):
+            if follow and (m.type is None or (follow == "Dataset" and m.type != "Task"
+                                              and m.source not in ("lexicon", "acronym-long", "acronym-short"))):
                 m.type = follow
         st.mentions = mentions
         index_sentences(st)

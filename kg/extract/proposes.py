@@ -30,12 +30,12 @@ NAMED_CUE = re.compile(
 PAREN_NAMED = re.compile(
     r"\b(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
     r"architecture|system|technique|objective|corpus|suite|family)\s*$")
-APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
-IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b")
-LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*")
+APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
+LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
 _NAMEISH = frozenset(("shape", "acronym-short", "acronym-long", "quoted", "capseq"))
-_PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b")
-_WEAK_VERBS = re.compile(r"^(?:train|pretrain|pre-train|collect|offer|build|design|develop)")
+_PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b", re.I)
+_WEAK_VERBS = re.compile(r"^(?:train|pretrain|pre-train|collect|offer|build|design|develop)", re.I)
 
 
 def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:

@@ -23,7 +23,7 @@ OWN = re.compile(
     r"(?:as )?compared (?:to|with))\b")
 
 
-PRONOUN_CLAIM = re.compile(r"^(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
+PRONOUN_CLAIM = re.compile(r"(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
 
 

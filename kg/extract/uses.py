@@ -23,7 +23,7 @@ USE_CUE = re.compile(
 RESULT_WORDS = re.compile(
     r"(?:\d|\b(?:improv\w*|increas\w*|reduc\w*|achiev\w*|gain\w*|higher|lower|better|boost\w*|drop\w*|"
     r"outperform\w*|surpass\w*|loss of|minimi[sz]ed|maximi[sz]ed)\b)")
-_BASED_SUFFIX = re.compile(r"-based\b")
+_BASED_SUFFIX = re.compile(r"-based\b", re.I)
 
 
 def use_targets(text: str, st: PaperDoc) -> list[Candidate]:
