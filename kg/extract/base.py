@@ -132,10 +132,11 @@ def in_sentence(mentions: list[Mention], s: int, e: int) -> list[Mention]:
     return [m for m in mentions if s <= m.start and m.end <= e]
 
 
-_CLAUSE_BREAK = re.compile(r"[;.!?]|\b(?:which|that|while|whereas|but|although|however|where|when|is|are|was|were|has|have|we|it|they)\b")
+_CLAUSE_BREAK = re.compile(r"[;!?]|(?<!\d)\.(?!\d)|\b(?:which|that|while|whereas|but|although|however|where|when|is|are|was|were|has|have|we|it|they)\b")
 _ITEM_GAP = re.compile(
     r"^\s*(?:\([^()]{0,40}\))?\s*(?:(?:data ?sets?|benchmarks?|models?|corpus|corpora|tasks?|splits?|sets?|versions?)\s*)?"
     r"(?:,|,?\s*(?:and|or|as well as|&|/|vs\.?|versus)\b|,\s*(?:and|or)\b)\s*(?:the\s+|on\s+|to\s+)?$", re.I)
+_JOINER = re.compile(r"\b(?:and|or|as well as|versus|vs)\b|[&/]")
 _LOOSE_GAP = re.compile(r"^(?:[^;.:()]|\.(?=\d)){0,45}$")
 
 
@@ -153,6 +154,7 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
         return out
     out.append(first)
     prev = first
+    joined = "(" in gap
     for m in cands[1:]:
         if m.start < prev.end:
             continue
@@ -161,8 +163,11 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
                                      and not _CLAUSE_BREAK.search(gap)):
             out.append(m)
             prev = m
+            joined = joined or bool(_JOINER.search(gap))
         else:
             break
+    if len(out) > 1 and not joined and not text.startswith(")", prev.end):
+        out = out[:1]  # "On ImageNet, ELU networks ...": a comma alone does not make a list
     types = {m.type for m in out if m.type}
     if len(types) == 1 and len(out) > 1:
         t = types.pop()

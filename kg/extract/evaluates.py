@@ -22,9 +22,7 @@ EVAL_SLOT = re.compile(r"\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a
 #: a result reported without "we": "State-of-the-art results are achieved on X"
 RESULT_CLAIM = re.compile(r"\b(?:state-of-the-art|sota|new state|best (?:results?|performance|score)|achiev\w*|evaluat\w*|"
                           r"experiments?|results? (?:on|are)|outperform\w*|tested)\b")
-#: background: what earlier work did
-BACKGROUND = re.compile(r"\b(?:previous|prior|existing|recent|earlier|other|traditional|conventional) "
-                        r"(?:work|works|methods?|approaches|studies|models|systems)\b|\b(?:has|have) been\b|\bet al\b")
+from kg.extract.sentences import BACKGROUND  # noqa: E402
 _TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
 #: "on several object recognition datasets (CIFAR-10, CIFAR-100, ImageNet)"
 LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|tasks?)\s*(?:\(\s*|,?\s*(?:including|such as|like|namely|e\.g\.,?|:)\s*)"

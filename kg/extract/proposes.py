@@ -105,7 +105,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             acr = [m for m in sent_mentions if m.start >= cue.end() and m.source.startswith("acronym")]
             for m in objs + [a for a in acr if a not in objs]:
                 out.append(Candidate("PROPOSES", m, "we-propose", 0.85 if m in objs else 0.8))
-            if not objs and not acr and not weak:
+            if not objs and not acr and not weak and s not in named_hits:
                 span = read_phrase(text, cue.end(), e)
                 if span:
                     m = _phrase_mention(text, mentions, span)

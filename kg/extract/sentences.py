@@ -23,6 +23,10 @@ OWN = re.compile(
     r"(?:as )?compared (?:to|with))\b")
 
 
+#: what earlier work did ("previous methods", "has been shown")
+BACKGROUND = re.compile(r"\b(?:previous|prior|existing|recent|earlier|traditional|conventional) "
+                        r"(?:work|works|methods?|approaches|studies|models|systems)\b|\b(?:has|have) been\b|\bet al\b")
+WE = re.compile(r"\b(?:we|our|us)\b")
 PRONOUN_CLAIM = re.compile(r"(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
 
@@ -44,5 +48,7 @@ class SentenceSplitter:
         st.sents = [(0, st.title_len)] if st.title_len else []
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
         low = st.lower
-        st.own_sents = {s for s, e in st.sents if s == 0 or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e)}
+        st.own_sents = {s for s, e in st.sents
+                        if s == 0 or ((OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
+                                      and (not BACKGROUND.search(low, s, e) or WE.search(low, s, e)))}
         return doc

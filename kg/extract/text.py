@@ -51,6 +51,9 @@ _CAP_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)+$")
 _QUANTITY = re.compile(
     r"^(?:\d+(?:\.\d+)?(?:[kKMBTG]|GB|TB|MB|B|x|X|s|D|d|th|st|nd|rd|M|K|%)?|"
     r"\d+[xX×]|[xX]\d+|\d+(?:\.\d+)?[-–]\d+(?:\.\d+)?[kKMBT]?|[A-Z]?\d+[kK]|\d+-\w+|\d+(?:\.\d+)?[-–]?(?:bit|fold|shot|way|layer|d|D|times|hop|gram|billion|million)s?)$")
+_UNIT = re.compile(r"^[+\-~]?\d[\d.,]*[a-zA-Z%]{1,3}$")
+LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
+                       r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
 zero-shot few-shot one-shot multi-shot large-scale small-scale state-of-the-art pre-training pre-trained fine-tuning
@@ -67,7 +70,8 @@ VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\
 def is_name_shaped(word: str) -> bool:
     """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
     w = word.strip(".,;:'’")
-    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED:
+    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED \
+            or _UNIT.match(w) or LANG_PAIR.match(w):
         return False
     if not any(c.isalpha() for c in w):
         return False
@@ -130,7 +134,8 @@ _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(?:recognition|detection|segmentation|classification|retrieval|generation|translation|"
                 r"summari[sz]ation|forecasting|answering|parsing|tagging|estimation|prediction|understanding|"
                 r"reasoning|captioning|grounding|comprehension|labell?ing|extraction|verification|"
-                r"re-?ranking|ranking|completion|inference|tracking|localization|elicitation|synthesis)$"), "Task"),
+                r"re-?ranking|ranking|completion|inference|tracking|localization|elicitation|synthesis|correction|"
+                r"prediction|categori[sz]ation)$"), "Task"),
     (re.compile(r"(?i)(?:model|models|transformer|transformers|network|networks|net|lm|llm|bert|gpt|encoder|decoder|mixers?|checkpoints?)$"), "Model"),
     (re.compile(r"(?i)(?:learning|training|tuning|pre-?training|fine-?tuning|modell?ing|attention|distillation|"
                 r"method|approach|algorithm|technique|objective|loss|strategy|framework|mechanism|embeddings?|"
