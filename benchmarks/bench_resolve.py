@@ -84,6 +84,17 @@ def digest(store) -> str:
     return h.hexdigest()[:16]
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ru_maxrss it does not inherit the parent's across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def child(mode: str, n: int, runs: int, work: Path) -> dict:
     from kg.resolve import resolve_stream
     from kg.store.embedded import EmbeddedStore
@@ -115,7 +126,7 @@ def child(mode: str, n: int, runs: int, work: Path) -> dict:
             out["digest"] = digest(s) if mode != "write" else ""
         out["store_mb"] = round(db.stat().st_size / 1e6, 1)
     out["seconds"] = round(time.perf_counter() - t0, 2)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
