@@ -87,20 +87,20 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         name = name_m.text
         if k in {compact_key(v) for v in st.acronyms.values()} and not longs:
             name = next(v for v in st.acronyms.values() if compact_key(v) == k)
+        typ = entity_type(ms, cs)
         aliases = []
         for m in ms:
             if m.text != name and m.text not in aliases and compact_key(m.text) != compact_key(name):
                 aliases.append(m.text)
         for m in ms:
             follow = _TYPE_WORD.match(text, m.end)
-            if follow and m.type == "Dataset":
+            if follow and typ == "Dataset":
                 alias = m.text + " " + follow.group(1)
                 if alias not in aliases and alias != name:
                     aliases.append(alias)
         for short, long in st.acronyms.items():
             if compact_key(long) == k and short not in aliases and short != name:
                 aliases.append(short)
-        typ = entity_type(ms, cs)
         eid = entity_id(typ, name)
         best: dict[str, Candidate] = {}
         for c in cs:

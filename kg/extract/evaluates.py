@@ -22,10 +22,11 @@ EVAL_SLOT = re.compile(r"\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a
 #: a result reported without "we": "State-of-the-art results are achieved on X"
 RESULT_CLAIM = re.compile(r"\b(?:state-of-the-art|sota|new state|best (?:results?|performance|score)|achiev\w*|evaluat\w*|"
                           r"experiments?|results? (?:on|are)|outperform\w*|tested)\b")
-from kg.extract.sentences import BACKGROUND  # noqa: E402
-_TRAIN_BEFORE = re.compile(r"(?i)(?:train\w*|pre-?train\w*|fine-?tun\w*|learn\w*|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
+#: what earlier work did (narrower than the sentence-level test: comparisons with recent work are results)
+BACKGROUND = re.compile(r"\b(?:has|have) been\b|\bet al\b|\b(?:previous|prior|earlier) (?:work|works|studies)\b")
+_TRAIN_BEFORE = re.compile(r"(?i)(?:trained|trains|train|pre-?train\w*|fine-?tun\w*|learned|learns|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
 #: "on several object recognition datasets (CIFAR-10, CIFAR-100, ImageNet)"
-LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|tasks?)\s*(?:\(\s*|,?\s*(?:including|such as|like|namely|e\.g\.,?|:)\s*)"
+LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|tasks?)\s*(?:\(\s*|,?\s*(?:including|such as|like|namely|e\.g\.,?|:)\s*|,\s*)"
                             r"(?:e\.g\.,?\s*|i\.e\.,?\s*|including\s+)?(?:the\s+)?")
 _BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
 

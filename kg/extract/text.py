@@ -51,7 +51,7 @@ _CAP_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)+$")
 _QUANTITY = re.compile(
     r"^(?:\d+(?:\.\d+)?(?:[kKMBTG]|GB|TB|MB|B|x|X|s|D|d|th|st|nd|rd|M|K|%)?|"
     r"\d+[xX×]|[xX]\d+|\d+(?:\.\d+)?[-–]\d+(?:\.\d+)?[kKMBT]?|[A-Z]?\d+[kK]|\d+-\w+|\d+(?:\.\d+)?[-–]?(?:bit|fold|shot|way|layer|d|D|times|hop|gram|billion|million)s?)$")
-_UNIT = re.compile(r"^[+\-~]?\d[\d.,]*[a-zA-Z%]{1,3}$")
+_UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|km|m|kg|g|bpc|bps|pp|pts|%|x|X|GB|MB|TB|kB|K|k|M|B|T)$")
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
