@@ -136,6 +136,7 @@ _CLAUSE_BREAK = re.compile(r"[;!?]|(?<!\d)\.(?!\d)|\b(?:which|that|while|whereas
 _ITEM_GAP = re.compile(
     r"^\s*(?:\([^()]{0,40}\))?\s*(?:(?:data ?sets?|benchmarks?|models?|corpus|corpora|tasks?|splits?|sets?|versions?)\s*)?"
     r"(?:,|,?\s*(?:and|or|as well as|&|/|vs\.?|versus)\b|,\s*(?:and|or)\b)\s*(?:the\s+|on\s+|to\s+)?$", re.I)
+_CONTINUES = re.compile(r"\s*(?:\([^()]{0,40}\))?\s*(?:data ?sets?|benchmarks?)?\s*,?\s*(?:and|or)\b")
 _JOINER = re.compile(r"\b(?:and|or|as well as|versus|vs)\b|[&/]")
 _LOOSE_GAP = re.compile(r"^(?:[^;.:()]|\.(?=\d)){0,45}$")
 
@@ -163,7 +164,10 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
                                      and not _CLAUSE_BREAK.search(gap)):
             out.append(m)
             prev = m
-            joined = joined or bool(_JOINER.search(gap))
+            if _JOINER.search(gap):
+                joined = True
+                if not _CONTINUES.match(text, m.end):
+                    break  # "A, B and C": the list ends after the item joined by "and"
         else:
             break
     if len(out) > 1 and not joined and not text.startswith(")", prev.end):

@@ -130,12 +130,13 @@ def is_generic(phrase: str) -> bool:
 
 _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(?:data ?set|benchmark|corpus|corpora|test ?set|suite|collection|treebank|bench|leaderboard|challenge)s?$"), "Dataset"),
-    (re.compile(r"(?i)(?:score|accuracy|error rate|rate|precision|recall|perplexity|f1|bleu|rouge)$"), "Metric"),
+    (re.compile(r"(?i)(?:score|accuracy|error rate|rate|precision|recall|perplexity|f1|bleu|rouge|discrepancy|"
+                r"divergence|distance)$"), "Metric"),
     (re.compile(r"(?i)(?:recognition|detection|segmentation|classification|retrieval|generation|translation|"
                 r"summari[sz]ation|forecasting|answering|parsing|tagging|estimation|prediction|understanding|"
                 r"reasoning|captioning|grounding|comprehension|labell?ing|extraction|verification|"
                 r"re-?ranking|ranking|completion|inference|tracking|localization|elicitation|synthesis|correction|"
-                r"prediction|categori[sz]ation)$"), "Task"),
+                r"prediction|categori[sz]ation|identification|entailment)$"), "Task"),
     (re.compile(r"(?i)(?:model|models|transformer|transformers|network|networks|net|lm|llm|bert|gpt|encoder|decoder|mixers?|checkpoints?)$"), "Model"),
     (re.compile(r"(?i)(?:learning|training|tuning|pre-?training|fine-?tuning|modell?ing|attention|distillation|"
                 r"method|approach|algorithm|technique|objective|loss|strategy|framework|mechanism|embeddings?|"
