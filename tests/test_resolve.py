@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kg.resolve import resolve_stream
 from kg.resolve.core import decide, paper_votes
@@ -20,8 +22,10 @@ def ids_of(facts_list):
     ("LLaMA-2", "Llama 2"), ("Llama-2", "llama2"), ("ＢＥＲＴ", "BERT"),  # case, Unicode width, hyphens
     ("vision transformers", "vision transformer"), ("Vision Transformers", "vision transformer"),
     ("large language models", "large language model"), ("LLMs", "LLM"), ("ViTs", "ViT"),
-    ("losses", "loss"), ("strategies", "strategy"), ("patches", "patch"), ("Mixture-of-Experts", "mixture of expert"),
-    ("Graph Neural Networks", "graph neural network"),
+    ("losses", "loss"), ("strategies", "strategy"), ("approaches", "approach"), ("Mixture-of-Experts", "mixture of expert"),
+    ("Graph Neural Networks", "graph neural network"), ("Transformers", "transformer"),
+    ("Finite State Transducers", "finite state transducer"), ("Gaussian processes", "Gaussian process"),
+    ("TriviaQA datasets", "TriviaQA dataset"),
 ])
 def test_same_key(a, b):
     assert canonical_key(a) == canonical_key(b)
@@ -35,9 +39,18 @@ def test_variants_stay_apart(a, b):
     assert canonical_key(a) != canonical_key(b)
 
 
+@given(st.lists(st.sampled_from(["vision", "transformers", "models", "natural", "questions", "series", "graph",
+                                  "networks", "cars", "losses", "news", "processes", "2", "large", "language"]),
+                min_size=1, max_size=4), st.sampled_from([" ", "-"]))
+def test_case_never_changes_the_key(words, sep):
+    name = sep.join(words)
+    assert canonical_key(name) == canonical_key(name.title()) == canonical_key(name.capitalize())
+
+
 @pytest.mark.parametrize("name", [
-    "time series", "robotics", "AG News", "loss", "analysis", "bias", "corpus", "Transformers", "Places",
+    "time series", "robotics", "AG News", "loss", "analysis", "bias", "corpus", "Places", "Hermes",
     "ALS", "consensus", "syntax analysis", "status", "Natural Questions", "Stanford Cars", "Hateful Memes",
+    "natural questions",
 ])
 def test_names_that_only_look_plural(name):
     assert singular_name(name) == name

@@ -27,14 +27,20 @@ process access address progress success stress loss class less pass mass glass b
 mamba pandas""".split())
 #: "-ics" words that are plurals
 _ICS_PLURALS = frozenset("metrics topics heuristics characteristics lyrics clinics comics epics".split())
-#: head nouns of method and task names: a capitalised plural of these is folded too
-#: ("Vision Transformers"), other capitalised plurals are names ("Natural Questions")
+#: plural head nouns of method and task names (and of "... datasets", "... benchmarks"):
+#: only these are made singular, in any case ("Vision Transformers" = "vision transformer"),
+#: so other plural-looking names stay whole ("Natural Questions", "Stanford Cars", "Hermes")
 _GENERIC_HEADS = frozenset("""
 models networks nets transformers encoders decoders autoencoders machines learners methods
 approaches algorithms architectures embeddings representations classifiers detectors
 generators discriminators agents policies layers mechanisms modules tasks objectives
 optimizers mixtures experts adapters prompts features kernels graphs trees forests fields
-processes operators functions""".split())
+processes operators functions flows units cells heads blocks filters systems frameworks
+pipelines strategies techniques schemes estimators regressors transducers predictors samplers
+solvers tokenizers retrievers rankers critics planners controllers parsers taggers translators
+recognizers segmenters trackers losses rewards priors codes vectors maps attentions
+convolutions activations augmentations perturbations attacks defenses benchmarks datasets
+tokens samples distillations fusions""".split())
 _ACRONYM_PLURAL = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9]*[A-Z0-9]s$")
 _LAST_WORD = re.compile(r"^(.*?)([A-Za-z0-9]+)$", re.S)
 
@@ -58,10 +64,11 @@ def singular_word(word: str) -> str:
 def singular_name(name: str) -> str:
     """``name`` with its last word (the head noun) made singular where that is safe.
 
-    Folded: an acronym plural ("LLMs", "ViTs", "GANs"), an all lower-case last word, or a
-    capitalised generic head noun ending a name of several words ("Vision Transformers",
-    "Graph Neural Networks"). A single capitalised word ("Transformers", "Places"), other
-    capitalised plurals ("Natural Questions", "Stanford Cars") and the rest are left alone.
+    Folded: an acronym plural ("LLMs", "ViTs", "GANs": two capitals, then "s"), and a
+    plural head noun of ``_GENERIC_HEADS`` in any case ("vision transformers", "Graph Neural
+    Networks"). The decision never depends on the case of a word, so case variants keep
+    one key; every other plural-looking name is left whole ("time series", "AG News",
+    "Natural Questions").
     """
     m = _LAST_WORD.match(name.rstrip())
     if not m:
@@ -69,14 +76,10 @@ def singular_name(name: str) -> str:
     head, word = m.group(1), m.group(2)
     if _ACRONYM_PLURAL.match(word) and len(word) >= 3:
         return head + word[:-1]
-    if not word.isalpha():
-        return name
-    several = bool(head.strip(" -_/"))
-    if word.islower() or (several and word[0].isupper() and word[1:].islower() and word.lower() in _GENERIC_HEADS):
-        lower = word.lower()
+    lower = word.lower()
+    if lower in _GENERIC_HEADS:
         single = singular_word(lower)
-        if single != lower:
-            return head + word[: len(single)] if single == lower[: len(single)] else head + single
+        return head + (word[: len(single)] if single == lower[: len(single)] else single)
     return name
 
 
