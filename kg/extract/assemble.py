@@ -31,7 +31,7 @@ _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 
                  "task": 3, "title-for": 4, "phrase": 4, "title-lead": 4, "shape": 5}
 
 
-_TYPE_WORD = re.compile(r"[ ]((?:dataset|benchmark|corpus|test set|data set|database)s?)\b")
+_TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database)s?)\b")
 
 
 def group_key(m: Mention, st: PaperDoc, keys: set[str]) -> str:

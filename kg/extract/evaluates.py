@@ -61,7 +61,7 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
         for lst in LIST_IN_PARENS.finditer(st.lower, s, e):
             if _TRAIN_BEFORE.search(text, max(s, lst.start() - 40), lst.start()):
                 continue
-            for m in enumeration_after(text, ms, lst.end(), e, max_gap=2, loose=True):
+            for m in enumeration_after(text, ms, lst.end(), e, max_gap=20, loose=True):
                 if id(m) not in seen:
                     seen.add(id(m))
                     out.append(Candidate("EVALUATES_ON", m, "datasets-list", 0.7, implied_type="Dataset"))

@@ -54,6 +54,7 @@ _QUANTITY = re.compile(
 _UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|km|m|kg|g|bpc|bps|pp|pts|%|x|X|GB|MB|TB|kB|K|k|M|B|T)$")
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
+_LOWER_NAME = re.compile(r"^[a-z]{3,}\d+[a-z]*$|^[a-z]+\d[a-z]{2,}$")  # enwik8, text8, word2vec
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
 zero-shot few-shot one-shot multi-shot large-scale small-scale state-of-the-art pre-training pre-trained fine-tuning
@@ -77,7 +78,9 @@ def is_name_shaped(word: str) -> bool:
         return False
     if _HAS_TWO_CAPS.search(w) or _CAP_HYPHEN.match(w):
         return True
-    return bool(_LETTER_DIGIT.search(w)) and any(c.isupper() for c in w) or bool(re.match(r"^[a-z]+[A-Z]", w))
+    if _LETTER_DIGIT.search(w):
+        return any(c.isupper() for c in w) or bool(_LOWER_NAME.match(w))
+    return bool(re.match(r"^[a-z]+[A-Z]", w))
 
 
 # ---------------------------------------------------------------- generic phrases
