@@ -25,7 +25,7 @@ def ids_of(facts_list):
     ("losses", "loss"), ("strategies", "strategy"), ("approaches", "approach"), ("Mixture-of-Experts", "mixture of expert"),
     ("Graph Neural Networks", "graph neural network"), ("Transformers", "transformer"),
     ("Finite State Transducers", "finite state transducer"), ("Gaussian processes", "Gaussian process"),
-    ("TriviaQA datasets", "TriviaQA dataset"),
+    ("TriviaQA datasets", "TriviaQA dataset"), ("EfficientNets", "EfficientNet"), ("ResNets", "resnet"),
 ])
 def test_same_key(a, b):
     assert canonical_key(a) == canonical_key(b)

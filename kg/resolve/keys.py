@@ -64,8 +64,8 @@ def singular_word(word: str) -> str:
 def singular_name(name: str) -> str:
     """``name`` with its last word (the head noun) made singular where that is safe.
 
-    Folded: an acronym plural ("LLMs", "ViTs", "GANs": two capitals, then "s"), and a
-    plural head noun of ``_GENERIC_HEADS`` in any case ("vision transformers", "Graph Neural
+    Folded: an acronym plural ("LLMs", "ViTs", "GANs": two capitals, then "s"), a plural
+    of a "-Net" name ("ResNets"), and a plural head noun of ``_GENERIC_HEADS`` in any case ("vision transformers", "Graph Neural
     Networks"). The decision never depends on the case of a word, so case variants keep
     one key; every other plural-looking name is left whole ("time series", "AG News",
     "Natural Questions").
@@ -77,6 +77,8 @@ def singular_name(name: str) -> str:
     if _ACRONYM_PLURAL.match(word) and len(word) >= 3:
         return head + word[:-1]
     lower = word.lower()
+    if len(lower) > 5 and lower.endswith("nets"):  # "ResNets", "ConvNets", "EfficientNets"
+        return head + word[:-1]
     if lower in _GENERIC_HEADS:
         single = singular_word(lower)
         return head + (word[: len(single)] if single == lower[: len(single)] else single)
