@@ -122,7 +122,8 @@ def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = N
                 break
             j += 1
         if shaped or (capital and j > i):
-            if out and text[out[-1][1]:t.start()] == " " and (shaped or j > i):
+            if out and text[out[-1][1]:t.start()] == " " and (shaped or j > i) \
+                    and not text[out[-1][1] - 1].isdigit():
                 out[-1] = (out[-1][0], tokens[j].end())  # adjacent names are one: "QMUL GRID", "MORPH Album 2"
             else:
                 out.append((t.start(), tokens[j].end()))

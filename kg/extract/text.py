@@ -54,7 +54,7 @@ _QUANTITY = re.compile(
 _UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|km|m|kg|g|bpc|bps|pp|pts|%|x|X|GB|MB|TB|kB|K|k|M|B|T)$")
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
-_LOWER_NAME = re.compile(r"^[a-z]{3,}\d+[a-z]*$|^[a-z]+\d[a-z]{2,}$")  # enwik8, text8, word2vec
+_LOWER_NAME = re.compile(r"^[a-z]{3,}\d{1,2}$|^[a-z]+2[a-z]+$")  # enwik8, text8, word2vec, seq2seq
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
 zero-shot few-shot one-shot multi-shot large-scale small-scale state-of-the-art pre-training pre-trained fine-tuning
