@@ -52,6 +52,8 @@ def find_long_form(short: str, candidate: str) -> str | None:
         s_idx -= 1
     start = max(candidate.rfind(" ", 0, l_idx + 1), candidate.rfind("(", 0, l_idx + 1)) + 1
     long = candidate[start:].strip()
+    if long.endswith(("'s", "’s")):
+        long = long[:-2]
     words = long.split()
     if not words or words[0].lower() in _STOP_START or len(words) > len(s) + 4 or len(long) <= len(s):
         return None

@@ -31,8 +31,8 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
         if _NOT_TASK_HEAD.search(phrase) or is_generic(phrase):
             continue
         typ = type_from_head(phrase)
-        if typ not in (None, "Task", "Method"):
-            continue
+        if typ not in (None, "Task", "Method") or (typ is None and " " not in phrase):
+            continue  # "for Dealing with ...", "for Law": one word that names no task
         existing = [m for m in st.mentions if m.start == s and m.end == e]
         if existing:
             m = existing[0]

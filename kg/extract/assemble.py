@@ -104,7 +104,7 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         eid = entity_id(typ, name)
         best: dict[str, Candidate] = {}
         for c in cs:
-            if typ not in ALLOWED[c.type]:
+            if typ not in ALLOWED[c.type] or (c.type == "COMPARES_WITH" and typ == "Dataset" and c.rule != "baselines-such-as"):
                 continue
             old = best.get(c.type)
             if old is None or (c.confidence, -c.mention.start) > (old.confidence, -old.mention.start):
@@ -152,9 +152,9 @@ def settle(best: dict[str, Candidate], typ: str, named_dataset: bool = True) -> 
     if "PROPOSES" in best:
         for t in ("BUILDS_ON", "COMPARES_WITH", "USES"):
             best.pop(t, None)
-        if not named_dataset:
+        if typ != "Dataset":
             best.pop("EVALUATES_ON", None)
-        elif typ == "Dataset" and "EVALUATES_ON" not in best:
+        elif named_dataset and "EVALUATES_ON" not in best:
             p = best["PROPOSES"]
             best["EVALUATES_ON"] = Candidate("EVALUATES_ON", p.mention, "proposed-benchmark", 0.5)
     if "BUILDS_ON" in best:
@@ -167,6 +167,8 @@ def settle(best: dict[str, Candidate], typ: str, named_dataset: bool = True) -> 
         best.pop("USES", None)
     if "EVALUATES_ON" in best:
         best.pop("USES", None)
+        if "COMPARES_WITH" in best and best["COMPARES_WITH"].rule != "baselines-such-as":
+            best.pop("COMPARES_WITH")
 
 
 def make_relation(paper: Paper, st: PaperDoc, text: str, rtype: str, eid: str, c: Candidate) -> Relation:

@@ -24,6 +24,7 @@ RESULT_CLAIM = re.compile(r"\b(?:state-of-the-art|sota|new state|best (?:results
                           r"experiments?|results? (?:on|are)|outperform\w*|tested)\b")
 #: what earlier work did (narrower than the sentence-level test: comparisons with recent work are results)
 BACKGROUND = re.compile(r"\b(?:has|have) been\b|\bet al\b|\b(?:previous|prior|earlier) (?:work|works|studies)\b")
+_DATA_NOUN = re.compile(r"(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*$")
 _NOT_EVAL_BEFORE = re.compile(r"\b(?:based|built|relies|rely|relying|depends?|depending|focus\w*|draws?|building)\s+$")
 _TRAIN_BEFORE = re.compile(r"(?i)(?:trained|trains|train|pre-?train\w*|fine-?tun\w*|learned|learns|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
 #: "on several object recognition datasets (CIFAR-10, CIFAR-100, ImageNet)"
@@ -47,7 +48,8 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
             prep = slot.group(0).split()[0].lower()
             if _NOT_EVAL_BEFORE.search(st.lower, max(s, slot.start() - 12), slot.start()):
                 continue  # "based on X", "focus on X"
-            found = enumeration_after(text, ms, slot.end(), e, max_gap=40, loose=True)
+            consumed_noun = bool(_DATA_NOUN.search(slot.group(0)))
+            found = enumeration_after(text, ms, slot.end(), e, max_gap=3 if consumed_noun else 40, loose=True)
             if not found or _TRAIN_BEFORE.search(text, max(s, slot.start() - 40), slot.start()):
                 continue
             for m in found:

@@ -55,6 +55,7 @@ improved better enhanced downstream multiple typical common conventional related
 tasks task benchmark benchmarks demonstrate demonstrates show perform performs performing enabling enable
 enables improve improves improving support supports supporting facilitate facilitates toward towards
 across between among within than whether only also even well large-scale high-level low-level key crucial
+same state-of-the-art sota final overall joint general-purpose
 study studies studied investigate investigates explore explores address addresses tackle tackles solve solves
 propose proposes consider considers target targets apply applies evaluate evaluates
 """.split())
@@ -96,7 +97,11 @@ def _tokens(text: str, start: int, end: int) -> list[_Tok]:
     return out
 
 
-def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None) -> list[tuple[int, int]]:
+_TITLE_CASE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
+
+
+def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None,
+               title_end: int = 0) -> list[tuple[int, int]]:
     """Name-shaped words, extended by version or size words ("Llama 2", "GPT-3 XL", "Mixtral 8x7B").
 
     A capitalised word that starts a sentence (``sent_starts``, else ``start``) is not taken
@@ -112,7 +117,7 @@ def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = N
         if w.islower() and w.isalpha():
             i += 1
             continue
-        shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS
+        shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS and not (t.start() < title_end and _TITLE_CASE_HYPHEN.match(w))
         capital = (not shaped and w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
                    and t.start() not in sent_starts)
         j = i
@@ -183,7 +188,7 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         k = len(words) - 1
         while k > 0:
             w = words[k - 1].group(0)
-            if w.lower() in _TASK_TRIM or w.endswith("ly") or w[:1].isdigit() or is_name_shaped(w) \
+            if w.lower() in _TASK_TRIM or w.endswith("ly") or any(c.isdigit() for c in w) or is_name_shaped(w) \
                     or w.endswith(("ed", "ing")) and w.lower() not in _TASK_MODIFIERS:
                 break
             k -= 1
@@ -301,7 +306,7 @@ class MentionFinder:
                 found.append(Mention(a, b, surface, typ, "lexicon" if lex else "known"))
         starts = {s for s, _ in st.sents}
         n = len(text)
-        for a, b in name_spans(text, 0, n, starts):
+        for a, b in name_spans(text, 0, n, starts, title_end=st.title_len):
             found.append(Mention(a, b, text[a:b], None, "shape"))
         abstract = st.title_len + 2 if st.title_len < n else n
         for a, b in capseq_spans(text, abstract, n, starts):

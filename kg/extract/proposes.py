@@ -25,14 +25,18 @@ PROPOSE_CUE = re.compile(
     r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b")
 NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
-    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?)\s*")
+    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
+    r"(?:the|our) (?:proposed|new) (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|"
+    r"technique|objective|corpus),?)\s*")
 #: "a simple baseline (SimpleCIL)": checked only before each "(" (a full scan is slow)
 PAREN_NAMED = re.compile(
-    r"\b(?:a|an|our)\s+(?:[\w-]+\s+){0,4}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
+    r"\b(?:(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:new|novel|simple|first|unified|strong|lightweight|proposed)\s+|our\s+)"
+    r"(?:[\w-]+\s+){0,3}?(?:baseline|model|method|framework|dataset|benchmark|approach|algorithm|"
     r"architecture|system|technique|objective|corpus|suite|family)\s*$")
 APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
+_HEAD_AFTER = re.compile(r"((?:\s+[\w-]+){1,3})")
 _NAMEISH = frozenset(("shape", "acronym-short", "acronym-long", "quoted", "capseq"))
 _PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b", re.I)
 _WEAK_VERBS = re.compile(r"^(?:train|pretrain|pre-train|collect|offer|build|design|develop)", re.I)
@@ -120,8 +124,13 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                             out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
         for m in sent_mentions:
             if text[m.end:m.end + 1] in (",", " ", ")") and m.source in _NAMEISH and m.text not in lexicon_known:
-                if APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e):
-                    out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8))
+                app = APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e)
+                if app:
+                    head = _HEAD_AFTER.match(text, app.end(), e)
+                    typ = type_from_head(head.group(1)) if head else None
+                    if typ == "Dataset" and m.type is None:
+                        m.type = "Dataset"
+                    out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8, implied_type=typ))
     return out
 
 

@@ -55,6 +55,7 @@ _UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|k
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
 _LOWER_NAME = re.compile(r"^[a-z]{3,}\d{1,2}$|^[a-z]+2[a-z]+$")  # enwik8, text8, word2vec, seq2seq
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")  # U.S, e.g, i.e
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
 zero-shot few-shot one-shot multi-shot large-scale small-scale state-of-the-art pre-training pre-trained fine-tuning
@@ -71,7 +72,7 @@ VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\
 def is_name_shaped(word: str) -> bool:
     """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
     w = word.strip(".,;:'’")
-    if len(w) < 2 or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED \
+    if len(w) < 2 or _DOTTED.match(w) or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED \
             or _UNIT.match(w) or LANG_PAIR.match(w):
         return False
     if not any(c.isalpha() for c in w):
@@ -247,6 +248,10 @@ def read_phrase(text: str, pos: int, end: int, max_words: int = 6, keep_of: bool
         return None
     while len(words) > 1 and text[words[-1][0]:words[-1][1]].lower() in _TRAIL_GENERIC:
         words.pop()
+    # "an approach of unsupervised pre-training" -> "unsupervised pre-training"
+    while len(words) > 2 and text[words[0][0]:words[0][1]].lower() in _TRAIL_GENERIC \
+            and text[words[1][0]:words[1][1]].lower() in ("of", "for"):
+        words = words[2:]
     s, e = words[0][0], words[-1][1]
     phrase = text[s:e]
     if is_generic(phrase) or len(phrase) < 3:
