@@ -138,8 +138,8 @@ def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:
         return typed[0].type  # type: ignore[return-value]
     votes: dict[str, float] = defaultdict(float)
     for c in cs:
-        if c.implied_type:
-            votes[c.implied_type] += c.confidence
+        if c.implied_type:  # what the paper says of its own contribution weighs most
+            votes[c.implied_type] += c.confidence * (2 if c.type == "PROPOSES" else 1)
     if typed:
         votes[typed[0].type] += 0.5  # type: ignore[index]
     if votes:

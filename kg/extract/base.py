@@ -137,6 +137,19 @@ _ITEM_GAP = re.compile(
     r"^\s*(?:\([^()]{0,40}\))?\s*(?:(?:data ?sets?|benchmarks?|models?|corpus|corpora|tasks?|splits?|sets?|versions?)\s*)?"
     r"(?:,|,?\s*(?:and|or|as well as|&|/|vs\.?|versus)\b|,\s*(?:and|or)\b)\s*(?:the\s+|on\s+|to\s+)?$", re.I)
 _CONTINUES = re.compile(r"\s*(?:\([^()]{0,40}\))?\s*(?:data ?sets?|benchmarks?)?\s*,?\s*(?:and|or)\b")
+_GAP_WORD = re.compile(r"\b[a-z][a-z\-]*")
+_FILLER = frozenset("""
+and or for the a an of on in with as well both also other respectively including such e.g i.e by to at from
+dataset datasets benchmark benchmarks task tasks model models set sets split splits version versions specific
+domain domains language languages data test game games respective corresponding
+""".split())
+
+
+def _filler_only(gap: str) -> bool:
+    """A gap inside a loose list holds only filler words, capitalised words and numbers."""
+    return all(w in _FILLER for w in _GAP_WORD.findall(gap))
+
+
 _JOINER = re.compile(r"\b(?:and|or|as well as|versus|vs)\b|[&/]")
 _LOOSE_GAP = re.compile(r"^(?:[^;.:()]|\.(?=\d)){0,45}$")
 
@@ -161,7 +174,7 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
             continue
         gap = text[prev.end:m.start]
         if _ITEM_GAP.match(gap) or (loose and _LOOSE_GAP.match(gap) and ("," in gap or " and " in gap)
-                                     and not _CLAUSE_BREAK.search(gap)):
+                                     and not _CLAUSE_BREAK.search(gap) and _filler_only(gap)):
             out.append(m)
             prev = m
             if _JOINER.search(gap):

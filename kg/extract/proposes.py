@@ -36,6 +36,8 @@ PAREN_NAMED = re.compile(
 APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
+_USE_BEFORE = re.compile(r"\b(?:using|uses|use|with|via|based on|from|on top of|through|by)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}$")
+_TITLE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
 _HEAD_AFTER = re.compile(r"((?:\s+[\w-]+){1,3})")
 _NAMEISH = frozenset(("shape", "acronym-short", "acronym-long", "quoted", "capseq"))
 _PREP_NEXT = re.compile(r"\s+(?:\w+\s+){0,2}?(?:on|with|from|using|for|in)\b", re.I)
@@ -54,9 +56,20 @@ def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:
         return None
     if len(words) > 1 and not any(ch.isupper() for w in words[1:] for ch in w[:1]) and "(" not in lead:
         return None
-    if "(" in lead or any(is_name_shaped(w) for w in words) or (abstract and lead in abstract):
+    if "(" in lead or any(is_name_shaped(w) and not _TITLE_HYPHEN.match(w) for w in words) or (abstract and lead in abstract):
         return m.start(1), m.end(1)
     return None
+
+
+_SUBTITLE_HEAD = re.compile(r"^[\s:]*(?:(?:a|an|the)\s+)?(.*?)(?:\s+(?:for|with|via|in|on|of|to|from|by|using|and|that|through)\b|[:,?]|$)",
+                            re.I)
+
+
+def subtitle_type(subtitle: str) -> str:
+    """What the words after the title's colon say the lead name is ("...: A Large-Scale Dataset for ...")."""
+    m = _SUBTITLE_HEAD.match(subtitle)
+    typ = type_from_head(m.group(1)) if m and m.group(1) else None
+    return typ if typ in ("Dataset", "Model", "Method") else "Method"
 
 
 def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
@@ -77,10 +90,11 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             m = Mention(s, e, text[s:e], type_from_head(text[s:e]), "title-lead", strong=True)
             mentions.append(m)
             targets = [m]
+        sub_type = subtitle_type(text[e:st.title_len])
         for m in targets:
             if m.text not in lexicon_known:
                 m.strong = True
-                out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9))
+                out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9, implied_type=sub_type))
     # 2. cues in sentences
     named_hits = cue_hits(NAMED_CUE, st)
     named_at = _paren_names(st)
@@ -106,7 +120,8 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             if weak:
                 objs = [m for m in objs if m.source in ("shape", "acronym-long", "acronym-short", "quoted")]
             # new acronyms defined after the cue in this sentence are the contribution
-            acr = [m for m in sent_mentions if m.start >= cue.end() and m.source.startswith("acronym")]
+            acr = [m for m in sent_mentions if m.start >= cue.end() and m.source.startswith("acronym")
+                   and not _USE_BEFORE.search(st.lower, max(cue.end(), m.start - 40), m.start)]
             for m in objs + [a for a in acr if a not in objs]:
                 out.append(Candidate("PROPOSES", m, "we-propose", 0.85 if m in objs else 0.8))
             if not objs and not acr and not weak and s not in named_hits:
@@ -161,6 +176,8 @@ def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int], n
     typ = type_from_head(phrase)
     if is_generic(phrase) or phrase[:1].isdigit() or typ == "Metric" or (need_head and typ is None):
         return None
+    if typ == "Dataset" and not any(c.isupper() for c in phrase):
+        return None  # "an expansive tabular dataset" describes, it does not name
     typ = typ or "Method"
     mentions[:] = [m for m in mentions if not (s <= m.start and m.end <= e)]
     m = Mention(s, e, phrase, typ, "phrase")
