@@ -74,9 +74,12 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         if k in groups:
             group_mentions[k].append(m)
     for k, cs in groups.items():
+        have = {id(m) for m in group_mentions[k]}
         for c in cs:
-            if c.mention not in group_mentions[k]:
+            if id(c.mention) not in have:
+                have.add(id(c.mention))
                 group_mentions[k].append(c.mention)
+    long_keys = {compact_key(v): v for v in st.acronyms.values()}
 
     entities: list[tuple[int, Entity]] = []
     relations: list[Relation] = []
@@ -85,12 +88,13 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         longs = [m for m in ms if m.source == "acronym-long"]
         name_m = longs[0] if longs else ms[0]
         name = name_m.text
-        if k in {compact_key(v) for v in st.acronyms.values()} and not longs:
-            name = next(v for v in st.acronyms.values() if compact_key(v) == k)
+        if k in long_keys and not longs:
+            name = long_keys[k]
         typ = entity_type(ms, cs)
         aliases = []
+        name_key = compact_key(name)
         for m in ms:
-            if m.text != name and m.text not in aliases and compact_key(m.text) != compact_key(name):
+            if m.text != name and m.text not in aliases and compact_key(m.text) != name_key:
                 aliases.append(m.text)
         for m in ms:
             follow = _TYPE_WORD.match(text, m.end)
