@@ -199,6 +199,60 @@ def test_corpus_knowledge_is_shared_between_papers():
     assert mentions_any(together, "zero order blended linear axes")
 
 
+# ---------------------------------------------------------------- finer cues and their negatives
+
+
+def test_the_proposed_method_comma_name():
+    f = extract_one(paper("Vision tuning", "The proposed method, Text Supervised tuning (TeSt), is evaluated on ImageNet."))
+    assert has(f, "PROPOSES", "TeSt")
+
+
+def test_named_in_parentheses_only_after_a_new_thing():
+    f = extract_one(paper("A study", "Surprisingly, a simple baseline (SimpleCIL) beats prior work."))
+    assert has(f, "PROPOSES", "SimpleCIL")
+    f = extract_one(paper("A study", "We pretrain on a general corpus (Google Books and Wikipedia) and report gains."))
+    assert not has(f, "PROPOSES", "Google Books")
+
+
+def test_a_comma_alone_does_not_make_a_list():
+    f = extract_one(paper("A model", "On ImageNet, ELU networks outperform ReLU networks in accuracy."))
+    assert has(f, "EVALUATES_ON", "ImageNet")
+    assert not has(f, "EVALUATES_ON", "ELU")
+
+
+def test_versions_and_years_extend_known_names():
+    f = extract_one(paper("A detector", "Our detector achieves 80% mAP on PASCAL VOC 2007 and MS COCO."))
+    assert has(f, "EVALUATES_ON", "PASCAL VOC 2007") and has(f, "EVALUATES_ON", "MS COCO")
+
+
+def test_quantities_units_and_hardware_are_not_names():
+    f = extract_one(paper("A model", "We pretrain FooNet on 4,096 A100s and gain +0.39dB on Set5 with 1B-5B tokens."))
+    for n in ("A100s", "0.39dB", "1B-5B"):
+        assert not mentions_any(f, n)
+
+
+def test_title_case_hyphens_in_titles_are_not_names():
+    f = extract_one(paper("PELA: Learning Parameter-Efficient Models with Low-Rank Approximation",
+                          "We propose PELA for compressing models."))
+    assert has(f, "PROPOSES", "PELA")
+    assert not mentions_any(f, "Low-Rank") and not mentions_any(f, "Parameter-Efficient")
+
+
+def test_based_on_is_not_an_evaluation():
+    f = extract_one(paper("A detector", "Our implementation based on FooRCNN obtains state-of-the-art results."))
+    assert not has(f, "EVALUATES_ON", "FooRCNN")
+
+
+def test_background_evaluations_get_no_relation():
+    f = extract_one(paper("A model", "Previous methods have been evaluated on GLUE and SQuAD."))
+    assert not mentions_any(f, "GLUE") and not mentions_any(f, "SQuAD")
+
+
+def test_proposed_benchmark_is_also_evaluated_on():
+    f = extract_one(paper("A benchmark", 'We contribute this test set as the "Let it Wag!" benchmark and evaluate 34 models.'))
+    assert has(f, "PROPOSES", "Let it Wag!") and has(f, "EVALUATES_ON", "Let it Wag!")
+
+
 # ---------------------------------------------------------------- the whole sample corpus
 
 

@@ -28,8 +28,9 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
             continue
         s, e = span
         phrase = text[s:e]
-        if _NOT_TASK_HEAD.search(phrase) or is_generic(phrase):
-            continue
+        rest = text[e:title_end].split()
+        if _NOT_TASK_HEAD.search(phrase) or is_generic(phrase) or (rest and _NOT_TASK_HEAD.fullmatch(rest[0])):
+            continue  # "for Initializing Variable-sized Models": the phrase was about models
         typ = type_from_head(phrase)
         if typ not in (None, "Task", "Method") or (typ is None and " " not in phrase):
             continue  # "for Dealing with ...", "for Law": one word that names no task

@@ -24,7 +24,7 @@ from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from
 NAME_TOKEN = re.compile(r"(?<![\w+&/.\-])(?=[a-z+&/.\-]*+[A-Z0-9])[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
 GENERIC_ACRONYMS = frozenset("""
 LLM LLMs LM LMs PLM PLMs PTM PTMs NLP AI AGI GPU GPUs TPU TPUs CPU CPUs API APIs SOTA SoTA ML DL FLOPs FLOP
-URL GB TB MB KB VLM VLMs MLLM MLLMs LVLM LVLMs LMM LMMs DNN DNNs NN NNs CNNs RNNs PDEs PDE USD VL IID OOD
+URL AWS CUDA GB TB MB KB VLM VLMs MLLM MLLMs LVLM LVLMs LMM LMMs DNN DNNs NN NNs CNNs RNNs PDEs PDE USD VL IID OOD
 OCR NLG NLU QA CV RL TS HF PhD USA US UK EU COVID ASR MT IE IR KG KGs LLaMA-based SFT PEFT ICL CoT
 """.split())
 _CAP_WORD_NOT_NAME = frozenset("""
@@ -56,6 +56,7 @@ tasks task benchmark benchmarks demonstrate demonstrates show perform performs p
 enables improve improves improving support supports supporting facilitate facilitates toward towards
 across between among within than whether only also even well large-scale high-level low-level key crucial
 same state-of-the-art sota final overall joint general-purpose
+one two three four five six seven eight nine ten eleven twelve dozens numerous
 study studies studied investigate investigates explore explores address addresses tackle tackles solve solves
 propose proposes consider considers target targets apply applies evaluate evaluates
 """.split())

@@ -55,6 +55,7 @@ _UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|k
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
 _LOWER_NAME = re.compile(r"^[a-z]{3,}\d{1,2}$|^[a-z]+2[a-z]+$")  # enwik8, text8, word2vec, seq2seq
+_HARDWARE = re.compile(r"^(?:[AHVPLT]\d{2,3}|TPUv?\d*|RTX\w*|GTX\w*|A6000|MI\d{2,3}[A-Z]?)s?$")
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")  # U.S, e.g, i.e
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
@@ -72,7 +73,7 @@ VERSION_WORD = re.compile(r"^(?:v?\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)?[kKMBT]|\d+x\
 def is_name_shaped(word: str) -> bool:
     """A word that reads as a name: ``BERT``, ``DeltaLM``, ``T5``, ``LLaMA-2``, ``Mr-Tydi``."""
     w = word.strip(".,;:'’")
-    if len(w) < 2 or _DOTTED.match(w) or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED \
+    if len(w) < 2 or _DOTTED.match(w) or _HARDWARE.match(w) or _QUANTITY.match(w) or _ROMAN.match(w) or _RANGE.match(w) or w.lower() in _COMMON_HYPHENED \
             or _UNIT.match(w) or LANG_PAIR.match(w):
         return False
     if not any(c.isalpha() for c in w):
