@@ -158,3 +158,25 @@ def test_regression_guard_on_dev_gold():
     report = evaluate(extract_papers(papers), gold)
     headline = report.to_dict()["headline"]["f1"]
     assert headline >= 0.75, f"headline F1 fell to {headline:.3f}"
+
+
+def test_cli_scores_a_facts_file_as_it_is(tmp_path):
+    """A facts file is scored without extracting again: emptying its relations drops recall to 0."""
+    from kg.extract import extract_papers
+    from loaders import iter_records
+
+    gold = tmp_path / "gold.jsonl"
+    title = "MEDITRON-70B: Scaling Medical Pretraining for Large Language Models"
+    gold.write_text(json.dumps({"title": title, "relations": [
+        {"type": "PROPOSES", "entity": "MEDITRON-70B", "entity_type": "Model", "aliases": []}]}) + "\n")
+    paper = next(p for p in iter_records([SAMPLE]) if isinstance(p, Paper) and p.title == title)
+    facts = next(extract_papers([paper]))
+    full, empty = tmp_path / "full.facts.jsonl", tmp_path / "empty.facts.jsonl"
+    full.write_text(facts.to_json() + "\n")
+    empty.write_text(PaperFacts(paper=facts.paper).to_json() + "\n")
+    r = CliRunner().invoke(main, ["eval", "--gold", str(gold), "--papers", str(full), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["by_type"]["PROPOSES"]["recall"] == 1.0
+    r = CliRunner().invoke(main, ["eval", "--gold", str(gold), "--papers", str(empty), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["by_type"]["PROPOSES"]["recall"] == 0.0

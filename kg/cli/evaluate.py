@@ -11,15 +11,20 @@ import click
 from kg.schema import RELATION_TYPES
 
 
-def read_papers(paths: tuple[str, ...]):
-    """Papers from any input ``kg extract`` takes (the loaders); a minimal reader until they exist."""
+def read_records(paths: tuple[str, ...]):
+    """Records from any input ``kg extract`` takes: Papers, or PaperFacts from a facts file."""
     try:
         from loaders import iter_records  # type: ignore[attr-defined]
     except ImportError:
         return _fallback_papers(paths)
+    return iter_records(list(paths))
+
+
+def read_papers(paths: tuple[str, ...]):
+    """Papers only (facts records give their paper)."""
     from kg.schema import PaperFacts
 
-    return (r.paper if isinstance(r, PaperFacts) else r for r in iter_records(list(paths)))
+    return (r.paper if isinstance(r, PaperFacts) else r for r in read_records(paths))
 
 
 def _fallback_papers(paths: tuple[str, ...]) -> Iterator:
@@ -56,7 +61,8 @@ def _fallback_papers(paths: tuple[str, ...]) -> Iterator:
 @click.command("eval")
 @click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False), help="Gold JSON Lines file.")
 @click.option("--papers", "paper_paths", required=True, multiple=True, type=click.Path(),
-              help="Paper input(s), any format kg extract reads (repeatable); papers not in the gold are ignored.")
+              help="Input(s) in any format kg extract reads (repeatable); a facts file is scored as it is, "
+                   "papers are extracted first. Papers not in the gold are ignored.")
 @click.option("--types", default=None, help="Comma-separated relation types to score (default: all six).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--errors", "show_errors", is_flag=True, help="Also list false positives and false negatives per paper.")
@@ -78,8 +84,15 @@ def eval_command(gold_path: str, paper_paths: tuple[str, ...], types: str | None
     from kg.ids import title_key
 
     keys = {title_key(t) for t in titles}
-    papers = [p for p in read_papers(paper_paths) if p.title in titles or title_key(p.title) in keys]
-    report = evaluate(extract_papers(papers, workers=workers), gold, wanted)
+    from kg.schema import PaperFacts
+
+    records = [r for r in read_records(paper_paths)
+               if (r.paper.title if isinstance(r, PaperFacts) else r.title) in titles
+               or title_key(r.paper.title if isinstance(r, PaperFacts) else r.title) in keys]
+    # facts files are scored as they are; papers are extracted first
+    given = [r for r in records if isinstance(r, PaperFacts)]
+    papers = [r for r in records if not isinstance(r, PaperFacts)]
+    report = evaluate([*given, *extract_papers(papers, workers=workers)], gold, wanted)
     if as_json:
         out = report.to_dict(wanted)
         if show_errors:
