@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Iterator
 
 import click
 
@@ -13,10 +11,8 @@ from kg.schema import RELATION_TYPES
 
 def read_records(paths: tuple[str, ...]):
     """Records from any input ``kg extract`` takes: Papers, or PaperFacts from a facts file."""
-    try:
-        from loaders import iter_records  # type: ignore[attr-defined]
-    except ImportError:
-        return _fallback_papers(paths)
+    from loaders import iter_records
+
     return iter_records(list(paths))
 
 
@@ -25,37 +21,6 @@ def read_papers(paths: tuple[str, ...]):
     from kg.schema import PaperFacts
 
     return (r.paper if isinstance(r, PaperFacts) else r for r in read_records(paths))
-
-
-def _fallback_papers(paths: tuple[str, ...]) -> Iterator:
-    from kg.errors import BadInput, InputNotFound
-    from kg.ids import paper_id
-    from kg.schema import Paper
-
-    for path in paths:
-        p = Path(path)
-        if not p.is_file():
-            raise InputNotFound(f"{p}: no such file")
-        if p.suffix == ".jsonl":
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                except json.JSONDecodeError:
-                    raise BadInput(f"{p}:{n}: not valid JSON") from None
-                if "paper" in d:
-                    d = d["paper"]
-                title = str(d.get("title") or "")
-                yield Paper(id=str(d.get("id") or paper_id({}, title)), title=title,
-                            abstract=str(d.get("abstract") or ""), source=f"jsonl:{p.name}:{n}")
-        else:
-            lines = [ln for ln in p.read_text(encoding="utf-8").splitlines()]
-            body = [(n, ln) for n, ln in enumerate(lines, 1) if ln.strip() and not ln.startswith("Get trending papers")]
-            for i in range(0, len(body) - 1, 2):
-                n, title = body[i]
-                title = title.removeprefix("Subscribe")
-                yield Paper(id=paper_id({}, title), title=title, abstract=body[i + 1][1], source=f"hf-papers:{p.name}:{n}")
 
 
 @click.command("eval")

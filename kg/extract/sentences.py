@@ -19,7 +19,7 @@ from kg.extract.text import split_sentences
 OWN = re.compile(
     r"\b(?:we|our|us|ours|this (?:paper|work|study|article|report|approach|method|model)|the proposed|"
     r"(?:the |our )?experiments?|experimental|empirical(?:ly)?|results? (?:show|demonstrate|indicate|reveal|suggest)|"
-    r"evaluations?|ablations?|here|in this (?:paper|work)|(?:the )?resulting|outperform\w*|surpass\w*|"
+    r"(?:evaluations?|ablations?) (?:on|of|show|shows|demonstrate|reveal|indicate|confirm)|here|in this (?:paper|work)|(?:the )?resulting|outperform\w*|surpass\w*|"
     r"(?:as )?compared (?:to|with))\b")
 
 
