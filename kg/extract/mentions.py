@@ -57,6 +57,7 @@ enables improve improves improving support supports supporting facilitate facili
 across between among within than whether only also even well large-scale high-level low-level key crucial
 same state-of-the-art sota final overall joint general-purpose
 one two three four five six seven eight nine ten eleven twelve dozens numerous
+enhance enhances boost boosts achieve achieves conduct conducts profound comprehensive holistic thorough
 study studies studied investigate investigates explore explores address addresses tackle tackles solve solves
 propose proposes consider considers target targets apply applies evaluate evaluates
 """.split())
@@ -98,7 +99,7 @@ def _tokens(text: str, start: int, end: int) -> list[_Tok]:
     return out
 
 
-_TITLE_CASE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z][a-z]+)+$")
+_TITLE_CASE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:[-/](?:[A-Z][a-z]+|to|of|and|the|in|for|a))+$")
 
 
 def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None,
