@@ -76,7 +76,7 @@ def import_command(directory: str | os.PathLike[str], database: str = "neo4j") -
     """The ``neo4j-admin`` arguments that import the files of ``directory`` into ``database``."""
     d = Path(directory).resolve()
     return ["database", "import", "full", database, f"--array-delimiter={ARRAY_DELIMITER_ARG}",
-            "--multiline-fields=true", "--overwrite-destination=true",
+            "--multiline-fields=true", "--overwrite-destination=true", f"--report-file={d / 'import.report'}",
             f"--nodes={d / FILES['papers']}", f"--nodes={d / FILES['entities']}",
             f"--relationships={d / FILES['relations']}", f"--relationships={d / FILES['entity_relations']}"]
 

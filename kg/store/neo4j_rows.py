@@ -30,10 +30,13 @@ HIDDEN_PREFIX = "_"
 #: built from user input.
 #: The written papers hold no relations when these run (new, or theirs were just dropped,
 #: under the paper's lock) and rows are unique per (paper, type, entity): CREATE is safe.
+#: rows are ``rows.relation_rows`` dicts as they are; the properties are named here.
+_REL_SET = ", ".join([f"{k}: row.{k}" for k in R.RELATION_PROPS]
+                     + ["_name: row.entity_name", "_type: row.entity_type", "_aliases: row.entity_aliases"])
 CREATE_RELATION = {
     t: ("UNWIND $rows AS row "
         "MATCH (p:Paper {id: row.paper_id}) MATCH (e:Entity {id: row.entity_id}) "
-        f"CREATE (p)-[r:{t}]->(e) SET r = row.props")
+        f"CREATE (p)-[r:{t} {{{_REL_SET}}}]->(e)")
     for t in RELATION_TYPES
 }
 #: An end no paper mentions (yet) is kept as a placeholder entity (``paper_count`` 0, no
@@ -178,15 +181,11 @@ def paper_write_row(p: Prepared) -> dict[str, Any]:
 
 
 def relation_write_rows(p: Prepared) -> dict[str, list[dict[str, Any]]]:
-    """Paper -> entity relationship rows of one paper, grouped by type."""
+    """Paper -> entity relationship rows of one paper, grouped by type (``CREATE_RELATION``
+    names the properties: ``_name``/``_type``/``_aliases`` from ``entity_*``)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for r in p.relations:
-        props = {k: r[k] for k in R.RELATION_PROPS}
-        props["_name"] = r["entity_name"]
-        props["_type"] = r["entity_type"]
-        props["_aliases"] = list(r["entity_aliases"])
-        out.setdefault(r["type"], []).append(
-            {"paper_id": r["paper_id"], "entity_id": r["entity_id"], "props": props})
+        out.setdefault(r["type"], []).append(r)
     return out
 
 
