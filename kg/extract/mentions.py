@@ -159,7 +159,7 @@ def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None =
     return out
 
 
-_LEFT_WORDS = re.compile(r"(?:[A-Za-z][\w/\-]*[ \t]+){1,3}$")
+_LEFT_WORD = re.compile(r"[A-Za-z][\w/\-]*$")
 
 
 class _Span:
@@ -182,23 +182,23 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Lower-case task phrases ending in a task head word ("phase recognition")."""
     out = []
     for h in TASK_HEAD.finditer(text, start, end):
-        left = _LEFT_WORDS.search(text, max(start, h.start() - 60), h.start())
-        if not left:
-            continue
-        m = _Span(left.start(), h.end(), text)
-        words = list(re.finditer(r"\S+", m.group(0)))
-        k = len(words) - 1
-        while k > 0:
-            w = words[k - 1].group(0)
+        # up to three words to the left, separated by single spaces, stopping at a stop word
+        s = h.start()
+        taken = 0
+        while taken < 3:
+            if s - 1 <= start or text[s - 1] != " ":
+                break
+            j = text.rfind(" ", max(start, s - 40), s - 1)
+            w = text[j + 1:s - 1]
+            if not w or not _LEFT_WORD.match(w):
+                break
             if w.lower() in _TASK_TRIM or w.endswith("ly") or any(c.isdigit() for c in w) or is_name_shaped(w) \
                     or w.endswith(("ed", "ing")) and w.lower() not in _TASK_MODIFIERS:
                 break
-            k -= 1
-        if k >= len(words) - 1:
-            continue
-        s = m.start() + words[k].start()
-        if not is_generic(text[s:m.end()]):
-            out.append((s, m.end()))
+            s = j + 1
+            taken += 1
+        if taken and not is_generic(text[s:h.end()]):
+            out.append((s, h.end()))
     return out
 
 
