@@ -4,8 +4,16 @@
 names papers introduce with a strong cue (see ``knowledge``); the second runs the spaCy
 pipeline on each paper with those names known. Knowledge is gathered over the *whole* input,
 so the facts of a paper depend on the set of papers in the run, never on their order or on
-the number of workers. Inputs that are not a list are spilled to a temporary file between
-the passes, so memory stays flat on large streams.
+the number of workers. (Knowledge per chunk of the input would bound the first pass too, but
+then a paper's facts would depend on which papers share its chunk, i.e. on input order.)
+A stream is kept in memory between the passes up to ``IN_MEMORY`` papers and spilled to a
+temporary file beyond that, so memory stays bounded on 100k+ paper inputs; the knowledge
+itself is one small dict of names.
+
+Pipeline (``pipeline.build_nlp``): ``spacy.blank("en")`` tokenizer, then our components
+``kg_sentences``, ``kg_acronyms``, ``kg_mentions``, ``kg_proposes``, ``kg_evaluates``,
+``kg_lineage``, ``kg_compares``, ``kg_uses``, ``kg_addresses``; ``assemble`` turns the
+Doc into a PaperFacts record.
 """
 
 from __future__ import annotations
