@@ -37,9 +37,12 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
         existing = [m for m in st.mentions if m.start == s and m.end == e]
         if existing:
             m = existing[0]
-        elif any(m.start < e and s < m.end for m in st.mentions):
+        elif any(m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in st.mentions):
             continue
-        else:
+        else:  # the phrase is the more specific name: "Vietnamese Language Generation"
+            inner = [m for m in st.mentions if s <= m.start and m.end <= e]
+            st.mentions[:] = [m for m in st.mentions if not (s <= m.start and m.end <= e)]
+            out[:] = [c for c in out if c.mention not in inner]
             m = Mention(s, e, phrase, "Task", "title-for")
             st.mentions.append(m)
         if m.type in (None, "Task") or typ == "Task" or m.source == "title-for":

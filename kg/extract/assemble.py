@@ -91,6 +91,8 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         if k in long_keys and not longs:
             name = long_keys[k]
         typ = entity_type(ms, cs)
+        if typ == "Task" and any(c.type == "PROPOSES" and c.rule != "we-propose-phrase" and c.confidence >= 0.85 for c in cs):
+            typ = "Method"  # a named contribution ending in "Prediction" is a method, not a task
         aliases = []
         name_key = compact_key(name)
         for m in ms:

@@ -23,7 +23,7 @@ from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from
 #: words holding a capital or a digit (the only ones that can be names or versions)
 NAME_TOKEN = re.compile(r"(?<![\w+&/.\-])(?=[a-z+&/.\-]*+[A-Z0-9])[A-Za-z0-9][A-Za-z0-9+&/]*(?:[.\-][A-Za-z0-9+&/]+)*")
 GENERIC_ACRONYMS = frozenset("""
-LLM LLMs LM LMs PLM PLMs PTM PTMs NLP AI AGI GPU GPUs TPU TPUs CPU CPUs API APIs SOTA SoTA ML DL FLOPs FLOP
+SotA LLM LLMs LM LMs PLM PLMs PTM PTMs NLP AI AGI GPU GPUs TPU TPUs CPU CPUs API APIs SOTA SoTA ML DL FLOPs FLOP
 URL AWS CUDA GB TB MB KB VLM VLMs MLLM MLLMs LVLM LVLMs LMM LMMs DNN DNNs NN NNs CNNs RNNs PDEs PDE USD VL IID OOD
 OCR NLG NLU QA CV RL TS HF PhD USA US UK EU COVID ASR MT IE IR KG KGs LLaMA-based SFT PEFT ICL CoT
 """.split())

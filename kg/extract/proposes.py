@@ -37,6 +37,11 @@ APPOSITIVE_NEW = re.compile(r"\s*(?:\([^()]{1,40}\))?\s*,\s*(?:a|an|the)\s+(?:\w
 IS_NEW = re.compile(r"\s*(?:is|,)\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:novel|new|first)\b", re.I)
 LIST_INTRO = re.compile(r"\b(?:such as|including|namely|:)\s*", re.I)
 _USE_BEFORE = re.compile(r"\b(?:using|uses|use|with|via|based on|from|on top of|through|by)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}$")
+_STUDY = re.compile(r"(?i)(?:(?:\w+ly|systematic|comprehensive|thorough|detailed|empirical|extensive|large-scale|"
+                    r"careful|first|novel|new)\s+)*(?:study|studies|exploration|analysis|analyses|investigation|evaluation|"
+                    r"comparison|survey|review|examination|overview|understanding|insights?)\b")
+_REPORT = re.compile(r"\s+(?:Technical Report|Tech Report|Report|Model Card|System Card)$")
+_NOT_OWN_BETWEEN = re.compile(r"\b(?:based on|using|built on|on top of|extends?|via|through|from|such as|like)\b")
 _TITLE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:[-/](?:[A-Z][a-z]+|to|of|and|the|in|for|a))+$")
 _HEAD_AFTER = re.compile(r"((?:\s+[\w-]+){1,3})")
 _NAMEISH = frozenset(("shape", "acronym-short", "acronym-long", "quoted", "capseq"))
@@ -51,13 +56,16 @@ def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:
     if not m:
         return None
     lead = m.group(1)
+    report = _REPORT.search(lead)
+    if report:
+        lead = lead[:report.start()]
     words = lead.split()
     if not words or len(words) > 5 or _LEAD_REJECT.match(lead) or is_generic(lead):
         return None
     if len(words) > 1 and not any(ch.isupper() for w in words[1:] for ch in w[:1]) and "(" not in lead:
         return None
     if "(" in lead or any(is_name_shaped(w) and not _TITLE_HYPHEN.match(w) for w in words) or (abstract and lead in abstract):
-        return m.start(1), m.end(1)
+        return m.start(1), m.start(1) + len(lead)
     return None
 
 
@@ -91,10 +99,9 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             mentions.append(m)
             targets = [m]
         sub_type = subtitle_type(text[e:st.title_len])
-        for m in targets:
-            if m.text not in lexicon_known:
-                m.strong = True
-                out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9, implied_type=sub_type))
+        for m in targets:  # "DINOv2: ..." is the paper of DINOv2, known or not
+            m.strong = True
+            out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9, implied_type=sub_type))
     # 2. cues in sentences
     named_hits = cue_hits(NAMED_CUE, st)
     named_at = _paren_names(st)
@@ -120,8 +127,10 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             if weak:
                 objs = [m for m in objs if m.source in ("shape", "acronym-long", "acronym-short", "quoted")]
             # new acronyms defined after the cue in this sentence are the contribution
-            acr = [m for m in sent_mentions if m.start >= cue.end() and m.source.startswith("acronym")
-                   and not _USE_BEFORE.search(st.lower, max(cue.end(), m.start - 40), m.start)]
+            acr = [m for m in sent_mentions if cue.end() <= m.start <= cue.end() + 90 and m.source.startswith("acronym")
+                   and not _USE_BEFORE.search(st.lower, max(cue.end(), m.start - 40), m.start)
+                   and (not _NOT_OWN_BETWEEN.search(st.lower, cue.end(), m.start)
+                        or st.lower.startswith(" for short", m.end) or st.lower.startswith("for short", m.end + 1))]
             for m in objs + [a for a in acr if a not in objs]:
                 out.append(Candidate("PROPOSES", m, "we-propose", 0.85 if m in objs else 0.8))
             if not objs and not acr and not weak and s not in named_hits:
@@ -169,10 +178,12 @@ def _phrase_mention(text: str, mentions: list[Mention], span: tuple[int, int], n
     s, e = span
     for m in mentions:
         if m.start == s and m.end >= e:
-            return m
+            return None if m.source in ("lexicon", "known") else m  # a known name is not new
     if any(m.start < e and s < m.end and not (s <= m.start and m.end <= e) for m in mentions):
         return None
     phrase = text[s:e]
+    if "/" in phrase or "@" in phrase or _STUDY.match(phrase):
+        return None  # a URL, or "a systematic exploration of ...": not a named contribution
     typ = type_from_head(phrase)
     if is_generic(phrase) or phrase[:1].isdigit() or typ == "Metric" or (need_head and typ is None):
         return None

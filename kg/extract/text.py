@@ -101,7 +101,7 @@ llm llms plm plms ptm ptms vlm vlms mllm mllms transformer transformers encoder 
 multimodal multi-modal vision-language visual text textual image images one two three four five
 first second third way ways enhancements improvements modifications components ideas insights
 findings variants extensions direction directions solution solutions version versions family phenomenon existence
-promising intriguing better base set sets performance results result experiments experiment analysis
+promising intriguing better base single multiple unified set sets performance results result experiments experiment analysis
 """.split())
 
 _GENERIC_PHRASES = frozenset(k.replace(" ", "") for k in """
@@ -199,7 +199,8 @@ is are was were be been being has have had can could will would should may might
 and or but nor so yet , . ; : ( ) it its we our they their this these those via through using based
 achieves achieve achieving shows show outperforms outperform improves improve leads lead allows allow
 enables enable requires require consisting comprising including such namely e.g. i.e. along alongside
-called named dubbed termed against without
+called named dubbed termed against without combining leveraging allowing enabling achieving yielding
+requiring improving reducing providing making taking
 """.split())
 _LEAD_SKIP = frozenset("""
 a an the our new novel simple effective efficient first two three four five six several multiple various
@@ -231,7 +232,7 @@ def read_phrase(text: str, pos: int, end: int, max_words: int = 6, keep_of: bool
             break
         w = m.group(0)
         lw = w.lower()
-        if not words and lw in _LEAD_SKIP:
+        if not words and (lw in _LEAD_SKIP or (lw.endswith("ly") and len(lw) > 4)):
             i = m.end()
             continue
         if lw in _NP_STOP and not (keep_of and lw in ("of", "via") and words):
