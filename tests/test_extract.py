@@ -253,6 +253,28 @@ def test_proposed_benchmark_is_also_evaluated_on():
     assert has(f, "PROPOSES", "Let it Wag!") and has(f, "EVALUATES_ON", "Let it Wag!")
 
 
+def test_title_lead_name_counts_even_when_known():
+    f = extract_one(paper("DINOv2: Learning Robust Visual Features without Supervision", "We pretrain ViTs."))
+    assert has(f, "PROPOSES", "DINOv2")
+    f = extract_one(paper("1.5-Pints Technical Report: Pretraining in Days", "We release 1.5-Pints."))
+    assert has(f, "PROPOSES", "1.5-Pints") and not mentions_any(f, "1.5-Pints Technical Report")
+
+
+def test_acronyms_after_based_on_are_not_proposed():
+    f = extract_one(paper("Data mixtures", "We introduce a novel attack based on an overlooked source of "
+                                           "information, byte-pair encoding (BPE) tokenizers."))
+    assert not has(f, "PROPOSES", "BPE")
+    f = extract_one(paper("KNN pretraining", "We propose a new method based on Leave-One-Out Nearest-Neighbor, or LOON for short."))
+    assert has(f, "PROPOSES", "LOON")
+
+
+def test_studies_and_known_names_are_not_phrase_proposals():
+    f = extract_one(paper("Sparse pretraining", "We present a systematic exploration of optimal sparse pre-training."))
+    assert not any(r.type == "PROPOSES" for r in f.relations)
+    f = extract_one(paper("Pretraining", "We propose supervised pre-training for this setting."))
+    assert not has(f, "PROPOSES", "supervised pre-training")
+
+
 # ---------------------------------------------------------------- the whole sample corpus
 
 
