@@ -260,6 +260,15 @@ def test_title_lead_name_counts_even_when_known():
     assert has(f, "PROPOSES", "1.5-Pints") and not mentions_any(f, "1.5-Pints Technical Report")
 
 
+def test_title_case_technique_before_the_colon():
+    f = extract_one(paper("Predictive Data Selection: The Data That Predicts Is the Data That Teaches",
+                          "We select pretraining data by how predictive it is."))
+    assert has(f, "PROPOSES", "Predictive Data Selection")
+    for title in ("Don't Stop Pretraining: Adapt Language Models to Domains", "Stacking Your Transformers: Model Growth",
+                  "Crossing Linguistic Horizons: Finetuning of Models"):
+        assert not any(r.type == "PROPOSES" for r in extract_one(paper(title, "We study models.")).relations), title
+
+
 def test_acronyms_after_based_on_are_not_proposed():
     f = extract_one(paper("Data mixtures", "We introduce a novel attack based on an overlooked source of "
                                            "information, byte-pair encoding (BPE) tokenizers."))

@@ -40,6 +40,7 @@ _USE_BEFORE = re.compile(r"\b(?:using|uses|use|with|via|based on|from|on top of|
 _STUDY = re.compile(r"(?i)(?:(?:\w+ly|systematic|comprehensive|thorough|detailed|empirical|extensive|large-scale|"
                     r"careful|first|novel|new)\s+)*(?:study|studies|exploration|analysis|analyses|investigation|evaluation|"
                     r"comparison|survey|review|examination|overview|understanding|insights?)\b")
+_PRONOUNS = frozenset("i we you your our my their its it this these that what how why when who".split())
 _REPORT = re.compile(r"\s+(?:Technical Report|Tech Report|Report|Model Card|System Card)$")
 _NOT_OWN_BETWEEN = re.compile(r"\b(?:based on|using|built on|on top of|extends?|via|through|from|such as|like)\b")
 _TITLE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:[-/](?:[A-Z][a-z]+|to|of|and|the|in|for|a))+$")
@@ -65,6 +66,11 @@ def title_lead(title: str, abstract: str = "") -> tuple[int, int] | None:
     if len(words) > 1 and not any(ch.isupper() for w in words[1:] for ch in w[:1]) and "(" not in lead:
         return None
     if "(" in lead or any(is_name_shaped(w) and not _TITLE_HYPHEN.match(w) for w in words) or (abstract and lead in abstract):
+        return m.start(1), m.start(1) + len(lead)
+    # "Predictive Data Selection: ...": a short Title Case term whose head names a technique or a dataset
+    if 2 <= len(words) <= 4 and "," not in lead and "'" not in lead and "’" not in lead \
+            and all(w[:1].isupper() and w.lower() not in _PRONOUNS for w in words) \
+            and not words[0].lower().endswith("ing") and type_from_head(lead) in ("Method", "Model", "Dataset"):
         return m.start(1), m.start(1) + len(lead)
     return None
 
