@@ -105,13 +105,6 @@ def index_sentences(st: PaperDoc) -> None:
     st.by_sent = by
 
 
-def sentence_of(st: PaperDoc, pos: int) -> tuple[int, int]:
-    for s, e in st.sents:
-        if s <= pos < e:
-            return s, e
-    return 0, 0
-
-
 def cue_hits(pattern: re.Pattern[str], st: PaperDoc, own_only: bool = False) -> dict[int, list[re.Match[str]]]:
     """Matches of a cue over the whole text (one regex pass), grouped by sentence start."""
     by: dict[int, list[re.Match[str]]] = {}
@@ -126,10 +119,6 @@ def cue_hits(pattern: re.Pattern[str], st: PaperDoc, own_only: bool = False) -> 
             continue
         by.setdefault(s, []).append(m)
     return by
-
-
-def in_sentence(mentions: list[Mention], s: int, e: int) -> list[Mention]:
-    return [m for m in mentions if s <= m.start and m.end <= e]
 
 
 _CLAUSE_BREAK = re.compile(r"[;!?]|(?<!\d)\.(?!\d)|\b(?:which|that|while|whereas|but|although|however|where|when|is|are|was|were|has|have|we|it|they)\b")
@@ -194,15 +183,5 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
     return out
 
 
-_BEFORE_GAP = re.compile(r"^\s*(?:'s|’s)?\s*(?:\([^()]{0,30}\))?\s*(?:models?|also|further|significantly|consistently|clearly|still|even|often)?\s*$", re.I)
 
 
-def mention_before(text: str, mentions: list[Mention], pos: int, floor: int) -> Mention | None:
-    """The mention ending right before ``pos`` (the subject of a cue such as "X outperforms")."""
-    best = None
-    for m in mentions:
-        if floor <= m.start and m.end <= pos and (best is None or m.end > best.end):
-            best = m
-    if best is not None and _BEFORE_GAP.match(text[best.end:pos]):
-        return best
-    return None

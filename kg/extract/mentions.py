@@ -162,22 +162,6 @@ def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None =
 _LEFT_WORD = re.compile(r"[A-Za-z][\w/\-]*$")
 
 
-class _Span:
-    __slots__ = ("_s", "_e", "_text")
-
-    def __init__(self, s: int, e: int, text: str):
-        self._s, self._e, self._text = s, e, text
-
-    def start(self) -> int:
-        return self._s
-
-    def end(self) -> int:
-        return self._e
-
-    def group(self, _: int = 0) -> str:
-        return self._text[self._s:self._e]
-
-
 def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Lower-case task phrases ending in a task head word ("phase recognition")."""
     out = []

@@ -31,11 +31,6 @@ PRONOUN_CLAIM = re.compile(r"(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
 
 
-def own_sentence(sentence: str, lower: str | None = None) -> bool:
-    """``lower``: the sentence in lower case, when the caller has it."""
-    return bool(OWN.search(lower if lower is not None else sentence.lower()) or PRONOUN_CLAIM.match(sentence))
-
-
 @Language.factory("kg_sentences")
 def make_sentences(nlp: Language, name: str):
     return SentenceSplitter()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+
 
 # ---------------------------------------------------------------- sentences
 
@@ -43,8 +43,6 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- name shapes
 
 #: one word that looks like a name: several capitals, letters mixed with digits, CamelCase
-NAME_WORD = r"(?:[A-Za-z0-9][A-Za-z0-9.+&'’/]*(?:-[A-Za-z0-9.+&/]+)*)"
-_NAME_WORD_RE = re.compile(NAME_WORD)
 _HAS_TWO_CAPS = re.compile(r"[A-Z].*[A-Z]")
 _LETTER_DIGIT = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]")
 _CAP_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)+$")
@@ -278,15 +276,6 @@ def read_phrase_list(text: str, pos: int, end: int, max_items: int = 8) -> list[
             break
         i = m.end()
     return items
-
-
-def words_between(text: str, a: int, b: int) -> str:
-    return text[a:b] if a < b else ""
-
-
-def iter_word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for m in _NAME_WORD_RE.finditer(text, start, end):
-        yield m.start(), m.end()
 
 
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|co|io|ai|ms|net|edu|github\.io)/\S*")
