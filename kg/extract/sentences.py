@@ -31,6 +31,12 @@ PRONOUN_CLAIM = re.compile(r"(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
 
 
+def _has_we(low: str, s: int, e: int) -> bool:
+    """The common case of OWN, by plain substring search."""
+    seg = low[s:e]
+    return seg.startswith(("we ", "our ")) or " we " in seg or " our " in seg
+
+
 @Language.factory("kg_sentences")
 def make_sentences(nlp: Language, name: str):
     return SentenceSplitter()
@@ -44,6 +50,6 @@ class SentenceSplitter:
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
         low = st.lower
         st.own_sents = {s for s, e in st.sents
-                        if s == 0 or ((OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
+                        if s == 0 or ((_has_we(low, s, e) or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
                                       and (not BACKGROUND.search(low, s, e) or WE.search(low, s, e)))}
         return doc
