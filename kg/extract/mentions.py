@@ -153,6 +153,8 @@ def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None =
             s += len(words[0])
             s += len(text[s:e]) - len(text[s:e].lstrip())
             words = words[1:]
+        if any(_AFFIX.search(w) for w in words):
+            continue  # "RoPE-based LLM" is RoPE and a generic LLM, not one term
         if len(words) < 2 or is_generic(text[s:e]) or any(c.isdigit() for c in text[s:e]):
             continue  # names with digits are name shapes ("CIFAR-100"), not Title Case terms
         out.append((s, e))
