@@ -73,6 +73,7 @@ class Run:
     cpu: float = 0.0  #: user + system seconds of the process and the children it waited for
     peak_rss_mb: float = 0.0  #: the whole process tree, summed
     peak_one_mb: float = 0.0  #: the largest single process (from wait4)
+    peak_pss_mb: float = 0.0  #: the tree's proportional set size: pages shared after fork counted once
     server_rss_mb: float = 0.0  #: a server watched alongside (Neo4j), if any
     store_mb: float = 0.0
     rc: int = 0
@@ -103,14 +104,28 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def tree_rss_mb(root: int) -> float:
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def tree_rss_mb(root: int, pss: bool = False) -> tuple[float, float]:
+    """(RSS summed over the process tree, PSS summed when ``pss``)."""
     kids = _children_map()
-    total, todo = 0.0, [root]
+    total, ptotal, todo = 0.0, 0.0, [root]
     while todo:
         pid = todo.pop()
         total += _rss_mb(pid)
+        if pss:
+            ptotal += _pss_mb(pid)
         todo += kids.get(pid, [])
-    return total
+    return total, ptotal
 
 
 def measure(stage: str, size: int, cmd: Sequence[str], env: dict | None = None, server_pid: int | None = None,
@@ -122,13 +137,17 @@ def measure(stage: str, size: int, cmd: Sequence[str], env: dict | None = None, 
     err_path = log_dir / f"{stage}-{size}.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         t0 = time.perf_counter()
+        polls = 0
         proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **(env or {})}, cwd=str(ROOT))
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            run.peak_rss_mb = max(run.peak_rss_mb, tree_rss_mb(proc.pid))
+            polls += 1
+            rss, pss = tree_rss_mb(proc.pid, pss=polls % 4 == 0)
+            run.peak_rss_mb = max(run.peak_rss_mb, rss)
+            run.peak_pss_mb = max(run.peak_pss_mb, pss)
             if server_pid:
                 run.server_rss_mb = max(run.server_rss_mb, _rss_mb(server_pid))
             if time.perf_counter() - t0 > timeout:
@@ -485,6 +504,8 @@ def table(runs: list[Run]) -> str:
         vr = f"{r.wall / base_read.wall:.1f}x" if base_read and base_read.wall and not baseline and per_paper else ""
         vt = f"{r.wall / base_tok.wall:.1f}x" if base_tok and base_tok.wall and not baseline and per_paper else ""
         notes = [r.note] if r.note else []
+        if r.peak_pss_mb and r.peak_pss_mb < 0.9 * r.peak_rss_mb:
+            notes.append(f"peak PSS {r.peak_pss_mb:,.0f} MB (forked workers' shared pages counted once)")
         if r.server_rss_mb:
             notes.append(f"Neo4j server peak RSS {r.server_rss_mb:,.0f} MB")
         if "entities" in r.extra:
