@@ -224,21 +224,23 @@ class EmbeddedStore(GraphStore):
         for eid in sorted(set(added_rows or ()) - ids):
             self._add_to_entity(cur, eid, added_rows[eid], summary)
         for eid in sorted(ids):
-            rows = cur.execute(
-                "SELECT paper_id, entity_name, entity_type, entity_aliases, mention FROM relations WHERE entity_id=?",
-                (eid,),
-            ).fetchall()
+            # aggregated by SQLite: a popular entity has tens of thousands of rows
+            head = cur.execute("SELECT MIN(entity_type), COUNT(DISTINCT paper_id) FROM relations WHERE entity_id=?",
+                               (eid,)).fetchone()
             existed = cur.execute("SELECT 1 FROM entities WHERE id=?", (eid,)).fetchone() is not None
             cur.execute("DELETE FROM entity_forms WHERE entity_id=?", (eid,))
-            if not rows:
+            if not head[1]:
                 cur.execute("DELETE FROM entities WHERE id=?", (eid,))
                 continue
+            per_name = cur.execute("SELECT entity_name, COUNT(DISTINCT paper_id) FROM relations WHERE entity_id=?"
+                                   " GROUP BY entity_name", (eid,)).fetchall()
             forms: set[str] = set()
-            for _, _, _, aliases, mention in rows:
+            for (aliases,) in cur.execute("SELECT DISTINCT entity_aliases FROM relations WHERE entity_id=?", (eid,)):
                 forms.update(json.loads(aliases))
-                forms.add(mention)
-            etype = min(r[2] for r in rows)
-            props = R.entity_props(eid, etype, [(r[0], r[1]) for r in rows], forms)
+            forms.update(m for (m,) in cur.execute("SELECT DISTINCT mention FROM relations WHERE entity_id=?", (eid,)))
+            name = min(per_name, key=lambda nc: (-nc[1], nc[0]))[0]  # as rows.entity_props decides
+            props = {"name": name, "type": head[0], "paper_count": head[1],
+                     "aliases": sorted(({f for f in forms if f} | {n for n, _ in per_name}) - {name})}
             cur.execute(
                 "INSERT INTO entities(id,name,type,aliases,paper_count) VALUES(?,?,?,?,?)"
                 " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
