@@ -72,7 +72,7 @@ class Run:
     wall: float = 0.0
     cpu: float = 0.0  #: user + system seconds of the process and the children it waited for
     peak_rss_mb: float = 0.0  #: the whole process tree, summed
-    peak_one_mb: float = 0.0  #: the largest single process (from wait4)
+    peak_one_mb: float = 0.0  #: the largest single process (wait4; at least the harness's own peak)
     peak_pss_mb: float = 0.0  #: the tree's proportional set size: pages shared after fork counted once
     server_rss_mb: float = 0.0  #: a server watched alongside (Neo4j), if any
     store_mb: float = 0.0
@@ -158,7 +158,8 @@ def measure(stage: str, size: int, cmd: Sequence[str], env: dict | None = None, 
     run.rc = proc.returncode
     run.peak_one_mb = usage.ru_maxrss / 1024
     run.cpu = usage.ru_utime + usage.ru_stime
-    run.peak_rss_mb = max(run.peak_rss_mb, run.peak_one_mb)
+    # not max()ed with peak_one_mb: ru_maxrss survives fork and exec, so a child starts with the
+    # harness's own peak; the polled tree sum is the measure
     if run.rc != 0:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-1:] or ["(no stderr)"]
         run.note = f"failed (exit {run.rc}): {tail[0][:160]}"
