@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections import deque
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from kg.schema import Paper, PaperFacts
@@ -57,6 +58,8 @@ def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
 
 #: papers kept in memory between the two passes; longer streams are spilled to a temp file
 IN_MEMORY = 20_000
+#: chunks per worker submitted ahead of the consumer (bounds memory; order is kept)
+IN_FLIGHT = 2
 
 
 class _Buffer:
@@ -133,8 +136,17 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
 
             ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
             with ctx.Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
-                for facts in pool.imap(_run_chunk, _chunks(items, batch_size), chunksize=1):
-                    yield from facts
+                # at most IN_FLIGHT chunks per worker submitted and not yet consumed: Pool.imap
+                # keeps every finished result until it is consumed, so a consumer slower than
+                # the workers (resolution and the store share the two cores) would hold a
+                # growing backlog (~0.5 GB at 100k papers)
+                pending: deque = deque()
+                for chunk in _chunks(items, batch_size):
+                    pending.append(pool.apply_async(_run_chunk, (chunk,)))
+                    if len(pending) >= IN_FLIGHT * workers:
+                        yield from pending.popleft().get()
+                while pending:
+                    yield from pending.popleft().get()
     finally:
         if buffer is not None:
             buffer.close()
