@@ -513,8 +513,8 @@ def table(runs: list[Run]) -> str:
             notes.append(f"{r.extra.get('papers', '?'):,} papers, {r.extra['entities']:,} entities"
                          + (f", {r.extra['relations']:,} relations" if "relations" in r.extra else ""))
         if r.extra.get("read") and r.extra["read"] != r.extra.get("added"):
-            notes.append(f"{r.extra['read']:,} papers written ({r.extra['updated']:,} rewritten after "
-                         f"re-resolution)")
+            notes.append(f"{r.extra['read']:,} papers written: {r.extra['read'] - r.extra['added']:,} again after "
+                         f"re-resolution, {r.extra['updated']:,} of them changed")
         if "walls" in r.extra:
             notes.append("runs " + "/".join(f"{w:.2f}" for w in r.extra["walls"]) + " s")
         store = f"{r.store_mb:,.1f}" if r.store_mb else ""
