@@ -527,14 +527,14 @@ def checks(runs: list[Run]) -> list[str]:
     by = {(r.stage, r.size): r for r in runs}
     out = []
     ing = by.get(("ingest", 100_000))
-    if ing and ing.rc == 0:
+    if ing and ing.rc == 0 and ing.wall:
         out.append(f"- ingest 100k: {ing.wall:.0f}s (target <= {INGEST_100K_SECONDS}s): "
                    f"{'PASS' if ing.wall <= INGEST_100K_SECONDS else 'FAIL'} (CPU {ing.cpu:.0f}s: on an idle "
                    f"{os.cpu_count()}-core machine the wall time is at least {ing.cpu / (os.cpu_count() or 1):.0f}s)")
         out.append(f"- ingest 100k peak RSS: {ing.peak_rss_mb:.0f} MB (target <= {INGEST_100K_RSS_MB} MB): "
                    f"{'PASS' if ing.peak_rss_mb <= INGEST_100K_RSS_MB else 'FAIL'}")
         small = by.get(("ingest", 10_000))
-        if small and small.rc == 0:
+        if small and small.rc == 0 and small.peak_rss_mb and ing.peak_rss_mb:
             g = ing.peak_rss_mb / small.peak_rss_mb
             out.append(f"- peak RSS 100k / 10k: {g:.2f} (target <= {RSS_GROWTH_10K_TO_100K}): "
                        f"{'PASS' if g <= RSS_GROWTH_10K_TO_100K else 'FAIL'}")
