@@ -506,7 +506,7 @@ def table(runs: list[Run]) -> str:
         vt = f"{r.wall / base_tok.wall:.1f}x" if base_tok and base_tok.wall and not baseline and per_paper else ""
         notes = [r.note] if r.note else []
         if r.peak_pss_mb and r.peak_pss_mb < 0.9 * r.peak_rss_mb:
-            notes.append(f"peak PSS {r.peak_pss_mb:,.0f} MB (forked workers' shared pages counted once)")
+            notes.append(f"peak PSS {r.peak_pss_mb:,.0f} MB (shared pages counted once)")
         if r.server_rss_mb:
             notes.append(f"Neo4j server peak RSS {r.server_rss_mb:,.0f} MB")
         if "entities" in r.extra:
