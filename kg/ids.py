@@ -13,6 +13,7 @@ _ARXIV_DOI = re.compile(r"(?i)^10\.48550/arxiv\.(.+)$")
 _DOI = re.compile(r"(?i)^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$")
 _OPENALEX = re.compile(r"(?i)^(?:https?://openalex\.org/)?(W\d+)$")
 _DIGIT_DOT = re.compile(r"(?<=\d)\.(?=\d)")
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() rejects
 
 
 def fold(text: str) -> str:
@@ -25,8 +26,10 @@ def compact_key(text: str) -> str:
 
     A dot between two digits is kept ("GPT-3.5" is not "GPT-35").
     """
-    t = _DIGIT_DOT.sub("\x00", fold(text))
-    return "".join(c if c.isalnum() else ("." if c == "\x00" else "") for c in t)
+    t = fold(text)
+    if "." in t:
+        return ".".join(_NOT_ALNUM.sub("", part) for part in _DIGIT_DOT.split(t))
+    return _NOT_ALNUM.sub("", t)
 
 
 def normalize_arxiv(value: str) -> str | None:

@@ -121,11 +121,33 @@ class GraphStore(ABC):
         """Every stored vote as (key, kind, value, paper_id, weight, surface), sorted."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
+                        dirty: Mapping[str, str] | None = None) -> None:
         """For each (paper id, raw facts JSON, votes, title id): replace the paper's raw facts and
         votes (one transaction). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
         a real id drops the state saved under its title id; a paper whose id is its title id
-        is not saved when a paper with a real id holds that title id."""
+        is not saved when a paper with a real id holds that title id.
+
+        In the same transaction, ``dirty`` (key -> its decision before these votes, as a
+        string) is added to the dirty keys; a key already dirty keeps its older decision.
+        ``resolution_votes`` must stay cheap for a key with many votes (keep sums)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_dirty(self) -> dict[str, str]:
+        """The dirty keys with the decision each had when it became dirty."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
+        """One transaction: mark the papers ``pending`` (to be resolved again) and forget the
+        dirty ``keys``."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_pending(self) -> list[str]:
+        """Sorted ids of the papers marked pending."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_done(self, paper_ids: Iterable[str]) -> None:
+        """Clear the pending marks of these papers (their resolved facts are written)."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
     def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
