@@ -13,7 +13,6 @@ import tempfile
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TextIO
 
@@ -31,6 +30,8 @@ class RunReport:
     """What a run read, skipped and produced."""
 
     papers: int = 0
+    #: stored papers resolved (and written) again because the input changed their entities
+    reresolved: int = 0
     write: WriteSummary = field(default_factory=WriteSummary)
     #: the loaders' counts (files, records, skipped, warnings)
     load: "LoadStats | None" = None
@@ -156,17 +157,43 @@ def _open_facts_out(fd: int, compress: bool) -> Iterator[TextIO]:
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
                batch_size: int = 1000) -> RunReport:
-    """Load, extract, resolve and write into ``store``, one transaction per batch."""
+    """Load, extract, resolve and write into ``store``, one transaction per batch.
+
+    ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers
+    resolved again because the input changed what their entities are.
+    """
+    from kg.resolve import resolve_chunks
+
     report = _report()
-    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers), store),
-                       progress, "ingest")
-    while True:
-        batch = list(islice(stream, batch_size))
-        if not batch:
-            break
-        report.papers += len(batch)
-        report.write += store.write(batch)
+
+    def counted(items: Iterable[PaperFacts]) -> Iterator[PaperFacts]:
+        for f in items:
+            report.papers += 1
+            yield f
+
+    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers))
+    bar = _bar(progress, "ingest")
+    written = 0
+    try:
+        # each chunk is written before the next is asked for (resolve_chunks' contract)
+        for chunk in resolve_chunks(facts, store, chunk_size=batch_size):
+            report.write += store.write(chunk)
+            written += len(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    report.reresolved = max(0, written - report.papers)
     return report
+
+
+def _bar(show: bool, desc: str):
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, unit=" papers", file=sys.stderr, dynamic_ncols=True)
 
 
 def _report() -> RunReport:

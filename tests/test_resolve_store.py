@@ -196,3 +196,74 @@ def test_facts_resolved_in_shards_then_ingested_together_equal_one_run(tmp_path)
     assert any(f.unresolved for f in shard_a + shard_b)
     assert runs(tmp_path / "shards.db", [shard_b + shard_a]) == one_run(tmp_path / "raw.db", CORPUS)
     assert runs(tmp_path / "shards2.db", [shard_b, shard_a]) == one_run(tmp_path / "raw2.db", CORPUS)
+
+
+class Killed(BaseException):
+    """The process dies here."""
+
+
+class DyingStore:
+    """An embedded store whose process is killed before its ``n``-th state change."""
+
+    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
+
+    def __init__(self, store, n):
+        self._store, self._left = store, n
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if name not in self.MUTATORS:
+            return attr
+
+        def call(*args, **kwargs):
+            self._left -= 1
+            if self._left < 0:
+                raise Killed()
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def ingest_lockstep(store, facts, chunk_size):
+    """As ``kg ingest`` does: each chunk written before the next is asked for."""
+    from kg.resolve import resolve_chunks
+
+    for chunk in resolve_chunks(facts, store, chunk_size=chunk_size):
+        store.write(chunk)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), cut=st.integers(1, len(CORPUS) - 1), kill=st.integers(0, 40),
+       chunk=st.integers(1, 3))
+def test_a_run_killed_at_any_step_is_completed_by_running_it_again(tmp_path_factory, seed, cut, kill, chunk):
+    expected = one_run(tmp_path_factory.mktemp("one") / "kg.db", CORPUS)
+    shuffled = list(CORPUS)
+    random.Random(seed).shuffle(shuffled)
+    first, second = shuffled[:cut], shuffled[cut:]
+    path = tmp_path_factory.mktemp("killed") / "kg.db"
+    with EmbeddedStore(path) as s:
+        ingest_lockstep(s, first, chunk)
+    with EmbeddedStore(path) as s:
+        try:
+            ingest_lockstep(DyingStore(s, kill), second, chunk)
+        except Killed:
+            pass
+    with EmbeddedStore(path) as s:  # the user runs the same command again
+        ingest_lockstep(s, second, chunk)
+        assert s.resolution_pending() == [] and s.resolution_dirty() == {}
+    with EmbeddedStore(path) as s:
+        assert graph(s) == expected
+
+
+def test_sums_follow_the_votes_they_summarise(tmp_path):
+    with EmbeddedStore(tmp_path / "kg.db") as s:
+        for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]]):
+            ingest(s, batch)
+            totals: dict = {}
+            for key, kind, value, _pid, weight, _surface in s.resolution_rows():
+                t = totals.setdefault((key, kind, value), [0, 0])
+                t[0] += 1
+                t[1] += weight
+            keys = {k for k, _, _ in totals}
+            assert s.resolution_votes(keys) == sorted((*k, p, w) for k, (p, w) in totals.items())
+            assert s.db.execute("SELECT COUNT(*) FROM resolution_sums").fetchone()[0] == len(totals)

@@ -78,11 +78,13 @@ def ingest_command(inputs, fmt, strict, workers, batch_size, as_json, quiet, **k
     if as_json:
         click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
                                "updated": w.papers_updated, "unchanged": w.papers_unchanged,
-                               "stats": stats}, indent=2, sort_keys=True))
+                               "reresolved": report.reresolved, "stats": stats}, indent=2, sort_keys=True))
         return
     if quiet:
         return
-    click.echo(f"Read {report.papers} papers: {w.papers_added} added, {w.papers_updated} updated, "
+    again = (f" (and {report.reresolved} stored papers resolved again, as the new ones changed their entities)"
+             if report.reresolved else "")
+    click.echo(f"Read {report.papers} papers{again}: {w.papers_added} added, {w.papers_updated} updated, "
                f"{w.papers_unchanged} unchanged.")
     click.echo(_stats_text(stats))
 

@@ -8,6 +8,6 @@ stream, keeping state in the store; ``kg.resolve.report`` explains what was merg
 
 from __future__ import annotations
 
-from kg.resolve.stream import resolve_stream
+from kg.resolve.stream import resolve_chunks, resolve_stream
 
-__all__ = ["resolve_stream"]
+__all__ = ["resolve_chunks", "resolve_stream"]

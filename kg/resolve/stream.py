@@ -2,14 +2,19 @@
 
 With a store that keeps resolution state, each chunk of papers
 
-1. saves its raw facts and votes (replacing what those papers had stored),
-2. compares the decisions about every key whose votes changed, before and after,
-3. yields its papers resolved with the new decisions, then yields again every stored
-   paper that depends on a key whose decision changed (re-resolved from its raw facts;
-   the store replaces its relations, so entities merge or split as the corpus says),
-4. saves which keys each yielded paper depends on.
+1. saves its raw facts and votes (replacing what those papers had stored), and marks the
+   keys whose votes changed *dirty*, with their decisions before (one transaction);
+2. *settles* the dirty keys: those whose decision changed mark every stored paper that
+   depends on them *pending* (one transaction);
+3. comes out resolved with the current decisions; the consumer writes it, and its papers'
+   pending marks are cleared.
 
-So the graph after any sequence of runs equals the graph of one run over the same papers.
+After the input, every pending paper is resolved again once, from its raw facts, with the
+final decisions (the store replaces its relations, so entities merge or split as the
+corpus says). So the graph after any sequence of runs equals the graph of one run over the
+same papers, and a paper is resolved again at most once per run however many chunks
+change its keys. A run killed at any moment leaves dirty keys and pending marks that the
+next run finishes first.
 
 Without a store (``kg extract``) — or with one that keeps no state — the input is spooled
 to a temporary SQLite file: pass one collects every vote, pass two yields each paper
@@ -18,6 +23,7 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
@@ -93,11 +99,12 @@ def _supports_state(store) -> bool:
     return True
 
 
-def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[PaperFacts]:
-    """Facts with canonical entity ids, across the input and the papers already in ``store``.
+def resolve_chunks(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[list[PaperFacts]]:
+    """Chunks of facts with canonical entity ids, across the input and the papers in ``store``.
 
-    Papers come out in input order; with a store, papers stored earlier whose entities the
-    input merges (or splits) come out again after the chunk that changed them.
+    With a store, write each chunk before asking for the next: asking for the next chunk
+    tells the store that the last one is written. Papers come out in input order, then the
+    stored papers whose entities the input merged (or split), resolved again.
     """
     if _supports_state(store):
         yield from _incremental(facts, store, chunk_size)
@@ -105,39 +112,61 @@ def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CH
         yield from _two_pass(facts, chunk_size)
 
 
-def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[PaperFacts]:
+def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[PaperFacts]:
+    """``resolve_chunks``, one paper at a time."""
+    for chunk in resolve_chunks(facts, store, chunk_size):
+        yield from chunk
+
+
+def encode_decision(d: Decision) -> str:
+    """A decision as the string the store keeps for a dirty key."""
+    return json.dumps([d.type, list(d.expansions)], separators=(",", ":"))
+
+
+def _settle(store) -> None:
+    """Mark pending the papers depending on dirty keys whose decision changed; forget the keys."""
+    dirty = store.resolution_dirty()
+    if not dirty:
+        return
+    now = decisions(store.resolution_votes(dirty))
+    changed = sorted(k for k, before in dirty.items() if before != encode_decision(now.get(k, NO_DECISION)))
+    store.resolution_settle(dirty, store.resolution_dependents(changed) if changed else [])
+
+
+def _resolve_all(store, papers: list[PaperFacts]) -> list[PaperFacts]:
+    cache = DecisionCache(store.resolution_votes)
+    _prefetch(cache, papers)
+    out, deps = [], {}
+    for f in papers:
+        resolved, d = resolve_paper(f, cache)
+        deps[f.paper.id] = d
+        out.append(resolved)
+    store.resolution_save_deps(deps)
+    return out
+
+
+def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[list[PaperFacts]]:
+    _settle(store)  # what a killed run left
     for chunk in _chunks(facts, chunk_size):
         records = [(f.paper.id, f.to_json(), paper_votes(f), title_paper_id(f.paper.title)) for f in chunk]
         ids = {f.paper.id for f in chunk}
         touched = store.resolution_keys(ids | {r[3] for r in records}) | {
             v[0] for r in records for v in r[2]}
         before = decisions(store.resolution_votes(touched))
-        store.resolution_save(records)
-        cache = DecisionCache(store.resolution_votes)
-        cache.prefetch(touched)
-        changed = sorted(k for k in touched if before.get(k, NO_DECISION) != cache(k))
-        _prefetch(cache, chunk)
-        deps: dict[str, set[str]] = {}
-        for f in chunk:
-            resolved, d = resolve_paper(f, cache)
-            deps[f.paper.id] = d
-            yield resolved
-        store.resolution_save_deps(deps)
-        if not changed:
-            continue
-        affected = [p for p in store.resolution_dependents(changed) if p not in ids]
-        for batch in (affected[i:i + chunk_size] for i in range(0, len(affected), chunk_size)):
-            raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
-            _prefetch(cache, raws)
-            deps = {}
-            for f in raws:
-                resolved, d = resolve_paper(f, cache)
-                deps[f.paper.id] = d
-                yield resolved
-            store.resolution_save_deps(deps)
+        store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
+        _settle(store)
+        yield _resolve_all(store, chunk)
+        store.resolution_done(ids)
+    # every paper whose keys changed, once, with the final decisions
+    pending = store.resolution_pending()
+    for batch in (pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)):
+        raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
+        if raws:
+            yield _resolve_all(store, raws)
+        store.resolution_done(batch)
 
 
-def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFacts]:
+def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[PaperFacts]]:
     from kg.store.sqlite_resolution import SQLiteResolution, pack, unpack
 
     fd, path = tempfile.mkstemp(prefix="kg-resolve-", suffix=".db")
@@ -168,8 +197,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[PaperFac
             if len(cache) > 200_000:  # bounded memory on huge inputs
                 cache = DecisionCache(state.votes)
             _prefetch(cache, chunk)
-            for f in chunk:
-                yield resolve_paper(f, cache)[0]
+            yield [resolve_paper(f, cache)[0] for f in chunk]
     finally:
         db.close()
         for suffix in ("", "-journal", "-wal", "-shm"):

@@ -437,8 +437,21 @@ class EmbeddedStore(GraphStore):
     def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
         return self._resolution.rows()
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
-        self._resolution.save(papers)
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
+                        dirty: "dict[str, str] | None" = None) -> None:
+        self._resolution.save(papers, dirty)
+
+    def resolution_dirty(self) -> dict[str, str]:
+        return self._resolution.dirty()
+
+    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
+        self._resolution.settle(keys, pending)
+
+    def resolution_pending(self) -> list[str]:
+        return self._resolution.pending()
+
+    def resolution_done(self, paper_ids: Iterable[str]) -> None:
+        self._resolution.done(paper_ids)
 
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
         self._resolution.save_deps(deps)

@@ -8,7 +8,15 @@ Three tables, created on first use (so stores made before them still open):
   the id its title alone would give it (``kg.ids.title_paper_id``);
 * ``resolution_votes(key, kind, value, paper_id, weight, surface)``: the votes each paper
   casts (``kg.resolve.core.paper_votes``), replaced when the paper is written again;
-* ``resolution_deps(key, paper_id)``: the keys whose decisions each paper's resolution read.
+* ``resolution_deps(key, paper_id)``: the keys whose decisions each paper's resolution read;
+* ``resolution_sums(key, kind, value, papers, weight)``: the votes summed, kept in step with
+  ``resolution_votes`` in the same transactions, so a key with 50,000 votes costs one row;
+* ``resolution_dirty(key, before)``: keys whose votes changed, with the decision each had
+  before (the oldest one), until the papers depending on them are marked pending;
+* ``resolution_pending(paper_id)``: papers to resolve again, until their new facts are written.
+
+The last two make re-resolution crash-safe: a run killed at any moment leaves marks that the
+next ``kg ingest`` finishes.
 """
 
 from __future__ import annotations
@@ -29,7 +37,18 @@ CREATE INDEX IF NOT EXISTS resolution_votes_paper ON resolution_votes(paper_id);
 CREATE TABLE IF NOT EXISTS resolution_deps(key TEXT NOT NULL, paper_id TEXT NOT NULL,
     PRIMARY KEY(key, paper_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resolution_deps_paper ON resolution_deps(paper_id);
+CREATE TABLE IF NOT EXISTS resolution_dirty(key TEXT PRIMARY KEY, before TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resolution_pending(paper_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+
+_SUMS_DDL = """
+CREATE TABLE resolution_sums(key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    papers INTEGER NOT NULL, weight INTEGER NOT NULL, PRIMARY KEY(key, kind, value)) WITHOUT ROWID;
+INSERT INTO resolution_sums(key, kind, value, papers, weight)
+    SELECT key, kind, value, COUNT(*), SUM(weight) FROM resolution_votes GROUP BY key, kind, value;
+"""
+_TABLES = {"resolution_raw", "resolution_votes", "resolution_deps", "resolution_sums", "resolution_dirty",
+           "resolution_pending"}
 
 _CHUNK = 500
 
@@ -59,8 +78,10 @@ class SQLiteResolution:
             return
         have = {r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'resolution_%'")}
-        if not {"resolution_raw", "resolution_votes", "resolution_deps"} <= have:
-            self.db.executescript("BEGIN IMMEDIATE;" + _DDL + "COMMIT;")
+        if not _TABLES <= have:
+            # one transaction; the sums of a store made before them are built from its votes
+            sums = "" if "resolution_sums" in have else _SUMS_DDL
+            self.db.executescript("BEGIN IMMEDIATE;" + _DDL + sums + "COMMIT;")
         self._ready = True
 
     def _write(self, statements: Iterable[tuple[str, list[tuple]]]) -> None:
@@ -84,8 +105,8 @@ class SQLiteResolution:
         for chunk in _chunks(sorted(set(keys))):
             marks = ",".join("?" * len(chunk))
             out += self.db.execute(
-                "SELECT key, kind, value, COUNT(*), SUM(weight) FROM resolution_votes"
-                f" WHERE key IN ({marks}) GROUP BY key, kind, value", chunk).fetchall()
+                f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})",
+                chunk).fetchall()
         return sorted(out)
 
     def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
@@ -124,10 +145,12 @@ class SQLiteResolution:
             " ORDER BY key, kind, value, paper_id")
 
     # -- writes ------------------------------------------------------------------------
-    def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+    def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
+             dirty: Mapping[str, str] | None = None) -> None:
         """Replace each paper's raw facts and votes. A paper with a real id supersedes the state
         of its title-derived id; a title-derived id whose title a real id already holds is
-        not saved (the stores merge such papers the same way)."""
+        not saved (the stores merge such papers the same way). ``dirty`` keys are added in the
+        same transaction (a key already dirty keeps its older decision)."""
         self._ensure()
         latest = {pid: (pid, raw, votes, tid) for pid, raw, votes, tid in papers}
         keep = []
@@ -136,18 +159,47 @@ class SQLiteResolution:
                     "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
                 continue
             keep.append((pid, raw, votes, tid))
-        drop = [(pid,) for pid, _, _, _ in keep] + [(tid,) for pid, _, _, tid in keep if pid != tid]
-        self._write([
-            ("DELETE FROM resolution_votes WHERE paper_id=?", drop),
-            ("DELETE FROM resolution_deps WHERE paper_id=?", [(tid,) for pid, _, _, tid in keep if pid != tid]),
-            ("DELETE FROM resolution_raw WHERE paper_id=?", [(tid,) for pid, _, _, tid in keep if pid != tid]),
-            ("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
-             [(pid, tid, pack(raw)) for pid, raw, _, tid in keep]),
-            ("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
-             " VALUES(?,?,?,?,?,?)",
-             [(k, kind, value, pid, int(w), surface) for pid, _, votes, _ in keep
-              for k, kind, value, w, surface in votes]),
-        ])
+        drop = sorted({pid for pid, _, _, _ in keep} | {tid for pid, _, _, tid in keep if pid != tid})
+        new_votes = [(k, kind, value, pid, int(w), surface) for pid, _, votes, _ in keep
+                     for k, kind, value, w, surface in votes]
+        self._ensure()
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            # the sums lose the votes being replaced and gain the new ones, in this transaction
+            delta: dict[tuple[str, str, str], list[int]] = {}
+            for chunk in _chunks(drop):
+                marks = ",".join("?" * len(chunk))
+                for k, kind, value, w in cur.execute(
+                        f"SELECT key, kind, value, weight FROM resolution_votes WHERE paper_id IN ({marks})", chunk):
+                    d = delta.setdefault((k, kind, value), [0, 0])
+                    d[0] -= 1
+                    d[1] -= w
+            for k, kind, value, _, w, _ in new_votes:
+                d = delta.setdefault((k, kind, value), [0, 0])
+                d[0] += 1
+                d[1] += w
+            cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in drop])
+            titles = [(tid,) for pid, _, _, tid in keep if pid != tid]
+            cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
+            cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", titles)
+            cur.executemany("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
+                            [(pid, tid, pack(raw)) for pid, raw, _, tid in keep])
+            cur.executemany("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
+                            " VALUES(?,?,?,?,?,?)", new_votes)
+            changes = sorted((k, kind, value, d[0], d[1]) for (k, kind, value), d in delta.items() if d != [0, 0])
+            cur.executemany("INSERT INTO resolution_sums(key, kind, value, papers, weight) VALUES(?,?,?,?,?)"
+                            " ON CONFLICT(key, kind, value) DO UPDATE SET papers=papers+excluded.papers,"
+                            " weight=weight+excluded.weight", changes)
+            cur.executemany("DELETE FROM resolution_sums WHERE key=? AND kind=? AND value=? AND papers<=0",
+                            [c[:3] for c in changes if c[3] < 0])
+            cur.executemany("INSERT OR IGNORE INTO resolution_dirty(key, before) VALUES(?,?)",
+                            sorted((dirty or {}).items()))
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
 
     def save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         self._write([
@@ -155,3 +207,21 @@ class SQLiteResolution:
             ("INSERT OR IGNORE INTO resolution_deps(key, paper_id) VALUES(?,?)",
              [(k, pid) for pid, keys in deps.items() for k in sorted(set(keys))]),
         ])
+
+    # -- dirty keys and pending papers -------------------------------------------------
+    def dirty(self) -> dict[str, str]:
+        self._ensure()
+        return dict(self.db.execute("SELECT key, before FROM resolution_dirty ORDER BY key"))
+
+    def settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
+        self._write([
+            ("INSERT OR IGNORE INTO resolution_pending(paper_id) VALUES(?)", [(p,) for p in sorted(set(pending))]),
+            ("DELETE FROM resolution_dirty WHERE key=?", [(k,) for k in sorted(set(keys))]),
+        ])
+
+    def pending(self) -> list[str]:
+        self._ensure()
+        return [r[0] for r in self.db.execute("SELECT paper_id FROM resolution_pending ORDER BY paper_id")]
+
+    def done(self, paper_ids: Iterable[str]) -> None:
+        self._write([("DELETE FROM resolution_pending WHERE paper_id=?", [(p,) for p in sorted(set(paper_ids))])])
