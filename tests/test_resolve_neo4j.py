@@ -106,3 +106,145 @@ def test_neo4j_report_equals_the_embedded_report(neo, tmp_path):
     got = build_report(neo)
     assert got == expected
     assert got["counts"]["acronyms"] >= 3 and got["counts"]["type_conflicts"] >= 1
+
+
+def vote_totals(store) -> list[tuple]:
+    """The aggregation of every stored vote: what the sums must equal."""
+    totals: dict = {}
+    for key, kind, value, _pid, weight, _surface in store.resolution_rows():
+        t = totals.setdefault((key, kind, value), [0, 0])
+        t[0] += 1
+        t[1] += weight
+    return sorted((*k, p, w) for k, (p, w) in totals.items())
+
+
+def sum_nodes(store) -> int:
+    return store.cypher("MATCH (s:KgVoteSum) RETURN count(s) AS n")[0]["n"]
+
+
+def test_neo4j_sums_follow_the_votes_they_summarise(neo):
+    from dataclasses import replace
+
+    changed = replace(MIM_BARE, paper=replace(MIM_BARE.paper, abstract=MIM_BARE.paper.abstract + " More."))
+    for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]], [changed], [MIM_BARE]):
+        ingest(neo, batch)
+        expected = vote_totals(neo)
+        keys = {k for k, *_ in expected}
+        assert expected and neo.resolution_votes(keys) == expected
+        assert sum_nodes(neo) == len(expected)  # sums that reach 0 papers are dropped
+
+
+def test_neo4j_sums_drop_votes_a_paper_no_longer_casts(neo):
+    ingest(neo, [MIM_BARE, paper("c", ("USES", "Method", "MIM"))])
+    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 2, 1800)]
+    ingest(neo, [paper("c", ("USES", "Dataset", "MIM"))])  # c now says Dataset
+    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Dataset", 1, 900), ("mim", "type", "Method", 1, 900)]
+    ingest(neo, [paper("c", ("USES", "Method", "Other thing"))])  # c no longer votes on mim
+    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
+    assert neo.resolution_votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"]
+
+
+def test_neo4j_sums_are_built_for_a_database_made_before_them(neo, neo4j_server):
+    from kg.store.neo4j import Neo4jStore
+
+    ingest(neo, CORPUS)
+    expected = vote_totals(neo)
+    # a database written by a version without sums: votes, no sums, no marker
+    neo.driver.execute_query("MATCH (n) WHERE n:KgVoteSum OR n:KgMeta DETACH DELETE n")
+    with Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"]) as fresh:
+        keys = {k for k, *_ in expected}
+        assert fresh.resolution_votes(keys) == expected
+        assert sum_nodes(fresh) == len(expected)
+        ingest(fresh, [paper("z", ("USES", "Method", "MIM"))])  # kept up to date from there
+        assert fresh.resolution_votes(keys | {"mim"}) == [v for v in vote_totals(fresh) if v[0] in keys | {"mim"}]
+
+
+def test_neo4j_dirty_keys_keep_their_oldest_decision(neo):
+    neo.resolution_save([("p1", "{}", [("k1", "type", "Method", 900, "K1")], "title:p1")], {"k1": "old", "k2": "old2"})
+    neo.resolution_save([("p2", "{}", [("k1", "type", "Model", 900, "K1")], "title:p2")], {"k1": "newer", "k3": "x"})
+    assert neo.resolution_dirty() == {"k1": "old", "k2": "old2", "k3": "x"}
+    # the votes and the dirty marks went in together
+    assert neo.resolution_votes(["k1"]) == [("k1", "type", "Method", 1, 900), ("k1", "type", "Model", 1, 900)]
+    neo.resolution_save([], {"k4": "only a mark"})
+    assert neo.resolution_dirty()["k4"] == "only a mark"
+
+
+def test_neo4j_settle_pending_done_round_trip(neo):
+    neo.resolution_save([], {"k1": "a", "k2": "b", "k3": "c"})
+    neo.resolution_settle(["k1", "k2"], ["p3", "p1", "p2", "p1"])
+    assert neo.resolution_dirty() == {"k3": "c"}
+    assert neo.resolution_pending() == ["p1", "p2", "p3"]
+    neo.resolution_settle(["k3"], ["p2", "p4"])  # pending twice is pending once
+    assert neo.resolution_dirty() == {} and neo.resolution_pending() == ["p1", "p2", "p3", "p4"]
+    neo.resolution_done(["p2", "p9"])
+    assert neo.resolution_pending() == ["p1", "p3", "p4"]
+    neo.resolution_done(["p1", "p3", "p4"])
+    assert neo.resolution_pending() == []
+
+
+def test_neo4j_clear_removes_the_resolution_state(neo):
+    ingest(neo, CORPUS)
+    neo.resolution_save([], {"k": "x"})
+    neo.resolution_settle([], ["p"])
+    labels = {r["l"] for r in neo.cypher("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")}
+    assert {"KgResolution", "KgVoteSum", "KgDirty", "KgPending", "KgMeta"} <= labels
+    # none of it is part of the graph
+    stats = neo.stats()
+    assert stats["papers"] == len(CORPUS)
+    assert all(n["label"] in ("Paper", "Model", "Method", "Dataset", "Task", "Metric") for n in neo.iter_nodes())
+    neo.clear()
+    assert neo.cypher("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    assert neo.resolution_dirty() == {} and neo.resolution_pending() == [] and neo.resolution_votes(["mim"]) == []
+    ingest(neo, [MIM_BARE])  # usable again, sums kept from the start
+    assert neo.resolution_votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"] == [
+        ("mim", "type", "Method", 1, 900)]
+    assert sum_nodes(neo) == len(vote_totals(neo))
+
+
+class _Killed(BaseException):
+    """The process dies here."""
+
+
+class _Dying:
+    """A store whose process is killed before its ``n``-th state change."""
+
+    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
+
+    def __init__(self, store, n):
+        self._store, self._left = store, n
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if name not in self.MUTATORS:
+            return attr
+
+        def call(*args, **kwargs):
+            self._left -= 1
+            if self._left < 0:
+                raise _Killed()
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def _lockstep(store, facts, chunk_size=2):
+    from kg.resolve import resolve_chunks
+
+    for chunk in resolve_chunks(facts, store, chunk_size=chunk_size):
+        store.write(chunk)
+
+
+@pytest.mark.parametrize("kill", [1, 4, 7, 12])
+def test_neo4j_a_killed_run_is_completed_by_running_it_again(neo, tmp_path, kill):
+    with EmbeddedStore(tmp_path / "kg.db") as emb:
+        ingest(emb, CORPUS)
+        expected = shape(emb)
+    first, second = CORPUS[:4], CORPUS[4:]
+    _lockstep(neo, first)
+    try:
+        _lockstep(_Dying(neo, kill), second)
+    except _Killed:
+        pass
+    _lockstep(neo, second)
+    assert neo.resolution_pending() == [] and neo.resolution_dirty() == {}
+    assert shape(neo) == expected

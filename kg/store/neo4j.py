@@ -152,6 +152,7 @@ class Neo4jStore(Neo4jResolution, GraphStore):
                 s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
         except Exception as exc:
             raise self._translate(exc) from None
+        self._resolution_ready = False  # the resolution marks go too: made again on next use
 
     # -- writing -----------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:

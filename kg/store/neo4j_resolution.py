@@ -10,7 +10,14 @@ export or canned query sees it (``clear()`` deletes it with everything else):
 * ``(:KgResolutionKey {key})``: one per key;
 * ``(:KgResolution)-[:KG_VOTES {kind, value, weight, surface}]->(:KgResolutionKey)``: the
   paper's votes (``kg.resolve.core.paper_votes``);
-* ``(:KgResolution)-[:KG_DEPENDS_ON]->(:KgResolutionKey)``: the keys its resolution read.
+* ``(:KgResolution)-[:KG_DEPENDS_ON]->(:KgResolutionKey)``: the keys its resolution read;
+* ``(:KgVoteSum {key, kind, value, papers, weight})``: the votes summed per (key, kind, value),
+  kept in step with ``KG_VOTES`` in the same transactions, so ``resolution_votes`` reads one
+  node per decision however many papers vote on a key; ``(:KgMeta {name: 'vote_sums'})``
+  marks a database whose sums are kept (one made before them gets its sums built once);
+* ``(:KgDirty {key, before})``: keys whose votes changed, with the decision each had before
+  (the oldest), until the papers depending on them are marked pending;
+* ``(:KgPending {paper_id})``: papers to resolve again, until their new facts are written.
 
 Same semantics as ``kg.store.sqlite_resolution`` (the embedded store's side).
 """
@@ -23,7 +30,15 @@ RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
     "CREATE CONSTRAINT kg_resolution_key IF NOT EXISTS FOR (k:KgResolutionKey) REQUIRE k.key IS UNIQUE",
     "CREATE INDEX kg_resolution_title IF NOT EXISTS FOR (r:KgResolution) ON (r.title_id)",
+    "CREATE CONSTRAINT kg_vote_sum IF NOT EXISTS FOR (s:KgVoteSum) REQUIRE (s.key, s.kind, s.value) IS UNIQUE",
+    "CREATE INDEX kg_vote_sum_key IF NOT EXISTS FOR (s:KgVoteSum) ON (s.key)",
+    "CREATE CONSTRAINT kg_dirty_key IF NOT EXISTS FOR (d:KgDirty) REQUIRE d.key IS UNIQUE",
+    "CREATE CONSTRAINT kg_pending_paper IF NOT EXISTS FOR (p:KgPending) REQUIRE p.paper_id IS UNIQUE",
+    "CREATE CONSTRAINT kg_meta_name IF NOT EXISTS FOR (m:KgMeta) REQUIRE m.name IS UNIQUE",
 )
+
+#: the marker of a database whose vote sums are kept
+SUMS_MARKER = "vote_sums"
 
 _CHUNK = 1000
 
@@ -33,34 +48,94 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + n]
 
 
-def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]]) -> None:
+def sum_changes(old: Iterable[tuple[str, str, str, int, int]],
+                new: Iterable[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
+    """Changes of the vote sums (pure): ``old`` (key, kind, value, papers, weight) aggregates
+    of the votes being replaced, ``new`` (key, kind, value, weight) single new votes; rows
+    ``{key, kind, value, dp, dw}`` sorted, those changing nothing left out."""
+    delta: dict[tuple[str, str, str], list[int]] = {}
+    for k, kind, value, n, w in old:
+        d = delta.setdefault((k, kind, value), [0, 0])
+        d[0] -= n
+        d[1] -= w
+    for k, kind, value, w in new:
+        d = delta.setdefault((k, kind, value), [0, 0])
+        d[0] += 1
+        d[1] += w
+    return [{"key": k, "kind": kind, "value": value, "dp": d[0], "dw": d[1]}
+            for (k, kind, value), d in sorted(delta.items()) if d != [0, 0]]
+
+
+_OLD_VOTES = ("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock "
+              "WITH r MATCH (r)-[v:KG_VOTES]->(k:KgResolutionKey) "
+              "RETURN k.key AS key, v.kind AS kind, v.value AS value, count(*) AS n, sum(v.weight) AS w")
+_APPLY_SUMS = ("UNWIND $rows AS row MERGE (s:KgVoteSum {key: row.key, kind: row.kind, value: row.value}) "
+               "ON CREATE SET s.papers = 0, s.weight = 0 "
+               "SET s.papers = s.papers + row.dp, s.weight = s.weight + row.dw "
+               "WITH s WHERE s.papers <= 0 DELETE s")
+
+
+def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]], dirty: list[dict[str, str]]) -> None:
     # a title-derived id whose title a real id already holds is not saved
     held = {r["tid"] for r in tx.run(
         "UNWIND $rows AS row MATCH (r:KgResolution {title_id: row.tid}) WHERE r.paper_id <> row.id "
         "RETURN DISTINCT row.tid AS tid", rows=[p for p in papers if p["id"] == p["tid"]])}
     held |= {p["tid"] for p in papers if p["id"] != p["tid"]}
     papers = [p for p in papers if not (p["id"] == p["tid"] and p["tid"] in held)]
-    votes = [v for v in votes if v["pid"] in {p["id"] for p in papers}]
+    kept = {p["id"] for p in papers}
+    votes = [v for v in votes if v["pid"] in kept]
+    superseded = sorted({p["tid"] for p in papers if p["id"] != p["tid"]})
+    # the votes being replaced (their papers locked first), for the sums
+    old = [(r["key"], r["kind"], r["value"], r["n"], r["w"])
+           for r in tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded)))]
     # a real id supersedes the state of its title-derived id
-    tx.run("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) DETACH DELETE r",
-           ids=sorted({p["tid"] for p in papers if p["id"] != p["tid"]})).consume()
+    tx.run("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) DETACH DELETE r", ids=superseded).consume()
     tx.run("UNWIND $rows AS row MERGE (r:KgResolution {paper_id: row.id}) SET r.raw = row.raw, r.title_id = row.tid",
            rows=papers).consume()
     tx.run("UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[v:KG_VOTES]->() DELETE v",
            ids=[p["id"] for p in papers]).consume()
-    for chunk in _chunks(votes):
+    for chunk in _chunks(votes, 5000):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.pid}) "
                "MERGE (k:KgResolutionKey {key: row.key}) "
                "CREATE (r)-[:KG_VOTES {kind: row.kind, value: row.value, weight: row.weight, surface: row.surface}]->(k)",
+               rows=chunk).consume()
+    changes = sum_changes(old, ((v["key"], v["kind"], v["value"], v["weight"]) for v in votes))
+    for chunk in _chunks(changes, 5000):
+        tx.run(_APPLY_SUMS, rows=chunk).consume()
+    for chunk in _chunks(dirty, 5000):
+        tx.run("UNWIND $rows AS row MERGE (d:KgDirty {key: row.key}) ON CREATE SET d.before = row.before",
                rows=chunk).consume()
 
 
 def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
     tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) WITH r "
            "OPTIONAL MATCH (r)-[d:KG_DEPENDS_ON]->() DELETE d", ids=ids).consume()
-    for chunk in _chunks(deps):
+    for chunk in _chunks(deps, 5000):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.pid}) "
                "MERGE (k:KgResolutionKey {key: row.key}) MERGE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
+
+
+def _build_sums_tx(tx) -> None:
+    """Mark the database as keeping vote sums; if the mark is new, build them from the votes."""
+    created = tx.run("MERGE (m:KgMeta {name: $name})", name=SUMS_MARKER).consume().counters.nodes_created
+    if not created:
+        return  # another client built them first
+    tx.run("MATCH (s:KgVoteSum) DELETE s").consume()
+    tx.run("MATCH (:KgResolution)-[v:KG_VOTES]->(k:KgResolutionKey) "
+           "WITH k.key AS key, v.kind AS kind, v.value AS value, count(*) AS n, sum(v.weight) AS w "
+           "CREATE (:KgVoteSum {key: key, kind: kind, value: value, papers: n, weight: w})").consume()
+
+
+def _settle_tx(tx, keys: list[str], pending: list[str]) -> None:
+    for chunk in _chunks(pending, 5000):
+        tx.run("UNWIND $ids AS id MERGE (:KgPending {paper_id: id})", ids=chunk).consume()
+    for chunk in _chunks(keys, 5000):
+        tx.run("UNWIND $keys AS key MATCH (d:KgDirty {key: key}) DELETE d", keys=chunk).consume()
+
+
+def _done_tx(tx, ids: list[str]) -> None:
+    for chunk in _chunks(ids, 5000):
+        tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=chunk).consume()
 
 
 class Neo4jResolution:
@@ -83,6 +158,10 @@ class Neo4jResolution:
                         if "EquivalentSchemaRule" not in (exc.code or "") and "AlreadyExists" not in (exc.code or ""):
                             raise
                 s.run("CALL db.awaitIndexes(300)").consume()
+                marked = s.execute_read(lambda tx: tx.run(
+                    "MATCH (m:KgMeta {name: $name}) RETURN count(m) AS n", name=SUMS_MARKER).single()["n"])
+                if not marked:
+                    s.execute_write(_build_sums_tx)
         except Exception as exc:
             raise self._translate(exc) from None
         self._resolution_ready = True
@@ -102,16 +181,16 @@ class Neo4jResolution:
     # -- reads -------------------------------------------------------------------------
     def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
         out: list[tuple[str, str, str, int, int]] = []
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in _chunks(sorted(set(keys)), 5000):
             out += [(r["key"], r["kind"], r["value"], r["papers"], r["weight"]) for r in self._resolution_read(
-                "UNWIND $keys AS key MATCH (k:KgResolutionKey {key: key})<-[v:KG_VOTES]-(:KgResolution) "
-                "RETURN key, v.kind AS kind, v.value AS value, count(*) AS papers, sum(v.weight) AS weight",
+                "UNWIND $keys AS key MATCH (s:KgVoteSum {key: key}) "
+                "RETURN key, s.kind AS kind, s.value AS value, s.papers AS papers, s.weight AS weight",
                 keys=chunk)]
         return sorted(out)
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(paper_ids))):
+        for chunk in _chunks(sorted(set(paper_ids)), 5000):
             out.update(r["key"] for r in self._resolution_read(
                 "UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[:KG_VOTES]->(k:KgResolutionKey) "
                 "RETURN DISTINCT k.key AS key", ids=chunk))
@@ -140,17 +219,37 @@ class Neo4jResolution:
                 "v.surface AS surface ORDER BY key, kind, value, pid"):
             yield r["key"], r["kind"], r["value"], r["pid"], r["weight"], r["surface"]
 
+    def resolution_dirty(self) -> dict[str, str]:
+        return {r["key"]: r["before"] for r in self._resolution_read(
+            "MATCH (d:KgDirty) RETURN d.key AS key, d.before AS before ORDER BY key")}
+
+    def resolution_pending(self) -> list[str]:
+        return [r["id"] for r in self._resolution_read(
+            "MATCH (p:KgPending) RETURN p.paper_id AS id ORDER BY id")]
+
     # -- writes ------------------------------------------------------------------------
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]]) -> None:
+    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
+                        dirty: Mapping[str, str] | None = None) -> None:
         latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
         rows = [{"id": pid, "raw": raw, "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
         votes = [{"pid": pid, "key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
                  for pid, (_, vs, _) in sorted(latest.items()) for k, kind, value, w, surface in vs]
-        if rows:
-            self._resolution_write(_save_tx, rows, votes)
+        marks = [{"key": k, "before": b} for k, b in sorted((dirty or {}).items())]
+        if rows or marks:
+            self._resolution_write(_save_tx, rows, votes, marks)
 
     def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         ids = sorted(deps)
         rows = [{"pid": pid, "key": k} for pid in ids for k in sorted(set(deps[pid]))]
         if ids:
             self._resolution_write(_deps_tx, ids, rows)
+
+    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
+        keys, pending = sorted(set(keys)), sorted(set(pending))
+        if keys or pending:
+            self._resolution_write(_settle_tx, keys, pending)
+
+    def resolution_done(self, paper_ids: Iterable[str]) -> None:
+        ids = sorted(set(paper_ids))
+        if ids:
+            self._resolution_write(_done_tx, ids)
