@@ -133,13 +133,19 @@ def _settle(store) -> None:
     store.resolution_settle(dirty, store.resolution_dependents(changed) if changed else [])
 
 
-def _resolve_all(store, papers: list[PaperFacts]) -> list[PaperFacts]:
+def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | None = None) -> list[PaperFacts]:
+    """The papers resolved with the current decisions; saves the keys each one read.
+
+    A paper's own vote keys are left out of its saved dependencies: the store finds it
+    through its votes already (``resolution_dependents``).
+    """
     cache = DecisionCache(store.resolution_votes)
     _prefetch(cache, papers)
     out, deps = [], {}
     for f in papers:
         resolved, d = resolve_paper(f, cache)
-        deps[f.paper.id] = d
+        own = voted[f.paper.id] if voted is not None else {v[0] for v in paper_votes(f)}
+        deps[f.paper.id] = d - own
         out.append(resolved)
     store.resolution_save_deps(deps)
     return out
@@ -155,7 +161,8 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
         before = decisions(store.resolution_votes(touched))
         store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
         _settle(store)
-        yield _resolve_all(store, chunk)
+        voted = {pid: {v[0] for v in votes} for pid, _, votes, _ in records}  # the last of a repeated id
+        yield _resolve_all(store, chunk, voted)
         store.resolution_done(ids)
     # every paper whose keys changed, once, with the final decisions
     pending = store.resolution_pending()

@@ -59,7 +59,7 @@ def _chunks(items: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
 
 
 def pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), 6)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def unpack(blob: bytes) -> str:
