@@ -162,6 +162,52 @@ def test_concurrent_ingests_create_no_duplicates(neo4j_server, neo4j_store, tmp_
     assert dump(neo4j_store) == embedded_after(tmp_path, papers)
 
 
+def test_an_entity_created_meanwhile_by_another_writer(neo4j_store, tmp_path):
+    """Another transaction creates BERT while the write runs: the write waits for it and
+    counts the stored node in."""
+    import time
+
+    errors: list[BaseException] = []
+
+    def write():
+        try:
+            neo4j_store.write([A])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with neo4j_store.driver.session() as s:
+        other = s.begin_transaction()
+        # what a concurrent writer leaves: an edge end no paper mentions yet
+        other.run("CREATE (:Entity {id: 'model:bert', paper_count: 0, _state: ''})").consume()
+        t = threading.Thread(target=write)
+        t.start()
+        time.sleep(1.5)
+        other.commit()
+        t.join(60)
+    assert not errors
+    assert dump(neo4j_store) == embedded_after(tmp_path, [A])
+
+
+def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store, tmp_path, monkeypatch):
+    from neo4j.exceptions import ConstraintError
+
+    import kg.store.neo4j as K
+
+    attempts = []
+    real = K._write_chunk
+
+    def racing(tx, chunk):
+        attempts.append(1)
+        if len(attempts) == 1:  # what the server says when another writer created the node first
+            raise ConstraintError("Node(1) already exists with label `Entity` and property `id` = 'model:bert'")
+        return real(tx, chunk)
+
+    monkeypatch.setattr(K, "_write_chunk", racing)
+    summary = neo4j_store.write([A])
+    assert len(attempts) == 2 and summary.papers_added == 1
+    assert dump(neo4j_store) == embedded_after(tmp_path, [A])
+
+
 def test_user_values_only_as_parameters(neo4j_store):
     evil = make_facts("x'}) DETACH DELETE n //: MATCH (n) \" `Model`", "We use `BERT`) DELETE n.",
                       [("USES", "Model", "`BERT`) DELETE n")])

@@ -157,12 +157,21 @@ class Neo4jStore(Neo4jResolution, GraphStore):
     # -- writing -----------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
         """Write facts in chunks of ``batch_size`` papers, one transaction each."""
+        from neo4j.exceptions import ConstraintError
+
         self._ensure_schema()
         summary = WriteSummary()
         try:
             with self._session() as s:
                 for chunk in N.chunks((N.prepare(f) for f in facts), self.batch_size):
-                    summary += s.execute_write(_write_chunk, chunk)
+                    for attempt in range(_RACE_RETRIES + 1):
+                        try:
+                            summary += s.execute_write(_write_chunk, chunk)
+                            break
+                        except ConstraintError:
+                            # a concurrent writer stored an entity this one created: again
+                            if attempt == _RACE_RETRIES:
+                                raise
         except Exception as exc:
             raise self._translate(exc, "write") from None
         return summary
@@ -285,6 +294,9 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         return [dict(r) for r in self._read(query, **params)]
 
 
+#: times a chunk is run again after losing a race to create an entity
+_RACE_RETRIES = 10
+
 #: driver result counters summed into ``WriteSummary.extra`` by every write
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
             "properties_set", "labels_added", "labels_removed")
@@ -311,12 +323,16 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
             counters[k] += getattr(c, k)
         return records
 
+    # Reads return one record holding a list ("RETURN collect(...) AS rows"): the driver
+    # handles one record per row several times slower than the rows of one list.
+    def listed(query: str, **params: Any) -> list[list[Any]]:
+        return run(query, **params)[0]["rows"]
+
     ids = [p.id for p in chunk]
     keys = sorted({p.title_key for p in chunk if p.title_key})
-    stored = {r["id"]: (r["key"], r["hash"]) for r in run(
-        "MATCH (p:Paper) WHERE p.id IN $ids RETURN p.id AS id, p.title_key AS key, p._hash AS hash "
-        "UNION MATCH (p:Paper) WHERE p.title_key IN $keys RETURN p.id AS id, p.title_key AS key, p._hash AS hash",
-        ids=ids, keys=keys)}
+    stored = {pid: (key, h) for pid, key, h in listed(
+        "CALL { MATCH (p:Paper) WHERE p.id IN $ids RETURN p UNION MATCH (p:Paper) WHERE p.title_key IN $keys RETURN p } "
+        "RETURN collect([p.id, p.title_key, p._hash]) AS rows", ids=ids, keys=keys)}
     plan = N.plan_chunk(chunk, stored)
     summary.papers_unchanged = plan.unchanged
     summary.papers_added = len(plan.added)
@@ -339,21 +355,20 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         dropped = written + plan.deletes
     old = []
     if dropped:
-        old = run("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
-                  "RETURN p.id AS pid, type(r) AS t, e.id AS eid, "
-                  "[p.id, r._name, r._type, r._aliases, r.mention] AS m", ids=dropped)
+        old = listed("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
+                   "RETURN collect([e.id, [p.id, r._name, r._type, r._aliases, r.mention]]) AS rows", ids=dropped)
     minus: dict[str, list[tuple]] = {}
-    for r in old:
-        minus.setdefault(r["eid"], []).append(tuple(r["m"]))
+    for eid, m in old:
+        minus.setdefault(eid, []).append(tuple(m))
     touched_entities = set(minus)
-    summary.relations_removed = sum(1 for r in old if r["pid"] in plan.updated)
+    summary.relations_removed = sum(1 for _, m in old if m[0] in plan.updated)
     # derived edges a dropped paper supported start at an entity it mentioned
-    sources = sorted({(r["pid"], r["eid"]) for r in old})
+    sources = sorted({(m[0], eid) for eid, m in old})
     touched_edges: set[tuple[str, str, str]] = set()
     if sources:
-        touched_edges.update((r["s"], r["t"], r["d"]) for r in run(
+        touched_edges.update(tuple(k) for k in listed(
             f"UNWIND $rows AS row MATCH (a:Entity {{id: row.eid}})-[e:{N.ENTITY_EDGE_TYPES}]->(b:Entity) "
-            "WHERE row.pid IN e.papers RETURN DISTINCT a.id AS s, type(e) AS t, b.id AS d",
+            "WHERE row.pid IN e.papers RETURN collect(DISTINCT [a.id, type(e), b.id]) AS rows",
             rows=[{"pid": p, "eid": e} for p, e in sources]))
     if old:
         run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped)
@@ -378,38 +393,34 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     touched_entities.update(new_entities)
     touched_edges.update(support)
 
-    # 3b. every entity this chunk touches: created if new, locked (sorted, so concurrent
-    # writers queue rather than deadlock), and its counted state read; then the relations
+    # 3b. every stored entity this chunk touches: locked (sorted, so concurrent writers
+    # queue rather than deadlock) and its counted state read. The others are new: created
+    # below (a concurrent writer creating one first makes this transaction fail on the
+    # id constraint; ``write`` then runs it again, finding the entity stored).
     ends = {k[0] for k in touched_edges} | {k[2] for k in touched_edges}
-    states = {r["id"]: r["state"] for r in run(
-        "UNWIND $ids AS id MERGE (e:Entity {id: id}) ON CREATE SET e.paper_count = 0, e._state = '' "
-        "SET e._lock = true REMOVE e._lock RETURN id, e._state AS state", ids=sorted(touched_entities))}
-    if ends - touched_entities:
-        run("UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock",
-            ids=sorted(ends - touched_entities))
-    for rtype in sorted(rel_rows):
-        if rtype not in N.CREATE_RELATION:
-            raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
-        run(N.CREATE_RELATION[rtype], rows=rel_rows[rtype])
-        summary.relations_added += len(rel_rows[rtype])
+    states = {eid: state for eid, state in listed(
+        "UNWIND $ids AS id MATCH (e:Entity {id: id}) SET e._lock = true REMOVE e._lock "
+        "RETURN collect([id, e._state]) AS rows", ids=sorted(touched_entities | ends))}
 
     # 4. entity properties: the counted state minus what went plus what came. A node
     # without state (imported by neo4j-admin) is rebuilt from every paper that mentions it.
-    unknown = sorted(e for e in touched_entities if states.get(e) is None)
+    unknown = sorted(e for e in touched_entities if e in states and states[e] is None)
     full = {}
     if unknown:
-        full = {r["id"]: [tuple(m) for m in r["m"] if m[0] is not None] for r in run(
+        full = {eid: [tuple(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
-            "RETURN id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m", ids=unknown)}
+            "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
+            "RETURN collect([id, m]) AS rows", ids=unknown)}
+    creates: dict[str, list[dict[str, Any]]] = {}
     updates: dict[str, list[dict[str, Any]]] = {}
     small: list[dict[str, Any]] = []
     gone: list[str] = []
     for eid in sorted(touched_entities):
         old_props = None
-        if eid in unknown:
-            up = N.entity_update(eid, full.get(eid, []))
+        if eid in unknown:  # its relations as stored (the dropped ones gone) plus the new ones
+            up = N.entity_update(eid, full.get(eid, []) + plus.get(eid, []))
         else:
-            state = N.state_from_json(states[eid]) or N.empty_state()
+            state = N.state_from_json(states.get(eid, "")) or N.empty_state()
             old_props = N.state_props(eid, state)
             N.state_apply(state, minus.get(eid, []), -1)
             N.state_apply(state, plus.get(eid, []), 1)
@@ -420,10 +431,14 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         if old_props is None and eid not in unknown:
             summary.entities_added += 1
         diff = N.changed_props(old_props, up)
-        if diff is None:
+        if eid not in states:
+            creates.setdefault(up["type"], []).append(up["props"])
+        elif diff is None:
             updates.setdefault(up["type"], []).append({"id": eid, "props": up["props"]})
         elif diff:
             small.append({"id": eid, "props": diff})
+    for etype in sorted(creates):
+        run(N.CREATE_ENTITY.get(etype, N.CREATE_ENTITY_UNTYPED), rows=creates[etype])
     if small:
         run(N.UPDATE_ENTITY, rows=small)
     for etype in sorted(updates):
@@ -431,12 +446,19 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     if gone:
         run(N.TO_PLACEHOLDER, ids=gone)
 
+    # 4b. the new paper -> entity relations (every end exists now)
+    for rtype in sorted(rel_rows):
+        if rtype not in N.CREATE_RELATION:
+            raise StoreError(f"paper {rel_rows[rtype][0]['paper_id']}: unknown relation type {rtype!r}")
+        run(N.CREATE_RELATION[rtype], rows=rel_rows[rtype])
+        summary.relations_added += len(rel_rows[rtype])
+
     # 5. derived entity -> entity edges
     if touched_edges:
         keys_rows = [{"s": s, "t": t, "d": d} for s, t, d in sorted(touched_edges)]
-        current = {(r["s"], r["t"], r["d"]): (r["papers"], r["confs"]) for r in run(
+        current = {(s, t, d): (papers, confs) for s, t, d, papers, confs in listed(
             "UNWIND $rows AS k MATCH (a:Entity {id: k.s})-[e]->(b:Entity {id: k.d}) WHERE type(e) = k.t "
-            "RETURN k.s AS s, k.t AS t, k.d AS d, e.papers AS papers, e._confidences AS confs", rows=keys_rows)}
+            "RETURN collect([k.s, k.t, k.d, e.papers, e._confidences]) AS rows", rows=keys_rows)}
         drop = set(dropped) | set(written)
         merges: dict[str, list[dict[str, Any]]] = {}
         deletes: dict[str, list[dict[str, Any]]] = {}

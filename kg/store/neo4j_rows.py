@@ -66,6 +66,9 @@ SET_ENTITY = {
         f"REMOVE e:{_ALL_TYPE_LABELS} SET e:{t} SET e = row.props")
     for t in ENTITY_TYPES
 }
+#: entities no transaction has stored yet (the id constraint fails if one did meanwhile)
+CREATE_ENTITY = {t: f"UNWIND $rows AS row CREATE (e:Entity:{t}) SET e = row" for t in ENTITY_TYPES}
+CREATE_ENTITY_UNTYPED = "UNWIND $rows AS row CREATE (e:Entity) SET e = row"
 SET_ENTITY_UNTYPED = ("UNWIND $rows AS row MATCH (e:Entity {id: row.id}) "
                       f"REMOVE e:{_ALL_TYPE_LABELS} SET e = row.props")
 #: only the properties that changed (indexed ones untouched when unchanged)
