@@ -156,7 +156,7 @@ def _open_facts_out(fd: int, compress: bool) -> Iterator[TextIO]:
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
-               batch_size: int = 1000) -> RunReport:
+               batch_size: int = 3000) -> RunReport:
     """Load, extract, resolve and write into ``store``, one transaction per batch.
 
     ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers

@@ -57,7 +57,7 @@ def extract_command(inputs, fmt, strict, workers, output, quiet):
 @click.command("ingest")
 @_input_options
 @store_options
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=3000, show_default=True,
               help="Papers per write transaction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @quiet_option

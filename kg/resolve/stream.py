@@ -23,7 +23,6 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
@@ -120,7 +119,7 @@ def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CH
 
 def encode_decision(d: Decision) -> str:
     """A decision as the string the store keeps for a dirty key."""
-    return json.dumps([d.type, list(d.expansions)], separators=(",", ":"))
+    return f"{d.type or ''}|{' '.join(d.expansions)}"  # keys have no spaces, types no "|"
 
 
 def _settle(store) -> None:

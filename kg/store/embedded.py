@@ -75,6 +75,9 @@ _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "ent
 CACHE_KB = 256 * 1024
 
 
+_INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})"
+
+
 class EmbeddedStore(GraphStore):
     """The graph in one SQLite file at ``path`` (created on first write)."""
 
@@ -173,11 +176,14 @@ class EmbeddedStore(GraphStore):
              p["url"], p["source"], p["title_key"], p["arxiv"], p["doi"], p["s2"], p["openalex"], chash),
         )
         rel_rows = R.relation_rows(facts)
-        cur.executemany(
-            f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})",
-            [tuple(json.dumps(r[c], ensure_ascii=False) if c == "entity_aliases" else r[c] for c in _REL_COLS)
-             for r in rel_rows],
-        )
+        aliases_json: dict[tuple[str, ...], str] = {}  # one entity's rows share its aliases
+        values = []
+        for r in rel_rows:
+            al = tuple(r["entity_aliases"])
+            if al not in aliases_json:
+                aliases_json[al] = json.dumps(r["entity_aliases"], ensure_ascii=False)
+            values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
+        cur.executemany(_INSERT_RELATION, values)
         summary.relations_added += len(rel_rows)
         if added_rows is None:
             touched_entities.update(r["entity_id"] for r in rel_rows)
