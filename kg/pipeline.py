@@ -14,7 +14,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from kg.schema import Paper, PaperFacts
 
@@ -33,6 +33,8 @@ class RunReport:
     #: stored papers resolved (and written) again because the input changed their entities
     reresolved: int = 0
     write: WriteSummary = field(default_factory=WriteSummary)
+    #: names in the corpus knowledge (``run_knowledge``)
+    names: int = 0
     #: the loaders' counts (files, records, skipped, warnings)
     load: "LoadStats | None" = None
 
@@ -60,8 +62,13 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
 
 
-def extract(records: Iterable[Paper | PaperFacts], workers: int = 1) -> Iterator[PaperFacts]:
-    """Facts for every record: papers are extracted, facts records pass through."""
+def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
+            knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
+    """Facts for every record: papers are extracted, facts records pass through.
+
+    ``knowledge`` (a whole corpus's, when the records are one shard of it) replaces the
+    knowledge extraction would gather from the records themselves.
+    """
     it = iter(records)
     pending: deque[PaperFacts] = deque()
     for rec in it:
@@ -79,7 +86,7 @@ def extract(records: Iterable[Paper | PaperFacts], workers: int = 1) -> Iterator
 
         from kg.extract import extract_papers  # spaCy is imported here, and only here
 
-        for facts in extract_papers(papers(), workers=workers):
+        for facts in extract_papers(papers(), workers=workers, knowledge=knowledge):
             while pending:
                 yield pending.popleft()
             yield facts
@@ -110,14 +117,14 @@ def show_progress(quiet: bool) -> bool:
 
 def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
                 strict: bool = False, workers: int = 1, warn: Warn | None = None,
-                progress: bool = False) -> RunReport:
+                progress: bool = False, knowledge: Mapping[str, str] | None = None) -> RunReport:
     """Load and extract, writing one facts line per paper to ``out`` (``-`` for stdout).
 
     The file is written atomically: a temporary file renamed into place at the end;
     gzip-compressed when its name ends with ``.gz`` (the loaders read both).
     """
     report = _report()
-    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers)),
+    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers, knowledge)),
                        progress, "extract")
     if str(out) == "-":
         for f in stream:
@@ -156,7 +163,7 @@ def _open_facts_out(fd: int, compress: bool) -> Iterator[TextIO]:
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
-               batch_size: int = 3000) -> RunReport:
+               batch_size: int = 3000, knowledge: Mapping[str, str] | None = None) -> RunReport:
     """Load, extract, resolve and write into ``store``, one transaction per batch.
 
     ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers
@@ -171,7 +178,7 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             report.papers += 1
             yield f
 
-    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers))
+    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers, knowledge))
     bar = _bar(progress, "ingest")
     written = 0
     try:
@@ -194,6 +201,51 @@ def _bar(show: bool, desc: str):
     from tqdm import tqdm
 
     return tqdm(desc=desc, unit=" papers", file=sys.stderr, dynamic_ncols=True)
+
+
+def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
+                  strict: bool = False, warn: Warn | None = None) -> RunReport:
+    """The corpus knowledge of the inputs' papers (the cheap first pass of extraction: text
+    rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``."""
+    from kg.extract.knowledge import collect, write_knowledge
+
+    report = _report()
+
+    def papers() -> Iterator[Paper]:
+        for rec in load(inputs, format, strict, warn, report.load):
+            if isinstance(rec, Paper):
+                report.papers += 1
+                yield rec
+
+    knowledge = collect(papers())
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
+            write_knowledge(knowledge, fp)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    report.names = len(knowledge)
+    return report
+
+
+def read_knowledge_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """A knowledge file written by ``kg knowledge``; a clear error when missing or bad."""
+    from kg.errors import InputNotFound
+    from kg.extract.knowledge import read_knowledge
+
+    try:
+        with open(path, encoding="utf-8") as fp:
+            return read_knowledge(fp, str(path))
+    except FileNotFoundError:
+        raise InputNotFound(f"{path}: no such knowledge file") from None
+    except UnicodeDecodeError:
+        from kg.errors import BadInput
+
+        raise BadInput(f"{path}: not a knowledge file (not UTF-8 text)") from None
 
 
 def _report() -> RunReport:

@@ -12,7 +12,18 @@ _FORMAT_HELP = ("Input format for every file (default: detected from extension a
                 "hf-papers, jsonl, json, csv, tsv, arxiv-atom, arxiv-oai, bibtex, s2, openalex, pwc, facts.")
 
 
+def _load_knowledge(ctx, param, value):
+    if value is None:
+        return None
+    from kg.pipeline import read_knowledge_file
+
+    return read_knowledge_file(value)
+
+
 def _input_options(func):
+    func = click.option("--knowledge", type=click.Path(dir_okay=False), default=None, callback=_load_knowledge,
+                        help="Corpus knowledge written by `kg knowledge` over the whole corpus, when the "
+                             "inputs are one shard of it: every shard then extracts as one run would.")(func)
     func = click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
                         help="Extract in N processes (same output as 1).")(func)
     func = click.option("--strict", is_flag=True,
@@ -40,7 +51,7 @@ def _summary_line(report, quiet: bool) -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Facts file to write (JSON Lines, one paper a line; - for stdout).")
 @quiet_option
-def extract_command(inputs, fmt, strict, workers, output, quiet):
+def extract_command(inputs, fmt, strict, workers, knowledge, output, quiet):
     """Load papers and extract their facts into a JSON Lines file (no store).
 
     INPUT may be files or directories in any supported format, gzip-compressed or not.
@@ -48,7 +59,7 @@ def extract_command(inputs, fmt, strict, workers, output, quiet):
     from kg.pipeline import run_extract, show_progress
 
     report = run_extract(inputs, output, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
-                         progress=show_progress(quiet))
+                         progress=show_progress(quiet), knowledge=knowledge)
     _summary_line(report, quiet)
     if not quiet and output != "-":
         click.echo(f"Extracted {report.papers} papers to {output}.", err=True)
@@ -61,7 +72,7 @@ def extract_command(inputs, fmt, strict, workers, output, quiet):
               help="Papers per write transaction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @quiet_option
-def ingest_command(inputs, fmt, strict, workers, batch_size, as_json, quiet, **kwargs):
+def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json, quiet, **kwargs):
     """Load papers, extract, resolve and write them into the graph store.
 
     Re-running with the same papers adds nothing; facts files written by
@@ -71,7 +82,7 @@ def ingest_command(inputs, fmt, strict, workers, batch_size, as_json, quiet, **k
 
     with open_store_from(**pop_store_options(kwargs)) as store:
         report = run_ingest(inputs, store, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
-                            progress=show_progress(quiet), batch_size=batch_size)
+                            progress=show_progress(quiet), batch_size=batch_size, knowledge=knowledge)
         stats = store.stats()
     _summary_line(report, quiet)
     w = report.write
@@ -89,6 +100,29 @@ def ingest_command(inputs, fmt, strict, workers, batch_size, as_json, quiet, **k
     click.echo(_stats_text(stats))
 
 
+@click.command("knowledge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", default=None, metavar="FORMAT", help=_FORMAT_HELP)
+@click.option("--strict", is_flag=True, help="Stop at the first bad record; nothing is written.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Knowledge file to write (name<TAB>type lines).")
+@quiet_option
+def knowledge_command(inputs, fmt, strict, output, quiet):
+    """Collect the names a corpus introduces, for extracting it in shards.
+
+    Extraction knows, in every paper, the names any paper of the same run introduces with a
+    strong cue ("we propose X", "X: ...", acronym definitions). Run this once over the whole
+    corpus (it is cheap), then `kg extract SHARD --knowledge FILE` on each machine: the facts
+    of every shard are then what one run over the whole corpus would give.
+    """
+    from kg.pipeline import run_knowledge
+
+    report = run_knowledge(inputs, output, format=fmt, strict=strict, warn=_warner(quiet))
+    _summary_line(report, quiet)
+    if not quiet:
+        click.echo(f"Collected {report.names} names from {report.papers} papers into {output}.", err=True)
+
+
 def _stats_text(stats: dict) -> str:
     lines = [f"Store {stats.get('store', '')}: {stats['papers']} papers, {stats['entities']} entities, "
              f"{stats['relations']} paper relations, {stats['entity_relations']} entity relations."]
@@ -100,4 +134,4 @@ def _stats_text(stats: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = [extract_command, ingest_command]
+COMMANDS = [extract_command, ingest_command, knowledge_command]

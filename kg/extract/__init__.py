@@ -103,16 +103,22 @@ class _Buffer:
 
 
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
-                   known: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
+                   known: Mapping[str, str] | None = None,
+                   knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
     """One PaperFacts per paper, in input order (papers without findings give empty lists).
 
     ``workers`` > 1 runs the pipeline in that many processes with identical output.
-    ``known`` adds names to the corpus knowledge (mostly for tests).
+    ``known`` adds names to the corpus knowledge (mostly for tests). ``knowledge`` replaces
+    the corpus knowledge (``kg.extract.knowledge.collect`` over a whole corpus, when this
+    input is one shard of it): no first pass is made.
     """
     from kg.extract.knowledge import collect, merge
 
     buffer = None
-    if isinstance(papers, Sequence):
+    if knowledge is not None:
+        items = papers
+        knowledge = dict(knowledge)
+    elif isinstance(papers, Sequence):
         items: Iterable[Paper] = papers
         knowledge = collect(papers)
     else:

@@ -98,3 +98,34 @@ def merge(*parts: Mapping[str, str]) -> dict[str, str]:
             if k not in out or (not out[k] and v):
                 out[k] = v
     return out
+
+
+# -- a knowledge file: the knowledge of a whole corpus, for extracting it in shards ----------
+KNOWLEDGE_HEADER = "# kg corpus knowledge: name<TAB>type (type may be empty)"
+
+
+def write_knowledge(knowledge: Mapping[str, str], fp) -> None:
+    """Write ``name<TAB>type`` lines, sorted (the same knowledge gives the same bytes)."""
+    fp.write(KNOWLEDGE_HEADER + "\n")
+    for name in sorted(knowledge):
+        fp.write(f"{name}\t{knowledge[name]}\n")
+
+
+def read_knowledge(fp, name: str = "<knowledge>") -> dict[str, str]:
+    """Read what ``write_knowledge`` wrote; a bad line raises ``BadInput`` naming ``name:line``."""
+    from kg.errors import BadInput
+    from kg.schema import ENTITY_TYPES
+
+    out: dict[str, str] = {}
+    for lineno, line in enumerate(fp, 1):
+        line = line.rstrip("\n").rstrip("\r")
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip():
+            raise BadInput(f"{name}:{lineno}: expected `name<TAB>type`, got {line[:60]!r}")
+        if parts[1] and parts[1] not in ENTITY_TYPES:
+            raise BadInput(f"{name}:{lineno}: unknown entity type {parts[1]!r} "
+                           f"(one of {', '.join(ENTITY_TYPES)}, or empty)")
+        out[parts[0]] = parts[1]
+    return out
