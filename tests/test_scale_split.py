@@ -123,3 +123,14 @@ def test_ingesting_facts_does_not_import_spacy(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 226
     con.close()
+
+
+@pytest.mark.parametrize("content, where", [("a\tb\tc\n", ":1:"), ("# header\nUL2\tModel\nX\tNotAType\n", ":3:")])
+def test_a_bad_knowledge_file_is_one_line_naming_file_and_line(tmp_path, content, where):
+    bad = tmp_path / "names.tsv"
+    bad.write_text(content, encoding="utf-8")
+    res = CliRunner().invoke(main, ["extract", str(SAMPLE), "--knowledge", str(bad), "-o", str(tmp_path / "f.jsonl")])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    line = res.output.strip()
+    assert "\n" not in line and f"{bad}{where}" in line
+    assert not (tmp_path / "f.jsonl").exists()
