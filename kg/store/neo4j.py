@@ -161,9 +161,10 @@ class Neo4jStore(Neo4jResolution, GraphStore):
 
         self._ensure_schema()
         summary = WriteSummary()
+        chunks = N.chunks((N.prepare(f) for f in facts), self.batch_size)
         try:
             with self._session() as s:
-                for chunk in N.chunks((N.prepare(f) for f in facts), self.batch_size):
+                for chunk in chunks:
                     for attempt in range(_RACE_RETRIES + 1):
                         try:
                             summary += s.execute_write(_write_chunk, chunk)
@@ -420,8 +421,9 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
         if eid in unknown:  # its relations as stored (the dropped ones gone) plus the new ones
             up = N.entity_update(eid, full.get(eid, []) + plus.get(eid, []))
         else:
-            state = N.state_from_json(states.get(eid, "")) or N.empty_state()
-            old_props = N.state_props(eid, state)
+            text = states.get(eid, "")
+            state = N.state_from_json(text) or N.empty_state()
+            old_props = N.state_props(eid, state, text)
             N.state_apply(state, minus.get(eid, []), -1)
             N.state_apply(state, plus.get(eid, []), 1)
             up = N.state_props(eid, state)

@@ -6,7 +6,8 @@ bookkeeping nodes outside the graph's ``Paper``/``Entity`` labels, so no reading
 export or canned query sees it (``clear()`` deletes it with everything else):
 
 * ``(:KgResolution {paper_id, title_id, raw})``: one per paper, ``raw`` its facts JSON as they
-  came in, ``title_id`` the id its title alone gives (``kg.ids.title_paper_id``);
+  came in (zlib-compressed bytes: a quarter of the size to write; a text ``raw`` written
+  before that is read as it is), ``title_id`` the id its title alone gives (``kg.ids.title_paper_id``);
 * ``(:KgResolutionKey {key})``: one per key;
 * ``(:KgResolution)-[:KG_VOTES {kind, value, weight, surface}]->(:KgResolutionKey)``: the
   paper's votes (``kg.resolve.core.paper_votes``);
@@ -24,6 +25,7 @@ Same semantics as ``kg.store.sqlite_resolution`` (the embedded store's side).
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, Iterable, Iterator, Mapping
 
 RESOLUTION_SCHEMA = (
@@ -48,6 +50,18 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + n]
 
 
+def pack_raw(raw: str) -> bytes:
+    """A paper's facts JSON as stored."""
+    return zlib.compress(raw.encode("utf-8"), 1)
+
+
+def unpack_raw(stored: Any) -> str:
+    """The facts JSON back from ``pack_raw`` (or from a text property of an older store)."""
+    if isinstance(stored, str):
+        return stored
+    return zlib.decompress(bytes(stored)).decode("utf-8")
+
+
 def sum_changes(old: Iterable[tuple[str, str, str, int, int]],
                 new: Iterable[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
     """Changes of the vote sums (pure): ``old`` (key, kind, value, papers, weight) aggregates
@@ -68,14 +82,16 @@ def sum_changes(old: Iterable[tuple[str, str, str, int, int]],
 
 _OLD_VOTES = ("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock "
               "WITH r MATCH (r)-[v:KG_VOTES]->(k:KgResolutionKey) "
-              "RETURN k.key AS key, v.kind AS kind, v.value AS value, count(*) AS n, sum(v.weight) AS w")
+              "WITH k.key AS key, v.kind AS kind, v.value AS value, count(*) AS n, sum(v.weight) AS w "
+              "RETURN collect([key, kind, value, n, w]) AS rows")
 _APPLY_SUMS = ("UNWIND $rows AS row MERGE (s:KgVoteSum {key: row.key, kind: row.kind, value: row.value}) "
                "ON CREATE SET s.papers = 0, s.weight = 0 "
                "SET s.papers = s.papers + row.dp, s.weight = s.weight + row.dw "
                "WITH s WHERE s.papers <= 0 DELETE s")
 
 
-def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]], dirty: list[dict[str, str]]) -> None:
+def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, Any]]],
+             dirty: list[dict[str, str]]) -> None:
     # a title-derived id whose title a real id already holds is not saved
     held = {r["tid"] for r in tx.run(
         "UNWIND $rows AS row MATCH (r:KgResolution {title_id: row.tid}) WHERE r.paper_id <> row.id "
@@ -83,23 +99,23 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]], dirt
     held |= {p["tid"] for p in papers if p["id"] != p["tid"]}
     papers = [p for p in papers if not (p["id"] == p["tid"] and p["tid"] in held)]
     kept = {p["id"] for p in papers}
-    votes = [v for v in votes if v["pid"] in kept]
     superseded = sorted({p["tid"] for p in papers if p["id"] != p["tid"]})
     # the votes being replaced (their papers locked first), for the sums
-    old = [(r["key"], r["kind"], r["value"], r["n"], r["w"])
-           for r in tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded)))]
+    old = tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded))).single()["rows"]
     # a real id supersedes the state of its title-derived id
     tx.run("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) DETACH DELETE r", ids=superseded).consume()
     tx.run("UNWIND $rows AS row MERGE (r:KgResolution {paper_id: row.id}) SET r.raw = row.raw, r.title_id = row.tid",
            rows=papers).consume()
     tx.run("UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[v:KG_VOTES]->() DELETE v",
            ids=[p["id"] for p in papers]).consume()
-    for chunk in _chunks(votes, 5000):
-        tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.pid}) "
-               "MERGE (k:KgResolutionKey {key: row.key}) "
-               "CREATE (r)-[:KG_VOTES {kind: row.kind, value: row.value, weight: row.weight, surface: row.surface}]->(k)",
+    by_paper = [{"id": pid, "votes": votes[pid]} for pid in sorted(kept) if votes.get(pid)]
+    for chunk in _chunks(by_paper, 500):
+        tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.votes AS v "
+               "MERGE (k:KgResolutionKey {key: v.key}) "
+               "CREATE (r)-[:KG_VOTES {kind: v.kind, value: v.value, weight: v.weight, surface: v.surface}]->(k)",
                rows=chunk).consume()
-    changes = sum_changes(old, ((v["key"], v["kind"], v["value"], v["weight"]) for v in votes))
+    changes = sum_changes(old, ((v["key"], v["kind"], v["value"], v["weight"])
+                                for pid in sorted(kept) for v in votes.get(pid, ())))
     for chunk in _chunks(changes, 5000):
         tx.run(_APPLY_SUMS, rows=chunk).consume()
     for chunk in _chunks(dirty, 5000):
@@ -108,11 +124,12 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: list[dict[str, Any]], dirt
 
 
 def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
-    tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) WITH r "
+    # the papers locked, their old dependencies dropped; the new ones (distinct keys) created
+    tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock WITH r "
            "OPTIONAL MATCH (r)-[d:KG_DEPENDS_ON]->() DELETE d", ids=ids).consume()
-    for chunk in _chunks(deps, 5000):
-        tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.pid}) "
-               "MERGE (k:KgResolutionKey {key: row.key}) MERGE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
+    for chunk in _chunks(deps, 500):
+        tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.keys AS key "
+               "MERGE (k:KgResolutionKey {key: key}) CREATE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
 
 
 def _build_sums_tx(tx) -> None:
@@ -170,6 +187,11 @@ class Neo4jResolution:
         self._resolution_schema()
         return self._read(query, **params)
 
+    def _resolution_list(self, query: str, **params: Any) -> list[Any]:
+        """The list a ``RETURN collect(...) AS rows`` query returns (the driver handles one
+        record holding a list several times faster than one record per row)."""
+        return self._resolution_read(query, **params)[0]["rows"]
+
     def _resolution_write(self, fn, *args: Any) -> None:
         self._resolution_schema()
         try:
@@ -182,26 +204,25 @@ class Neo4jResolution:
     def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
         out: list[tuple[str, str, str, int, int]] = []
         for chunk in _chunks(sorted(set(keys)), 5000):
-            out += [(r["key"], r["kind"], r["value"], r["papers"], r["weight"]) for r in self._resolution_read(
+            out += [tuple(r) for r in self._resolution_list(
                 "UNWIND $keys AS key MATCH (s:KgVoteSum {key: key}) "
-                "RETURN key, s.kind AS kind, s.value AS value, s.papers AS papers, s.weight AS weight",
-                keys=chunk)]
+                "RETURN collect([key, s.kind, s.value, s.papers, s.weight]) AS rows", keys=chunk)]
         return sorted(out)
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
         for chunk in _chunks(sorted(set(paper_ids)), 5000):
-            out.update(r["key"] for r in self._resolution_read(
+            out.update(self._resolution_list(
                 "UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[:KG_VOTES]->(k:KgResolutionKey) "
-                "RETURN DISTINCT k.key AS key", ids=chunk))
+                "RETURN collect(DISTINCT k.key) AS rows", ids=chunk))
         return out
 
     def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
         out: set[str] = set()
         for chunk in _chunks(sorted(set(keys))):
-            out.update(r["id"] for r in self._resolution_read(
+            out.update(self._resolution_list(
                 "UNWIND $keys AS key MATCH (:KgResolutionKey {key: key})<-[:KG_VOTES|KG_DEPENDS_ON]-(r:KgResolution) "
-                "RETURN DISTINCT r.paper_id AS id", keys=chunk))
+                "RETURN collect(DISTINCT r.paper_id) AS rows", keys=chunk))
         return sorted(out)
 
     def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -209,7 +230,7 @@ class Neo4jResolution:
             for r in self._resolution_read(
                     "UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) WHERE r.raw IS NOT NULL "
                     "RETURN r.paper_id AS id, r.raw AS raw ORDER BY id", ids=chunk):
-                yield r["id"], r["raw"]
+                yield r["id"], unpack_raw(r["raw"])
 
     def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
         self._resolution_schema()
@@ -220,27 +241,26 @@ class Neo4jResolution:
             yield r["key"], r["kind"], r["value"], r["pid"], r["weight"], r["surface"]
 
     def resolution_dirty(self) -> dict[str, str]:
-        return {r["key"]: r["before"] for r in self._resolution_read(
-            "MATCH (d:KgDirty) RETURN d.key AS key, d.before AS before ORDER BY key")}
+        return dict(sorted(tuple(r) for r in self._resolution_list(
+            "MATCH (d:KgDirty) RETURN collect([d.key, d.before]) AS rows")))
 
     def resolution_pending(self) -> list[str]:
-        return [r["id"] for r in self._resolution_read(
-            "MATCH (p:KgPending) RETURN p.paper_id AS id ORDER BY id")]
+        return sorted(self._resolution_list("MATCH (p:KgPending) RETURN collect(p.paper_id) AS rows"))
 
     # -- writes ------------------------------------------------------------------------
     def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
                         dirty: Mapping[str, str] | None = None) -> None:
         latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
-        rows = [{"id": pid, "raw": raw, "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
-        votes = [{"pid": pid, "key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
-                 for pid, (_, vs, _) in sorted(latest.items()) for k, kind, value, w, surface in vs]
+        rows = [{"id": pid, "raw": pack_raw(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
+        votes = {pid: [{"key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
+                       for k, kind, value, w, surface in vs] for pid, (_, vs, _) in latest.items()}
         marks = [{"key": k, "before": b} for k, b in sorted((dirty or {}).items())]
         if rows or marks:
             self._resolution_write(_save_tx, rows, votes, marks)
 
     def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         ids = sorted(deps)
-        rows = [{"pid": pid, "key": k} for pid in ids for k in sorted(set(deps[pid]))]
+        rows = [{"id": pid, "keys": sorted(set(deps[pid]))} for pid in ids if deps[pid]]
         if ids:
             self._resolution_write(_deps_tx, ids, rows)
 

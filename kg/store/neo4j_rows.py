@@ -31,8 +31,11 @@ HIDDEN_PREFIX = "_"
 #: The written papers hold no relations when these run (new, or theirs were just dropped,
 #: under the paper's lock) and rows are unique per (paper, type, entity): CREATE is safe.
 #: rows are ``rows.relation_rows`` dicts as they are; the properties are named here.
+#: (``_aliases`` is left out when empty, as most are: an empty list costs a record to store;
+#: readers take a missing one as empty)
 _REL_SET = ", ".join([f"{k}: row.{k}" for k in R.RELATION_PROPS]
-                     + ["_name: row.entity_name", "_type: row.entity_type", "_aliases: row.entity_aliases"])
+                     + ["_name: row.entity_name", "_type: row.entity_type",
+                        "_aliases: CASE WHEN size(row.entity_aliases) > 0 THEN row.entity_aliases END"])
 CREATE_RELATION = {
     t: ("UNWIND $rows AS row "
         "MATCH (p:Paper {id: row.paper_id}) MATCH (e:Entity {id: row.entity_id}) "
@@ -231,8 +234,10 @@ def state_from_json(text: str | None) -> dict[str, dict[str, int]] | None:
     return {k: dict(d.get(k) or {}) for k in ("names", "forms", "types")}
 
 
-def state_props(entity_id: str, state: dict[str, dict[str, int]]) -> dict[str, Any] | None:
-    """New properties (``_state`` and ``_keys`` included) of an entity, or ``None`` when it goes."""
+def state_props(entity_id: str, state: dict[str, dict[str, int]], blob: str | None = None) -> dict[str, Any] | None:
+    """New properties (``_state`` and ``_keys`` included) of an entity, or ``None`` when it goes.
+
+    ``blob``: the ``_state`` text ``state`` was read from, when it is the one to keep."""
     names = state["names"]
     if not names:
         return None
@@ -240,8 +245,9 @@ def state_props(entity_id: str, state: dict[str, dict[str, int]]) -> dict[str, A
     aliases = sorted(({f for f in state["forms"] if f} | set(names)) - {name})
     etype = min(state["types"]) if state["types"] else R.entity_type_of(entity_id)
     keys = sorted({compact_key(f) for f in [name, *aliases]} - {""})
-    blob = json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
-                      ensure_ascii=False, separators=(",", ":"))
+    if blob is None:
+        blob = json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
+                          ensure_ascii=False, separators=(",", ":"))
     return {"id": entity_id, "type": etype,
             "props": {"id": entity_id, "name": name, "type": etype, "aliases": aliases,
                       "paper_count": sum(names.values()), "_keys": keys, "_state": blob}}
