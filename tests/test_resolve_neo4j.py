@@ -248,3 +248,13 @@ def test_neo4j_a_killed_run_is_completed_by_running_it_again(neo, tmp_path, kill
     _lockstep(neo, second)
     assert neo.resolution_pending() == [] and neo.resolution_dirty() == {}
     assert shape(neo) == expected
+
+
+def test_neo4j_raw_facts_stored_compressed_and_text_ones_still_read(neo):
+    ingest(neo, [MIM_BARE, MIM_DEF])
+    stored = neo.cypher("MATCH (r:KgResolution {paper_id: 'a'}) RETURN r.raw AS raw")[0]["raw"]
+    assert isinstance(stored, (bytes, bytearray)) and len(stored) < len(MIM_DEF.to_json())
+    assert dict(neo.resolution_raw(["a", "b"])) == {"a": MIM_DEF.to_json(), "b": MIM_BARE.to_json()}
+    # a store written before the compression keeps the JSON text
+    neo.driver.execute_query("MATCH (r:KgResolution {paper_id: 'b'}) SET r.raw = $raw", raw=MIM_BARE.to_json())
+    assert dict(neo.resolution_raw(["b"])) == {"b": MIM_BARE.to_json()}
