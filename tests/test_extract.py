@@ -339,3 +339,25 @@ def test_long_streams_spill_to_disk_with_the_same_output(corpus, corpus_facts, m
     monkeypatch.setattr(kx, "IN_MEMORY", 50)
     spilled = list(extract_papers(iter(corpus)))
     assert [f.to_json() for f in spilled] == [f.to_json() for f in corpus_facts]
+
+
+def test_auto_workers_grow_with_the_input_and_stop_at_the_cpus(monkeypatch):
+    import kg.extract as X
+
+    monkeypatch.setattr(X.os, "sched_getaffinity", lambda _pid: set(range(4)), raising=False)
+    assert X.auto_workers(10) == 1  # a pool costs more than it saves on a small input
+    assert X.auto_workers(2 * X.PAPERS_PER_WORKER) == 2
+    assert X.auto_workers(100 * X.PAPERS_PER_WORKER) == 4
+    assert X.auto_workers(None) == 4
+    monkeypatch.setattr(X.os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False)
+    assert X.auto_workers(None) == X.MAX_AUTO_WORKERS
+
+
+def test_auto_workers_give_identical_output(corpus, corpus_facts, monkeypatch):
+    import kg.extract as X
+
+    monkeypatch.setattr(X, "PAPERS_PER_WORKER", 50)  # the sample corpus then gets a pool
+    monkeypatch.setattr(X.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert X.auto_workers(len(corpus)) == 2
+    auto = list(extract_papers(iter(corpus), workers=0, batch_size=16))
+    assert [f.to_json() for f in auto] == [f.to_json() for f in corpus_facts]

@@ -24,8 +24,9 @@ def _input_options(func):
     func = click.option("--knowledge", type=click.Path(dir_okay=False), default=None, callback=_load_knowledge,
                         help="Corpus knowledge written by `kg knowledge` over the whole corpus, when the "
                              "inputs are one shard of it: every shard then extracts as one run would.")(func)
-    func = click.option("--workers", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-                        help="Extract in N processes (same output as 1).")(func)
+    func = click.option("--workers", "-j", type=click.IntRange(0, 64), default=0, show_default=True,
+                        help="Extract in N processes (the output is the same for any N). 0: one per CPU "
+                             "(at most 8), and one per 1000 papers at most.")(func)
     func = click.option("--strict", is_flag=True,
                         help="Stop at the first bad record; nothing is written.")(func)
     func = click.option("--format", "fmt", default=None, metavar="FORMAT", help=_FORMAT_HELP)(func)

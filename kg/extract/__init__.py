@@ -70,8 +70,13 @@ class _Buffer:
         self.papers: list[Paper] = []
         self.path: str | None = None
         self._file = None
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
 
     def add(self, paper: Paper) -> None:
+        self.count += 1
         if self._file is None and len(self.papers) < self.limit:
             self.papers.append(paper)
             return
@@ -102,12 +107,31 @@ class _Buffer:
             os.unlink(self.path)
 
 
+#: papers per worker below which ``auto_workers`` does not start another process
+PAPERS_PER_WORKER = 1000
+MAX_AUTO_WORKERS = 8
+
+
+def auto_workers(papers: int | None) -> int:
+    """Processes for ``workers=0``: one per available CPU (at most 8), but none beyond one per
+    ``PAPERS_PER_WORKER`` papers (a pool costs more than it saves on a small input)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    n = min(cpus, MAX_AUTO_WORKERS)
+    if papers is not None:
+        n = min(n, papers // PAPERS_PER_WORKER)
+    return max(1, n)
+
+
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
                    known: Mapping[str, str] | None = None,
                    knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
     """One PaperFacts per paper, in input order (papers without findings give empty lists).
 
-    ``workers`` > 1 runs the pipeline in that many processes with identical output.
+    ``workers`` > 1 runs the pipeline in that many processes with identical output; 0 chooses
+    (``auto_workers``, once the first pass has counted the papers).
     ``known`` adds names to the corpus knowledge (mostly for tests). ``knowledge`` replaces
     the corpus knowledge (``kg.extract.knowledge.collect`` over a whole corpus, when this
     input is one shard of it): no first pass is made.
@@ -132,6 +156,9 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
         knowledge = collect(keep(papers))
         items = buffer
     knowledge = merge(knowledge, known or {})
+    if workers <= 0:
+        workers = auto_workers(len(buffer) if buffer is not None else
+                               len(items) if isinstance(items, Sequence) else None)
     try:
         if workers <= 1:
             _init_worker(knowledge)

@@ -172,6 +172,10 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
         store.resolution_done(batch)
 
 
+#: papers ``kg extract`` keeps in memory between its two passes; more are spooled to disk
+IN_MEMORY = 20_000
+
+
 def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[PaperFacts]]:
     from kg.store.sqlite_resolution import SQLiteResolution, pack, unpack
 
@@ -183,23 +187,40 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
         db.execute("PRAGMA synchronous=OFF")
         db.execute("CREATE TABLE spool(seq INTEGER PRIMARY KEY, facts BLOB NOT NULL)")
         state = SQLiteResolution(db)
+        held: list[PaperFacts] | None = []  # the input, while it fits in memory
         seq = 0
-        for chunk in _chunks(facts, chunk_size):
-            state.save([(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title)) for f in chunk])
+
+        def spool(items: list[PaperFacts]) -> None:
+            nonlocal seq
             db.execute("BEGIN")
             db.executemany("INSERT INTO spool(seq, facts) VALUES(?,?)",
-                           [(seq + i, pack(f.to_json())) for i, f in enumerate(chunk)])
+                           [(seq + i, pack(f.to_json())) for i, f in enumerate(items)])
             db.execute("COMMIT")
-            seq += len(chunk)
+            seq += len(items)
+
+        for chunk in _chunks(facts, chunk_size):
+            state.save([(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title)) for f in chunk])
+            if held is not None and len(held) + len(chunk) <= IN_MEMORY:
+                held.extend(chunk)
+                continue
+            if held is not None:
+                spool(held)
+                held = None
+            spool(chunk)
+
+        def spooled() -> Iterator[list[PaperFacts]]:
+            last = -1
+            while True:
+                rows = db.execute("SELECT seq, facts FROM spool WHERE seq>? ORDER BY seq LIMIT ?",
+                                  (last, chunk_size)).fetchall()
+                if not rows:
+                    return
+                last = rows[-1][0]
+                yield [PaperFacts.from_json(unpack(blob)) for _, blob in rows]
+
+        chunks = _chunks(held, chunk_size) if held is not None else spooled()
         cache = DecisionCache(state.votes)
-        last = -1
-        while True:
-            rows = db.execute("SELECT seq, facts FROM spool WHERE seq>? ORDER BY seq LIMIT ?",
-                              (last, chunk_size)).fetchall()
-            if not rows:
-                break
-            last = rows[-1][0]
-            chunk = [PaperFacts.from_json(unpack(blob)) for _, blob in rows]
+        for chunk in chunks:
             if len(cache) > 200_000:  # bounded memory on huge inputs
                 cache = DecisionCache(state.votes)
             _prefetch(cache, chunk)
