@@ -5,17 +5,18 @@ between cues (a paper's own contribution is not also its baseline, and so on).""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
+from functools import lru_cache
 
 from kg.extract.acronyms import strip_plural
 from kg.extract.base import SEP, Candidate, Mention, PaperDoc
-from functools import lru_cache
-
 from kg.ids import compact_key as _compact_key
-from kg.ids import entity_id
+from kg.ids import entity_id as _entity_id
+from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
 
 compact_key = lru_cache(maxsize=1 << 16)(_compact_key)
-from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
+entity_id = lru_cache(maxsize=1 << 16)(_entity_id)
 
 #: the entity types each relation may point at
 ALLOWED = {
@@ -83,6 +84,7 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
 
     entities: list[tuple[int, Entity]] = []
     relations: list[Relation] = []
+    starts = [s for s, _ in st.sents]
     for k, cs in groups.items():
         ms = sorted(group_mentions[k], key=lambda m: m.start)
         longs = [m for m in ms if m.source == "acronym-long"]
@@ -120,7 +122,7 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
             continue
         entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
         for rtype, c in best.items():
-            relations.append(make_relation(paper, st, text, rtype, eid, c))
+            relations.append(make_relation(paper, st, text, rtype, eid, c, starts))
     entities.sort(key=lambda x: (x[0], x[1].id))
     uniq: dict[str, Entity] = {}
     for _, e in entities:
@@ -139,15 +141,21 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
 
 
 def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:
-    typed = sorted((m for m in ms if m.type), key=lambda m: (_SOURCE_TRUST.get(m.source, 9), m.start))
-    if typed and _SOURCE_TRUST.get(typed[0].source, 9) <= 2:
-        return typed[0].type  # type: ignore[return-value]
+    first = None  # the most trusted typed mention (the first of them by start)
+    best = (10, 0)
+    for m in ms:
+        if m.type:
+            rank = (_SOURCE_TRUST.get(m.source, 9), m.start)
+            if rank < best:
+                first, best = m, rank
+    if first is not None and best[0] <= 2:
+        return first.type  # type: ignore[return-value]
     votes: dict[str, float] = defaultdict(float)
     for c in cs:
         if c.implied_type:  # what the paper says of its own contribution weighs most
             votes[c.implied_type] += c.confidence * (2 if c.type == "PROPOSES" else 1)
-    if typed:
-        votes[typed[0].type] += 0.5  # type: ignore[index]
+    if first is not None:
+        votes[first.type] += 0.5  # type: ignore[index]
     if votes:
         return max(sorted(votes), key=lambda t: votes[t])
     return default_type(ms[0])
@@ -177,7 +185,9 @@ def settle(best: dict[str, Candidate], typ: str, named_dataset: bool = True) -> 
             best.pop("COMPARES_WITH")
 
 
-def make_relation(paper: Paper, st: PaperDoc, text: str, rtype: str, eid: str, c: Candidate) -> Relation:
+def make_relation(paper: Paper, st: PaperDoc, text: str, rtype: str, eid: str, c: Candidate,
+                  starts: list[int] | None = None) -> Relation:
+    """``starts``: the sentence starts of ``st.sents`` (sorted, the sentences do not overlap)."""
     m = c.mention
     if m.end <= st.title_len:
         field, start, end = "title", m.start, m.end
@@ -185,9 +195,12 @@ def make_relation(paper: Paper, st: PaperDoc, text: str, rtype: str, eid: str, c
         off = st.title_len + len(SEP)
         field, start, end = "abstract", m.start - off, m.end - off
     sentence = ""
-    for s, e in st.sents:
-        if s <= m.start and m.end <= e:
+    if starts is None:
+        starts = [s for s, _ in st.sents]
+    i = bisect_right(starts, m.start) - 1
+    if i >= 0:
+        s, e = st.sents[i]
+        if m.end <= e:
             sentence = text[s:e]
-            break
     return Relation(type=rtype, source=paper.id, target=eid, confidence=round(min(1.0, max(0.0, c.confidence)), 4),
                     evidence=Evidence(field=field, start=start, end=end, sentence=sentence), rule=c.rule)

@@ -9,6 +9,7 @@ keeps the longest where they overlap.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from spacy.language import Language
@@ -69,37 +70,35 @@ _AFFIX = re.compile(r"(?i)-(?:based|style|like|family|specific|only|sized?|scale
                     r"generated|aware|free|guided|initiali[sz]ed|centric|driven|powered|enhanced|augmented|type)$")
 
 
-class _Tok:
-    """A name token with an affix such as "-style" cut off."""
-
-    __slots__ = ("_s", "_e", "_t")
-
-    def __init__(self, s: int, e: int, t: str):
-        self._s, self._e, self._t = s, e, t
-
-    def start(self) -> int:
-        return self._s
-
-    def end(self) -> int:
-        return self._e
-
-    def group(self, _: int = 0) -> str:
-        return self._t
-
-
-def _tokens(text: str, start: int, end: int) -> list[_Tok]:
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """``(start, end, word)`` of the name tokens, an affix such as "-style" cut off."""
     out = []
     for m in NAME_TOKEN.finditer(text, start, end):
-        w = m.group(0)
-        a = _AFFIX.search(w) if "-" in w else None
-        while a and a.start() > 0:
-            w = w[:a.start()]
+        w = m.group()
+        s = m.start()
+        if "-" in w:
             a = _AFFIX.search(w)
-        out.append(_Tok(m.start(), m.start() + len(w), w))
+            while a and a.start() > 0:
+                w = w[:a.start()]
+                a = _AFFIX.search(w)
+        out.append((s, s + len(w), w))
     return out
 
 
 _TITLE_CASE_HYPHEN = re.compile(r"^[A-Z][a-z]+(?:[-/](?:[A-Z][a-z]+|to|of|and|the|in|for|a))+$")
+_LEADING_DIGIT = re.compile(r"^v?\d")
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_kind(w: str) -> int:
+    """0: plain lower-case word; 1: name-shaped; 2: a capitalised word that may start a name; 3: other."""
+    if w.islower() and w.isalpha():
+        return 0
+    if is_name_shaped(w) and w not in GENERIC_ACRONYMS:
+        return 1
+    if w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2:
+        return 2
+    return 3
 
 
 def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None,
@@ -112,30 +111,36 @@ def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = N
     out: list[tuple[int, int]] = []
     sent_starts = sent_starts if sent_starts is not None else {start}
     tokens = _tokens(text, start, end)
+    n = len(tokens)
     i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        w = t.group(0)
-        if w.islower() and w.isalpha():
+    while i < n:
+        ts, te, w = tokens[i]
+        kind = _word_kind(w)
+        if kind == 0:
             i += 1
             continue
-        shaped = is_name_shaped(w) and w not in GENERIC_ACRONYMS and not (t.start() < title_end and _TITLE_CASE_HYPHEN.match(w))
-        capital = (not shaped and w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
-                   and t.start() not in sent_starts)
+        shaped = kind == 1 and not (ts < title_end and _TITLE_CASE_HYPHEN.match(w))
+        capital = not shaped and ts not in sent_starts and (kind == 2 or (kind == 1 and _capital_word(w)))
+        if not (shaped or capital):
+            i += 1
+            continue
         j = i
-        while j + 1 < len(tokens) and text[tokens[j].end():tokens[j + 1].start()] in (" ", "-") \
-                and VERSION_WORD.match(tokens[j + 1].group(0)) and (shaped or capital or j > i):
-            if not shaped and not re.match(r"^v?\d", tokens[j + 1].group(0)) and j == i:
+        while j + 1 < n and text[tokens[j][1]:tokens[j + 1][0]] in (" ", "-") \
+                and VERSION_WORD.match(tokens[j + 1][2]):
+            if not shaped and not _LEADING_DIGIT.match(tokens[j + 1][2]) and j == i:
                 break
             j += 1
-        if shaped or (capital and j > i):
-            if out and text[out[-1][1]:t.start()] == " " and (shaped or j > i) \
-                    and not text[out[-1][1] - 1].isdigit():
-                out[-1] = (out[-1][0], tokens[j].end())  # adjacent names are one: "QMUL GRID", "MORPH Album 2"
+        if shaped or j > i:
+            if out and text[out[-1][1]:ts] == " " and not text[out[-1][1] - 1].isdigit():
+                out[-1] = (out[-1][0], tokens[j][1])  # adjacent names are one: "QMUL GRID", "MORPH Album 2"
             else:
-                out.append((t.start(), tokens[j].end()))
+                out.append((ts, tokens[j][1]))
         i = j + 1
     return out
+
+
+def _capital_word(w: str) -> bool:
+    return w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
 
 
 def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None) -> list[tuple[int, int]]:

@@ -218,7 +218,8 @@ def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[st
         forms = {f for m in members for f in (m[0].name, *m[0].aliases)} - {head.name}
         family = next((m[2] for m in members if m[2]), None)
         entities.append(Entity(eid, head.name, etype, tuple(sorted(forms)), family))
-    relations = tuple(replace(r, target=rename.get(r.target, r.target)) for r in facts.relations)
+    relations = tuple(r if rename.get(r.target, r.target) == r.target else replace(r, target=rename[r.target])
+                      for r in facts.relations)
     same = len(entities) == len(facts.entities) and all(
         (a.id, a.name, a.type, tuple(a.aliases)) == (b.id, b.name, b.type, tuple(b.aliases))
         for a, b in zip(entities, facts.entities))
