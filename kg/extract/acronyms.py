@@ -65,6 +65,8 @@ def find_long_form(short: str, candidate: str) -> str | None:
 def find_definitions(text: str, start: int, end: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """``((long_start, long_end), (short_start, short_end))`` for each definition in ``text[start:end]``."""
     out = []
+    if text.find("(", start, end) < 0 and text.find("for short", start, end) < 0:
+        return out  # the common case: nothing to look at
     for m in _PAREN.finditer(text, start, end):
         inner = m.group(1).strip()
         inner_start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
@@ -89,7 +91,7 @@ def find_definitions(text: str, start: int, end: int) -> list[tuple[tuple[int, i
                 long = find_long_form(wb.group(1), inner)
                 if long and long == inner:
                     out.append(((inner_start, inner_start + len(inner)), (wb.start(1), wb.end(1))))
-    if "for short" not in text[start:end]:
+    if text.find("for short", start, end) < 0:
         return out
     for m in _FOR_SHORT.finditer(text, start, end):
         long = find_long_form(m.group(2), m.group(1).strip())
@@ -109,7 +111,7 @@ class AcronymFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        text = state(doc).text
+        text = st.text
         for s, e in st.sents:
             for (ls, le), (ss, se) in find_definitions(text, s, e):
                 long, short = text[ls:le], text[ss:se]

@@ -64,6 +64,6 @@ def make_addresses(nlp: Language, name: str):
 class AddressesCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += task_targets(state(doc).text, st)
+        st.cands += task_targets(st.text, st)
         st.mentions.sort(key=lambda m: m.start)
         return doc

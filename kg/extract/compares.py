@@ -55,5 +55,5 @@ def make_compares(nlp: Language, name: str):
 class ComparesCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += comparison_targets(state(doc).text, st)
+        st.cands += comparison_targets(st.text, st)
         return doc

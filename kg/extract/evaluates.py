@@ -82,5 +82,5 @@ def make_evaluates(nlp: Language, name: str):
 class EvaluatesCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += evaluation_targets(state(doc).text, st)
+        st.cands += evaluation_targets(st.text, st)
         return doc

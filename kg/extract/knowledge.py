@@ -22,6 +22,7 @@ from kg.extract.text import is_generic, type_from_head
 from kg.schema import Paper
 
 _MIN_LEN = 3
+_PUNCT = re.compile(r"[,;.]")
 
 
 def paper_text(paper: Paper) -> str:
@@ -48,7 +49,7 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
         for cue in list(PROPOSE_CUE.finditer(low, s, e)) + list(NAMED_CUE.finditer(low, s, e)):
             for a, b in name_spans(text, cue.end(), min(e, cue.end() + 40))[:1]:
                 gap = text[cue.end():a]
-                if len(gap) <= 25 and not re.search(r"[,;.]", gap):
+                if len(gap) <= 25 and not _PUNCT.search(gap):
                     out.append((text[a:b], ""))
     lead = title_lead(paper.title or "")
     if lead:

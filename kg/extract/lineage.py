@@ -51,5 +51,5 @@ def make_lineage(nlp: Language, name: str):
 class LineageCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += lineage_targets(state(doc).text, st)
+        st.cands += lineage_targets(st.text, st)
         return doc

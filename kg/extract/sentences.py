@@ -45,7 +45,7 @@ def make_sentences(nlp: Language, name: str):
 class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        text = state(doc).text
+        text = st.text
         st.sents = [(0, st.title_len)] if st.title_len else []
         st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
         low = st.lower

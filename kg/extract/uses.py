@@ -64,5 +64,5 @@ def make_uses(nlp: Language, name: str):
 class UsesCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        st.cands += use_targets(state(doc).text, st)
+        st.cands += use_targets(st.text, st)
         return doc
