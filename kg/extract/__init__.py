@@ -125,6 +125,55 @@ def auto_workers(papers: int | None) -> int:
     return max(1, n)
 
 
+#: papers the first pass reads in this process before it starts a pool for the rest (when
+#: extraction may use several processes): small inputs never pay for a pool
+PARALLEL_KNOWLEDGE_AFTER = 2 * PAPERS_PER_WORKER
+
+
+def _strong_chunk(papers: list[Paper]) -> list[list[tuple[str, str]]]:
+    from kg.extract.knowledge import strong_names
+
+    return [strong_names(p) for p in papers]
+
+
+def _pool_context():
+    import multiprocessing as mp
+
+    return mp.get_context("spawn" if os.name == "nt" else "fork")
+
+
+def _collect(papers: Iterable[Paper], workers: int, batch_size: int) -> dict[str, str]:
+    """``knowledge.collect``, in several processes when ``workers`` allows it (0: as many as
+    ``auto_workers`` gives a long input) and the input is long; the same result either way
+    (``reduce_names`` does not depend on the order of the papers)."""
+    from kg.extract.knowledge import collect, reduce_names, strong_names
+
+    n = auto_workers(None) if workers <= 0 else workers
+    if n <= 1:
+        return collect(papers)
+    it = iter(papers)
+
+    def per_paper() -> Iterator[list[tuple[str, str]]]:
+        read = 0
+        for p in it:
+            yield strong_names(p)
+            read += 1
+            if read >= PARALLEL_KNOWLEDGE_AFTER:
+                break
+        else:
+            return
+        with _pool_context().Pool(n) as pool:
+            pending: deque = deque()
+            for chunk in _chunks(it, batch_size):
+                pending.append(pool.apply_async(_strong_chunk, (chunk,)))
+                if len(pending) >= IN_FLIGHT * n:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+
+    return reduce_names(per_paper())
+
+
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
                    known: Mapping[str, str] | None = None,
                    knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
@@ -136,7 +185,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     the corpus knowledge (``kg.extract.knowledge.collect`` over a whole corpus, when this
     input is one shard of it): no first pass is made.
     """
-    from kg.extract.knowledge import collect, merge
+    from kg.extract.knowledge import merge
 
     buffer = None
     if knowledge is not None:
@@ -144,7 +193,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
         knowledge = dict(knowledge)
     elif isinstance(papers, Sequence):
         items: Iterable[Paper] = papers
-        knowledge = collect(papers)
+        knowledge = _collect(papers, workers, batch_size)
     else:
         buffer = _Buffer()
 
@@ -153,7 +202,11 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
                 buffer.add(p)
                 yield p
 
-        knowledge = collect(keep(papers))
+        try:
+            knowledge = _collect(keep(papers), workers, batch_size)
+        except BaseException:
+            buffer.close()
+            raise
         items = buffer
     knowledge = merge(knowledge, known or {})
     if workers <= 0:
@@ -165,10 +218,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
             for chunk in _chunks(items, batch_size):
                 yield from _run_chunk(chunk)
         else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
-            with ctx.Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
+            with _pool_context().Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
                 # at most IN_FLIGHT chunks per worker submitted and not yet consumed: Pool.imap
                 # keeps every finished result until it is consumed, so a consumer slower than
                 # the workers (resolution and the store share the two cores) would hold a
