@@ -371,3 +371,18 @@ def test_parallel_first_pass_gives_the_same_knowledge_and_output(corpus, corpus_
     assert X._collect(iter(corpus), 2, 16) == collect(corpus)
     out = list(extract_papers(iter(corpus), workers=2, batch_size=16))
     assert [f.to_json() for f in out] == [f.to_json() for f in corpus_facts]
+
+
+def test_named_cue_prefilter_never_hides_a_match(corpus):
+    from kg.extract.base import lower_text
+    from kg.extract.knowledge import paper_text
+    from kg.extract.proposes import NAMED_CUE, may_name
+
+    phrases = ["a model named Foo", "called Foo", "dubbed Foo", "termed Foo", "coined Foo", "namely Foo",
+               "denoted as Foo", "which we call Foo", "the resulting models, Foo", "resulting checkpoint Foo",
+               "our proposed framework, Foo", "the new benchmark Foo"]
+    texts = [lower_text(paper_text(p)) for p in corpus] + [p.lower() for p in phrases]
+    matched = [t for t in texts if NAMED_CUE.search(t)]
+    assert len(matched) > len(phrases)
+    assert all(may_name(t) for t in matched)
+    assert not may_name("we train a model on imagenet.")

@@ -36,12 +36,13 @@ _BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboard
 def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
     for s, e in st.sents:
+        # the cheap test first (the tests only skip a sentence, so their order does not matter)
+        ms = [m for m in st.by_sent.get(s, ()) if m.type in ("Dataset", None)]
+        if not ms:
+            continue
         if not EVAL_SENTENCE.search(st.lower, s, e):
             continue
         if s not in st.own_sents and (not RESULT_CLAIM.search(st.lower, s, e) or BACKGROUND.search(st.lower, s, e)):
-            continue
-        ms = [m for m in st.by_sent.get(s, []) if m.type in ("Dataset", None)]
-        if not ms:
             continue
         seen = set()
         for slot in EVAL_SLOT.finditer(st.lower, s, e):

@@ -17,7 +17,7 @@ from kg.extract.acronyms import find_definitions, strip_plural
 from kg.extract.base import SEP, lower_text
 from kg.extract.lexicon import load_lexicon
 from kg.extract.mentions import GENERIC_ACRONYMS, name_spans
-from kg.extract.proposes import NAMED_CUE, PROPOSE_CUE, title_lead
+from kg.extract.proposes import NAMED_CUE, PROPOSE_CUE, may_name, title_lead
 from kg.extract.text import is_generic, type_from_head
 from kg.schema import Paper
 
@@ -46,7 +46,8 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
             typ = type_from_head(long) or ""
             out.append((long, typ))
             out.append((short, typ))
-        for cue in list(PROPOSE_CUE.finditer(low, s, e)) + list(NAMED_CUE.finditer(low, s, e)):
+        named = list(NAMED_CUE.finditer(low, s, e)) if may_name(low, s, e) else []
+        for cue in list(PROPOSE_CUE.finditer(low, s, e)) + named:
             for a, b in name_spans(text, cue.end(), min(e, cue.end() + 40))[:1]:
                 gap = text[cue.end():a]
                 if len(gap) <= 25 and not _PUNCT.search(gap):

@@ -317,7 +317,7 @@ class MentionFinder:
         found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
         urls = url_spans(text)
         found = [extend_modifier(text, m) for m in found
-                 if m.text not in st.generic and not any(m.start < e and s < m.end for s, e in urls)]
+                 if m.text not in st.generic and not (urls and any(m.start < e and s < m.end for s, e in urls))]
         mentions = keep_longest(found)
         for m in mentions:
             follow = type_from_following(text, m.end)

@@ -28,6 +28,17 @@ NAMED_CUE = re.compile(
     r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
     r"(?:the|our) (?:proposed|new) (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|"
     r"technique|objective|corpus),?)\s*")
+#: every NAMED_CUE match holds one of these: a text without any is not scanned (most are not)
+_NAMED_KEYS = ("named", "called", "dubbed", "termed", "coined", "namely", "denoted", "which we", "resulting",
+               "the proposed", "our proposed", "the new ", "our new ")
+
+
+def may_name(low: str, start: int = 0, end: int | None = None) -> bool:
+    """False when ``NAMED_CUE`` cannot match in ``low[start:end]`` (lower-cased text)."""
+    end = len(low) if end is None else end
+    return any(low.find(k, start, end) >= 0 for k in _NAMED_KEYS)
+
+
 #: "a simple baseline (SimpleCIL)": checked only before each "(" (a full scan is slow)
 PAREN_NAMED = re.compile(
     r"\b(?:(?:a|an)\s+(?:[\w-]+\s+){0,2}?(?:new|novel|simple|first|unified|strong|lightweight|proposed)\s+|our\s+)"
@@ -109,7 +120,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             m.strong = True
             out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9, implied_type=sub_type))
     # 2. cues in sentences
-    named_hits = cue_hits(NAMED_CUE, st)
+    named_hits = cue_hits(NAMED_CUE, st) if may_name(st.lower) else {}
     named_at = _paren_names(st)
     propose_hits = cue_hits(PROPOSE_CUE, st, own_only=True)
     for s, e in st.sents:
