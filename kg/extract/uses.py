@@ -43,8 +43,10 @@ def use_targets(text: str, st: PaperDoc) -> list[Candidate]:
             weak = cue.group(0).split()[0].lower() in ("with", "via", "through", "by")
             for m in enumeration_after(text, tools, cue.end(), e, max_gap=4 if weak else 25, loose=not weak):
                 out.append(Candidate("USES", m, "we-use", 0.5 if weak else 0.65))
-        has_result = bool(RESULT_WORDS.search(st.lower, s, e))
+        has_result = None  # searched for only when the sentence has a metric
         for m in ms:
+            if m.type == "Metric" and has_result is None:
+                has_result = bool(RESULT_WORDS.search(st.lower, s, e))
             if m.type == "Metric" and has_result:
                 out.append(Candidate("USES", m, "metric-result", 0.6))
             elif _BASED_SUFFIX.match(text, m.end, e) and m.type in ("Model", "Method", None):
