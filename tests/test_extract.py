@@ -386,3 +386,17 @@ def test_named_cue_prefilter_never_hides_a_match(corpus):
     assert len(matched) > len(phrases)
     assert all(may_name(t) for t in matched)
     assert not may_name("we train a model on imagenet.")
+
+
+def test_background_prefilter_never_hides_a_match(corpus):
+    from kg.extract.base import lower_text
+    from kg.extract.knowledge import paper_text
+    from kg.extract.sentences import BACKGROUND, _background
+
+    phrases = ["previous methods fail", "prior works", "existing approaches", "recent studies", "earlier models",
+               "traditional systems", "conventional methods", "it has been shown", "they have been", "smith et al. show"]
+    texts = [lower_text(paper_text(p)) for p in corpus] + phrases
+    matched = [t for t in texts if BACKGROUND.search(t)]
+    assert len(matched) > len(phrases)
+    assert all(_background(t, 0, len(t)) for t in matched)
+    assert not _background("we propose a model.", 0, 19)

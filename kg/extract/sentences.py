@@ -26,9 +26,17 @@ OWN = re.compile(
 #: what earlier work did ("previous methods", "has been shown")
 BACKGROUND = re.compile(r"\b(?:previous|prior|existing|recent|earlier|traditional|conventional) "
                         r"(?:work|works|methods?|approaches|studies|models|systems)\b|\b(?:has|have) been\b|\bet al\b")
+#: every BACKGROUND match holds one of these (a sentence without any is not searched)
+_BACKGROUND_KEYS = ("previous", "prior", "existing", "recent", "earlier", "traditional", "conventional", "been",
+                    "et al")
 WE = re.compile(r"\b(?:we|our|us)\b")
 PRONOUN_CLAIM = re.compile(r"(?:It|They|This|These|Its)\s+(?:\w+\s+)?(?:improves?|achieves?|outperforms?|obtains?|"
                            r"yields?|reaches|sets|shows?|performs?|results?|brings?|leads?)\b")
+
+
+def _background(low: str, s: int, e: int) -> bool:
+    """``BACKGROUND.search(low, s, e)``, skipped when none of its key words is there."""
+    return any(low.find(k, s, e) >= 0 for k in _BACKGROUND_KEYS) and BACKGROUND.search(low, s, e) is not None
 
 
 def _has_we(low: str, s: int, e: int) -> bool:
@@ -51,5 +59,5 @@ class SentenceSplitter:
         low = st.lower
         st.own_sents = {s for s, e in st.sents
                         if s == 0 or ((_has_we(low, s, e) or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
-                                      and (not BACKGROUND.search(low, s, e) or WE.search(low, s, e)))}
+                                      and (not _background(low, s, e) or WE.search(low, s, e)))}
         return doc
