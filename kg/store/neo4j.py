@@ -2,7 +2,8 @@
 
 Writes go in managed transactions (``execute_write``, retried on transient errors), one per
 chunk of ``batch_size`` papers (as the CLI's ``--batch-size``); every statement is a batched
-``UNWIND $rows`` over all the rows of the chunk. Each
+``UNWIND $rows`` over all the rows of the chunk, and every read returns its rows as one
+collected list (the driver's cost is per record). Each
 transaction leaves the graph consistent (papers, their relations, entity properties and
 derived edges together), so a load cut short by a lost server can simply be run again:
 papers already written are recognised by their content hash and skipped.
@@ -149,6 +150,9 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         self._ensure_schema()
         try:
             with self._session() as s:
+                # relationships first: DETACH DELETE of an entity with 100,000 relationships in
+                # one inner transaction exceeds the server's transaction memory
+                s.run("MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 10000 ROWS").consume()
                 s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
         except Exception as exc:
             raise self._translate(exc) from None
@@ -405,13 +409,13 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
 
     # 4. entity properties: the counted state minus what went plus what came. A node
     # without state (imported by neo4j-admin) is rebuilt from every paper that mentions it.
-    unknown = sorted(e for e in touched_entities if e in states and states[e] is None)
+    unknown = {e for e in touched_entities if e in states and states[e] is None}
     full = {}
     if unknown:
         full = {eid: [tuple(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
             "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
-            "RETURN collect([id, m]) AS rows", ids=unknown)}
+            "RETURN collect([id, m]) AS rows", ids=sorted(unknown))}
     creates: dict[str, list[dict[str, Any]]] = {}
     updates: dict[str, list[dict[str, Any]]] = {}
     small: list[dict[str, Any]] = []
