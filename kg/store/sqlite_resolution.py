@@ -154,8 +154,9 @@ class SQLiteResolution:
         self._ensure()
         latest = {pid: (pid, raw, votes, tid) for pid, raw, votes, tid in papers}
         keep = []
+        real_titles = {t for p, _, _, t in latest.values() if p != t}
         for pid, raw, votes, tid in latest.values():
-            if pid == tid and (tid in {t for p, _, _, t in latest.values() if p != t} or self.db.execute(
+            if pid == tid and (tid in real_titles or self.db.execute(
                     "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
                 continue
             keep.append((pid, raw, votes, tid))
