@@ -39,3 +39,37 @@ def graph(store) -> tuple[list, list]:
 
 def entities(store) -> dict[str, dict]:
     return {n["id"]: n for n in store.iter_nodes() if n["label"] != "Paper"}
+
+
+class Killed(BaseException):
+    """The process dies here."""
+
+
+class DyingStore:
+    """A store whose process is killed before its ``n``-th state change."""
+
+    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
+
+    def __init__(self, store, n):
+        self._store, self._left = store, n
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if name not in self.MUTATORS:
+            return attr
+
+        def call(*args, **kwargs):
+            self._left -= 1
+            if self._left < 0:
+                raise Killed()
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def ingest_lockstep(store, facts, chunk_size):
+    """As ``kg ingest`` does: each chunk written before the next is asked for."""
+    from kg.resolve import resolve_chunks
+
+    for chunk in resolve_chunks(facts, store, chunk_size=chunk_size):
+        store.write(chunk)

@@ -9,7 +9,7 @@ import pytest
 
 from kg.resolve import resolve_stream
 from kg.store.embedded import EmbeddedStore
-from resolveutil import paper
+from resolveutil import DyingStore, Killed, ingest_lockstep, paper
 from test_resolve_store import CORPUS, MIM_BARE, MIM_DEF
 
 pytestmark = pytest.mark.neo4j
@@ -201,51 +201,18 @@ def test_neo4j_clear_removes_the_resolution_state(neo):
     assert sum_nodes(neo) == len(vote_totals(neo))
 
 
-class _Killed(BaseException):
-    """The process dies here."""
-
-
-class _Dying:
-    """A store whose process is killed before its ``n``-th state change."""
-
-    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
-
-    def __init__(self, store, n):
-        self._store, self._left = store, n
-
-    def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if name not in self.MUTATORS:
-            return attr
-
-        def call(*args, **kwargs):
-            self._left -= 1
-            if self._left < 0:
-                raise _Killed()
-            return attr(*args, **kwargs)
-
-        return call
-
-
-def _lockstep(store, facts, chunk_size=2):
-    from kg.resolve import resolve_chunks
-
-    for chunk in resolve_chunks(facts, store, chunk_size=chunk_size):
-        store.write(chunk)
-
-
 @pytest.mark.parametrize("kill", [1, 4, 7, 12])
 def test_neo4j_a_killed_run_is_completed_by_running_it_again(neo, tmp_path, kill):
     with EmbeddedStore(tmp_path / "kg.db") as emb:
         ingest(emb, CORPUS)
         expected = shape(emb)
     first, second = CORPUS[:4], CORPUS[4:]
-    _lockstep(neo, first)
+    ingest_lockstep(neo, first, 2)
     try:
-        _lockstep(_Dying(neo, kill), second)
-    except _Killed:
+        ingest_lockstep(DyingStore(neo, kill), second, 2)
+    except Killed:
         pass
-    _lockstep(neo, second)
+    ingest_lockstep(neo, second, 2)
     assert neo.resolution_pending() == [] and neo.resolution_dirty() == {}
     assert shape(neo) == expected
 

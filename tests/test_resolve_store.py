@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kg.resolve import resolve_stream
 from kg.store.embedded import EmbeddedStore
-from resolveutil import entities, graph, paper
+from resolveutil import DyingStore, Killed, entities, graph, ingest_lockstep, paper
 
 MIM_BARE = paper("b", ("USES", "Method", "MIM"), ("EVALUATES_ON", "Dataset", "ImageNet-1k"))
 MIM_DEF = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]),
@@ -196,40 +196,6 @@ def test_facts_resolved_in_shards_then_ingested_together_equal_one_run(tmp_path)
     assert any(f.unresolved for f in shard_a + shard_b)
     assert runs(tmp_path / "shards.db", [shard_b + shard_a]) == one_run(tmp_path / "raw.db", CORPUS)
     assert runs(tmp_path / "shards2.db", [shard_b, shard_a]) == one_run(tmp_path / "raw2.db", CORPUS)
-
-
-class Killed(BaseException):
-    """The process dies here."""
-
-
-class DyingStore:
-    """An embedded store whose process is killed before its ``n``-th state change."""
-
-    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
-
-    def __init__(self, store, n):
-        self._store, self._left = store, n
-
-    def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if name not in self.MUTATORS:
-            return attr
-
-        def call(*args, **kwargs):
-            self._left -= 1
-            if self._left < 0:
-                raise Killed()
-            return attr(*args, **kwargs)
-
-        return call
-
-
-def ingest_lockstep(store, facts, chunk_size):
-    """As ``kg ingest`` does: each chunk written before the next is asked for."""
-    from kg.resolve import resolve_chunks
-
-    for chunk in resolve_chunks(facts, store, chunk_size=chunk_size):
-        store.write(chunk)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
