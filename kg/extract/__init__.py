@@ -163,15 +163,21 @@ def _collect(papers: Iterable[Paper], workers: int, batch_size: int) -> dict[str
         else:
             return
         with _pool_context().Pool(n) as pool:
-            pending: deque = deque()
-            for chunk in _chunks(it, batch_size):
-                pending.append(pool.apply_async(_strong_chunk, (chunk,)))
-                if len(pending) >= IN_FLIGHT * n:
-                    yield from pending.popleft().get()
-            while pending:
-                yield from pending.popleft().get()
+            yield from _ordered_map(pool, _strong_chunk, _chunks(it, batch_size), n)
 
     return reduce_names(per_paper())
+
+
+def _ordered_map(pool, fn, chunks: Iterable[list], workers: int) -> Iterator:
+    """``fn`` over ``chunks`` in ``pool``, results flattened in input order, with at most
+    ``IN_FLIGHT`` chunks per worker submitted and not yet consumed."""
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(pool.apply_async(fn, (chunk,)))
+        if len(pending) >= IN_FLIGHT * workers:
+            yield from pending.popleft().get()
+    while pending:
+        yield from pending.popleft().get()
 
 
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
@@ -223,13 +229,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
                 # keeps every finished result until it is consumed, so a consumer slower than
                 # the workers (resolution and the store share the two cores) would hold a
                 # growing backlog (~0.5 GB at 100k papers)
-                pending: deque = deque()
-                for chunk in _chunks(items, batch_size):
-                    pending.append(pool.apply_async(_run_chunk, (chunk,)))
-                    if len(pending) >= IN_FLIGHT * workers:
-                        yield from pending.popleft().get()
-                while pending:
-                    yield from pending.popleft().get()
+                yield from _ordered_map(pool, _run_chunk, _chunks(items, batch_size), workers)
     finally:
         if buffer is not None:
             buffer.close()
