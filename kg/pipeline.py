@@ -131,23 +131,31 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
             sys.stdout.write(f.to_json() + "\n")
             report.papers += 1
         return report
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
-    try:
-        with _open_facts_out(fd, out_path.name.endswith(".gz")) as fp:
-            for f in stream:
-                fp.write(f.to_json() + "\n")
-                report.papers += 1
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic_text_out(out, compress=str(out).endswith(".gz")) as fp:
+        for f in stream:
+            fp.write(f.to_json() + "\n")
+            report.papers += 1
     return report
 
 
 @contextmanager
-def _open_facts_out(fd: int, compress: bool) -> Iterator[TextIO]:
+def _atomic_text_out(out: str | os.PathLike[str], compress: bool = False) -> Iterator[TextIO]:
+    """A text stream whose content replaces ``out`` only when the block ends without error
+    (a temporary file beside it, renamed into place)."""
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
+    try:
+        with _open_text_out(fd, compress) as fp:
+            yield fp
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _open_text_out(fd: int, compress: bool) -> Iterator[TextIO]:
     """A text stream on ``fd``; gzip with no name or time in the header (same facts, same bytes)."""
     if not compress:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
@@ -207,7 +215,8 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
                   strict: bool = False, warn: Warn | None = None) -> RunReport:
     """The corpus knowledge of the inputs' papers (the cheap first pass of extraction: text
     rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``."""
-    from kg.extract.knowledge import collect, write_knowledge
+    from kg.extract import collect_knowledge
+    from kg.extract.knowledge import write_knowledge
 
     report = _report()
 
@@ -217,17 +226,9 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
                 report.papers += 1
                 yield rec
 
-    knowledge = collect(papers())
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            write_knowledge(knowledge, fp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    knowledge = collect_knowledge(papers())
+    with _atomic_text_out(out) as fp:
+        write_knowledge(knowledge, fp)
     report.names = len(knowledge)
     return report
 

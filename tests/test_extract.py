@@ -368,7 +368,7 @@ def test_parallel_first_pass_gives_the_same_knowledge_and_output(corpus, corpus_
     from kg.extract.knowledge import collect
 
     monkeypatch.setattr(X, "PARALLEL_KNOWLEDGE_AFTER", 10)  # the rest of the sample goes to a pool
-    assert X._collect(iter(corpus), 2, 16) == collect(corpus)
+    assert X.collect_knowledge(iter(corpus), 2, 16) == collect(corpus)
     out = list(extract_papers(iter(corpus), workers=2, batch_size=16))
     assert [f.to_json() for f in out] == [f.to_json() for f in corpus_facts]
 

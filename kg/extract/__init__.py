@@ -26,7 +26,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from kg.schema import Paper, PaperFacts
 
-__all__ = ["extract_papers", "extract_one"]
+__all__ = ["collect_knowledge", "extract_papers", "extract_one"]
 
 DEFAULT_BATCH = 256
 _NLP = None
@@ -142,7 +142,7 @@ def _pool_context():
     return mp.get_context("spawn" if os.name == "nt" else "fork")
 
 
-def _collect(papers: Iterable[Paper], workers: int, batch_size: int) -> dict[str, str]:
+def collect_knowledge(papers: Iterable[Paper], workers: int = 0, batch_size: int = DEFAULT_BATCH) -> dict[str, str]:
     """``knowledge.collect``, in several processes when ``workers`` allows it (0: as many as
     ``auto_workers`` gives a long input) and the input is long; the same result either way
     (``reduce_names`` does not depend on the order of the papers)."""
@@ -199,7 +199,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
         knowledge = dict(knowledge)
     elif isinstance(papers, Sequence):
         items: Iterable[Paper] = papers
-        knowledge = _collect(papers, workers, batch_size)
+        knowledge = collect_knowledge(papers, workers, batch_size)
     else:
         buffer = _Buffer()
 
@@ -209,7 +209,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
                 yield p
 
         try:
-            knowledge = _collect(keep(papers), workers, batch_size)
+            knowledge = collect_knowledge(keep(papers), workers, batch_size)
         except BaseException:
             buffer.close()
             raise
