@@ -107,6 +107,22 @@ def paper_votes(facts: PaperFacts) -> list[VoteRow]:
     return [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(best.items())]
 
 
+def sum_changes(old: Iterable[VoteSum], new: Iterable[tuple[str, str, str, int]]) -> list[VoteSum]:
+    """How the stored vote sums change when votes are replaced: ``old`` aggregates (key, kind,
+    value, papers, weight) of the votes going, ``new`` single votes (key, kind, value, weight)
+    coming; (key, kind, value, papers delta, weight delta), sorted, those changing nothing left out."""
+    delta: dict[tuple[str, str, str], list[int]] = {}
+    for k, kind, value, n, w in old:
+        d = delta.setdefault((k, kind, value), [0, 0])
+        d[0] -= n
+        d[1] -= w
+    for k, kind, value, w in new:
+        d = delta.setdefault((k, kind, value), [0, 0])
+        d[0] += 1
+        d[1] += w
+    return [(k, kind, value, d[0], d[1]) for (k, kind, value), d in sorted(delta.items()) if d != [0, 0]]
+
+
 def decide(sums: Iterable[tuple[str, str, int, int]]) -> Decision:
     """The decision about one key from its aggregated votes ``(kind, value, papers, weight)``."""
     types: list[tuple[int, int, int, str]] = []

@@ -28,6 +28,8 @@ from __future__ import annotations
 import zlib
 from typing import Any, Iterable, Iterator, Mapping
 
+from kg.resolve.core import sum_changes
+
 RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
     "CREATE CONSTRAINT kg_resolution_key IF NOT EXISTS FOR (k:KgResolutionKey) REQUIRE k.key IS UNIQUE",
@@ -60,24 +62,6 @@ def unpack_raw(stored: Any) -> str:
     if isinstance(stored, str):
         return stored
     return zlib.decompress(bytes(stored)).decode("utf-8")
-
-
-def sum_changes(old: Iterable[tuple[str, str, str, int, int]],
-                new: Iterable[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
-    """Changes of the vote sums (pure): ``old`` (key, kind, value, papers, weight) aggregates
-    of the votes being replaced, ``new`` (key, kind, value, weight) single new votes; rows
-    ``{key, kind, value, dp, dw}`` sorted, those changing nothing left out."""
-    delta: dict[tuple[str, str, str], list[int]] = {}
-    for k, kind, value, n, w in old:
-        d = delta.setdefault((k, kind, value), [0, 0])
-        d[0] -= n
-        d[1] -= w
-    for k, kind, value, w in new:
-        d = delta.setdefault((k, kind, value), [0, 0])
-        d[0] += 1
-        d[1] += w
-    return [{"key": k, "kind": kind, "value": value, "dp": d[0], "dw": d[1]}
-            for (k, kind, value), d in sorted(delta.items()) if d != [0, 0]]
 
 
 _OLD_VOTES = ("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock "
@@ -114,8 +98,8 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
                "MERGE (k:KgResolutionKey {key: v.key}) "
                "CREATE (r)-[:KG_VOTES {kind: v.kind, value: v.value, weight: v.weight, surface: v.surface}]->(k)",
                rows=chunk).consume()
-    changes = sum_changes(old, ((v["key"], v["kind"], v["value"], v["weight"])
-                                for pid in sorted(kept) for v in votes.get(pid, ())))
+    changes = [{"key": k, "kind": kind, "value": value, "dp": dp, "dw": dw} for k, kind, value, dp, dw in sum_changes(
+        old, ((v["key"], v["kind"], v["value"], v["weight"]) for pid in sorted(kept) for v in votes.get(pid, ())))]
     for chunk in _chunks(changes, 5000):
         tx.run(_APPLY_SUMS, rows=chunk).consume()
     for chunk in _chunks(dirty, 5000):

@@ -25,6 +25,8 @@ import sqlite3
 import zlib
 from typing import Iterable, Iterator, Mapping
 
+from kg.resolve.core import sum_changes
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, title_id TEXT NOT NULL, facts BLOB NOT NULL)
     WITHOUT ROWID;
@@ -168,18 +170,12 @@ class SQLiteResolution:
         try:
             cur.execute("BEGIN IMMEDIATE")
             # the sums lose the votes being replaced and gain the new ones, in this transaction
-            delta: dict[tuple[str, str, str], list[int]] = {}
+            old: list[tuple[str, str, str, int, int]] = []
             for chunk in _chunks(drop):
                 marks = ",".join("?" * len(chunk))
-                for k, kind, value, w in cur.execute(
-                        f"SELECT key, kind, value, weight FROM resolution_votes WHERE paper_id IN ({marks})", chunk):
-                    d = delta.setdefault((k, kind, value), [0, 0])
-                    d[0] -= 1
-                    d[1] -= w
-            for k, kind, value, _, w, _ in new_votes:
-                d = delta.setdefault((k, kind, value), [0, 0])
-                d[0] += 1
-                d[1] += w
+                old += cur.execute(f"SELECT key, kind, value, 1, weight FROM resolution_votes WHERE paper_id IN ({marks})",
+                                   chunk).fetchall()
+            changes = sum_changes(old, [(k, kind, value, w) for k, kind, value, _, w, _ in new_votes])
             cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in drop])
             titles = [(tid,) for pid, _, _, tid in keep if pid != tid]
             cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
@@ -188,7 +184,6 @@ class SQLiteResolution:
                             [(pid, tid, pack(raw)) for pid, raw, _, tid in keep])
             cur.executemany("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
                             " VALUES(?,?,?,?,?,?)", new_votes)
-            changes = sorted((k, kind, value, d[0], d[1]) for (k, kind, value), d in delta.items() if d != [0, 0])
             cur.executemany("INSERT INTO resolution_sums(key, kind, value, papers, weight) VALUES(?,?,?,?,?)"
                             " ON CONFLICT(key, kind, value) DO UPDATE SET papers=papers+excluded.papers,"
                             " weight=weight+excluded.weight", changes)
