@@ -561,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10000,100000", help="corpus sizes, comma-separated")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--batch-size", type=int, default=3000, help="as kg ingest --batch-size (its default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "kg-bench-scale"),
                     help="folder for corpora, stores and logs (corpora are reused)")

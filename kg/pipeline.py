@@ -63,11 +63,12 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
-            knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
+            knowledge: Mapping[str, str] | None = None, prepare: bool = False) -> Iterator[PaperFacts]:
     """Facts for every record: papers are extracted, facts records pass through.
 
     ``knowledge`` (a whole corpus's, when the records are one shard of it) replaces the
-    knowledge extraction would gather from the records themselves.
+    knowledge extraction would gather from the records themselves. With ``prepare``,
+    extracted papers come ``kg.resolve.stream.prepare``d by the extraction workers.
     """
     it = iter(records)
     pending: deque[PaperFacts] = deque()
@@ -86,7 +87,7 @@ def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
 
         from kg.extract import extract_papers  # spaCy is imported here, and only here
 
-        for facts in extract_papers(papers(), workers=workers, knowledge=knowledge):
+        for facts in extract_papers(papers(), workers=workers, knowledge=knowledge, prepare=prepare):
             while pending:
                 yield pending.popleft()
             yield facts
@@ -186,7 +187,7 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             report.papers += 1
             yield f
 
-    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers, knowledge))
+    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers, knowledge, prepare=True))
     bar = _bar(progress, "ingest")
     written = 0
     try:

@@ -45,6 +45,12 @@ def _run_chunk(papers: list[Paper]) -> list[PaperFacts]:
     return extract_batch(_NLP, papers)
 
 
+def _run_chunk_prepared(papers: list[Paper]) -> list:
+    from kg.resolve.stream import prepare
+
+    return [prepare(f) for f in _run_chunk(papers)]
+
+
 def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
     chunk: list[Paper] = []
     for p in items:
@@ -58,8 +64,9 @@ def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
 
 #: papers kept in memory between the two passes; longer streams are spilled to a temp file
 IN_MEMORY = 20_000
-#: chunks per worker submitted ahead of the consumer (bounds memory; order is kept)
-IN_FLIGHT = 2
+#: chunks per worker submitted ahead of the consumer (bounds memory; order is kept). Enough
+#: for the workers to go on while the consumer writes a batch of ``kg ingest`` (3000 papers)
+IN_FLIGHT = 6
 
 
 class _Buffer:
@@ -182,14 +189,15 @@ def _ordered_map(pool, fn, chunks: Iterable[list], workers: int) -> Iterator:
 
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
                    known: Mapping[str, str] | None = None,
-                   knowledge: Mapping[str, str] | None = None) -> Iterator[PaperFacts]:
+                   knowledge: Mapping[str, str] | None = None, prepare: bool = False) -> Iterator[PaperFacts]:
     """One PaperFacts per paper, in input order (papers without findings give empty lists).
 
     ``workers`` > 1 runs the pipeline in that many processes with identical output; 0 chooses
     (``auto_workers``, once the first pass has counted the papers).
     ``known`` adds names to the corpus knowledge (mostly for tests). ``knowledge`` replaces
     the corpus knowledge (``kg.extract.knowledge.collect`` over a whole corpus, when this
-    input is one shard of it): no first pass is made.
+    input is one shard of it): no first pass is made. With ``prepare`` each paper comes as
+    ``kg.resolve.stream.Prepared`` (made in the workers) instead.
     """
     from kg.extract.knowledge import merge
 
@@ -218,18 +226,19 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     if workers <= 0:
         workers = auto_workers(len(buffer) if buffer is not None else
                                len(items) if isinstance(items, Sequence) else None)
+    run = _run_chunk_prepared if prepare else _run_chunk
     try:
         if workers <= 1:
             _init_worker(knowledge)
             for chunk in _chunks(items, batch_size):
-                yield from _run_chunk(chunk)
+                yield from run(chunk)
         else:
             with _pool_context().Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
                 # at most IN_FLIGHT chunks per worker submitted and not yet consumed: Pool.imap
                 # keeps every finished result until it is consumed, so a consumer slower than
                 # the workers (resolution and the store share the two cores) would hold a
                 # growing backlog (~0.5 GB at 100k papers)
-                yield from _ordered_map(pool, _run_chunk, _chunks(items, batch_size), workers)
+                yield from _ordered_map(pool, run, _chunks(items, batch_size), workers)
     finally:
         if buffer is not None:
             buffer.close()

@@ -26,6 +26,7 @@ Resolving one entity (raw type ``t``, name ``n``):
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
@@ -55,6 +56,15 @@ class Decision:
 
 
 NO_DECISION = Decision()
+
+
+def pack_facts(raw: str | bytes) -> bytes:
+    """A paper's raw facts JSON as the stores keep it (zlib, fast level); bytes are packed already."""
+    return raw if isinstance(raw, bytes) else zlib.compress(raw.encode("utf-8"), 1)
+
+
+def unpack_facts(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
 
 
 def weight_of(confidence: float) -> int:

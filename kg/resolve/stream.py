@@ -27,10 +27,10 @@ import os
 import sqlite3
 import tempfile
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from kg.ids import title_paper_id
-from kg.resolve.core import NO_DECISION, Decision, decisions, paper_votes, resolve_paper
+from kg.resolve.core import NO_DECISION, Decision, VoteRow, decisions, pack_facts, paper_votes, resolve_paper
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
 
@@ -70,10 +70,30 @@ def _keys_read(facts: PaperFacts) -> set[str]:
     return keys
 
 
-def _prefetch(cache: DecisionCache, papers: list[PaperFacts]) -> None:
+class Prepared(NamedTuple):
+    """A paper's facts with what resolving them needs from them alone (``prepare``): made
+    where the facts are made, in extraction's worker processes, so the one process that
+    resolves and writes does less per paper."""
+
+    facts: PaperFacts
+    #: the facts JSON, packed as the stores keep it
+    raw: bytes
+    votes: list[VoteRow]
+    #: ``kg.ids.title_paper_id`` of the title
+    title_id: str
+    #: the keys resolving the paper reads first
+    keys: frozenset[str]
+
+
+def prepare(facts: PaperFacts) -> Prepared:
+    return Prepared(facts, pack_facts(facts.to_json()), paper_votes(facts), title_paper_id(facts.paper.title),
+                    frozenset(_keys_read(facts)))
+
+
+def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozenset[str]] | None = None) -> None:
     keys: set[str] = set()
-    for f in papers:
-        keys |= _keys_read(f)
+    for k in (read if read is not None else (_keys_read(f) for f in papers)):
+        keys |= k
     cache.prefetch(keys)
     # one more round for the expansions those keys point to
     cache.prefetch(x for k in keys for x in cache(k).expansions)
@@ -98,8 +118,10 @@ def _supports_state(store) -> bool:
     return True
 
 
-def resolve_chunks(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[list[PaperFacts]]:
-    """Chunks of facts with canonical entity ids, across the input and the papers in ``store``.
+def resolve_chunks(facts: Iterable[PaperFacts | Prepared], store=None,
+                   chunk_size: int = CHUNK) -> Iterator[list[PaperFacts]]:
+    """Chunks of facts with canonical entity ids, across the input and the papers in ``store``
+    (facts may come ``prepare``d).
 
     With a store, write each chunk before asking for the next: asking for the next chunk
     tells the store that the last one is written. Papers come out in input order, then the
@@ -132,14 +154,15 @@ def _settle(store) -> None:
     store.resolution_settle(dirty, store.resolution_dependents(changed) if changed else [])
 
 
-def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | None = None) -> list[PaperFacts]:
+def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | None = None,
+                 read: list[frozenset[str]] | None = None) -> list[PaperFacts]:
     """The papers resolved with the current decisions; saves the keys each one read.
 
     A paper's own vote keys are left out of its saved dependencies: the store finds it
     through its votes already (``resolution_dependents``).
     """
     cache = DecisionCache(store.resolution_votes)
-    _prefetch(cache, papers)
+    _prefetch(cache, papers, read)
     out, deps = [], {}
     for f in papers:
         resolved, d = resolve_paper(f, cache)
@@ -152,8 +175,10 @@ def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | N
 
 def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[list[PaperFacts]]:
     _settle(store)  # what a killed run left
-    for chunk in _chunks(facts, chunk_size):
-        records = [(f.paper.id, f.to_json(), paper_votes(f), title_paper_id(f.paper.title)) for f in chunk]
+    for items in _chunks(facts, chunk_size):
+        prepared = [f if isinstance(f, Prepared) else prepare(f) for f in items]
+        chunk = [p.facts for p in prepared]
+        records = [(p.facts.paper.id, p.raw, p.votes, p.title_id) for p in prepared]
         ids = {f.paper.id for f in chunk}
         touched = store.resolution_keys(ids | {r[3] for r in records}) | {
             v[0] for r in records for v in r[2]}
@@ -161,7 +186,7 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
         store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
         _settle(store)
         voted = {pid: {v[0] for v in votes} for pid, _, votes, _ in records}  # the last of a repeated id
-        yield _resolve_all(store, chunk, voted)
+        yield _resolve_all(store, chunk, voted, [p.keys for p in prepared])
         store.resolution_done(ids)
     # every paper whose keys changed, once, with the final decisions
     pending = store.resolution_pending()
@@ -198,7 +223,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
             db.execute("COMMIT")
             seq += len(items)
 
-        for chunk in _chunks(facts, chunk_size):
+        for chunk in _chunks((f.facts if isinstance(f, Prepared) else f for f in facts), chunk_size):
             state.save([(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title)) for f in chunk])
             if held is not None and len(held) + len(chunk) <= IN_MEMORY:
                 held.extend(chunk)

@@ -123,7 +123,8 @@ class GraphStore(ABC):
 
     def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
                         dirty: Mapping[str, str] | None = None) -> None:
-        """For each (paper id, raw facts JSON, votes, title id): replace the paper's raw facts and
+        """For each (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it), votes,
+        title id): replace the paper's raw facts and
         votes (one transaction). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
         a real id drops the state saved under its title id; a paper whose id is its title id
         is not saved when a paper with a real id holds that title id.

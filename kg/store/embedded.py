@@ -11,8 +11,9 @@ Write semantics (the Neo4j store mirrors them):
 * a paper with a title-derived id (``title:...``) whose normalised title is already stored
   under a real identifier takes that id; a stored ``title:`` paper is renamed when the
   same title arrives with a real identifier — so the id does not depend on input order;
-* entity node properties (name, aliases, paper_count) are recomputed from the relation
-  rows of every paper that mentions the entity (``rows.entity_props``);
+* entity node properties (name, aliases, paper_count) are those the relation rows of every
+  paper mentioning the entity give (``rows.entity_props``), kept as counts per name, type
+  and form (``entity_stats``), so a popular entity costs a few rows per batch, not all of its;
 * entity -> entity edges are aggregated from per-paper support rows.
 """
 
@@ -66,6 +67,13 @@ CREATE TABLE IF NOT EXISTS entity_edges(
 CREATE INDEX IF NOT EXISTS entity_edges_target ON entity_edges(target);
 """
 
+#: per entity, the papers using each name, type and form, and the papers in all (kind "papers"):
+#: what the entity node is computed from (``EmbeddedStore._refresh_entities``); added after
+#: schema version 1 shipped, so stores made before it build it on their first write
+_STATS_DDL = """CREATE TABLE IF NOT EXISTS entity_stats(
+    entity_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, papers INTEGER NOT NULL,
+    PRIMARY KEY(entity_id, kind, value)) WITHOUT ROWID"""
+
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
              "confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
              "evidence_sentence", "mention")
@@ -85,6 +93,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True):
         self.path = Path(path)
+        self._stats_ready = False
         if not create and not self.path.exists():
             raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
         if self.path.is_dir():
@@ -120,7 +129,9 @@ class EmbeddedStore(GraphStore):
         # one script, one transaction: a crash leaves either no schema or all of it
         self.db.executescript(
             "BEGIN IMMEDIATE;" + _SCHEMA
-            + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}'); COMMIT;"
+            + _STATS_DDL + ";"
+            + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
+            + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1'); COMMIT;"
         )
 
     def close(self) -> None:
@@ -133,15 +144,15 @@ class EmbeddedStore(GraphStore):
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
         """Write a batch of facts in one transaction."""
         summary = WriteSummary()
-        touched_entities: set[str] = set()  # lost relation rows: recomputed from all their rows
-        added_rows: dict[str, list[tuple]] = {}  # only gained rows: updated from the new rows alone
+        stats: dict[tuple[str, str, str], int] = {}  # entity_stats changes of this batch
         touched_edges: set[tuple[str, str, str]] = set()
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
+            self._ensure_entity_stats(cur)
             for f in facts:
-                self._write_one(cur, f, summary, touched_entities, touched_edges, added_rows)
-            self._refresh_entities(cur, touched_entities, summary, added_rows)
+                self._write_one(cur, f, summary, stats, touched_edges)
+            self._refresh_entities(cur, stats, summary)
             self._refresh_edges(cur, touched_edges)
             cur.execute("COMMIT")
         except BaseException:
@@ -151,9 +162,8 @@ class EmbeddedStore(GraphStore):
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
-                   touched_entities: set[str], touched_edges: set[tuple[str, str, str]],
-                   added_rows: dict[str, list[tuple]] | None = None) -> None:
-        facts = self._reconcile_id(cur, facts, touched_entities, touched_edges)
+                   stats: dict[tuple[str, str, str], int], touched_edges: set[tuple[str, str, str]]) -> None:
+        facts = self._reconcile_id(cur, facts, stats, touched_edges)
         paper = facts.paper
         chash = R.content_hash(facts)
         old = cur.execute("SELECT content_hash FROM papers WHERE id=?", (paper.id,)).fetchone()
@@ -161,7 +171,7 @@ class EmbeddedStore(GraphStore):
             summary.papers_unchanged += 1
             return
         if old is not None:
-            summary.relations_removed += self._drop_paper_facts(cur, paper.id, touched_entities, touched_edges)
+            summary.relations_removed += self._drop_paper_facts(cur, paper.id, stats, touched_edges)
             summary.papers_updated += 1
         else:
             summary.papers_added += 1
@@ -185,12 +195,8 @@ class EmbeddedStore(GraphStore):
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
         summary.relations_added += len(rel_rows)
-        if added_rows is None:
-            touched_entities.update(r["entity_id"] for r in rel_rows)
-        else:
-            for r in rel_rows:
-                added_rows.setdefault(r["entity_id"], []).append(
-                    (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
+        _count_entity_stats(stats, [(r["entity_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
+                                     r["mention"]) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
         cur.executemany(
             "INSERT INTO edge_support(source,type,target,paper_id,confidence) VALUES(?,?,?,?,?)",
@@ -198,7 +204,7 @@ class EmbeddedStore(GraphStore):
         )
         touched_edges.update((s["source"], s["type"], s["target"]) for s in sup)
 
-    def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, touched_entities: set[str],
+    def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, stats: dict[tuple[str, str, str], int],
                       touched_edges: set[tuple[str, str, str]]) -> PaperFacts:
         """One paper, one id: match title-derived ids with real identifiers by title."""
         paper = facts.paper
@@ -213,92 +219,96 @@ class EmbeddedStore(GraphStore):
         others = [r[0] for r in cur.execute(
             "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
         for other in others:
-            self._drop_paper_facts(cur, other, touched_entities, touched_edges)
+            self._drop_paper_facts(cur, other, stats, touched_edges)
             cur.execute("DELETE FROM papers WHERE id=?", (other,))
         return facts
 
-    def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, touched_entities: set[str],
+    def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, stats: dict[tuple[str, str, str], int],
                           touched_edges: set[tuple[str, str, str]]) -> int:
-        touched_entities.update(r[0] for r in cur.execute(
-            "SELECT entity_id FROM relations WHERE paper_id=?", (paper_id,)))
+        rows = [(eid, name, etype, json.loads(aliases), mention) for eid, name, etype, aliases, mention in cur.execute(
+            "SELECT entity_id, entity_name, entity_type, entity_aliases, mention FROM relations WHERE paper_id=?",
+            (paper_id,))]
+        _count_entity_stats(stats, rows, -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
         cur.execute("DELETE FROM edge_support WHERE paper_id=?", (paper_id,))
         return n
 
-    def _refresh_entities(self, cur: sqlite3.Cursor, ids: set[str], summary: WriteSummary,
-                          added_rows: dict[str, list[tuple]] | None = None) -> None:
-        """Recompute the entity nodes of ``ids``; update those that only gained ``added_rows``.
+    def _ensure_entity_stats(self, cur: sqlite3.Cursor) -> None:
+        """Build ``entity_stats`` from the relation rows of a store made before it (once)."""
+        if self._stats_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='entity_stats'").fetchone() is None:
+            cur.execute(_STATS_DDL)
+            cur.execute("DELETE FROM entity_stats")
+            stats: dict[tuple[str, str, str], int] = {}
+            rows = cur.execute("SELECT paper_id, entity_id, entity_name, entity_type, entity_aliases, mention"
+                               " FROM relations ORDER BY paper_id")
+            paper, held = None, []
+            for pid, *row in rows:
+                if pid != paper:
+                    _count_entity_stats(stats, held, 1)
+                    paper, held = pid, []
+                row[3] = json.loads(row[3])
+                held.append(tuple(row))
+            _count_entity_stats(stats, held, 1)
+            cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, papers) VALUES(?,?,?,?)",
+                            [(*k, n) for k, n in sorted(stats.items())])
+            cur.execute("INSERT INTO meta(key, value) VALUES('entity_stats', '1')")
+        self._stats_ready = True
 
-        The update gives exactly what a recomputation from all rows would (name, aliases,
-        type, paper_count), without reading the rows of a popular entity on every batch.
+    def _refresh_entities(self, cur: sqlite3.Cursor, stats: dict[tuple[str, str, str], int],
+                          summary: WriteSummary) -> None:
+        """Apply the batch's ``entity_stats`` changes and rewrite the entity nodes they touch.
+
+        ``entity_stats`` counts, per entity, the papers using each name, type and form (alias
+        or mention) and the papers in all, so a node is recomputed from a few rows whatever
+        the number of papers mentioning it — the same node ``rows.entity_props`` gives from
+        every relation row.
         """
-        for eid in sorted(set(added_rows or ()) - ids):
-            self._add_to_entity(cur, eid, added_rows[eid], summary)
-        for eid in sorted(ids):
-            # aggregated by SQLite: a popular entity has tens of thousands of rows
-            head = cur.execute("SELECT MIN(entity_type), COUNT(DISTINCT paper_id) FROM relations WHERE entity_id=?",
-                               (eid,)).fetchone()
-            existed = cur.execute("SELECT 1 FROM entities WHERE id=?", (eid,)).fetchone() is not None
-            cur.execute("DELETE FROM entity_forms WHERE entity_id=?", (eid,))
-            if not head[1]:
-                cur.execute("DELETE FROM entities WHERE id=?", (eid,))
+        changes = [(*k, n) for k, n in sorted(stats.items()) if n]
+        cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, papers) VALUES(?,?,?,?)"
+                        " ON CONFLICT(entity_id, kind, value) DO UPDATE SET papers=papers+excluded.papers", changes)
+        cur.executemany("DELETE FROM entity_stats WHERE entity_id=? AND kind=? AND value=? AND papers<=0",
+                        [c[:3] for c in changes if c[3] < 0])
+        ids = sorted({c[0] for c in changes})
+        old: dict[str, tuple] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            old.update((r[0], r[1:]) for r in cur.execute(
+                f"SELECT id, name, type, aliases, paper_count FROM entities WHERE id IN ({marks})", chunk))
+        upserts, deletes, forms_gone, forms_new = [], [], [], []
+        for eid in ids:
+            props = _entity_from_stats(cur.execute(
+                "SELECT kind, value, papers FROM entity_stats WHERE entity_id=?", (eid,)).fetchall())
+            before = old.get(eid)
+            old_forms = {before[0], *json.loads(before[2])} if before else set()
+            if props is None:
+                if before is not None:
+                    deletes.append((eid,))
                 continue
-            per_name = cur.execute("SELECT entity_name, COUNT(DISTINCT paper_id) FROM relations WHERE entity_id=?"
-                                   " GROUP BY entity_name", (eid,)).fetchall()
-            forms: set[str] = set()
-            for (aliases,) in cur.execute("SELECT DISTINCT entity_aliases FROM relations WHERE entity_id=?", (eid,)):
-                forms.update(json.loads(aliases))
-            forms.update(m for (m,) in cur.execute("SELECT DISTINCT mention FROM relations WHERE entity_id=?", (eid,)))
-            name = min(per_name, key=lambda nc: (-nc[1], nc[0]))[0]  # as rows.entity_props decides
-            props = {"name": name, "type": head[0], "paper_count": head[1],
-                     "aliases": sorted(({f for f in forms if f} | {n for n, _ in per_name}) - {name})}
-            cur.execute(
-                "INSERT INTO entities(id,name,type,aliases,paper_count) VALUES(?,?,?,?,?)"
-                " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
-                " aliases=excluded.aliases, paper_count=excluded.paper_count",
-                (eid, props["name"], props["type"], json.dumps(props["aliases"], ensure_ascii=False),
-                 props["paper_count"]),
-            )
-            keys = {compact_key(f) for f in [props["name"], *props["aliases"]]} - {""}
-            cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)",
-                            [(k, eid) for k in sorted(keys)])
-            if not existed:
+            name, etype, aliases, count = props
+            aliases_json = json.dumps(aliases, ensure_ascii=False)
+            if before is None:
                 summary.entities_added += 1
-
-    def _add_to_entity(self, cur: sqlite3.Cursor, eid: str, new: list[tuple], summary: WriteSummary) -> None:
-        """Fold relation rows of papers new to the entity into its node (see ``rows.entity_props``)."""
-        old = cur.execute("SELECT name, type, aliases, paper_count FROM entities WHERE id=?", (eid,)).fetchone()
-        forms = {m for *_, m in new}
-        for row in new:
-            forms.update(row[3])
-        if old is None:  # no rows before these: the node is made from them alone
-            props = R.entity_props(eid, min(r[2] for r in new), [(r[0], r[1]) for r in new], forms)
-            summary.entities_added += 1
-        else:
-            name, etype, aliases, count = old[0], old[1], set(json.loads(old[2])), old[3]
-            new_names = {r[1] for r in new}
-            if new_names != {name}:  # the most used name may change: count names over all rows
-                per_name = cur.execute("SELECT entity_name, COUNT(DISTINCT paper_id) FROM relations"
-                                       " WHERE entity_id=? GROUP BY entity_name", (eid,)).fetchall()
-                name = min(per_name, key=lambda nc: (-nc[1], nc[0]))[0]
-            aliases = sorted(({f for f in forms if f} | aliases | new_names | {old[0]}) - {name})
-            props = {"name": name, "type": min(etype, *(r[2] for r in new)), "aliases": aliases,
-                     "paper_count": count + len({r[0] for r in new})}
-        cur.execute(
+            elif before == (name, etype, aliases_json, count):
+                continue
+            upserts.append((eid, name, etype, aliases_json, count))
+            new_forms = {name, *aliases}
+            gone = old_forms - new_forms
+            if gone:  # a form's key goes only when no remaining form has it
+                keep = {compact_key(f) for f in new_forms}
+                forms_gone += [(k, eid) for k in sorted({compact_key(f) for f in gone} - keep - {""})]
+            forms_new += [(k, eid) for k in sorted({compact_key(f) for f in new_forms - old_forms} - {""})]
+        cur.executemany("DELETE FROM entities WHERE id=?", deletes)
+        cur.executemany("DELETE FROM entity_forms WHERE entity_id=?", deletes)
+        cur.executemany(
             "INSERT INTO entities(id,name,type,aliases,paper_count) VALUES(?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
-            " aliases=excluded.aliases, paper_count=excluded.paper_count",
-            (eid, props["name"], props["type"], json.dumps(props["aliases"], ensure_ascii=False),
-             props["paper_count"]),
-        )
-        # forms only grow here: the keys of the old ones are stored already
-        known = set() if old is None else {old[0], *json.loads(old[2])}
-        keys = {compact_key(f) for f in [props["name"], *props["aliases"]] if f not in known} - {""}
-        if keys:
-            cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)",
-                            [(k, eid) for k in sorted(keys)])
+            " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
+        cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", forms_gone)
+        cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", forms_new)
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):
@@ -471,6 +481,46 @@ class EmbeddedStore(GraphStore):
 
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
         self._resolution.save_deps(deps)
+
+
+def _count_entity_stats(stats: dict[tuple[str, str, str], int], rows: list[tuple], sign: int) -> None:
+    """Add ``sign`` to the ``entity_stats`` counts of one paper's relation ``rows``
+    ``(entity_id, name, type, aliases, mention)``: once per entity, name, type and form."""
+    per_entity: dict[str, tuple[set, set, set]] = {}
+    for eid, name, etype, aliases, mention in rows:
+        names, types, forms = per_entity.setdefault(eid, (set(), set(), set()))
+        names.add(name)
+        types.add(etype)
+        forms.update(aliases)
+        forms.add(mention)
+    for eid, (names, types, forms) in per_entity.items():
+        for kind, values in (("name", names), ("type", types), ("form", forms - {""}), ("papers", {""})):
+            for v in values:
+                k = (eid, kind, v)
+                stats[k] = stats.get(k, 0) + sign
+
+
+def _entity_from_stats(rows: list[tuple[str, str, int]]) -> tuple[str, str, list[str], int] | None:
+    """(name, type, aliases, paper_count) from an entity's ``entity_stats`` rows (None: no papers)."""
+    names: dict[str, int] = {}
+    types: list[str] = []
+    forms: set[str] = set()
+    count = 0
+    for kind, value, papers in rows:
+        if papers <= 0:
+            continue
+        if kind == "name":
+            names[value] = papers
+        elif kind == "type":
+            types.append(value)
+        elif kind == "form":
+            forms.add(value)
+        elif kind == "papers":
+            count = papers
+    if not count or not names:
+        return None
+    name = min(names, key=lambda n: (-names[n], n))  # as rows.entity_props decides
+    return name, min(types), sorted((forms | set(names)) - {name}), count
 
 
 def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:

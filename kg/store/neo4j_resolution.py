@@ -28,7 +28,7 @@ from __future__ import annotations
 import zlib
 from typing import Any, Iterable, Iterator, Mapping
 
-from kg.resolve.core import sum_changes
+from kg.resolve.core import pack_facts, sum_changes
 
 RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
@@ -52,9 +52,9 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + n]
 
 
-def pack_raw(raw: str) -> bytes:
-    """A paper's facts JSON as stored."""
-    return zlib.compress(raw.encode("utf-8"), 1)
+def pack_raw(raw: str | bytes) -> bytes:
+    """A paper's facts JSON as stored (``kg.resolve.core.pack_facts``; bytes are packed already)."""
+    return pack_facts(raw)
 
 
 def unpack_raw(stored: Any) -> str:
