@@ -339,6 +339,7 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
         e.confidence FROM s.edge_support e, copies k""")
     con.execute("INSERT INTO entities SELECT id, name, type, aliases, paper_count * ? FROM s.entities", (copies,))
     con.execute("INSERT INTO entity_forms SELECT * FROM s.entity_forms")
+    con.execute("INSERT INTO entity_stats SELECT entity_id, kind, value, papers * ? FROM s.entity_stats", (copies,))
     con.execute(f"""INSERT INTO entity_edges SELECT e.source, e.type, e.target,
         (SELECT json_group_array(p) FROM (SELECT {pid.format(col='j.value')} AS p
             FROM json_each(e.papers) j, copies k ORDER BY p)),

@@ -197,27 +197,29 @@ def best_candidates(store: GraphStore, links: dict[str, list[EdgeDict]], types: 
                     room: int, chunk: int | None = None) -> tuple[list[NodeDict], int]:
     """The ``room`` best-ranked candidate nodes passing the type filter, and how many others passed.
 
-    Nodes are fetched in chunks and only the best ``room`` are held, so a hub with tens of
-    thousands of neighbours does not bring them all into memory at once.
+    Candidates are ranked on their briefs (``node_briefs``: label and paper count, no text),
+    fetched in chunks with only the best ``room`` held; then only the chosen nodes are read
+    whole. So a hub with tens of thousands of neighbours costs little memory and time.
     """
     passed = 0
     chunk = chunk or FETCH_CHUNK
 
-    def ranked() -> Iterator[tuple[tuple, NodeDict]]:
+    def ranked() -> Iterator[tuple[tuple, str]]:
         nonlocal passed
         ids = sorted(links)
         for start in range(0, len(ids), chunk):
-            for node in store.get_nodes(ids[start:start + chunk]):
+            for node in store.node_briefs(ids[start:start + chunk]):
                 if node_passes(node, types):
                     passed += 1
-                    yield rank_key(node, links[node["id"]]), node
+                    yield rank_key(node, links[node["id"]]), node["id"]
 
     if room <= 0:
         for _ in ranked():
             pass
         return [], passed
-    best = heapq.nsmallest(room, ranked(), key=lambda pair: pair[0])
-    return [node for _, node in best], passed - len(best)
+    best = [nid for _, nid in heapq.nsmallest(room, ranked(), key=lambda pair: pair[0])]
+    whole = {n["id"]: n for n in store.get_nodes(best)}
+    return [whole[nid] for nid in best if nid in whole], passed - len(best)
 
 
 def _add_internal(found: dict[tuple[str, str, str], EdgeDict], edges: Iterable[EdgeDict],

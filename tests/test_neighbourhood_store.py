@@ -141,3 +141,16 @@ def test_command_does_not_import_spacy(store, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("NO-SPACY")
     assert (tmp_path / "v.html").stat().st_size > 100_000
+
+
+def test_embedded_briefs_agree_with_whole_nodes(tmp_path):
+    """The embedded store's cheap briefs carry the label and paper count of ``get_nodes``."""
+    from kg.pipeline import run_ingest
+    from kg.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        run_ingest([SAMPLE], store)
+        ids = [r[0] for r in store.sql("SELECT id FROM entities ORDER BY id LIMIT 40")] + \
+              [r[0] for r in store.sql("SELECT id FROM papers ORDER BY id LIMIT 40")] + ["no:such"]
+        whole = [{k: n[k] for k in ("id", "label", "paper_count") if k in n} for n in store.get_nodes(ids)]
+        assert store.node_briefs(ids) == whole and len(whole) == 80

@@ -84,6 +84,12 @@ class GraphStore(ABC):
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
         """The nodes with these ids (missing ids are left out), sorted by id."""
 
+    def node_briefs(self, ids: Iterable[str]) -> list[NodeDict]:
+        """``get_nodes`` with only ``id``, ``label`` and ``paper_count`` (where known): enough
+        to rank a hub's neighbours without reading each neighbour's text. Stores may answer
+        it more cheaply."""
+        return [{k: n[k] for k in ("id", "label", "paper_count") if k in n} for n in self.get_nodes(ids)]
+
     @abstractmethod
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         """Every edge with an end in ``ids`` (both directions), sorted."""

@@ -395,6 +395,17 @@ class EmbeddedStore(GraphStore):
             out += [self._entity_node(r) for r in self.db.execute(self._ENTITY_SQL + f" WHERE id IN ({marks})", chunk)]
         return sorted(out, key=lambda n: n["id"])
 
+    def node_briefs(self, ids: Iterable[str]) -> list[NodeDict]:
+        want = sorted(set(ids))
+        out: list[NodeDict] = []
+        for chunk in _chunks(want, 500):
+            marks = ",".join("?" * len(chunk))
+            out += [{"id": r[0], "label": "Paper"} for r in self.db.execute(
+                f"SELECT id FROM papers WHERE id IN ({marks})", chunk)]
+            out += [{"id": r[0], "label": r[1], "paper_count": r[2]} for r in self.db.execute(
+                f"SELECT id, type, paper_count FROM entities WHERE id IN ({marks})", chunk)]
+        return sorted(out, key=lambda n: n["id"])
+
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         want = sorted(set(ids))
         seen: dict[tuple[str, str, str], EdgeDict] = {}
