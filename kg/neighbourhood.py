@@ -169,7 +169,8 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     for level in range(depth):
         if not frontier:
             break
-        level_edges = [e for e in store.edges_of(frontier) if edge_passes(e, rel_set, min_confidence)]
+        # ranked on edge briefs (no evidence text): the edges kept are read whole at the end
+        level_edges = [e for e in store.edge_briefs(frontier) if edge_passes(e, rel_set, min_confidence)]
         links: dict[str, list[EdgeDict]] = {}
         for edge in level_edges:
             for end in (edge["source"], edge["target"]):
@@ -182,10 +183,9 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
             exact = False  # what lies beyond the dropped nodes was not counted
         for node in chosen:
             kept[node["id"]] = node
-        _add_internal(found, level_edges, kept)
         frontier = [n["id"] for n in chosen]
-    if frontier:  # the last level was not walked: its edges among kept nodes are still wanted
-        _add_internal(found, (e for e in store.edges_of(frontier) if edge_passes(e, rel_set, min_confidence)), kept)
+    # every edge among the kept nodes (each was a frontier, so each such edge was walked)
+    _add_internal(found, (e for e in store.edges_between(kept) if edge_passes(e, rel_set, min_confidence)), kept)
 
     edges = [found[k] for k in sorted(found)]
     nodes = [kept[center["id"]]] + sorted((n for i, n in kept.items() if i != center["id"]), key=lambda n: n["id"])

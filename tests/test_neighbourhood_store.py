@@ -154,3 +154,32 @@ def test_embedded_briefs_agree_with_whole_nodes(tmp_path):
               [r[0] for r in store.sql("SELECT id FROM papers ORDER BY id LIMIT 40")] + ["no:such"]
         whole = [{k: n[k] for k in ("id", "label", "paper_count") if k in n} for n in store.get_nodes(ids)]
         assert store.node_briefs(ids) == whole and len(whole) == 80
+
+
+def test_embedded_edges_between_is_edges_of_filtered(tmp_path):
+    from kg.pipeline import run_ingest
+    from kg.store.base import GraphStore
+    from kg.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        run_ingest([SAMPLE], store)
+        hub = store.sql("SELECT id FROM entities ORDER BY paper_count DESC, id LIMIT 1")[0][0]
+        ids = {hub} | {e["source"] for e in store.edges_of([hub])[:30]} | \
+              {r[0] for r in store.sql("SELECT id FROM entities ORDER BY id LIMIT 60")}
+        got = store.edges_between(ids)
+        assert got == GraphStore.edges_between(store, ids)  # the generic answer, from edges_of
+        assert len(got) > 30 and all(e["source"] in ids and e["target"] in ids for e in got)
+
+
+def test_embedded_edge_briefs_agree_with_whole_edges(tmp_path):
+    from kg.pipeline import run_ingest
+    from kg.store.base import GraphStore
+    from kg.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        run_ingest([SAMPLE], store)
+        ids = [r[0] for r in store.sql("SELECT id FROM entities ORDER BY paper_count DESC, id LIMIT 5")] + \
+              [r[0] for r in store.sql("SELECT id FROM papers ORDER BY id LIMIT 5")]
+        got = store.edge_briefs(ids)
+        assert got == GraphStore.edge_briefs(store, ids) and len(got) > 50
+        assert {e["type"] for e in got if "support" in e}  # entity -> entity edges carry support

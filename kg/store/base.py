@@ -90,6 +90,18 @@ class GraphStore(ABC):
         it more cheaply."""
         return [{k: n[k] for k in ("id", "label", "paper_count") if k in n} for n in self.get_nodes(ids)]
 
+    def edge_briefs(self, ids: Iterable[str]) -> list[EdgeDict]:
+        """``edges_of`` with only ``source``, ``target``, ``type``, ``confidence`` and (entity
+        edges) ``support``: enough to rank neighbours. Stores may answer it more cheaply."""
+        keep = ("source", "target", "type", "confidence", "support")
+        return [{k: e[k] for k in keep if k in e} for e in self.edges_of(ids)]
+
+    def edges_between(self, ids: Iterable[str]) -> list[EdgeDict]:
+        """Every edge with both ends in ``ids``, sorted: ``edges_of`` filtered. Stores may answer
+        it without reading every edge of a hub among ``ids``."""
+        want = set(ids)
+        return [e for e in self.edges_of(want) if e["source"] in want and e["target"] in want]
+
     @abstractmethod
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         """Every edge with an end in ``ids`` (both directions), sorted."""

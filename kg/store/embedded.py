@@ -422,6 +422,36 @@ class EmbeddedStore(GraphStore):
                     seen[(e["source"], e["type"], e["target"])] = e
         return [seen[k] for k in sorted(seen)]
 
+    def edge_briefs(self, ids: Iterable[str]) -> list[EdgeDict]:
+        want = sorted(set(ids))
+        seen: dict[tuple[str, str, str], EdgeDict] = {}
+        for chunk in _chunks(want, 400):
+            marks = ",".join("?" * len(chunk))
+            rel = "SELECT paper_id, entity_id, type, confidence FROM relations WHERE {} IN (" + marks + ")"
+            edge = "SELECT source, target, type, confidence, support FROM entity_edges WHERE {} IN (" + marks + ")"
+            for sql in (rel.format("paper_id"), rel.format("entity_id"), edge.format("source"), edge.format("target")):
+                for r in self.db.execute(sql, chunk):
+                    e = {"source": r[0], "target": r[1], "type": r[2], "confidence": r[3]}
+                    if len(r) > 4:
+                        e["support"] = r[4]
+                    seen[(r[0], r[2], r[1])] = e
+        return [seen[k] for k in sorted(seen)]
+
+    def edges_between(self, ids: Iterable[str]) -> list[EdgeDict]:
+        # read from the source side only (a paper's relations, an entity's outgoing edges):
+        # a hub among ``ids`` is never read whole
+        want = set(ids)
+        seen: dict[tuple[str, str, str], EdgeDict] = {}
+        for chunk in _chunks(sorted(want), 400):
+            marks = ",".join("?" * len(chunk))
+            for sql, conv in ((self._REL_SQL + f" WHERE paper_id IN ({marks})", self._rel_edge),
+                              (self._EDGE_SQL + f" WHERE source IN ({marks})", self._entity_edge)):
+                for r in self.db.execute(sql, chunk):
+                    if r[1] in want:
+                        e = conv(r)
+                        seen[(e["source"], e["type"], e["target"])] = e
+        return [seen[k] for k in sorted(seen)]
+
     def find_nodes(self, text: str, limit: int = 10) -> list[NodeDict]:
         text = text.strip()
         ids: list[str] = []
