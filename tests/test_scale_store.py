@@ -116,7 +116,11 @@ def test_kept_entity_nodes_equal_a_recomputation_from_all_rows(tmp_path, seed):
     gone = [make_facts(f.paper.title, "An abstract that mentions nothing we know.", [], paper_id=f.paper.id)
             for f in first[30:]]  # Net2.. Net6 are proposed by these papers only, then no more
     with EmbeddedStore(tmp_path / "s.db") as store:
-        stream = first[:] + rng.sample(second, 25) + gone
+        # papers relating to BERT twice, then changed to another spelling (two rows dropped)
+        twice = [make_facts(f"Twice {i}", f"We build on {b} and use {b}.", [("BUILDS_ON", "Model", b),
+                                                                             ("USES", "Model", b)],
+                            paper_id=f"arxiv:2402.{i:05d}") for i in range(4) for b in ("BERT", "Bert")]
+        stream = first[:] + twice[0::2] + rng.sample(second, 25) + twice[1::2] + gone
         for i in range(0, len(stream), 7):
             store.write(stream[i:i + 7])
             assert _kept(store) == _recomputed(store)
@@ -125,6 +129,10 @@ def test_kept_entity_nodes_equal_a_recomputation_from_all_rows(tmp_path, seed):
 
 def test_store_made_before_entity_stats_builds_them(tmp_path):
     facts = _corpus(30, seed=5)
+    # papers relating to one entity twice (two rows, one paper: counted once in paper_count)
+    facts = [make_facts(f"Twice {i}", "We build on BERT and use BERT.", [("BUILDS_ON", "Model", "BERT"),
+                                                                         ("USES", "Model", "BERT")],
+                         paper_id=f"arxiv:2402.{i:05d}") for i in range(3)] + facts
     with EmbeddedStore(tmp_path / "s.db") as store:
         store.write(facts[:20])
         store.db.executescript("DROP TABLE entity_stats; DELETE FROM meta WHERE key='entity_stats';")

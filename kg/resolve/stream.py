@@ -30,7 +30,8 @@ from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
 from kg.ids import title_paper_id
-from kg.resolve.core import NO_DECISION, Decision, VoteRow, decisions, pack_facts, paper_votes, resolve_paper
+from kg.resolve.core import (NO_DECISION, Decision, VoteRow, decisions, pack_facts, paper_votes, resolve_paper,
+                             unpack_facts)
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
 
@@ -202,7 +203,7 @@ IN_MEMORY = 20_000
 
 
 def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[PaperFacts]]:
-    from kg.store.sqlite_resolution import SQLiteResolution, pack, unpack
+    from kg.store.sqlite_resolution import SQLiteResolution
 
     fd, path = tempfile.mkstemp(prefix="kg-resolve-", suffix=".db")
     os.close(fd)
@@ -219,7 +220,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
             nonlocal seq
             db.execute("BEGIN")
             db.executemany("INSERT INTO spool(seq, facts) VALUES(?,?)",
-                           [(seq + i, pack(f.to_json())) for i, f in enumerate(items)])
+                           [(seq + i, pack_facts(f.to_json())) for i, f in enumerate(items)])
             db.execute("COMMIT")
             seq += len(items)
 
@@ -241,7 +242,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
                 if not rows:
                     return
                 last = rows[-1][0]
-                yield [PaperFacts.from_json(unpack(blob)) for _, blob in rows]
+                yield [PaperFacts.from_json(unpack_facts(blob)) for _, blob in rows]
 
         chunks = _chunks(held, chunk_size) if held is not None else spooled()
         cache = DecisionCache(state.votes)

@@ -12,8 +12,9 @@ Write semantics (the Neo4j store mirrors them):
   under a real identifier takes that id; a stored ``title:`` paper is renamed when the
   same title arrives with a real identifier — so the id does not depend on input order;
 * entity node properties (name, aliases, paper_count) are those the relation rows of every
-  paper mentioning the entity give (``rows.entity_props``), kept as counts per name, type
-  and form (``entity_stats``), so a popular entity costs a few rows per batch, not all of its;
+  paper mentioning the entity give (``rows.entity_props``), derived from its counted state
+  (``rows.state_apply``/``state_node``, kept in ``entity_stats``), so a popular entity costs a
+  few rows per batch, not all of its;
 * entity -> entity edges are aggregated from per-paper support rows.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import groupby
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -30,6 +32,7 @@ from kg.ids import compact_key
 from kg.schema import PaperFacts
 from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+from kg.store.rows import empty_state, state_apply, state_node
 
 SCHEMA_VERSION = "1"
 
@@ -67,11 +70,12 @@ CREATE TABLE IF NOT EXISTS entity_edges(
 CREATE INDEX IF NOT EXISTS entity_edges_target ON entity_edges(target);
 """
 
-#: per entity, the papers using each name, type and form, and the papers in all (kind "papers"):
-#: what the entity node is computed from (``EmbeddedStore._refresh_entities``); added after
-#: schema version 1 shipped, so stores made before it build it on their first write
+#: each entity's counted state (``rows.state_apply``: papers per name, rows per form and type),
+#: one row per (kind, value): what the entity node is computed from (``rows.state_node``, as the
+#: Neo4j store does from its ``_state``); added after schema version 1 shipped, so stores made
+#: before it build it on their first write
 _STATS_DDL = """CREATE TABLE IF NOT EXISTS entity_stats(
-    entity_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, papers INTEGER NOT NULL,
+    entity_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(entity_id, kind, value)) WITHOUT ROWID"""
 
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
@@ -144,15 +148,15 @@ class EmbeddedStore(GraphStore):
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
         """Write a batch of facts in one transaction."""
         summary = WriteSummary()
-        stats: dict[tuple[str, str, str], int] = {}  # entity_stats changes of this batch
+        changes: _Changes = {}  # the mentions each entity gained and lost in this batch
         touched_edges: set[tuple[str, str, str]] = set()
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
             for f in facts:
-                self._write_one(cur, f, summary, stats, touched_edges)
-            self._refresh_entities(cur, stats, summary)
+                self._write_one(cur, f, summary, changes, touched_edges)
+            self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
             cur.execute("COMMIT")
         except BaseException:
@@ -162,8 +166,8 @@ class EmbeddedStore(GraphStore):
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
-                   stats: dict[tuple[str, str, str], int], touched_edges: set[tuple[str, str, str]]) -> None:
-        facts = self._reconcile_id(cur, facts, stats, touched_edges)
+                   changes: _Changes, touched_edges: set[tuple[str, str, str]]) -> None:
+        facts = self._reconcile_id(cur, facts, changes, touched_edges)
         paper = facts.paper
         chash = R.content_hash(facts)
         old = cur.execute("SELECT content_hash FROM papers WHERE id=?", (paper.id,)).fetchone()
@@ -171,7 +175,7 @@ class EmbeddedStore(GraphStore):
             summary.papers_unchanged += 1
             return
         if old is not None:
-            summary.relations_removed += self._drop_paper_facts(cur, paper.id, stats, touched_edges)
+            summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
             summary.papers_updated += 1
         else:
             summary.papers_added += 1
@@ -195,8 +199,8 @@ class EmbeddedStore(GraphStore):
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
         summary.relations_added += len(rel_rows)
-        _count_entity_stats(stats, [(r["entity_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
-                                     r["mention"]) for r in rel_rows], 1)
+        _note(changes, [(r["entity_id"], (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
+                                        r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
         cur.executemany(
             "INSERT INTO edge_support(source,type,target,paper_id,confidence) VALUES(?,?,?,?,?)",
@@ -204,7 +208,7 @@ class EmbeddedStore(GraphStore):
         )
         touched_edges.update((s["source"], s["type"], s["target"]) for s in sup)
 
-    def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, stats: dict[tuple[str, str, str], int],
+    def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, changes: _Changes,
                       touched_edges: set[tuple[str, str, str]]) -> PaperFacts:
         """One paper, one id: match title-derived ids with real identifiers by title."""
         paper = facts.paper
@@ -219,16 +223,15 @@ class EmbeddedStore(GraphStore):
         others = [r[0] for r in cur.execute(
             "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
         for other in others:
-            self._drop_paper_facts(cur, other, stats, touched_edges)
+            self._drop_paper_facts(cur, other, changes, touched_edges)
             cur.execute("DELETE FROM papers WHERE id=?", (other,))
         return facts
 
-    def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, stats: dict[tuple[str, str, str], int],
+    def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                           touched_edges: set[tuple[str, str, str]]) -> int:
-        rows = [(eid, name, etype, json.loads(aliases), mention) for eid, name, etype, aliases, mention in cur.execute(
-            "SELECT entity_id, entity_name, entity_type, entity_aliases, mention FROM relations WHERE paper_id=?",
-            (paper_id,))]
-        _count_entity_stats(stats, rows, -1)
+        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention)) for eid, name, etype, aliases, mention
+                      in cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention"
+                                     " FROM relations WHERE paper_id=?", (paper_id,))], -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
@@ -242,73 +245,61 @@ class EmbeddedStore(GraphStore):
         if cur.execute("SELECT 1 FROM meta WHERE key='entity_stats'").fetchone() is None:
             cur.execute(_STATS_DDL)
             cur.execute("DELETE FROM entity_stats")
-            stats: dict[tuple[str, str, str], int] = {}
-            rows = cur.execute("SELECT paper_id, entity_id, entity_name, entity_type, entity_aliases, mention"
-                               " FROM relations ORDER BY paper_id")
-            paper, held = None, []
-            for pid, *row in rows:
-                if pid != paper:
-                    _count_entity_stats(stats, held, 1)
-                    paper, held = pid, []
-                row[3] = json.loads(row[3])
-                held.append(tuple(row))
-            _count_entity_stats(stats, held, 1)
-            cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, papers) VALUES(?,?,?,?)",
-                            [(*k, n) for k, n in sorted(stats.items())])
+            states: dict[str, dict[str, dict[str, int]]] = {}
+            rows = cur.execute("SELECT entity_id, paper_id, entity_name, entity_type, entity_aliases, mention"
+                               " FROM relations ORDER BY entity_id, paper_id")
+            for (eid, _), group in groupby(rows, key=lambda r: (r[0], r[1])):  # one paper's rows at a time
+                state_apply(states.setdefault(eid, empty_state()),
+                            [(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
+            cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)",
+                            [(eid, kind, v, n) for eid, st in sorted(states.items())
+                             for kind, counts in sorted(st.items()) for v, n in sorted(counts.items())])
             cur.execute("INSERT INTO meta(key, value) VALUES('entity_stats', '1')")
         self._stats_ready = True
 
-    def _refresh_entities(self, cur: sqlite3.Cursor, stats: dict[tuple[str, str, str], int],
-                          summary: WriteSummary) -> None:
-        """Apply the batch's ``entity_stats`` changes and rewrite the entity nodes they touch.
+    def _refresh_entities(self, cur: sqlite3.Cursor, changes: _Changes, summary: WriteSummary) -> None:
+        """Rewrite the entity nodes this batch's mentions changed, from their counted state.
 
-        ``entity_stats`` counts, per entity, the papers using each name, type and form (alias
-        or mention) and the papers in all, so a node is recomputed from a few rows whatever
-        the number of papers mentioning it — the same node ``rows.entity_props`` gives from
-        every relation row.
+        Each entity's state (``entity_stats``) is read, the paper mentions it lost and gained
+        are applied (``rows.state_apply``, one paper at a time) and the node follows from the
+        state (``rows.state_node``): a few rows per entity however many papers mention it, and
+        the same node ``rows.entity_props`` gives from every relation row.
         """
-        changes = [(*k, n) for k, n in sorted(stats.items()) if n]
-        cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, papers) VALUES(?,?,?,?)"
-                        " ON CONFLICT(entity_id, kind, value) DO UPDATE SET papers=papers+excluded.papers", changes)
-        cur.executemany("DELETE FROM entity_stats WHERE entity_id=? AND kind=? AND value=? AND papers<=0",
-                        [c[:3] for c in changes if c[3] < 0])
-        ids = sorted({c[0] for c in changes})
-        old: dict[str, tuple] = {}
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            old.update((r[0], r[1:]) for r in cur.execute(
-                f"SELECT id, name, type, aliases, paper_count FROM entities WHERE id IN ({marks})", chunk))
-        upserts, deletes, forms_gone, forms_new = [], [], [], []
-        for eid in ids:
-            props = _entity_from_stats(cur.execute(
-                "SELECT kind, value, papers FROM entity_stats WHERE entity_id=?", (eid,)).fetchall())
-            before = old.get(eid)
-            old_forms = {before[0], *json.loads(before[2])} if before else set()
-            if props is None:
-                if before is not None:
-                    deletes.append((eid,))
+        stat_set, stat_gone, upserts, deletes, keys_gone, keys_new = [], [], [], [], [], []
+        for eid in sorted(changes):
+            state = empty_state()
+            for kind, value, n in cur.execute("SELECT kind, value, n FROM entity_stats WHERE entity_id=?", (eid,)):
+                state[kind][value] = n
+            before = {kind: dict(counts) for kind, counts in state.items()}
+            old = state_node(eid, before)
+            for sign, mentions in changes[eid]:
+                state_apply(state, mentions, sign)
+            new = state_node(eid, state)
+            for kind in state:
+                stat_set += [(eid, kind, v, n) for v, n in state[kind].items() if before[kind].get(v) != n]
+                stat_gone += [(eid, kind, v) for v in before[kind] if v not in state[kind]]
+            if new == old:
                 continue
-            name, etype, aliases, count = props
-            aliases_json = json.dumps(aliases, ensure_ascii=False)
-            if before is None:
-                summary.entities_added += 1
-            elif before == (name, etype, aliases_json, count):
-                continue
-            upserts.append((eid, name, etype, aliases_json, count))
-            new_forms = {name, *aliases}
-            gone = old_forms - new_forms
-            if gone:  # a form's key goes only when no remaining form has it
-                keep = {compact_key(f) for f in new_forms}
-                forms_gone += [(k, eid) for k in sorted({compact_key(f) for f in gone} - keep - {""})]
-            forms_new += [(k, eid) for k in sorted({compact_key(f) for f in new_forms - old_forms} - {""})]
+            old_keys = set(old["keys"]) if old else set()
+            if new is None:
+                deletes.append((eid,))
+            else:
+                summary.entities_added += old is None
+                upserts.append((eid, new["name"], new["type"], json.dumps(new["aliases"], ensure_ascii=False),
+                                new["paper_count"]))
+                keys_new += [(k, eid) for k in new["keys"] if k not in old_keys]
+                old_keys -= set(new["keys"])
+            keys_gone += [(k, eid) for k in sorted(old_keys)]
+        cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)"
+                        " ON CONFLICT(entity_id, kind, value) DO UPDATE SET n=excluded.n", stat_set)
+        cur.executemany("DELETE FROM entity_stats WHERE entity_id=? AND kind=? AND value=?", stat_gone)
         cur.executemany("DELETE FROM entities WHERE id=?", deletes)
-        cur.executemany("DELETE FROM entity_forms WHERE entity_id=?", deletes)
         cur.executemany(
             "INSERT INTO entities(id,name,type,aliases,paper_count) VALUES(?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET name=excluded.name, type=excluded.type,"
             " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
-        cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", forms_gone)
-        cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", forms_new)
+        cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", keys_gone)
+        cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", keys_new)
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):
@@ -524,44 +515,17 @@ class EmbeddedStore(GraphStore):
         self._resolution.save_deps(deps)
 
 
-def _count_entity_stats(stats: dict[tuple[str, str, str], int], rows: list[tuple], sign: int) -> None:
-    """Add ``sign`` to the ``entity_stats`` counts of one paper's relation ``rows``
-    ``(entity_id, name, type, aliases, mention)``: once per entity, name, type and form."""
-    per_entity: dict[str, tuple[set, set, set]] = {}
-    for eid, name, etype, aliases, mention in rows:
-        names, types, forms = per_entity.setdefault(eid, (set(), set(), set()))
-        names.add(name)
-        types.add(etype)
-        forms.update(aliases)
-        forms.add(mention)
-    for eid, (names, types, forms) in per_entity.items():
-        for kind, values in (("name", names), ("type", types), ("form", forms - {""}), ("papers", {""})):
-            for v in values:
-                k = (eid, kind, v)
-                stats[k] = stats.get(k, 0) + sign
+#: per entity id, the mentions it gained (1) and lost (-1), one paper's at a time
+_Changes = dict[str, list[tuple[int, list[R.Mention]]]]
 
 
-def _entity_from_stats(rows: list[tuple[str, str, int]]) -> tuple[str, str, list[str], int] | None:
-    """(name, type, aliases, paper_count) from an entity's ``entity_stats`` rows (None: no papers)."""
-    names: dict[str, int] = {}
-    types: list[str] = []
-    forms: set[str] = set()
-    count = 0
-    for kind, value, papers in rows:
-        if papers <= 0:
-            continue
-        if kind == "name":
-            names[value] = papers
-        elif kind == "type":
-            types.append(value)
-        elif kind == "form":
-            forms.add(value)
-        elif kind == "papers":
-            count = papers
-    if not count or not names:
-        return None
-    name = min(names, key=lambda n: (-names[n], n))  # as rows.entity_props decides
-    return name, min(types), sorted((forms | set(names)) - {name}), count
+def _note(changes: _Changes, rows: list[tuple[str, R.Mention]], sign: int) -> None:
+    """Note one paper's (entity id, mention) rows as gained or lost by their entities."""
+    per_entity: dict[str, list[R.Mention]] = {}
+    for eid, mention in rows:
+        per_entity.setdefault(eid, []).append(mention)
+    for eid, mentions in per_entity.items():
+        changes.setdefault(eid, []).append((sign, mentions))
 
 
 def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:

@@ -25,10 +25,9 @@ Same semantics as ``kg.store.sqlite_resolution`` (the embedded store's side).
 
 from __future__ import annotations
 
-import zlib
 from typing import Any, Iterable, Iterator, Mapping
 
-from kg.resolve.core import pack_facts, sum_changes
+from kg.resolve.core import pack_facts, sum_changes, unpack_facts
 
 RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
@@ -52,16 +51,11 @@ def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + n]
 
 
-def pack_raw(raw: str | bytes) -> bytes:
-    """A paper's facts JSON as stored (``kg.resolve.core.pack_facts``; bytes are packed already)."""
-    return pack_facts(raw)
-
-
 def unpack_raw(stored: Any) -> str:
-    """The facts JSON back from ``pack_raw`` (or from a text property of an older store)."""
+    """The facts JSON back from ``kg.resolve.core.pack_facts`` (or from a text property of an older store)."""
     if isinstance(stored, str):
         return stored
-    return zlib.decompress(bytes(stored)).decode("utf-8")
+    return unpack_facts(bytes(stored))
 
 
 _OLD_VOTES = ("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock "
@@ -235,7 +229,7 @@ class Neo4jResolution:
     def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
                         dirty: Mapping[str, str] | None = None) -> None:
         latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
-        rows = [{"id": pid, "raw": pack_raw(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
+        rows = [{"id": pid, "raw": pack_facts(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
         votes = {pid: [{"key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
                        for k, kind, value, w, surface in vs] for pid, (_, vs, _) in latest.items()}
         marks = [{"key": k, "before": b} for k, b in sorted((dirty or {}).items())]

@@ -20,9 +20,9 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
-from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES, PaperFacts
 from kg.store import rows as R
+from kg.store.rows import Mention, empty_state, state_apply, state_node  # noqa: F401  (shared with the embedded store)
 
 HIDDEN_PREFIX = "_"
 
@@ -195,36 +195,6 @@ def relation_write_rows(p: Prepared) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-Mention = tuple  # (paper_id, entity name, entity type, aliases, mention text)
-
-
-def empty_state() -> dict[str, dict[str, int]]:
-    return {"names": {}, "forms": {}, "types": {}}
-
-
-def state_apply(state: dict[str, dict[str, int]], rows: Iterable[Mention], sign: int) -> None:
-    """Add (``sign`` 1) or take away (-1) the mentions ``rows`` from an entity's state.
-
-    The state counts, per name, the papers using it; per form (alias or mention text) and
-    per type, the relation rows carrying it: exactly what ``rows.entity_props`` needs.
-    """
-    def bump(table: dict[str, int], key: str) -> None:
-        n = table.get(key, 0) + sign
-        if n > 0:
-            table[key] = n
-        else:
-            table.pop(key, None)
-
-    seen_papers: set[str] = set()
-    for pid, name, etype, aliases, mention in rows:
-        if pid not in seen_papers:  # one name per paper (a paper names an entity once)
-            seen_papers.add(pid)
-            bump(state["names"], name)
-        for f in {*(aliases or ()), mention}:
-            bump(state["forms"], f)
-        bump(state["types"], etype)
-
-
 def state_from_json(text: str | None) -> dict[str, dict[str, int]] | None:
     if text is None:
         return None
@@ -238,19 +208,15 @@ def state_props(entity_id: str, state: dict[str, dict[str, int]], blob: str | No
     """New properties (``_state`` and ``_keys`` included) of an entity, or ``None`` when it goes.
 
     ``blob``: the ``_state`` text ``state`` was read from, when it is the one to keep."""
-    names = state["names"]
-    if not names:
+    node = state_node(entity_id, state)
+    if node is None:
         return None
-    name = min(names, key=lambda n: (-names[n], n))
-    aliases = sorted(({f for f in state["forms"] if f} | set(names)) - {name})
-    etype = min(state["types"]) if state["types"] else R.entity_type_of(entity_id)
-    keys = sorted({compact_key(f) for f in [name, *aliases]} - {""})
     if blob is None:
         blob = json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
                           ensure_ascii=False, separators=(",", ":"))
-    return {"id": entity_id, "type": etype,
-            "props": {"id": entity_id, "name": name, "type": etype, "aliases": aliases,
-                      "paper_count": sum(names.values()), "_keys": keys, "_state": blob}}
+    return {"id": entity_id, "type": node["type"],
+            "props": {"id": entity_id, "name": node["name"], "type": node["type"], "aliases": node["aliases"],
+                      "paper_count": node["paper_count"], "_keys": node["keys"], "_state": blob}}
 
 
 def changed_props(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any, Iterable
 
-from kg.ids import title_key
+from kg.ids import compact_key, title_key
 from kg.schema import Paper, PaperFacts, Relation
 
 #: paper properties exposed on Paper nodes (None values are left out)
@@ -168,6 +168,50 @@ def entity_props(entity_id: str, entity_type: str, names: Iterable[tuple[str, st
     aliases = sorted(({f for f in forms if f} | set(per_name)) - {name})
     return {"id": entity_id, "name": name, "type": entity_type, "aliases": aliases,
             "paper_count": len(papers)}
+
+
+Mention = tuple  # (paper_id, entity name, entity type, aliases, mention text)
+
+
+def empty_state() -> dict[str, dict[str, int]]:
+    return {"names": {}, "forms": {}, "types": {}}
+
+
+def state_apply(state: dict[str, dict[str, int]], rows: Iterable[Mention], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) the mentions ``rows`` from an entity's state.
+
+    The state counts, per name, the papers using it; per form (alias or mention text) and
+    per type, the relation rows carrying it: exactly what ``rows.entity_props`` needs.
+    """
+    def bump(table: dict[str, int], key: str) -> None:
+        n = table.get(key, 0) + sign
+        if n > 0:
+            table[key] = n
+        else:
+            table.pop(key, None)
+
+    seen_papers: set[str] = set()
+    for pid, name, etype, aliases, mention in rows:
+        if pid not in seen_papers:  # one name per paper (a paper names an entity once)
+            seen_papers.add(pid)
+            bump(state["names"], name)
+        for f in {*(aliases or ()), mention}:
+            bump(state["forms"], f)
+        bump(state["types"], etype)
+
+
+def state_node(entity_id: str, state: dict[str, dict[str, int]]) -> dict[str, Any] | None:
+    """An entity node's ``name``, ``type``, ``aliases``, ``paper_count`` and search ``keys``
+    (``kg.ids.compact_key`` of name and aliases) from its counted state, as ``entity_props``
+    gives them from every row; ``None`` when no paper mentions it."""
+    names = state["names"]
+    if not names:
+        return None
+    name = min(names, key=lambda n: (-names[n], n))
+    aliases = sorted(({f for f in state["forms"] if f} | set(names)) - {name})
+    etype = min(state["types"]) if state["types"] else entity_type_of(entity_id)
+    return {"name": name, "type": etype, "aliases": aliases, "paper_count": sum(names.values()),
+            "keys": sorted({compact_key(f) for f in [name, *aliases]} - {""})}
 
 
 def entity_type_of(entity_id: str) -> str:

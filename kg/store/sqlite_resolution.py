@@ -60,9 +60,6 @@ def _chunks(items: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
         yield items[i:i + n]
 
 
-pack, unpack = pack_facts, unpack_facts
-
-
 class SQLiteResolution:
     """The resolution methods over one SQLite connection (autocommit mode)."""
 
@@ -133,7 +130,7 @@ class SQLiteResolution:
                 f"SELECT paper_id, facts FROM resolution_raw WHERE paper_id IN ({marks}) ORDER BY paper_id",
                 chunk).fetchall()
             for pid, blob in rows:
-                yield pid, unpack(blob)
+                yield pid, unpack_facts(blob)
 
     def rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
         self._ensure()
@@ -176,7 +173,7 @@ class SQLiteResolution:
             cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
             cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", titles)
             cur.executemany("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
-                            [(pid, tid, pack(raw)) for pid, raw, _, tid in keep])
+                            [(pid, tid, pack_facts(raw)) for pid, raw, _, tid in keep])
             cur.executemany("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
                             " VALUES(?,?,?,?,?,?)", new_votes)
             cur.executemany("INSERT INTO resolution_sums(key, kind, value, papers, weight) VALUES(?,?,?,?,?)"
