@@ -141,8 +141,11 @@ def test_cli_table_and_json(tmp_path):
     assert r.exit_code != 0 and "unknown relation type" in r.output
 
 
-def test_regression_guard_on_dev_gold():
-    """The seed-dev headline F1 (PROPOSES+EVALUATES_ON+BUILDS_ON) must stay at or above 0.75."""
+@pytest.mark.parametrize("rules_only,floor", [(True, 0.85), (False, 0.70)])
+def test_regression_guard_on_dev_gold(rules_only, floor):
+    """The seed-dev headline F1 (PROPOSES+EVALUATES_ON+BUILDS_ON): the rules were written from
+    these papers (0.909 when this test was set); the learned model never saw them (0.718).
+    The out-of-fold guard on papers neither was built from is in test_learned.py."""
     if not DEV_GOLD.is_file():
         if IN_CI:
             pytest.fail(f"CI=true but the dev gold {DEV_GOLD} is missing")
@@ -154,9 +157,9 @@ def test_regression_guard_on_dev_gold():
     titles = {g.title for g in gold}
     papers = [p for p in iter_records([SAMPLE]) if isinstance(p, Paper) and p.title in titles]
     assert len(papers) == len(gold)
-    report = evaluate(extract_papers(papers), gold)
+    report = evaluate(extract_papers(papers, rules_only=rules_only), gold)
     headline = report.to_dict()["headline"]["f1"]
-    assert headline >= 0.75, f"headline F1 fell to {headline:.3f}"
+    assert headline >= floor, f"headline F1 fell to {headline:.3f}"
 
 
 def test_cli_scores_a_facts_file_as_it_is(tmp_path):

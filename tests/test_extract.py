@@ -7,11 +7,18 @@ import random
 
 import pytest
 
-from kg.extract import extract_one, extract_papers
+from kg.extract import extract_one as _extract_one
+from kg.extract import extract_papers
 from kg.ids import compact_key, title_paper_id
 from kg.schema import Paper, PaperFacts, validate_facts
 
 from conftest import SAMPLE
+
+
+def extract_one(paper: Paper, known=None) -> PaperFacts:
+    """These tests pin what the rule cues find: the rules decide (``--rules-only``); what the
+    learned model makes of the same candidates is tested in test_learned.py."""
+    return _extract_one(paper, known, rules_only=True)
 
 
 def paper(title: str, abstract: str = "") -> Paper:
@@ -194,7 +201,7 @@ def test_corpus_knowledge_is_shared_between_papers():
     a = paper("Zorblax: a new model", "We propose Zero Order Blended Linear Axes (ZOBLA), a model.")
     b = paper("Applying models", "We use zero order blended linear axes in our study.")
     alone = extract_one(b)
-    together = list(extract_papers([a, b]))[1]
+    together = list(extract_papers([a, b], rules_only=True))[1]
     assert not mentions_any(alone, "zero order blended linear axes")
     assert mentions_any(together, "zero order blended linear axes")
 

@@ -32,11 +32,11 @@ DEFAULT_BATCH = 256
 _NLP = None
 
 
-def _init_worker(known: Mapping[str, str]) -> None:
+def _init_worker(known: Mapping[str, str], rules_only: bool = False) -> None:
     global _NLP
     from kg.extract.pipeline import build_nlp
 
-    _NLP = build_nlp(known)
+    _NLP = build_nlp(known, rules_only=rules_only)
 
 
 def _run_chunk(papers: list[Paper]) -> list[PaperFacts]:
@@ -189,7 +189,8 @@ def _ordered_map(pool, fn, chunks: Iterable[list], workers: int) -> Iterator:
 
 def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = DEFAULT_BATCH,
                    known: Mapping[str, str] | None = None,
-                   knowledge: Mapping[str, str] | None = None, prepare: bool = False) -> Iterator[PaperFacts]:
+                   knowledge: Mapping[str, str] | None = None, prepare: bool = False,
+                   rules_only: bool = False) -> Iterator[PaperFacts]:
     """One PaperFacts per paper, in input order (papers without findings give empty lists).
 
     ``workers`` > 1 runs the pipeline in that many processes with identical output; 0 chooses
@@ -197,7 +198,8 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     ``known`` adds names to the corpus knowledge (mostly for tests). ``knowledge`` replaces
     the corpus knowledge (``kg.extract.knowledge.collect`` over a whole corpus, when this
     input is one shard of it): no first pass is made. With ``prepare`` each paper comes as
-    ``kg.resolve.stream.Prepared`` (made in the workers) instead.
+    ``kg.resolve.stream.Prepared`` (made in the workers) instead. ``rules_only``: the rule cues
+    decide without the learned model (``kg.extract.model``).
     """
     from kg.extract.knowledge import merge
 
@@ -229,11 +231,11 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     run = _run_chunk_prepared if prepare else _run_chunk
     try:
         if workers <= 1:
-            _init_worker(knowledge)
+            _init_worker(knowledge, rules_only)
             for chunk in _chunks(items, batch_size):
                 yield from run(chunk)
         else:
-            with _pool_context().Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
+            with _pool_context().Pool(workers, initializer=_init_worker, initargs=(knowledge, rules_only)) as pool:
                 # at most IN_FLIGHT chunks per worker submitted and not yet consumed: Pool.imap
                 # keeps every finished result until it is consumed, so a consumer slower than
                 # the workers (resolution and the store share the two cores) would hold a
@@ -244,6 +246,6 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
             buffer.close()
 
 
-def extract_one(paper: Paper, known: Mapping[str, str] | None = None) -> PaperFacts:
+def extract_one(paper: Paper, known: Mapping[str, str] | None = None, rules_only: bool = False) -> PaperFacts:
     """The facts of one paper on its own (its own knowledge only)."""
-    return next(extract_papers([paper], known=known))
+    return next(extract_papers([paper], known=known, rules_only=rules_only))

@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Mention, state
-from kg.extract.text import is_generic, type_from_head
+from kg.extract.text import is_generic_expansion, type_from_head
 
 _PAREN = re.compile(r"\(([^()\n]{1,80})\)")
 _SHORT_OK = re.compile(r"^[A-Za-z][A-Za-z0-9\-.&/+]{0,11}$")
@@ -101,6 +101,12 @@ def find_definitions(text: str, start: int, end: int) -> list[tuple[tuple[int, i
     return out
 
 
+def _generic_acronyms() -> frozenset[str]:
+    from kg.extract.mentions import GENERIC_ACRONYMS
+
+    return GENERIC_ACRONYMS
+
+
 @Language.factory("kg_acronyms")
 def make_acronyms(nlp: Language, name: str):
     return AcronymFinder()
@@ -115,7 +121,7 @@ class AcronymFinder:
         for s, e in st.sents:
             for (ls, le), (ss, se) in find_definitions(text, s, e):
                 long, short = text[ls:le], text[ss:se]
-                if is_generic(long):
+                if is_generic_expansion(long, short, _generic_acronyms()):
                     st.generic.add(short)
                     st.generic.add(strip_plural(short))
                     continue

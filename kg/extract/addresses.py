@@ -18,11 +18,12 @@ _NOT_TASK_HEAD = re.compile(r"(?i)(?:models?|llms?|lms?|transformers?|networks?|
 
 def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
-    title_end = st.title_len
+    heads = [(s, e) for s, e in st.sents if s in st.headings]
     for m in st.mentions:
-        if m.type == "Task" and m.end <= title_end:
+        if m.type == "Task" and any(s <= m.start and m.end <= e for s, e in heads):
             out.append(Candidate("ADDRESSES", m, "title-task", 0.75))
-    for cue in TITLE_FOR.finditer(text, 0, title_end):
+    for cue in (c for h0, title_end in heads for c in TITLE_FOR.finditer(text, h0, title_end)):
+        title_end = next(e for s, e in heads if s <= cue.start() < e)
         span = read_phrase(text, cue.end(), title_end, max_words=6)
         if not span:
             continue
@@ -48,7 +49,7 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
         if m.type in (None, "Task") or typ == "Task" or m.source == "title-for":
             out.append(Candidate("ADDRESSES", m, "title-for-x", 0.6, implied_type="Task"))
     for s, e in st.sents:
-        if s == 0 or s not in st.own_sents:
+        if s in st.headings or s not in st.own_sents:
             continue
         for m in st.by_sent.get(s, []):
             if m.type == "Task":

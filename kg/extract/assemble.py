@@ -8,9 +8,10 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from functools import lru_cache
+from typing import NamedTuple
 
-from kg.extract.acronyms import strip_plural
-from kg.extract.base import SEP, Candidate, Mention, PaperDoc
+from kg.extract.base import SEP, Candidate, Mention, PaperDoc, model_only
+from kg.extract.features import Group, group_key
 from kg.ids import compact_key as _compact_key
 from kg.ids import entity_id as _entity_id
 from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
@@ -35,22 +36,6 @@ _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 
 _TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database)s?)\b")
 
 
-def group_key(m: Mention, st: PaperDoc, keys: set[str]) -> str:
-    """The key of the entity a mention names: acronyms map to their expansion, plurals to singulars."""
-    text = m.text
-    if m.source == "acronym-short" and m.link:
-        return compact_key(m.link)
-    short = strip_plural(text)
-    if short in st.acronyms:
-        return compact_key(st.acronyms[short])
-    if text in st.acronyms:
-        return compact_key(st.acronyms[text])
-    k = compact_key(text)
-    if k.endswith("s") and k[:-1] in keys:
-        return k[:-1]
-    return k
-
-
 def default_type(m: Mention) -> str:
     if any(c.isdigit() for c in m.text) or m.source in ("shape", "title-lead", "quoted"):
         return "Model"
@@ -58,10 +43,31 @@ def default_type(m: Mention) -> str:
 
 
 def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
-    """The facts of one paper from its Doc state."""
-    cands = [c for c in st.cands if c.mention.text.strip() and c.mention.text not in st.generic]
+    """The facts of one paper from its Doc state: the learned model's decisions when the
+    pipeline made them (``st.decisions``), else the rules' own (``--rules-only``)."""
+    if st.decisions is not None:
+        return assemble_learned(paper, st, text)
+    return assemble_rules(paper, st, text)
+
+
+class RuleDecision(NamedTuple):
+    """What the rules decide of one entity: its key, mentions, name, type, aliases and the
+    best candidate of each relation type they keep."""
+
+    key: str
+    mentions: list[Mention]
+    name: str
+    type: str
+    aliases: list[str]
+    best: dict[str, Candidate]
+
+
+def rule_decisions(st: PaperDoc, text: str) -> list[RuleDecision]:
+    """The rules' own decisions, entity by entity (conflicts settled by ``settle``)."""
+    cands = [c for c in st.cands if c.mention.text.strip() and c.mention.text not in st.generic
+             and not model_only(c.rule)]
     if not cands:
-        return PaperFacts(paper=paper)
+        return []
     base_keys = {compact_key(m.text) for m in st.mentions}
     groups: dict[str, list[Candidate]] = defaultdict(list)
     for c in cands:
@@ -81,35 +87,10 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
                 have.add(id(c.mention))
                 group_mentions[k].append(c.mention)
     long_keys = {compact_key(v): v for v in st.acronyms.values()}
-
-    entities: list[tuple[int, Entity]] = []
-    relations: list[Relation] = []
-    starts = [s for s, _ in st.sents]
+    out = []
     for k, cs in groups.items():
         ms = sorted(group_mentions[k], key=lambda m: m.start)
-        longs = [m for m in ms if m.source == "acronym-long"]
-        name_m = longs[0] if longs else ms[0]
-        name = name_m.text
-        if k in long_keys and not longs:
-            name = long_keys[k]
-        typ = entity_type(ms, cs)
-        if typ == "Task" and any(c.type == "PROPOSES" and c.rule != "we-propose-phrase" and c.confidence >= 0.85 for c in cs):
-            typ = "Method"  # a named contribution ending in "Prediction" is a method, not a task
-        aliases = []
-        name_key = compact_key(name)
-        for m in ms:
-            if m.text != name and m.text not in aliases and compact_key(m.text) != name_key:
-                aliases.append(m.text)
-        for m in ms:
-            follow = _TYPE_WORD.match(text, m.end)
-            if follow and typ == "Dataset":
-                alias = m.text + " " + follow.group(1)
-                if alias not in aliases and alias != name:
-                    aliases.append(alias)
-        for short, long in st.acronyms.items():
-            if compact_key(long) == k and short not in aliases and short != name:
-                aliases.append(short)
-        eid = entity_id(typ, name)
+        name, typ, aliases = describe(k, ms, cs, st, text, long_keys)
         best: dict[str, Candidate] = {}
         for c in cs:
             if typ not in ALLOWED[c.type] or (c.type == "COMPARES_WITH" and typ == "Dataset" and c.rule != "baselines-such-as"):
@@ -118,11 +99,26 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
             if old is None or (c.confidence, -c.mention.start) > (old.confidence, -old.mention.start):
                 best[c.type] = c
         settle(best, typ, any(m.type == "Dataset" for m in ms))
-        if not best:
-            continue
-        entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
-        for rtype, c in best.items():
+        if best:
+            out.append(RuleDecision(k, ms, name, typ, aliases, best))
+    return out
+
+
+def assemble_rules(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
+    """The facts the rule cues give on their own, their conflicts settled by ``settle``."""
+    entities: list[tuple[int, Entity]] = []
+    relations: list[Relation] = []
+    starts = [s for s, _ in st.sents]
+    for d in rule_decisions(st, text):
+        eid = entity_id(d.type, d.name)
+        entities.append((d.mentions[0].start, Entity(id=eid, name=d.name, type=d.type, aliases=tuple(sorted(d.aliases)))))
+        for rtype, c in d.best.items():
             relations.append(make_relation(paper, st, text, rtype, eid, c, starts))
+    return _facts(paper, entities, relations)
+
+
+def _facts(paper: Paper, entities: list[tuple[int, Entity]], relations: list[Relation]) -> PaperFacts:
+    """One facts record: entities in order of first mention, one relation per (type, entity)."""
     entities.sort(key=lambda x: (x[0], x[1].id))
     uniq: dict[str, Entity] = {}
     for _, e in entities:
@@ -138,6 +134,63 @@ def assemble(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
             seen.add((r.type, r.target))
             rels.append(r)
     return PaperFacts(paper=paper, entities=tuple(uniq.values()), relations=tuple(rels))
+
+
+#: the type an entity takes when a relation it holds cannot point at the type its mentions gave
+_COERCE = {"EVALUATES_ON": "Dataset", "ADDRESSES": "Task"}
+
+
+def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
+    """The facts of the model's decisions (``st.decisions``: a relation type and a probability
+    for some of ``st.groups``): each with the evidence of the cue that best supports it."""
+    long_keys = {compact_key(v): v for v in st.acronyms.values()}
+    starts = [s for s, _ in st.sents]
+    entities: list[tuple[int, Entity]] = []
+    relations: list[Relation] = []
+    for g, rtype, prob in st.decisions or ():
+        ms = sorted(g.mentions, key=lambda m: (m.start, m.end))
+        name, typ, aliases = describe(g.key, ms, g.cands, st, text, long_keys)
+        if typ not in ALLOWED[rtype]:
+            typ = _COERCE.get(rtype) or default_type(ms[0])
+        eid = entity_id(typ, name)
+        entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
+        same = [c for c in g.cands if c.type == rtype] or g.cands
+        ev = max(same, key=lambda c: (c.confidence, -c.mention.start))
+        c = Candidate(rtype, ev.mention, ev.rule, prob)
+        relations.append(make_relation(paper, st, text, rtype, eid, c, starts))
+        if rtype == "PROPOSES" and typ == "Dataset":  # a paper that contributes a benchmark reports on it
+            relations.append(make_relation(paper, st, text, "EVALUATES_ON", eid,
+                                           Candidate("EVALUATES_ON", ev.mention, "proposed-benchmark", prob), starts))
+    return _facts(paper, entities, relations)
+
+
+def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text: str,
+             long_keys: dict[str, str]) -> tuple[str, str, list[str]]:
+    """The name, type and aliases of the entity of key ``k`` from its mentions ``ms`` (sorted)
+    and the candidates ``cs`` that fired on it."""
+    longs = [m for m in ms if m.source == "acronym-long"]
+    name_m = longs[0] if longs else ms[0]
+    name = name_m.text
+    if k in long_keys and not longs:
+        name = long_keys[k]
+    typ = entity_type(ms, cs)
+    if typ == "Task" and any(c.type == "PROPOSES" and c.rule != "we-propose-phrase" and c.confidence >= 0.85 for c in cs):
+        typ = "Method"  # a named contribution ending in "Prediction" is a method, not a task
+    aliases: list[str] = []
+    name_key = compact_key(name)
+    for m in ms:
+        if m.text != name and m.text not in aliases and compact_key(m.text) != name_key:
+            aliases.append(m.text)
+    for m in ms:
+        follow = _TYPE_WORD.match(text, m.end)
+        if follow and typ == "Dataset":
+            alias = m.text + " " + follow.group(1)
+            if alias not in aliases and alias != name:
+                aliases.append(alias)
+    for short, long in st.acronyms.items():
+        if compact_key(long) == k and short not in aliases and short != name:
+            aliases.append(short)
+    return name, typ, aliases
 
 
 def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:

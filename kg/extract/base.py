@@ -40,6 +40,19 @@ class Candidate:
     implied_type: str | None = None
 
 
+#: rules that over-generate candidates for the learned model: ``--rules-only`` extraction
+#: (``assemble`` without a model) ignores them
+MODEL_ONLY_RULES = frozenset({
+    "abstract-lead-name", "title-subject", "we-propose-untyped", "proposed-variant", "subject-claim",
+    "name-contains", "x-based-lineage", "model-experiments", "title-for-method", "pretrained-x",
+})
+
+
+def model_only(rule: str) -> bool:
+    """A rule whose candidates only the learned model weighs."""
+    return rule in MODEL_ONLY_RULES
+
+
 @dataclass
 class PaperDoc:
     """Per-paper working state kept on the Doc."""
@@ -57,8 +70,15 @@ class PaperDoc:
     generic: set[str] = field(default_factory=set)
     #: doc offsets of the sentences that speak of the paper's own work
     own_sents: set[int] = field(default_factory=set)
+    #: starts of the sentences that are titles: the title, and a title glued to the abstract's start
+    headings: set[int] = field(default_factory=set)
     #: mentions of each sentence (by sentence start), set by ``index_sentences``
     by_sent: dict[int, list[Mention]] = field(default_factory=dict)
+    #: names known before this paper (the lexicon and the corpus knowledge), set by ``kg_mentions``
+    known: "frozenset[str]" = frozenset()
+    #: the learned model's decisions ``(group, relation type, probability)``, set by ``kg_decide``
+    #: (None: the rules decide, ``--rules-only``)
+    decisions: "list | None" = None
 
 
 if not Doc.has_extension("kg"):

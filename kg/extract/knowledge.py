@@ -18,7 +18,7 @@ from kg.extract.base import SEP, lower_text
 from kg.extract.lexicon import load_lexicon
 from kg.extract.mentions import GENERIC_ACRONYMS, name_spans
 from kg.extract.proposes import NAMED_CUE, PROPOSE_CUE, may_name, title_lead
-from kg.extract.text import is_generic, type_from_head
+from kg.extract.text import is_generic, is_generic_expansion, type_from_head
 from kg.schema import Paper
 
 _MIN_LEN = 3
@@ -41,7 +41,7 @@ def strong_names(paper: Paper) -> list[tuple[str, str]]:
     for s, e in sents:
         for (ls, le), (ss, se) in find_definitions(text, s, e):
             long, short = text[ls:le], strip_plural(text[ss:se])
-            if is_generic(long):
+            if is_generic_expansion(long, short, GENERIC_ACRONYMS):
                 continue
             typ = type_from_head(long) or ""
             out.append((long, typ))

@@ -8,7 +8,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
+from kg.extract.base import Candidate, Mention, PaperDoc, enumeration_after, state
 
 LINEAGE_CUE = re.compile(
     r"\b(?:based on|built (?:up)?on|builds? (?:up)?on|building (?:up)?on|on top of|starting from|start from|"
@@ -16,11 +16,80 @@ LINEAGE_CUE = re.compile(
     r"extends?|extending|extension of|extensions? to|a variant of|variants? of|a version of|"
     r"distilled (?:version )?(?:of|from)|distill(?:s|ing)?|compress(?:es|ing)?|"
     r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)? (?:of|from)|"
-    r"continued pre-?training (?:of|from)|inherits? from|improves? upon|builds? upon|upgrades?|"
+    r"continued pre-?training (?:of|from)|continu(?:e|es|ed|ing|ally) (?:pre-?)?train(?:s|ed|ing)?|inherits? from|improves? upon|builds? upon|upgrades?|"
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying))\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
 _MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ)")
 STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b", re.I)
+
+
+_BASED = re.compile(r"-(?:based|style|initiali[sz]ed|derived|like)\b", re.I)
+_MODEL_EXPERIMENTS = re.compile(r"\b(?:experiments?|results?|evaluations?|applied|applying|apply|incorporated|plugged|"
+                                r"integrated)\b[^.;]{0,40}?\b(?:on|to|into|with)\s+(?:(?:the|a|an|both|several|various|"
+                                r"popular|open-source|top|pre-?trained)\s+)*$")
+_PRETRAINED_BEFORE = re.compile(r"\b(?:pre-?trained|off-the-shelf|existing|original|base)\s+$")
+_TITLE_FOR = re.compile(r"\b(?:for|improves?|boosts?|enhanc\w+|extends?|of)\s+(?:the\s+)?$", re.I)
+
+
+def weak_lineage(text: str, st: PaperDoc) -> list[Candidate]:
+    """Weaker lineage cues, for the learned model to weigh: "X-based" in the paper's own
+    sentences, models its experiments are run on or applied to, "the pretrained X", a model or
+    method the title says the work is for or improves."""
+    out: list[Candidate] = []
+    low = st.lower
+    for s, e in st.sents:
+        own = s in st.own_sents
+        for m in st.by_sent.get(s, ()):
+            if m.type not in ("Model", "Method", None):
+                continue
+            if own and _BASED.match(text, m.end, e):
+                out.append(Candidate("BUILDS_ON", m, "x-based-lineage", 0.5))
+            if s in st.headings:
+                if _TITLE_FOR.search(low, max(0, m.start - 14), m.start):
+                    out.append(Candidate("BUILDS_ON", m, "title-for-method", 0.4))
+                continue
+            if m.type == "Method":
+                continue
+            if own and _MODEL_EXPERIMENTS.search(low, max(s, m.start - 70), m.start):
+                out.append(Candidate("BUILDS_ON", m, "model-experiments", 0.4))
+            elif _PRETRAINED_BEFORE.search(low, max(s, m.start - 20), m.start):
+                out.append(Candidate("BUILDS_ON", m, "pretrained-x", 0.3))
+    return out
+
+
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|[-_ ]")
+
+
+def contained_names(text: str, st: PaperDoc, cands: list[Candidate]) -> list[Candidate]:
+    """A new name built around a known one builds on it: DistilBERT -> BERT, LongRoPE2 -> RoPE,
+    "Robust wav2vec 2.0" -> wav2vec 2.0. The known name must stand in the new one at a word or
+    case boundary; the evidence is its place inside the new name."""
+    out: list[Candidate] = []
+    known = st.known | {m.text for m in st.mentions if m.source in ("lexicon", "known", "shape", "acronym-short")
+                        and m.type in ("Model", "Method", None)}
+    seen: set[str] = set()
+    for c in cands:
+        if c.type != "PROPOSES" or c.confidence < 0.8:
+            continue
+        name = c.mention.text
+        if name in seen or len(name) < 4:
+            continue
+        seen.add(name)
+        cuts = {0, len(name)} | {b.start() for b in _BOUNDARY.finditer(name)} | {b.end() for b in _BOUNDARY.finditer(name)}
+        for i in sorted(cuts):
+            for j in sorted(cuts, reverse=True):
+                if j - i < 3 or (i == 0 and j == len(name)):
+                    continue
+                sub = name[i:j]
+                if sub in known and sub != name:
+                    a = c.mention.start + i
+                    m = Mention(a, a + len(sub), sub, None if sub not in st.acronyms else None, "contained")
+                    out.append(Candidate("BUILDS_ON", m, "name-contains", 0.6))
+                    break
+            else:
+                continue
+            break
+    return out
 
 
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
@@ -52,4 +121,6 @@ class LineageCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         st.cands += lineage_targets(st.text, st)
+        st.cands += weak_lineage(st.text, st)
+        st.cands += contained_names(st.text, st, st.cands)
         return doc

@@ -283,9 +283,13 @@ class MentionFinder:
         tok = nlp.tokenizer
         self.exact.add("N", [tok(n) for n in sensitive])
         self.lower.add("N", [tok(n) for n in insensitive])
+        #: Model and Method names known before any paper: lineage looks for them inside new names
+        self.known_names = frozenset(n for n, t in names.items() if t in ("Model", "Method", "")
+                                     and len(n) >= 3 and any(c.isupper() for c in n))
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
+        st.known = self.known_names
         text = st.text
         found: list[Mention] = list(st.mentions)
         for matcher, sensitive in ((self.exact, True), (self.lower, False)):

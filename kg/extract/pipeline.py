@@ -8,21 +8,29 @@ import spacy
 from spacy.language import Language
 
 # importing the component modules registers their factories
-from kg.extract import acronyms, addresses, compares, evaluates, lineage, mentions, proposes, sentences, uses  # noqa: F401
+from kg.extract import (acronyms, addresses, compares, decide, evaluates, lineage, mentions, proposes,  # noqa: F401
+                        sentences, uses)
 from kg.extract.assemble import assemble
 from kg.extract.base import new_state, state
 from kg.extract.knowledge import paper_text
 from kg.schema import Paper, PaperFacts
 
 COMPONENTS = ("kg_sentences", "kg_acronyms", "kg_mentions", "kg_proposes", "kg_evaluates", "kg_lineage",
-              "kg_compares", "kg_uses", "kg_addresses")
+              "kg_compares", "kg_uses", "kg_addresses", "kg_decide")
 
 
-def build_nlp(known: Mapping[str, str] | None = None) -> Language:
-    """``spacy.blank("en")`` plus the kg components; ``known`` names come from corpus knowledge."""
+def build_nlp(known: Mapping[str, str] | None = None, rules_only: bool = False) -> Language:
+    """``spacy.blank("en")`` plus the kg components; ``known`` names come from corpus knowledge.
+
+    ``rules_only``: the rule cues decide on their own, without the learned model.
+    """
     nlp = spacy.blank("en")
     for name in COMPONENTS:
-        config = {"known": dict(known or {})} if name == "kg_mentions" else {}
+        config: dict = {}
+        if name == "kg_mentions":
+            config = {"known": dict(known or {})}
+        elif name == "kg_decide":
+            config = {"rules_only": rules_only}
         nlp.add_pipe(name, config=config)
     return nlp
 

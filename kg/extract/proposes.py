@@ -9,8 +9,10 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences, state
-from kg.extract.text import is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head
+from kg.extract.base import SEP, Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences, state
+from kg.extract.candidates import chunks
+from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head,
+                             type_from_shape)
 
 TITLE_LEAD = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
 _LEAD_REJECT = re.compile(r"(?i)^(?:on|the|a|an|towards?|beyond|rethinking|revisiting|when|why|how|what|is|are|do|does|can|"
@@ -119,6 +121,9 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
         for m in targets:  # "DINOv2: ..." is the paper of DINOv2, known or not
             m.strong = True
             out.append(Candidate("PROPOSES", m, "title-lead-name", 0.9, implied_type=sub_type))
+    else:
+        out += _title_subject(text, st)
+    out += _abstract_lead(text, st)
     # 2. cues in sentences
     named_hits = cue_hits(NAMED_CUE, st) if may_name(st.lower) else {}
     named_at = _paren_names(st)
@@ -156,6 +161,10 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                     m = _phrase_mention(text, mentions, span)
                     if m:
                         out.append(Candidate("PROPOSES", m, "we-propose-phrase", 0.6))
+                    else:
+                        m = _loose_phrase(text, mentions, span)
+                        if m:
+                            out.append(Candidate("PROPOSES", m, "we-propose-untyped", 0.4))
                 # "three strategies such as A, B and C" / "enhancements: A, B, and C"
                 lst = LIST_INTRO.search(text, cue.end(), min(e, cue.end() + 80))
                 if lst:
@@ -172,6 +181,112 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
                     if typ == "Dataset" and m.type is None:
                         m.type = "Dataset"
                     out.append(Candidate("PROPOSES", m, "name-a-novel", 0.8, implied_type=typ))
+    return out
+
+
+_NOT_SUBJECT = re.compile(r"(?i)^(?:on|the|a|an|towards?|beyond|rethinking|revisiting|when|why|how|what|is|are|do|does|can|"
+                          r"no|not|should|which|who|where|one|all|more|less|from|to|let|position|survey|review|"
+                          r"\w+ing|\w+ed|large|small|simple|efficient|effective|improved|better|scaling)\b")
+
+
+def _title_subject(text: str, st: PaperDoc) -> list[Candidate]:
+    """A title that opens with a name phrase: "Synthetic continued pretraining", "Source-Aware
+    Training Enables ...", "Group Diffusion Transformers are ..." (a weak cue for the model)."""
+    out = []
+    for h, he in st.sents:
+        if h in st.headings and (h == 0 or not TITLE_LEAD.match(text, h, he)):
+            out += _heading_subject(text, st, h, he)
+    return out
+
+
+def _heading_subject(text: str, st: PaperDoc, h: int, he: int) -> list[Candidate]:
+    cs = chunks(text, h, he)
+    if not cs or cs[0].words[0].start != h:
+        return []
+    words = cs[0].words
+    s, e = words[0].start, words[-1].end
+    phrase = text[s:e]
+    if len(words) > 6 or _NOT_SUBJECT.match(phrase) or is_generic(phrase) or type_from_head(phrase) == "Task":
+        return []
+    m = next((m for m in st.mentions if m.start == s and m.end == e), None)
+    if m is None:
+        m = Mention(s, e, phrase, type_from_head(phrase), "title-subject")
+    return [Candidate("PROPOSES", m, "title-subject", 0.3, implied_type=subtitle_type(text[e:he]))]
+
+
+def _abstract_lead(text: str, st: PaperDoc) -> list[Candidate]:
+    """An abstract that opens with "Name: ..." (a title glued to its abstract, as in some
+    collections) names the paper's contribution the way a title's lead does."""
+    a = st.title_len + len(SEP)
+    if a >= len(text) or len(st.sents) < 2:
+        return []
+    end = min(st.sents[1][1], a + 200)
+    lead = title_lead(text[a:end], text[end:])
+    if not lead:
+        return []
+    s, e = lead[0] + a, lead[1] + a
+    exact = [m for m in st.mentions if m.start == s and m.end == e]
+    inside = [m for m in st.mentions if s <= m.start and m.end <= e and m.source.startswith("acronym")]
+    targets = exact or inside or [Mention(s, e, text[s:e], type_from_head(text[s:e]), "title-lead")]
+    return [Candidate("PROPOSES", m, "abstract-lead-name", 0.8, implied_type=subtitle_type(text[e:end])) for m in targets]
+
+
+def _loose_phrase(text: str, mentions: list[Mention], span: tuple[int, int]) -> Mention | None:
+    """The phrase after a propose cue as an untyped candidate (not added to the mentions)."""
+    s, e = span
+    if any(m.start < e and s < m.end for m in mentions):
+        return None
+    phrase = text[s:e]
+    if "/" in phrase or "@" in phrase or _STUDY.match(phrase) or is_generic(phrase) or phrase[:1].isdigit() \
+            or type_from_head(phrase) == "Metric":
+        return None
+    return Mention(s, e, phrase, None, "phrase")
+
+
+_CLAIM_AFTER = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:\w+ly\s+)?(?:outperform\w*|surpass\w*|achiev\w*|sets?|obtain\w*|"
+                          r"reach\w*|exceed\w*|beats?|establish\w*|(?:is|are) (?:a|an|the) (?:\w+ )?(?:new|novel|first))\b")
+_COMPACT_SIZES = re.compile(r"^(.+?)-((?:\d+(?:\.\d+)?/)+\d+(?:\.\d+)?)([BMK])$")
+
+
+def subject_claims(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
+    """A name that opens an own sentence and claims a result: "X outperforms ...", "X achieves ..."."""
+    out = []
+    for s, e in st.sents[1:]:
+        if s not in st.own_sents:
+            continue
+        for m in st.by_sent.get(s, ())[:1]:
+            if m.start - s <= 4 and m.source in _NAMEISH and m.text not in lexicon_known \
+                    and _CLAIM_AFTER.match(st.lower, m.end, e):
+                out.append(Candidate("PROPOSES", m, "subject-claim", 0.5))
+    return out
+
+
+def variants(st: PaperDoc, cands: list[Candidate]) -> list[Candidate]:
+    """Size and version variants of a proposed name are proposed too ("Falcon" -> "Falcon-40B",
+    "Falcon-7/40/180B" -> "Falcon-7B", "Falcon-40B", "Falcon-180B")."""
+    out = []
+    proposed = {c.mention.text for c in cands if c.type == "PROPOSES" and c.confidence >= 0.8}
+    if not proposed:
+        return out
+    seen = set()
+    for m in st.mentions:
+        if m.text in proposed or (m.start, m.end) in seen:
+            continue
+        for name in proposed:
+            rest = m.text[len(name):] if m.text.startswith(name) else ""
+            if rest and rest[0] in "- " and (VERSION_WORD.match(rest[1:]) or type_from_shape(m.text) == "Model"):
+                seen.add((m.start, m.end))
+                out.append(Candidate("PROPOSES", m, "proposed-variant", 0.7))
+                break
+    for c in cands + out:
+        if c.type != "PROPOSES":
+            continue
+        cm = _COMPACT_SIZES.match(c.mention.text)
+        if cm:
+            for size in cm.group(2).split("/"):
+                name = f"{cm.group(1)}-{size}{cm.group(3)}"
+                out.append(Candidate("PROPOSES", Mention(c.mention.start, c.mention.end, name, "Model", "shape"),
+                                     "proposed-variant", 0.7))
     return out
 
 
@@ -231,6 +346,8 @@ class ProposesCues:
 
         st = state(doc)
         cands = new_names(st.text, st, _lexicon_names())
+        cands += subject_claims(st.text, st, _lexicon_names())
+        cands += variants(st, cands)
         st.cands += cands
         # sentences that name the paper's own contribution speak of its own work
         own = {c.mention.text for c in cands}

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import SEP, state
-from kg.extract.text import split_sentences
+from kg.extract.text import embedded_title_end, split_sentences
 
 OWN = re.compile(
     r"\b(?:we|our|us|ours|this (?:paper|work|study|article|report|approach|method|model)|the proposed|"
@@ -55,9 +55,18 @@ class SentenceSplitter:
         st = state(doc)
         text = st.text
         st.sents = [(0, st.title_len)] if st.title_len else []
-        st.sents += split_sentences(text[st.title_len + len(SEP):], st.title_len + len(SEP))
+        st.headings = {0}
+        a = st.title_len + len(SEP)
+        body = split_sentences(text[a:], a)
+        if body:
+            cut = embedded_title_end(text, body[0][0], body[0][1])
+            if cut is not None:  # a title glued to the abstract is a sentence (and a title) of its own
+                rest = len(text[cut:body[0][1]]) - len(text[cut:body[0][1]].lstrip())
+                body[0:1] = [(body[0][0], cut), (cut + rest, body[0][1])]
+                st.headings.add(body[0][0])
+        st.sents += body
         low = st.lower
         st.own_sents = {s for s, e in st.sents
-                        if s == 0 or ((_has_we(low, s, e) or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
+                        if s in st.headings or ((_has_we(low, s, e) or OWN.search(low, s, e) or PRONOUN_CLAIM.match(text, s, e))
                                       and (not _background(low, s, e) or WE.search(low, s, e)))}
         return doc

@@ -43,6 +43,66 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return out
 
 
+# ---------------------------------------------------------------- a title glued to its abstract
+
+#: small words a Title Case title keeps in lower case
+_TITLE_SMALL = frozenset("a an the of for and or with via to in on by from at as into through towards toward "
+                         "without vs versus using over under is are be".split())
+#: words that open the first sentence of an abstract
+_OPENERS = frozenset("""
+The In We This These Our Recent Recently Most Many Despite Although While Existing Current Modern Traditional
+Previous Prior Since Given Several Over Humans How It There Such One Due Unlike Although
+""".split())
+_TOKEN = re.compile(r"\S+")
+
+
+def embedded_title_end(text: str, start: int, end: int) -> int | None:
+    """Where a title glued to the start of an abstract ends ("V-Net: Fully Convolutional ...
+    Segmentation Convolutional Neural Networks (CNNs) have been ..."), or None.
+
+    Some collections store the title inside the abstract's first sentence. It shows as a run of
+    capitalised words (small words like "for" aside) running into the first sentence; the title
+    ends before the word that opens the sentence: a usual opener ("Most", "Recent", "In"), the
+    long form of an acronym the sentence defines, or else the run's last capitalised word.
+    """
+    words = [(m.start(), m.end(), m.group()) for _, m in zip(range(40), _TOKEN.finditer(text, start, end))]
+    k = 0
+    for k, (_, _, w) in enumerate(words):
+        core = w.strip("()[]:,\"'‘’“”")
+        if not core:
+            continue
+        if core[0].islower() and core.lower() not in _TITLE_SMALL and not any(c.isdigit() for c in core):
+            break
+        if w.endswith((".", "?", "!")) and not _DOTTED.match(w.rstrip(".")) and not w[:-1].replace(".", "").isdigit():
+            return None  # a sentence ends inside the run: no glued title
+    else:
+        return None
+    run = words[:k]
+    if len(run) < 4:
+        return None
+    cut = None
+    for j in range(len(run) - 1, 2, -1):
+        if run[j][2] in _OPENERS and run[j - 1][2].lower() not in _TITLE_SMALL:
+            cut = j
+            break
+    if cut is None and run[-1][2].startswith("("):
+        inner = run[-1][2].strip("()")
+        for j in range(len(run) - 2, 2, -1):  # the acronym's long form opens the sentence
+            initials = "".join(w[2][0] for w in run[j:-1] if w[2][:1].isupper())
+            if initials.lower() == inner.rstrip("s").lower():
+                cut = j
+                break
+    if cut is None:
+        last = run[-1][2]
+        if not (last[:1].isupper() or last[:1].isdigit()) or last.startswith("("):
+            return None
+        cut = len(run) - 1
+    title = [w for _, _, w in run[:cut]]
+    if cut < 3 or title[-1].lower() in _TITLE_SMALL or sum(w.lower() not in _TITLE_SMALL for w in title) < 3:
+        return None  # "Experiments on SQuAD and | TriviaQA show ...": no title ends in "and"
+    return run[cut - 1][1]
+
+
 # ---------------------------------------------------------------- name shapes
 
 #: one word that looks like a name: several capitals, letters mixed with digits, CamelCase
@@ -128,6 +188,25 @@ def is_generic(phrase: str) -> bool:
     if all(w in _GENERIC_WORDS or w.isdigit() for w in words):
         return True
     key = "".join(words).replace("-", "")
+    key_s = key[:-1] if key.endswith("s") else key
+    return key in _GENERIC_KEYS or key_s in _GENERIC_KEYS
+
+
+def is_generic_expansion(long: str, short: str, generic_acronyms: frozenset[str] = frozenset()) -> bool:
+    """An acronym definition names nothing specific: "large language models (LLMs)".
+
+    A long form written in Title Case with an acronym of its own names a thing even when each
+    of its words is generic ("a General Language Model (GLM)", "Vision Transformer (ViT)"),
+    unless the phrase or the acronym is one of the field's generic ones.
+    """
+    if not is_generic(long):
+        return False
+    words = [w for w in long.split() if w[:1].isalpha()]
+    if not words or not all(w[:1].isupper() for w in words) or len(words) < 2:
+        return True
+    if short in generic_acronyms or (short.endswith("s") and short[:-1] in generic_acronyms):
+        return True
+    key = "".join(w.lower() for w in long.split()).replace("-", "")
     key_s = key[:-1] if key.endswith("s") else key
     return key in _GENERIC_KEYS or key_s in _GENERIC_KEYS
 
