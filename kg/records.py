@@ -21,7 +21,8 @@ The **merged paper** is field by field the most complete value, by a fixed rule:
 
 ========================  ======================================================
 identifiers               the union; per kind the smallest value (all of them stay
-                          link keys, so a later record with any of them still links)
+                          link keys, so a later record with any of them still links);
+                          a source's local key (``id``: a row number) is dropped
 title                     from a record with an identifier over a title-only one; then
                           the longest; then the one with more capitals; then by text
 abstract                  the longest (ties: by text)
@@ -133,10 +134,7 @@ def join(a: Paper, b: Paper) -> Paper:
     """The merge of two records (or merged papers) of one paper; commutative, associative,
     idempotent."""
     links = link_keys(a) | link_keys(b)
-    ids = ids_from_links(links)
-    local = [p.external_ids["id"] for p in (a, b) if p.external_ids.get("id")]
-    if local:
-        ids["id"] = min(local)
+    ids = ids_from_links(links)  # a local key ("id": a row number in its file) names no paper
     title_from = max(a, b, key=_title_rank)
     title = title_from.title
     abstract = max(a.abstract, b.abstract, key=lambda t: (len(t), t))
