@@ -137,6 +137,7 @@ def authors_parsed(value: Any) -> tuple[str, ...] | None:
         key = entry[0]
         fore = entry[1] if len(entry) > 1 else ""
         suffix = entry[2] if len(entry) > 2 else ""
+        fore = re.sub(r"\.\s+-", ".-", fore)  # the snapshot writes "C.-P." as "C. -P."
         name = clean_text(" ".join(p for p in (fore, key, suffix) if p.strip()), "author name")
         if name and not _ET_AL.match(name):
             names.append(name)

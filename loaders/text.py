@@ -93,8 +93,7 @@ def _islands(text: str) -> list[tuple[int, int]]:
                 continue
             end = j + (2 if double else 1)
             inner = text[i + (2 if double else 1):j]
-            if inner.strip() and (_MATHY.search(inner) or not any(ch.isspace() for ch in inner.strip())) \
-                    and not inner[:1].isdigit():
+            if inner.strip() and (_MATHY.search(inner) or not any(ch.isspace() for ch in inner.strip())):
                 out.append((i, end))
                 i = end
             else:
