@@ -130,8 +130,11 @@ def iter_elements(
         yield from done
         if not seen_root[0]:
             raise src.bad_input(exc.lineno, f"not XML ({expat.ErrorString(exc.code)})") from None
-        what = ("the file ends inside a record (cut short?)" if exc.code == expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]
-                or stack else f"broken XML ({expat.ErrorString(exc.code)})")
+        ends = {expat.errors.codes[e] for e in (expat.errors.XML_ERROR_NO_ELEMENTS,
+                                                 expat.errors.XML_ERROR_UNCLOSED_TOKEN,
+                                                 expat.errors.XML_ERROR_PARTIAL_CHAR)}
+        what = ("the file ends inside a record (cut short?)" if exc.code in ends
+                else f"broken XML ({expat.ErrorString(exc.code)})")
         src.warn(exc.lineno, f"{what}; the records before this line are kept, the rest of the file is not read")
         return
     except _NoEntities:
