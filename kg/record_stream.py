@@ -29,6 +29,7 @@ from array import array
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
+from kg.errors import BadInput
 from kg.records import UnionFind, link_keys, merge, partner
 from kg.schema import Paper, PaperFacts
 
@@ -173,7 +174,8 @@ def merge_stream(read: Callable[[bool], Iterable[Record]], store=None,
     i = -1
     for i, rec in enumerate(read(False)):
         if i >= len(rec_nodes):
-            raise RuntimeError("the input changed while it was read (more records the second time)")
+            raise BadInput("the input changed while it was read (more records the second time): inputs are "
+                           "read twice, so they must be files that stay as they are, not pipes")
         report.records += 1
         root = find(rec_nodes[i])
         if counts.get(root, 0) == 1 and root not in stored:
@@ -187,7 +189,8 @@ def merge_stream(read: Callable[[bool], Iterable[Record]], store=None,
             yield from _emit(ready, stored, store, report)
             ready = []
     if i + 1 != len(rec_nodes) or held:
-        raise RuntimeError("the input changed while it was read (fewer records the second time)")
+        raise BadInput("the input changed while it was read (fewer records the second time): inputs are "
+                       "read twice, so they must be files that stay as they are, not pipes")
     yield from _emit(ready, stored, store, report)
 
 

@@ -44,7 +44,6 @@ is all a later run needs to merge into it exactly as one run over every record w
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import reduce
 from typing import Iterable, Iterator, Sequence
 
 from kg.ids import paper_id, title_key
@@ -133,15 +132,25 @@ def url_rank(url: str | None) -> tuple:
 def join(a: Paper, b: Paper) -> Paper:
     """The merge of two records (or merged papers) of one paper; commutative, associative,
     idempotent."""
-    links = link_keys(a) | link_keys(b)
+    return merge((a, b))
+
+
+def merge(papers: Iterable[Paper]) -> Paper:
+    """The one paper of these records (at least one): each field the maximum (or minimum, or
+    union) over the records by its rule, which is what joining them one by one gives."""
+    items = list(papers)
+    if not items:
+        raise ValueError("nothing to merge")
+    links: set[str] = set()
+    for p in items:
+        links |= link_keys(p)
     ids = ids_from_links(links)  # a local key ("id": a row number in its file) names no paper
-    title_from = max(a, b, key=_title_rank)
-    title = title_from.title
-    abstract = max(a.abstract, b.abstract, key=lambda t: (len(t), t))
-    years = [y for y in (a.year, b.year) if y is not None]
-    authors = max(a.authors, b.authors, key=_authors_rank)
-    url = max(a.url, b.url, key=url_rank) or None
-    sources = [s for s in (a.source, b.source) if s]
+    title = max(items, key=_title_rank).title
+    abstract = max((p.abstract for p in items), key=lambda t: (len(t), t))
+    years = [p.year for p in items if p.year is not None]
+    authors = max((p.authors for p in items), key=_authors_rank)
+    url = max((p.url for p in items), key=url_rank) or None
+    sources = [p.source for p in items if p.source]
     merged = Paper(
         id=paper_id(ids, title),
         title=title,
@@ -154,15 +163,6 @@ def join(a: Paper, b: Paper) -> Paper:
     )
     extra = tuple(sorted(links - own_links(merged)))
     return replace(merged, links=extra) if extra else merged
-
-
-def merge(papers: Iterable[Paper]) -> Paper:
-    """The one paper of these records (at least one)."""
-    items = list(papers)
-    if not items:
-        raise ValueError("nothing to merge")
-    # a lone record is joined with itself: its id, identifiers and links come out canonical
-    return reduce(join, items[1:], join(items[0], items[0]))
 
 
 def normalized(paper: Paper) -> Paper:

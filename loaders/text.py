@@ -42,6 +42,8 @@ _BLOCK = re.compile(r"^</?(?:[A-Za-z][\w-]*:)?(?:" + "|".join(map(re.escape, _BL
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 #: what makes a text worth looking at for LaTeX
 _LATEX_HINT = re.compile(r"[\\{}$]")
+#: anything the normaliser does more than collapse white space for
+_SPECIAL = re.compile(r"[\\{}$<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def strip_html(text: str) -> str:
@@ -59,22 +61,22 @@ _ACCENTS = "'`^\"~=."
 _MATHY = re.compile(r"[\\^_{}]")
 
 
+_BRACES = re.compile(r"\\.|[{}]", re.S)
+#: where a LaTeX island may start
+_START = re.compile(r"[\\${]")
+
+
 def _group_end(text: str, i: int) -> int:
     """The index just after the balanced ``{...}`` opened at ``text[i]``, or -1."""
     depth = 0
-    j, n = i, len(text)
-    while j < n:
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
+    for m in _BRACES.finditer(text, i):
+        c = m.group()
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return j + 1
-        j += 1
+                return m.end()
     return -1
 
 
@@ -84,6 +86,10 @@ def _islands(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     i, n = 0, len(text)
     while i < n:
+        found = _START.search(text, i)
+        if found is None:
+            break
+        i = found.start()
         c = text[i]
         if c == "$":
             double = text.startswith("$$", i)
@@ -127,7 +133,6 @@ def _islands(text: str) -> list[tuple[int, int]]:
             out.append((i, e))
             i = e
             continue
-        i += 1
     return out
 
 
@@ -168,6 +173,8 @@ def normalize_text(text: str) -> str:
     its own output for ordinary text."""
     if not text:
         return ""
+    if not _SPECIAL.search(text):  # plain text (most names, many abstracts): white space only
+        return " ".join(text.split())
     t = strip_html(text)
     t = latex_to_text(t)
     if "&" in t and _ENTITY.search(t):

@@ -204,7 +204,9 @@ def test_the_input_must_not_change_between_the_passes():
         calls.append(quiet)
         return iter(recs if quiet else recs[:1])
 
-    with pytest.raises(RuntimeError, match="changed while it was read"):
+    from kg.errors import BadInput
+
+    with pytest.raises(BadInput, match="changed while it was read"):
         list(merge_stream(read))
     assert calls == [True, False]
 
