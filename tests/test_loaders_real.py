@@ -284,3 +284,15 @@ def test_arxiv_urls_have_one_form_in_every_source():
     assert csv_[0].url == "https://arxiv.org/abs/2501.00089"  # from "arxiv.org/pdf/2501.00089"
     bib, _, _ = load(REAL / "s2-citation-styles.bib")
     assert bib[-1].id == "arxiv:2302.13971" and bib[-1].url == "https://arxiv.org/abs/2302.13971"
+
+
+def test_the_readme_input_formats_table_names_every_format():
+    from loaders import FORMATS
+
+    readme = (REAL.parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Input formats"):readme.index("## The graph")]
+    named = set(re.findall(r"^\| `([a-z0-9-]+)`(?:, `([a-z0-9-]+)`)?", section, re.M))
+    listed = {n for pair in named for n in pair if n}
+    assert listed - {"--format"} == set(FORMATS)
+    for phrase in ("authors_parsed", "null", "pylatexenc", "charset-normalizer", "merge"):
+        assert phrase in section
