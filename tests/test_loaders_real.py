@@ -296,3 +296,21 @@ def test_the_readme_input_formats_table_names_every_format():
     assert listed - {"--format"} == set(FORMATS)
     for phrase in ("authors_parsed", "null", "pylatexenc", "charset-normalizer", "merge"):
         assert phrase in section
+
+
+@pytest.mark.parametrize("raw, text", [
+    (r"Gr\"obner bases for L\'aszl\'o", "Gröbner bases for László"),
+    (r"anisotropic nonlinear Schr\"odinger equations", "anisotropic nonlinear Schrödinger equations"),
+    (r"\emph{Sparse} attention in $O(n\sqrt{n})$", "Sparse attention in O(n√(n))"),
+    ("<p>We <em>propose</em> X.</p><p>It works.</p>", "We propose X. It works."),
+    ("H<sub>2</sub>O and x<y, z>w", "H2O and x<y, z>w"),  # tags go, comparisons stay
+    ("<jats:p>JATS &amp; MathML</jats:p>", "JATS & MathML"),
+    ("costs $10,000 and $14,000; 50% of AT&T", "costs $10,000 and $14,000; 50% of AT&T"),
+    (r"{BERT}: pre-training of {T}ransformers", "BERT: pre-training of Transformers"),
+    ("a trailing backslash \\", "a trailing backslash \\"),
+])
+def test_the_normaliser(raw, text):
+    from loaders.text import normalize_text
+
+    assert normalize_text(raw) == text
+    assert normalize_text(text) == text  # stable on its own output
