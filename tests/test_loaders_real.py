@@ -314,3 +314,15 @@ def test_the_normaliser(raw, text):
 
     assert normalize_text(raw) == text
     assert normalize_text(text) == text  # stable on its own output
+
+
+def test_real_openalex_works():
+    papers, warnings, _ = load(REAL / "openalex-W2741809807.json", REAL / "openalex-works-page.json")
+    assert warnings == []
+    oa, gw = papers
+    assert oa.id == "doi:10.7717/peerj.4375" and oa.year == 2018
+    assert oa.external_ids == {"doi": "10.7717/peerj.4375", "mag": "2741809807", "openalex": "W2741809807",
+                               "pmid": "29456894"}
+    assert oa.abstract.startswith("Despite growing interest in Open Access (OA) to scholarly literature")
+    assert gw.title.startswith("GW170104: Observation of a 50-Solar-Mass Binary Black Hole")
+    assert gw.external_ids["openalex"] == "W2755950973"
