@@ -353,6 +353,8 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
         (SELECT json_group_array(p) FROM (SELECT {pid.format(col='j.value')} AS p
             FROM json_each(e.papers) j, copies k ORDER BY p)),
         e.support * ?, e.confidence FROM s.entity_edges e""", (copies,))
+    # no link keys copied: the store builds them from its papers when first asked
+    con.execute("DELETE FROM meta WHERE key='paper_links'")
     con.execute("COMMIT")
     con.execute("DETACH s")
     con.close()

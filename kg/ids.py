@@ -59,10 +59,16 @@ def title_key(title: str) -> str:
     return compact_key(title)
 
 
-def paper_id(external_ids: Mapping[str, str], title: str) -> str:
-    """arXiv id, else DOI, else Semantic Scholar id, else OpenAlex id, else one from the title.
+#: identifier kinds that name a paper after the four main ones, in this order (any other
+#: kind then, alphabetically); ``id`` (a source's local row key) never does
+OTHER_ID_KINDS = ("corpusid", "pmid", "pmcid", "dblp", "acl", "mag", "pwc")
 
-    ``external_ids`` keys: ``arxiv``, ``doi``, ``s2``, ``openalex`` (others are ignored).
+
+def paper_id(external_ids: Mapping[str, str], title: str) -> str:
+    """arXiv id, else DOI, else Semantic Scholar id, else OpenAlex id, else another identifier
+    (``corpusid:N``, ``pmid:N``, ``dblp:KEY`` ...), else one from the title — so a ``title:`` id
+    always means a paper known by its title alone.
+
     A DOI of the form 10.48550/arXiv.X counts as arXiv id X.
     """
     arxiv = external_ids.get("arxiv")
@@ -80,6 +86,11 @@ def paper_id(external_ids: Mapping[str, str], title: str) -> str:
     oa = external_ids.get("openalex")
     if oa and normalize_openalex(oa):
         return f"openalex:{normalize_openalex(oa)}"
+    others = [k for k in external_ids if k not in ("arxiv", "doi", "s2", "openalex", "id")
+              and str(external_ids[k] or "").strip()]
+    if others:
+        kind = min(others, key=lambda k: (OTHER_ID_KINDS.index(k) if k in OTHER_ID_KINDS else len(OTHER_ID_KINDS), k))
+        return f"{kind}:{str(external_ids[kind]).strip()}"
     return title_paper_id(title)
 
 

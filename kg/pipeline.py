@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
+from kg.record_stream import MergeReport, merge_stream
 from kg.schema import Paper, PaperFacts
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class RunReport:
     names: int = 0
     #: the loaders' counts (files, records, skipped, warnings)
     load: "LoadStats | None" = None
+    #: the merge stage's counts (records, papers, papers merged from several records)
+    merge: MergeReport = field(default_factory=MergeReport)
 
     @property
     def skipped(self) -> int:
@@ -48,18 +51,31 @@ class RunReport:
 
 
 def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, strict: bool = False,
-         warn: Warn | None = None, stats: "LoadStats | None" = None) -> Iterator[Paper | PaperFacts]:
-    """Paper (or facts) records from files and directories.
+         warn: Warn | None = None, stats: "LoadStats | None" = None, store: GraphStore | None = None,
+         merged: MergeReport | None = None) -> Iterator[Paper | PaperFacts]:
+    """Paper (or facts) records from files and directories, the records of one paper merged
+    into one (``kg.record_stream``: across the input, and with the papers ``store`` keeps).
 
     With ``strict`` the inputs are checked completely first, so a bad record stops the
-    run before anything is extracted or written.
+    run before anything is extracted or written. The inputs are read twice (the merge
+    stage plans, then merges); the first read says nothing.
     """
     import loaders
 
     if strict:
         for _ in loaders.iter_records(inputs, format=format, strict=True, warn=warn):
             pass
-    return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
+
+    def read(quiet: bool) -> Iterator[Paper | PaperFacts]:
+        if quiet:
+            return loaders.iter_records(inputs, format=format, strict=False, warn=_quiet)
+        return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
+
+    return merge_stream(read, store=store, report=merged)
+
+
+def _quiet(message: str) -> None:
+    pass
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
@@ -125,8 +141,8 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     gzip-compressed when its name ends with ``.gz`` (the loaders read both).
     """
     report = _report()
-    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers, knowledge)),
-                       progress, "extract")
+    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load, merged=report.merge),
+                                       workers, knowledge)), progress, "extract")
     if str(out) == "-":
         for f in stream:
             sys.stdout.write(f.to_json() + "\n")
@@ -187,7 +203,8 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             report.papers += 1
             yield f
 
-    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers, knowledge, prepare=True))
+    facts = counted(extract(load(inputs, format, strict, warn, report.load, store=store, merged=report.merge),
+                            workers, knowledge, prepare=True))
     bar = _bar(progress, "ingest")
     written = 0
     try:
@@ -222,7 +239,7 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
     report = _report()
 
     def papers() -> Iterator[Paper]:
-        for rec in load(inputs, format, strict, warn, report.load):
+        for rec in load(inputs, format, strict, warn, report.load, merged=report.merge):
             if isinstance(rec, Paper):
                 report.papers += 1
                 yield rec

@@ -41,9 +41,16 @@ class Paper:
     external_ids: dict[str, str] = field(default_factory=dict)
     #: where it came from: ``FORMAT:FILE:LINE`` (or ``FORMAT:FILE:#N``)
     source: str = ""
+    #: when several records were merged into this paper (``kg.records``): the link keys of
+    #: those records beyond the ones this paper's own fields give (sorted), so a record read
+    #: later links to it exactly as it would have linked to any of them
+    links: tuple[str, ...] = ()
+    #: set by the merge stage, never serialised: ids of stored papers this one takes the
+    #: place of (their records are merged into it); the store deletes them when writing it
+    absorbs: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "abstract": self.abstract,
@@ -53,6 +60,9 @@ class Paper:
             "external_ids": dict(sorted(self.external_ids.items())),
             "source": self.source,
         }
+        if self.links:
+            d["links"] = list(self.links)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Paper":
@@ -66,6 +76,7 @@ class Paper:
             url=d.get("url") or None,
             external_ids=dict(d.get("external_ids") or {}),
             source=str(d.get("source") or ""),
+            links=tuple(str(x) for x in d.get("links") or ()),
         )
 
     def text(self, field_name: str) -> str:

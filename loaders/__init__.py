@@ -18,11 +18,16 @@ detection for every file. Memory stays bounded however large a file is.
 
 Problems: a missing or unreadable path raises ``InputNotFound``; an undetectable
 format ``UnknownFormat``; a whole file that is unusable (binary data, not gzip
-despite ``.gz``, broken JSON/XML structure) ``BadInput`` naming the file (and line).
+despite ``.gz``, broken JSON structure) ``BadInput`` naming the file (and line).
 A bad record among good ones is passed to ``warn("FILE:LINE: reason")`` and skipped,
 or raises ``BadRecord`` at the first one when ``strict`` (``warn=None`` logs to the
-``kg.loaders`` logger). Invalid UTF-8 is replaced with U+FFFD and warned about
-(strict: ``BadRecord``).
+``kg.loaders`` logger). Salvage, do not discard: an empty file is a warning; an XML file
+broken part way (an interrupted harvest) keeps every record before the break, with a
+warning naming FILE:LINE. Text in UTF-16/32 with a byte order mark is decoded; text that
+is not UTF-8 is read in the encoding charset-normalizer detects, with one warning per file;
+stray invalid UTF-8 bytes become U+FFFD with one warning per file (strict: ``BadRecord``).
+Notes (``FILE: note: ...``) tell what was read unusually or left out on purpose; they are
+not warnings.
 
 Pass ``stats=LoadStats()`` to get counts for a summary line (``stats.summary()``):
 ``files`` read, ``records`` yielded, ``skipped`` bad records, ``warnings`` issued,
@@ -43,6 +48,7 @@ from kg.errors import BadInput, InputNotFound, UnknownFormat
 from kg.schema import Paper, PaperFacts
 
 from ._base import READ_ERRORS, LoadStats, Source, _describe
+from .encoding import Transcoded, bom_encoding, detect, legacy
 
 __all__ = ["FORMATS", "LoadStats", "detect_format", "iter_records", "read_stream"]
 
@@ -217,6 +223,36 @@ def _decompressed(raw: BinaryIO, name: str) -> tuple[BinaryIO, bytes]:
     return io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16), head  # type: ignore[return-value]
 
 
+def _transcoded(stream: BinaryIO, head: bytes, name: str) -> tuple[BinaryIO, bytes, str | None]:
+    """The stream as UTF-8 (a UTF-16/32 BOM honoured, another encoding detected), its first
+    bytes, and the detected encoding when the file is not Unicode (for one warning)."""
+    bom = bom_encoding(head)
+    detected = None
+    if bom is not None:
+        encoding, skip = bom
+    elif not head or _looks_binary(head) or not legacy(head, complete=len(head) < HEAD_SIZE):
+        return stream, head, None
+    else:
+        encoding, skip = detect(head), 0
+        detected = encoding
+    raw = Transcoded(stream, encoding, skip)  # the stream replays its head: the BOM is skipped
+    try:
+        new_head = b""
+        while len(new_head) < HEAD_SIZE:
+            chunk = raw.read(HEAD_SIZE - len(new_head))
+            if not chunk:
+                break
+            new_head += chunk
+    except READ_ERRORS as exc:
+        raise BadInput(f"{name}: cannot read ({_describe(exc)})") from None
+    out = io.BufferedReader(_Prefixed(new_head, raw), buffer_size=1 << 16)  # type: ignore[arg-type]
+    return out, new_head, detected  # type: ignore[return-value]
+
+
+def _is_empty(head: bytes) -> bool:
+    return not head.lstrip(b"\xef\xbb\xbf").strip()
+
+
 def _parser(fmt: str) -> Callable:
     from importlib import import_module
 
@@ -261,10 +297,17 @@ def read_stream(
     """The records of an open binary stream (plain or gzip) called ``name`` in messages."""
     stats = stats if stats is not None else LoadStats()
     stream, head = _decompressed(raw, name)
+    stream, head, detected = _transcoded(stream, head, name)
+    if _is_empty(head):
+        stats.files += 1
+        Source(name, format or "?", warn, strict, stats).warn(None, "empty file; nothing to read")
+        return
     if _looks_binary(head) and format is None:
         raise BadInput(f"{name}: binary data, not a paper file")
     fmt = format or detect_format(Path(name), head)
     src = Source(name, fmt, warn, strict, stats)
+    if detected is not None:
+        src.warn(None, f"not UTF-8 text: read as {detected} (detected)")
     parse = _parser(fmt)
     if fmt in ("jsonl", "json", "s2", "openalex", "pwc"):
         line_mode = fmt == "jsonl" or _suffix(Path(name)) in _JSON_LINE_EXTS

@@ -38,13 +38,18 @@ class LoadStats:
     records: int = 0
     skipped: int = 0
     warnings: int = 0
+    #: ``null`` entries (a batch API's answer for an unknown id): no paper, not a bad record
+    nulls: int = 0
+    #: notes: something read in an unexpected way or left out on purpose (not a problem)
+    notes: int = 0
     by_format: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         files = "file" if self.files == 1 else "files"
+        nulls = f", {self.nulls} null entries" if self.nulls else ""
         return (
             f"read {self.records} records from {self.files} {files}"
-            f" ({self.skipped} skipped, {self.warnings} warnings)"
+            f" ({self.skipped} skipped, {self.warnings} warnings{nulls})"
         )
 
 
@@ -87,6 +92,13 @@ class Source:
         self.stats.warnings += 1
         self._warn(f"{self.location(line)}: {reason}")
 
+    def note(self, line: int | None, message: str) -> None:
+        """Something worth telling that is no problem (an unknown column read as an id, nested
+        papers left out): ``FILE[:LINE]: note: message``, never counted as a warning, never
+        raised in strict mode."""
+        self.stats.notes += 1
+        self._warn(f"{self.location(line)}: note: {self._say(message)}")
+
     def skip(self, line: int | None, reason: str) -> None:
         """A bad record: warn and skip it, or raise ``BadRecord`` in strict mode."""
         reason = self._say(reason)
@@ -120,7 +132,8 @@ class TextReader:
     """Decodes a binary stream as UTF-8 (a BOM is dropped) in bounded pieces.
 
     Invalid bytes become U+FFFD and ``src.warn(line, "invalid UTF-8 bytes replaced")``
-    (once per line). ``pieces()`` yields ``(line, text)`` with text never longer than
+    once per file, at the first line that has them (``invalid_lines`` counts them all).
+    ``pieces()`` yields ``(line, text)`` with text never longer than
     :data:`CHUNK` characters-ish and never spanning two lines; ``lines()`` yields whole
     lines (with their newline).
     """
@@ -129,6 +142,8 @@ class TextReader:
         self.raw = raw
         self.src = src
         self.line = 1
+        #: lines with invalid UTF-8 bytes
+        self.invalid_lines = 0
 
     def pieces(self) -> Iterator[tuple[int, str]]:
         dec = codecs.getincrementaldecoder("utf-8")("kg-loaders-replace")
@@ -146,7 +161,10 @@ class TextReader:
                 replaced = _replaced.n
                 if warned_line != self.line:
                     warned_line = self.line
-                    self.src.warn(self.line, "invalid UTF-8 bytes replaced")
+                    self.invalid_lines += 1
+                    if self.invalid_lines == 1:
+                        self.src.warn(self.line, "invalid UTF-8 bytes replaced (the first of the file's "
+                                                 "lines with such bytes)")
             if first and text:
                 first = False
                 if text.startswith("\ufeff"):

@@ -1,9 +1,11 @@
 """BibTeX entries (``@article{key, title = {...}, abstract = {...}, ...}``).
 
 Values in braces or quotes, numbers, ``@string`` macros and ``#`` concatenation;
-``@comment`` / ``@preamble`` ignored; LaTeX accents decoded. Ids from ``doi``,
-``eprint`` (with ``archivePrefix = arXiv``, or an arXiv-looking eprint), an arXiv URL
-or an "arXiv:..." journal/note. ``Paper.source`` points at the ``@`` line.
+``@comment`` / ``@preamble`` ignored; LaTeX (and HTML some exports leave in abstracts)
+becomes text. Ids from ``doi``, ``eprint`` (with ``archivePrefix = arXiv``, or an
+arXiv-looking eprint), an arXiv URL, an "arXiv:..." journal/note, DBLP's and Semantic
+Scholar's ``journal = {CoRR}`` / ``{ArXiv}`` with ``volume = {abs/ID}``, and a Semantic
+Scholar ``CorpusID:N`` URL. ``Paper.source`` points at the ``@`` line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from kg.schema import Paper
 from ._base import RecordError, Source, TextReader
 from .fields import arxiv_in_text, last_first, make_paper, year_of
 from .latex import decode
+
+_ABS_VOLUME = re.compile(r"(?i)^\s*abs/(\S+)\s*$")
+_CORPUS_ID = re.compile(r"(?i)CorpusID:(\d+)")
 
 #: one entry longer than this is a bad record
 MAX_ENTRY = 4 << 20
@@ -213,8 +218,12 @@ def paper_from(f: dict[str, str], source: str) -> Paper:
             f[key] = _verbatim(f[key])
     eprint = f.get("eprint", "").strip()
     prefix = f.get("archiveprefix", f.get("eprinttype", "")).strip().lower()
+    volume = _ABS_VOLUME.match(f.get("volume", ""))
+    journal = f.get("journal", "").replace("{", "").replace("}", "").strip().lower()
     if eprint and (prefix == "arxiv" or normalize_arxiv(eprint)):
         ids["arxiv"] = eprint
+    elif volume and journal in ("arxiv", "corr") and normalize_arxiv(volume.group(1)):
+        ids["arxiv"] = volume.group(1)  # DBLP / Semantic Scholar: journal = {CoRR}, volume = {abs/ID}
     else:
         for key in ("url", "journal", "note", "howpublished", "volume"):
             found = arxiv_in_text(f.get(key))
@@ -223,6 +232,9 @@ def paper_from(f: dict[str, str], source: str) -> Paper:
                 break
     if f.get("doi", "").strip():
         ids["doi"] = f["doi"].strip()
+    corpus = _CORPUS_ID.search(f.get("url", ""))
+    if corpus:
+        ids["corpusid"] = corpus.group(1)
     year = None
     if f.get("year", "").strip():
         year = year_of(f["year"])
@@ -230,8 +242,8 @@ def paper_from(f: dict[str, str], source: str) -> Paper:
         year = year_of(f["date"])
     url = f.get("url", "").strip() or None
     return make_paper(
-        title=decode(f.get("title", "")),
-        abstract=decode(f.get("abstract", "")),
+        title=f.get("title", ""),
+        abstract=f.get("abstract", ""),
         year=year,
         authors=_authors(f.get("author", "")),
         url=url,

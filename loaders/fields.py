@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any, Iterable, Mapping
 
@@ -9,6 +10,7 @@ from kg.ids import normalize_arxiv, normalize_doi, normalize_openalex, paper_id
 from kg.schema import Paper
 
 from ._base import RecordError
+from .text import normalize_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
@@ -26,6 +28,16 @@ def clean(value: Any, what: str = "field") -> str:
     if not isinstance(value, str):
         raise RecordError(f"{what} is not text (got {type(value).__name__})")
     return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def clean_text(value: Any, what: str = "field") -> str:
+    """A title, abstract or name: ``clean`` plus the one text normaliser every source shares
+    (``loaders.text.normalize_text``: HTML tags, LaTeX, entities, white space)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{what} is not text (got {type(value).__name__})")
+    return normalize_text(value)
 
 
 def year_of(value: Any) -> int | None:
@@ -58,11 +70,15 @@ def year_from_arxiv(arxiv_id: str | None) -> int | None:
 
 
 def authors_of(value: Any) -> tuple[str, ...]:
-    """Authors from a list of names or of ``{"name": ...}`` objects, or one string."""
+    """Authors from a list of names or of ``{"name": ...}`` objects, or one string (a list
+    written as text, as pandas writes list cells: ``"['A. One', 'B. Two']"``, is read as a list)."""
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        return split_author_string(value)
+        listed = list_cell(value)
+        if listed is None:
+            return split_author_string(value)
+        value = listed
     if not isinstance(value, list):
         raise RecordError(f"authors is not a list (got {type(value).__name__})")
     names = []
@@ -71,22 +87,61 @@ def authors_of(value: Any) -> tuple[str, ...]:
             a = a.get("name") or a.get("display_name") or a.get("full_name")
         if a is None:
             continue
-        name = clean(a, "author name")
+        name = clean_text(a, "author name")
         if name:
             names.append(name)
     return tuple(names)
 
 
+def list_cell(text: str) -> list[str] | None:
+    """A Python/JSON list literal of strings written in a text cell (``"['A', 'B']"``), else None."""
+    t = text.strip()
+    if len(t) < 2 or t[0] != "[" or t[-1] != "]":
+        return None
+    try:
+        value = ast.literal_eval(t)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return value
+
+
+#: "et al." and its spellings: not an author
+_ET_AL = re.compile(r"(?i)^(?:et\.?\s*al\.?|others|and others)$")
+
+
 def split_author_string(text: str) -> tuple[str, ...]:
-    """ "A. One, B. Two and C. Three" or "One, A.; Two, B." → names."""
-    text = clean(text, "authors")
+    """ "A. One, B. Two and C. Three" or "One, A.; Two, B." → names ("et al" dropped)."""
+    text = clean_text(text, "authors")
     if not text:
         return ()
     if ";" in text:
         parts = text.split(";")
     else:
         parts = re.split(r",\s*|\s+and\s+", text)
-    return tuple(p.strip() for p in parts if p.strip() and p.strip().lower() != "and")
+    return tuple(p.strip() for p in parts
+                 if p.strip() and p.strip().lower() != "and" and not _ET_AL.match(p.strip()))
+
+
+def authors_parsed(value: Any) -> tuple[str, ...] | None:
+    """Names from the arXiv metadata snapshot's ``authors_parsed``: ``[[keyname, forenames,
+    suffix, affiliation...], ...]`` → "forenames keyname suffix" (affiliations left out);
+    None when the value is not such a list."""
+    if not isinstance(value, list) or not value:
+        return None
+    names = []
+    for entry in value:
+        if not isinstance(entry, list) or not entry or not all(isinstance(x, str) for x in entry):
+            return None
+        key = entry[0]
+        fore = entry[1] if len(entry) > 1 else ""
+        suffix = entry[2] if len(entry) > 2 else ""
+        fore = re.sub(r"\.\s+-", ".-", fore)  # the snapshot writes "C.-P." as "C. -P."
+        name = clean_text(" ".join(p for p in (fore, key, suffix) if p.strip()), "author name")
+        if name and not _ET_AL.match(name):
+            names.append(name)
+    return tuple(names)
 
 
 def last_first(name: str) -> str:
@@ -126,7 +181,9 @@ def classify_id(value: str) -> tuple[str, str] | None:
 
 
 def clean_ids(ids: Mapping[str, Any]) -> dict[str, str]:
-    """Identifier values as normalised strings; empty ones dropped."""
+    """Identifier values as normalised strings; empty ones dropped. A DOI arXiv minted
+    (10.48550/arXiv.X) is the arXiv id X, not a DOI: the same paper read from a source that
+    gives it and from one that does not has the same identifiers."""
     out: dict[str, str] = {}
     for key, value in ids.items():
         if value is None or isinstance(value, (dict, list, bool)):
@@ -138,11 +195,39 @@ def clean_ids(ids: Mapping[str, Any]) -> dict[str, str]:
             v = normalize_arxiv(v) or arxiv_in_text(v) or ""
         elif key == "doi":
             v = normalize_doi(v) or ""
+            if v and normalize_arxiv(v):
+                out.setdefault("arxiv", normalize_arxiv(v))  # type: ignore[arg-type]
+                continue
         elif key == "openalex":
             v = normalize_openalex(v) or ""
+        elif key == "s2":
+            v = v.lower()
         if v:
+            if key == "arxiv" and out.get("arxiv") not in (None, v):
+                continue  # the arXiv id given as such wins over one from a DOI
             out[key] = v
     return out
+
+
+_ARXIV_URL = re.compile(r"(?i)^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$")
+
+
+def arxiv_url(arxiv_id: str) -> str:
+    """The one form of an arXiv paper's URL: ``https://arxiv.org/abs/ID`` (no version)."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def canonical_url(url: str | None, ids: Mapping[str, str]) -> str | None:
+    """An arXiv abs/pdf URL (http or https, with or without a version) in its one form;
+    other URLs as given."""
+    if not url:
+        return None
+    m = _ARXIV_URL.match(url.strip())
+    if m:
+        found = normalize_arxiv(m.group(1))
+        if found:
+            return arxiv_url(found)
+    return url
 
 
 def make_paper(
@@ -159,22 +244,24 @@ def make_paper(
 
     Without a URL, an arXiv id gives the abs page and a DOI its resolver link.
     """
-    t = clean(title, "title")
+    t = clean_text(title, "title")
     if not t:
         raise RecordError("no title")
-    a = clean(abstract, "abstract")
+    a = clean_text(abstract, "abstract")
     external = clean_ids(ids or {})
-    u = clean(url, "url") or None
+    u = canonical_url(clean(url, "url") or None, external)
     if u is None and "arxiv" in external:
-        u = f"https://arxiv.org/abs/{external['arxiv']}"
+        u = arxiv_url(external["arxiv"])
     elif u is None and "doi" in external:
         u = f"https://doi.org/{external['doi']}"
+    if year is None and "arxiv" in external:
+        year = year_from_arxiv(external["arxiv"])
     return Paper(
         id=paper_id(external, t),
         title=t,
         abstract=a,
         year=year,
-        authors=tuple(authors),
+        authors=tuple(n for n in (clean_text(x, "author name") for x in authors) if n),
         url=u,
         external_ids=external,
         source=source,

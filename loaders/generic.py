@@ -4,9 +4,11 @@ Fields (keys case-insensitive): ``title``, ``abstract`` (or ``summary``), option
 ``id`` (used as an arXiv id / DOI / OpenAlex id when it looks like one), ``year``
 (or ``date`` / ``published``), ``authors`` (list of names or of ``{"name": ...}``,
 or one string), ``url``, ``doi``, ``arxiv_id`` (or ``arxiv``, ``eprint``),
-``external_ids`` (an object, as ``kg export`` writes). The arXiv metadata snapshot
-(``id``, ``authors`` as one string, ``versions``) reads as such too. Without a year, an
-arXiv id gives its submission year.
+``external_ids`` (an object, as ``kg export`` writes). The arXiv metadata snapshot (Kaggle's
+``arxiv-metadata-oai-snapshot.json``) reads as such too: ``id`` (the arXiv id), authors from
+``authors_parsed`` (so affiliations in the free-text ``authors`` never become authors), the
+year from the first of ``versions``. Authors given as one string are split at ``;``, or at
+commas and "and"; "et al" is not an author. Without a year, an arXiv id gives its submission year.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from kg.schema import Paper
 
 from ._base import RecordError, Source, TextReader
 
-from .fields import arxiv_in_text, authors_of, classify_id, make_paper, year_from_arxiv, year_of
+from .fields import arxiv_in_text, authors_of, authors_parsed, classify_id, make_paper, year_from_arxiv, year_of
 from .jsonstream import iter_json
-from .latex import decode
 
 Mapper = Callable[[Mapping[str, Any], str], Paper]
 
@@ -60,11 +61,14 @@ def paper_from(obj: Mapping[str, Any], source: str) -> Paper:
     abstract = d.get("abstract")
     if abstract is None:
         abstract = d.get("summary")
+    authors = authors_parsed(d.get("authors_parsed"))
+    if authors is None:
+        authors = authors_of(d.get("authors") if d.get("authors") is not None else d.get("author"))
     return make_paper(
         title=d.get("title"),
         abstract=abstract,
         year=year,
-        authors=authors_of(decode(d["authors"]) if isinstance(d.get("authors"), str) else d.get("authors")),
+        authors=authors,
         url=url,
         ids=ids,
         source=source,
@@ -78,8 +82,20 @@ def _text(value: Any, what: str) -> str:
 
 
 def map_records(pairs: Iterator[tuple[int, Any]], src: Source, mapper: Mapper) -> Iterator[Paper]:
-    """Turn ``(line, object)`` pairs into Papers; unusable ones are skipped (or raise in strict mode)."""
+    """Turn ``(line, object)`` pairs into Papers; unusable ones are skipped (or raise in strict mode).
+
+    A ``null`` entry is no paper and no bad record: a batch API answers ``null`` for an id it
+    does not know (Semantic Scholar's ``/paper/batch``). Nulls are counted apart
+    (``LoadStats.nulls``) with one note per file.
+    """
+    nulls = 0
+    first_null = 0
     for line, obj in pairs:
+        if obj is None:
+            nulls += 1
+            first_null = first_null or line
+            src.stats.nulls += 1
+            continue
         if not isinstance(obj, Mapping):
             src.skip(line, f"not a JSON object (got {type(obj).__name__})")
             continue
@@ -92,6 +108,9 @@ def map_records(pairs: Iterator[tuple[int, Any]], src: Source, mapper: Mapper) -
             src.skip(line, f"unusable record ({type(exc).__name__}: {exc})")
             continue
         yield paper
+    if nulls:
+        src.note(first_null, f"{nulls} null {'entry' if nulls == 1 else 'entries'} (no paper: a batch answer "
+                             "for an unknown id) left out")
 
 
 def json_parser(mapper: Mapper) -> Callable[[BinaryIO, Source], Iterator[Paper]]:

@@ -3,16 +3,23 @@
 (``ArXiv``, ``DOI``, ``CorpusId``, ``PubMed``, ``DBLP``, ``ACL``, ``MAG``), ``title``,
 ``abstract``, ``year``, ``authors`` (``[{"authorId", "name"}]``), ``url``. Citation and
 reference lists (``{"citingPaper": {...}}``) are unwrapped.
+
+A batch response's ``null`` entries (ids Semantic Scholar does not know) are counted apart
+from bad records (one note per file). The ``citations`` / ``references`` a paper object may
+carry are other papers, not this one: they are not loaded, and one note per file says how
+many were left out (a citation export, ``/paper/{id}/citations``, loads them as papers).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Iterator, Mapping
 
 from kg.schema import Paper
 
+from ._base import Source, TextReader
 from .fields import authors_of, make_paper, year_of
-from .generic import json_parser
+from .generic import map_records
+from .jsonstream import iter_json
 
 #: externalIds key → our external_ids key
 _EXTERNAL = {"arxiv": "arxiv", "doi": "doi", "corpusid": "corpusid", "pubmed": "pmid", "pubmedcentral": "pmcid",
@@ -47,4 +54,26 @@ def paper_from(obj: Mapping[str, Any], source: str) -> Paper:
     )
 
 
-parse = json_parser(paper_from)
+def _nested(obj: Any) -> int:
+    if not isinstance(obj, Mapping):
+        return 0
+    return sum(len(obj[k]) for k in ("citations", "references") if isinstance(obj.get(k), list))
+
+
+def parse(raw: BinaryIO, src: Source, line_mode: bool = False) -> Iterator[Paper]:
+    nested = 0
+    first = 0
+
+    def counted() -> Iterator[tuple[int, Any]]:
+        nonlocal nested, first
+        for line, obj in iter_json(TextReader(raw, src), line_mode):
+            n = _nested(obj)
+            if n:
+                nested += n
+                first = first or line
+            yield line, obj
+
+    yield from map_records(counted(), src, paper_from)
+    if nested:
+        src.note(first, f"{nested} nested citation/reference paper{'s' if nested != 1 else ''} not loaded "
+                        "(they are other papers; load a citations or references export to add them)")

@@ -64,7 +64,9 @@ def iter_elements(
     """Every element for which ``is_record(tag)`` holds, outside other records.
 
     ``root_ok(tag)`` checks the document element (else ``BadInput`` saying the file is
-    not ``root_desc``).
+    not ``root_desc``). XML broken after the document element started (a truncated or
+    partly corrupt file) ends the file with a warning naming the line; the complete
+    records before it are yielded.
     """
     src = reader.src
     parser = expat.ParserCreate(namespace_separator="}")
@@ -123,8 +125,18 @@ def iter_elements(
                 done.clear()
         parser.Parse("".join(batch), True)
     except expat.ExpatError as exc:
+        # salvage: every complete record before the break is kept (an interrupted harvest,
+        # a corrupt byte); what follows the break is lost, and the warning says where
         yield from done
-        raise src.bad_input(exc.lineno, f"broken XML: {expat.ErrorString(exc.code)}") from None
+        if not seen_root[0]:
+            raise src.bad_input(exc.lineno, f"not XML ({expat.ErrorString(exc.code)})") from None
+        ends = {expat.errors.codes[e] for e in (expat.errors.XML_ERROR_NO_ELEMENTS,
+                                                 expat.errors.XML_ERROR_UNCLOSED_TOKEN,
+                                                 expat.errors.XML_ERROR_PARTIAL_CHAR)}
+        what = ("the file ends inside a record (cut short?)" if exc.code in ends
+                else f"broken XML ({expat.ErrorString(exc.code)})")
+        src.warn(exc.lineno, f"{what}; the records before this line are kept, the rest of the file is not read")
+        return
     except _NoEntities:
         raise src.bad_input(parser.CurrentLineNumber, "XML entity declarations are not allowed") from None
     except RecursionError:

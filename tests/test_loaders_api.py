@@ -245,14 +245,13 @@ def test_binary_garbage_is_bad_input(tmp_path):
 
 
 def test_empty_files(tmp_path):
-    for name, fmt in [("e.jsonl", "jsonl"), ("e.json", "json"), ("e.csv", "csv"), ("e.bib", "bibtex")]:
+    # an empty file is a warning in every format, with or without --format
+    for name, fmt in [("e.jsonl", "jsonl"), ("e.json", "json"), ("e.csv", "csv"), ("e.bib", "bibtex"),
+                      ("e.xml", "arxiv-atom"), ("f.jsonl", None), ("f.xml", None), ("f.json", None)]:
         f = tmp_path / name
-        f.write_bytes(b"")
-        assert load(f, format=fmt)[0] == []
-    f = tmp_path / "e.xml"
-    f.write_bytes(b"")
-    with pytest.raises(BadInput, match="e.xml"):
-        load(f, format="arxiv-atom")
+        f.write_bytes(b"" if fmt else b"\n  \n")
+        papers, warnings = load(f, format=fmt)
+        assert papers == [] and warnings == [f"{f}: empty file; nothing to read"]
 
 
 # -- bad records, strict mode, warnings -------------------------------------------
@@ -309,10 +308,23 @@ def test_invalid_utf8_is_replaced_with_a_warning(tmp_path):
         b'{"title": "Good Two"}\n'
     )
     papers, warnings = load(f)
-    assert [p.title for p in papers] == ["Good One", "Caf\ufffd Networks", "Good Two"]
-    assert warnings == [f"{f}:2: invalid UTF-8 bytes replaced"]
-    with pytest.raises(BadRecord, match="latin1.jsonl:2: invalid UTF-8"):
+    # no valid UTF-8 at all: a legacy encoding, detected (one warning for the file)
+    assert [p.title for p in papers] == ["Good One", "Café Networks", "Good Two"]
+    assert warnings == [f"{f}: not UTF-8 text: read as cp1252 (detected)"]
+    with pytest.raises(BadRecord, match="latin1.jsonl: not UTF-8"):
         load(f, strict=True)
+    # UTF-8 with stray bytes: replaced, one warning for the whole file
+    g = tmp_path / "mixed.jsonl"
+    g.write_bytes(
+        b'{"title": "M\xc3\xbcller \xc3\xa9t\xc3\xa9 Good"}\n'
+        b'{"title": "Caf\xe9 Networks"}\n'
+        b'{"title": "Bad \xff Again"}\n'
+    )
+    papers, warnings = load(g)
+    assert [p.title for p in papers] == ["Müller été Good", "Caf\ufffd Networks", "Bad \ufffd Again"]
+    assert warnings == [f"{g}:2: invalid UTF-8 bytes replaced (the first of the file's lines with such bytes)"]
+    with pytest.raises(BadRecord, match="mixed.jsonl:2: invalid UTF-8"):
+        load(g, strict=True)
 
 
 def test_invalid_utf8_in_xml_is_replaced(tmp_path):
@@ -320,8 +332,8 @@ def test_invalid_utf8_in_xml_is_replaced(tmp_path):
     f = tmp_path / "bad.atom.xml"
     f.write_bytes(data)
     papers, warnings = load(f)
-    assert len(papers) == 3 and papers[0].authors[0] == "Ashish Vaswan\ufffd"
-    assert len(warnings) == 1 and warnings[0].endswith("invalid UTF-8 bytes replaced")
+    assert len(papers) == 3 and papers[0].authors[0] == "Ashish Vaswané"  # a Windows code page
+    assert len(warnings) == 1 and warnings[0].startswith(f"{f}: not UTF-8 text: read as cp125")
 
 
 # -- detection ---------------------------------------------------------------------

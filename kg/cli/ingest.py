@@ -36,9 +36,22 @@ def _input_options(func):
 
 def _warner(quiet: bool):
     def warn(message: str) -> None:
+        if ": note: " in message:  # not a problem: said as a note
+            click.echo("note: " + message.replace(": note: ", ": ", 1), err=True)
+            return
         click.echo(f"warning: {message}", err=True)
 
     return warn
+
+
+def _merged_text(report) -> str:
+    m = report.merge
+    if not m.merged and not m.absorbed:
+        return ""
+    parts = [f"{m.merged} merged from several records"] if m.merged else []
+    if m.absorbed:
+        parts.append(f"{m.absorbed} stored paper{'s' if m.absorbed != 1 else ''} taken into another")
+    return " (" + "; ".join(parts) + ")"
 
 
 def _summary_line(report, quiet: bool) -> None:
@@ -63,7 +76,7 @@ def extract_command(inputs, fmt, strict, workers, knowledge, output, quiet):
                          progress=show_progress(quiet), knowledge=knowledge)
     _summary_line(report, quiet)
     if not quiet and output != "-":
-        click.echo(f"Extracted {report.papers} papers to {output}.", err=True)
+        click.echo(f"Extracted {report.papers} papers{_merged_text(report)} to {output}.", err=True)
 
 
 @click.command("ingest")
@@ -90,14 +103,18 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json,
     if as_json:
         click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
                                "updated": w.papers_updated, "unchanged": w.papers_unchanged,
-                               "reresolved": report.reresolved, "stats": stats}, indent=2, sort_keys=True))
+                               "reresolved": report.reresolved, "records": report.merge.records,
+                               "merged": report.merge.merged, "absorbed": report.merge.absorbed,
+                               "stats": stats}, indent=2, sort_keys=True))
         return
     if quiet:
         return
     again = (f" (and {report.reresolved} stored papers resolved again, as the new ones changed their entities)"
              if report.reresolved else "")
-    click.echo(f"Read {report.papers} papers{again}: {w.papers_added} added, {w.papers_updated} updated, "
-               f"{w.papers_unchanged} unchanged.")
+    read = (f"Read {report.papers} papers" if report.merge.records in (0, report.papers)
+            else f"Read {report.merge.records} records as {report.papers} papers")
+    click.echo(f"{read}{_merged_text(report)}{again}: {w.papers_added} added, "
+               f"{w.papers_updated} updated, {w.papers_unchanged} unchanged.")
     click.echo(_stats_text(stats))
 
 

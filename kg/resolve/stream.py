@@ -181,10 +181,13 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
         chunk = [p.facts for p in prepared]
         records = [(p.facts.paper.id, p.raw, p.votes, p.title_id) for p in prepared]
         ids = {f.paper.id for f in chunk}
-        touched = store.resolution_keys(ids | {r[3] for r in records}) | {
+        # stored papers merged into papers of this chunk: their state goes (their votes too)
+        gone = sorted({a for f in chunk for a in f.paper.absorbs} - ids)
+        touched = store.resolution_keys(ids | {r[3] for r in records} | set(gone)) | {
             v[0] for r in records for v in r[2]}
         before = decisions(store.resolution_votes(touched))
-        store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
+        store.resolution_save(records + [(g, None, [], g) for g in gone],
+                              {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
         _settle(store)
         voted = {pid: {v[0] for v in votes} for pid, _, votes, _ in records}  # the last of a repeated id
         yield _resolve_all(store, chunk, voted, [p.keys for p in prepared])

@@ -114,6 +114,25 @@ class GraphStore(ABC):
     def node_names(self) -> Iterator[tuple[str, str]]:
         """(id, display name) of every node: for suggesting close matches."""
 
+    # -- merging records of one paper --------------------------------------------------
+    # What kg.record_stream asks so that a record read later merges into the paper already
+    # stored (kg/records.py). A store keeps, per paper, every link key of the records merged
+    # into it (``kg.records.link_keys``), written with the paper; writing a paper whose
+    # ``absorbs`` names stored papers deletes those. A store without these raises
+    # NotImplementedError and merging then only spans one run.
+    def has_papers(self) -> bool:
+        """Does the store hold any paper?"""
+        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
+
+    def papers_by_links(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """For each of ``keys`` that some stored paper has: the sorted ids of those papers."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
+
+    def stored_papers(self, ids: Iterable[str]) -> list["Paper"]:  # noqa: F821
+        """The stored papers with these ids as ``Paper`` records (``links``: the link keys
+        their own fields do not give), sorted by id; missing ids left out."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
+
     # -- resolution ----------------------------------------------------------------
     # What kg.resolve keeps in the store so papers ingested later merge into the entities
     # already there (see kg/resolve/core.py). Votes are (key, kind, value, weight, surface);
@@ -143,7 +162,8 @@ class GraphStore(ABC):
                         dirty: Mapping[str, str] | None = None) -> None:
         """For each (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it), votes,
         title id): replace the paper's raw facts and
-        votes (one transaction). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
+        votes (one transaction); raw facts ``None`` forget the paper's state (its votes, raw
+        facts, dependencies and pending mark: a paper merged into another). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
         a real id drops the state saved under its title id; a paper whose id is its title id
         is not saved when a paper with a real id holds that title id.
 

@@ -6,11 +6,15 @@ through indexes, so a neighbourhood or a stats call never parses the whole graph
 
 Write semantics (the Neo4j store mirrors them):
 
-* a paper whose content hash (everything but ``source``) is unchanged is skipped;
+* a paper whose content hash (everything but ``source``) is unchanged is skipped (only a
+  changed ``source``, the smallest origin of its records, is updated);
 * a changed paper has its relations and derived support replaced;
 * a paper with a title-derived id (``title:...``) whose normalised title is already stored
   under a real identifier takes that id; a stored ``title:`` paper is renamed when the
   same title arrives with a real identifier — so the id does not depend on input order;
+* a paper merged from several records (``kg.records``) keeps all their link keys
+  (``paper_links``), and writing it deletes the stored papers it absorbs
+  (``Paper.absorbs``) in the same transaction;
 * entity node properties (name, aliases, paper_count) are those the relation rows of every
   paper mentioning the entity give (``rows.entity_props``), derived from its counted state
   (``rows.state_apply``/``state_node``, kept in ``entity_stats``), so a popular entity costs a
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from itertools import groupby
 import sqlite3
 from pathlib import Path
@@ -29,7 +34,8 @@ from typing import Any, Iterable, Iterator
 
 from kg.errors import StoreError
 from kg.ids import compact_key
-from kg.schema import PaperFacts
+from kg.records import ids_from_links, link_keys, own_links
+from kg.schema import Paper, PaperFacts
 from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
@@ -78,6 +84,13 @@ _STATS_DDL = """CREATE TABLE IF NOT EXISTS entity_stats(
     entity_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY(entity_id, kind, value)) WITHOUT ROWID"""
 
+#: every link key of the records merged into each paper (``kg.records.link_keys``): what a
+#: record read later is matched against; added after schema version 1 shipped, so stores made
+#: before it build it (from their papers' own fields) on first use
+_LINKS_DDL = """CREATE TABLE IF NOT EXISTS paper_links(
+    key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY(key, paper_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS paper_links_paper ON paper_links(paper_id)"""
+
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
              "confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
              "evidence_sentence", "mention")
@@ -98,6 +111,7 @@ class EmbeddedStore(GraphStore):
     def __init__(self, path: str | os.PathLike[str], create: bool = True):
         self.path = Path(path)
         self._stats_ready = False
+        self._links_ready = False
         if not create and not self.path.exists():
             raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
         if self.path.is_dir():
@@ -133,9 +147,10 @@ class EmbeddedStore(GraphStore):
         # one script, one transaction: a crash leaves either no schema or all of it
         self.db.executescript(
             "BEGIN IMMEDIATE;" + _SCHEMA
-            + _STATS_DDL + ";"
+            + _STATS_DDL + ";" + _LINKS_DDL + ";"
             + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
-            + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1'); COMMIT;"
+            + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
+            + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
         )
 
     def close(self) -> None:
@@ -154,6 +169,7 @@ class EmbeddedStore(GraphStore):
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
+            self._ensure_links(cur)
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges)
             self._refresh_entities(cur, changes, summary)
@@ -167,12 +183,17 @@ class EmbeddedStore(GraphStore):
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
                    changes: _Changes, touched_edges: set[tuple[str, str, str]]) -> None:
+        for gone in facts.paper.absorbs:  # stored papers merged into this one
+            if gone != facts.paper.id:
+                self._delete_paper(cur, gone, changes, touched_edges)
         facts = self._reconcile_id(cur, facts, changes, touched_edges)
         paper = facts.paper
         chash = R.content_hash(facts)
-        old = cur.execute("SELECT content_hash FROM papers WHERE id=?", (paper.id,)).fetchone()
+        old = cur.execute("SELECT content_hash, source FROM papers WHERE id=?", (paper.id,)).fetchone()
         if old is not None and old[0] == chash:
             summary.papers_unchanged += 1
+            if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
+                cur.execute("UPDATE papers SET source=? WHERE id=?", (paper.source, paper.id))
             return
         if old is not None:
             summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
@@ -182,13 +203,16 @@ class EmbeddedStore(GraphStore):
         p = R.paper_row(paper)
         cur.execute(
             "INSERT INTO papers(id,title,abstract,year,authors,url,source,title_key,arxiv,doi,s2,openalex,content_hash)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title=excluded.title, source=excluded.source,"
             " abstract=excluded.abstract, year=excluded.year, authors=excluded.authors, url=excluded.url,"
             " title_key=excluded.title_key, arxiv=excluded.arxiv, doi=excluded.doi, s2=excluded.s2,"
             " openalex=excluded.openalex, content_hash=excluded.content_hash",
             (p["id"], p["title"], p["abstract"], p["year"], json.dumps(p["authors"], ensure_ascii=False),
              p["url"], p["source"], p["title_key"], p["arxiv"], p["doi"], p["s2"], p["openalex"], chash),
         )
+        cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper.id,))
+        cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)",
+                        [(k, paper.id) for k in sorted(link_keys(paper))])
         rel_rows = R.relation_rows(facts)
         aliases_json: dict[tuple[str, ...], str] = {}  # one entity's rows share its aliases
         values = []
@@ -223,9 +247,87 @@ class EmbeddedStore(GraphStore):
         others = [r[0] for r in cur.execute(
             "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
         for other in others:
-            self._drop_paper_facts(cur, other, changes, touched_edges)
-            cur.execute("DELETE FROM papers WHERE id=?", (other,))
+            self._delete_paper(cur, other, changes, touched_edges)
         return facts
+
+    def _delete_paper(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
+                      touched_edges: set[tuple[str, str, str]]) -> None:
+        """A stored paper gone: its relations, support, row and link keys."""
+        self._drop_paper_facts(cur, paper_id, changes, touched_edges)
+        cur.execute("DELETE FROM papers WHERE id=?", (paper_id,))
+        cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
+
+    def _ensure_links(self, cur: sqlite3.Cursor) -> None:
+        """Build ``paper_links`` from the papers of a store made before it (once)."""
+        if self._links_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='paper_links'").fetchone() is None:
+            for stmt in _LINKS_DDL.split(";"):
+                cur.execute(stmt)
+            rows = []
+            for r in cur.execute(self._PAPER_SQL + " ORDER BY id").fetchall():
+                p = self._stored_paper(r, ())
+                rows += [(k, p.id) for k in sorted(own_links(p))]
+            cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)", rows)
+            cur.execute("INSERT INTO meta(key, value) VALUES('paper_links', '1')")
+        self._links_ready = True
+
+    def _links_table(self) -> None:
+        if self._links_ready:
+            return
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            self._ensure_links(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+
+    # -- merging records of one paper ---------------------------------------------------
+    def has_papers(self) -> bool:
+        return self.db.execute("SELECT 1 FROM papers LIMIT 1").fetchone() is not None
+
+    def papers_by_links(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        want = sorted(set(keys))
+        if not want:
+            return {}
+        self._links_table()
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(want, 500):
+            marks = ",".join("?" * len(chunk))
+            for key, pid in self.db.execute(
+                    f"SELECT key, paper_id FROM paper_links WHERE key IN ({marks}) ORDER BY key, paper_id", chunk):
+                out.setdefault(key, []).append(pid)
+        return out
+
+    def stored_papers(self, ids: Iterable[str]) -> list[Paper]:
+        want = sorted(set(ids))
+        if not want:
+            return []
+        self._links_table()
+        links: dict[str, list[str]] = {}
+        rows = []
+        for chunk in _chunks(want, 500):
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(self._PAPER_SQL + f" WHERE id IN ({marks})", chunk).fetchall()
+            for key, pid in self.db.execute(
+                    f"SELECT key, paper_id FROM paper_links WHERE paper_id IN ({marks})", chunk):
+                links.setdefault(pid, []).append(key)
+        return sorted((self._stored_paper(r, links.get(r[0], ())) for r in rows), key=lambda p: p.id)
+
+    @staticmethod
+    def _stored_paper(r: tuple, links: Iterable[str]) -> Paper:
+        """A ``_PAPER_SQL`` row (and the paper's link keys) as a Paper record."""
+        pid, title, abstract, year, authors, url, source, _tk, arxiv, doi, s2, openalex = r
+        cols = {k: v for k, v in (("arxiv", arxiv), ("doi", doi), ("s2", s2), ("openalex", openalex)) if v}
+        keys = set(links)
+        ids = ids_from_links(keys) or cols
+        p = Paper(id=pid, title=title, abstract=abstract, year=year, authors=tuple(json.loads(authors)),
+                  url=url, external_ids=dict(sorted(ids.items())), source=source or "")
+        extra = tuple(sorted(keys - own_links(p)))
+        return replace(p, links=extra) if extra else p
 
     def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                           touched_edges: set[tuple[str, str, str]]) -> int:

@@ -16,11 +16,13 @@ labels and relationship types come from fixed whitelists.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
 from kg.ids import compact_key
-from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PaperFacts
+from kg.records import ids_from_links, own_links
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, Paper, PaperFacts
 from kg.store import neo4j_rows as N
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.neo4j_resolution import Neo4jResolution
@@ -35,7 +37,19 @@ SCHEMA = (
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-no-stop-words'}}",
     "CREATE FULLTEXT INDEX kg_keys IF NOT EXISTS FOR (e:Entity) ON EACH [e._keys] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}",
+    "CREATE FULLTEXT INDEX kg_paper_links IF NOT EXISTS FOR (p:Paper) ON EACH [p._links] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}",
 )
+
+#: the link keys a Paper node written before ``_links`` existed gets from its own properties
+#: (as ``kg.records.own_links`` gives them from the same fields)
+_OWN_LINKS = (
+    "[x IN ['id:arxiv:' + p.arxiv, 'id:doi:' + p.doi, 'id:s2:' + p.s2, 'id:openalex:' + p.openalex,"
+    " CASE WHEN p.title_key <> '' THEN 't:' + p.title_key END,"
+    " CASE WHEN p.title_key <> '' AND p.arxiv IS NULL AND p.doi IS NULL AND p.s2 IS NULL"
+    " AND p.openalex IS NULL THEN 'o:' + p.title_key END] WHERE x IS NOT NULL]")
+#: the marker of a database whose papers all have ``_links``
+LINKS_MARKER = "paper_links"
 
 #: an entity node some paper mentions (the others are placeholder ends of derived edges)
 REAL = "e.paper_count > 0"
@@ -157,6 +171,7 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         except Exception as exc:
             raise self._translate(exc) from None
         self._resolution_ready = False  # the resolution marks go too: made again on next use
+        self._links_ready = False
 
     # -- writing -----------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
@@ -293,6 +308,60 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         for r in self._stream("MATCH (p:Paper) RETURN p.id AS id, p.title AS name ORDER BY id"):
             yield r["id"], r["name"]
 
+    # -- merging records of one paper -------------------------------------------------
+    def _ensure_links(self) -> None:
+        """Give ``_links`` to the papers of a database written before them (once)."""
+        if getattr(self, "_links_ready", False):
+            return
+        self._resolution_schema()  # the KgMeta constraint
+        try:
+            with self._session() as s:
+                if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single()["n"] == 0:
+                    s.run("MATCH (p:Paper) WHERE p._links IS NULL CALL { WITH p SET p._links = "
+                          + _OWN_LINKS + " } IN TRANSACTIONS OF 10000 ROWS").consume()
+                    s.run("MERGE (:KgMeta {name: $n})", n=LINKS_MARKER).consume()
+        except Exception as exc:
+            raise self._translate(exc) from None
+        self._links_ready = True
+
+    def has_papers(self) -> bool:
+        return bool(self._read("MATCH (p:Paper) RETURN p.id AS id LIMIT 1"))
+
+    def papers_by_links(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        want = sorted(set(keys))
+        if not want:
+            return {}
+        self._ensure_links()
+        out: dict[str, set[str]] = {}
+        for i in range(0, len(want), 400):  # Lucene's clause limit is 1024
+            chunk = want[i:i + 400]
+            q = " OR ".join(lucene_term(k) for k in chunk)
+            rows = self._read(
+                "CALL db.index.fulltext.queryNodes('kg_paper_links', $q) YIELD node "
+                "UNWIND [k IN node._links WHERE k IN $keys] AS k RETURN collect([k, node.id]) AS rows",
+                q=q, keys=chunk)[0]["rows"]
+            for k, pid in rows:
+                out.setdefault(k, set()).add(pid)
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def stored_papers(self, ids: Iterable[str]) -> list[Paper]:
+        want = sorted(set(ids))
+        if not want:
+            return []
+        self._ensure_links()
+        rows = self._read("UNWIND $ids AS id MATCH (p:Paper {id: id}) RETURN collect(properties(p)) AS rows",
+                          ids=want)[0]["rows"]
+        out = []
+        for d in rows:
+            cols = {k: d[k] for k in ("arxiv", "doi", "s2", "openalex") if d.get(k)}
+            keys = set(d.get("_links") or ())
+            p = Paper(id=d["id"], title=d.get("title") or "", abstract=d.get("abstract") or "", year=d.get("year"),
+                      authors=tuple(d.get("authors") or ()), url=d.get("url"),
+                      external_ids=dict(sorted((ids_from_links(keys) or cols).items())), source=d.get("source") or "")
+            extra = tuple(sorted(keys - own_links(p)))
+            out.append(replace(p, links=extra) if extra else p)
+        return sorted(out, key=lambda p: p.id)
+
     # -- helpers for queries -------------------------------------------------------------
     def cypher(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """Run a read-only Cypher query (canned queries); records as plain dicts."""
@@ -335,9 +404,11 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
 
     ids = [p.id for p in chunk]
     keys = sorted({p.title_key for p in chunk if p.title_key})
-    stored = {pid: (key, h) for pid, key, h in listed(
+    # a paper whose source changed is rewritten too (the merged paper's origin is its smallest)
+    sources = {p.id: p.paper["source"] for p in chunk}
+    stored = {pid: (key, h if src == sources.get(pid, src) else None) for pid, key, h, src in listed(
         "CALL { MATCH (p:Paper) WHERE p.id IN $ids RETURN p UNION MATCH (p:Paper) WHERE p.title_key IN $keys RETURN p } "
-        "RETURN collect([p.id, p.title_key, p._hash]) AS rows", ids=ids, keys=keys)}
+        "RETURN collect([p.id, p.title_key, p._hash, p.source]) AS rows", ids=ids, keys=keys)}
     plan = N.plan_chunk(chunk, stored)
     summary.papers_unchanged = plan.unchanged
     summary.papers_added = len(plan.added)
@@ -348,7 +419,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
 
     # 1. the papers (this takes their locks: a concurrent writer of the same paper waits here)
     before = counters["nodes_created"]
-    run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) ON CREATE SET p.source = row.source "
+    run("UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p.source = row.source "
         "SET p += row.props", rows=[N.paper_write_row(p) for p in plan.writes])
     created = counters["nodes_created"] - before
 

@@ -69,7 +69,7 @@ _APPLY_SUMS = ("UNWIND $rows AS row MERGE (s:KgVoteSum {key: row.key, kind: row.
 
 
 def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, Any]]],
-             dirty: list[dict[str, str]]) -> None:
+             dirty: list[dict[str, str]], forget: list[str] | None = None) -> None:
     # a title-derived id whose title a real id already holds is not saved
     held = {r["tid"] for r in tx.run(
         "UNWIND $rows AS row MATCH (r:KgResolution {title_id: row.tid}) WHERE r.paper_id <> row.id "
@@ -77,7 +77,7 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
     held |= {p["tid"] for p in papers if p["id"] != p["tid"]}
     papers = [p for p in papers if not (p["id"] == p["tid"] and p["tid"] in held)]
     kept = {p["id"] for p in papers}
-    superseded = sorted({p["tid"] for p in papers if p["id"] != p["tid"]})
+    superseded = sorted({p["tid"] for p in papers if p["id"] != p["tid"]} | set(forget or ()))
     # the votes being replaced (their papers locked first), for the sums
     old = tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded))).single()["rows"]
     # a real id supersedes the state of its title-derived id
@@ -99,6 +99,8 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
     for chunk in _chunks(dirty, 5000):
         tx.run("UNWIND $rows AS row MERGE (d:KgDirty {key: row.key}) ON CREATE SET d.before = row.before",
                rows=chunk).consume()
+    if forget:
+        tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=forget).consume()
 
 
 def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
@@ -229,12 +231,15 @@ class Neo4jResolution:
     def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
                         dirty: Mapping[str, str] | None = None) -> None:
         latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
-        rows = [{"id": pid, "raw": pack_facts(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())]
+        # raw facts None: forget the paper's state (it was merged into another paper)
+        forget = sorted(pid for pid, (raw, _, _) in latest.items() if raw is None)
+        rows = [{"id": pid, "raw": pack_facts(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())
+                if raw is not None]
         votes = {pid: [{"key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
-                       for k, kind, value, w, surface in vs] for pid, (_, vs, _) in latest.items()}
+                       for k, kind, value, w, surface in vs] for pid, (raw, vs, _) in latest.items() if raw is not None}
         marks = [{"key": k, "before": b} for k, b in sorted((dirty or {}).items())]
-        if rows or marks:
-            self._resolution_write(_save_tx, rows, votes, marks)
+        if rows or marks or forget:
+            self._resolution_write(_save_tx, rows, votes, marks, forget)
 
     def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         ids = sorted(deps)

@@ -4,6 +4,8 @@ The Neo4j store keeps a few bookkeeping properties next to the graph's own, all 
 with a leading underscore and never returned by the reading methods:
 
 * ``Paper._hash``: the content hash (``rows.content_hash``) deciding whether a paper changed;
+* ``Paper._links``: every link key of the records merged into the paper (``kg.records``),
+  found through the ``kg_paper_links`` full-text index, so a record read later merges into it;
 * paper -> entity relationships ``_name``, ``_type``, ``_aliases``: the entity as that
   paper saw it (what ``rows.entity_props`` needs to recompute name, aliases, paper_count);
 * ``Entity._state``: JSON counts of the names (papers per name), forms and types of its
@@ -20,6 +22,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
+from kg.records import link_keys
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES, PaperFacts
 from kg.store import rows as R
 from kg.store.rows import Mention, empty_state, state_apply, state_node  # noqa: F401  (shared with the embedded store)
@@ -158,6 +161,9 @@ def plan_chunk(chunk: list[Prepared], stored: Mapping[str, tuple[str, str | None
     for pid, (key, _) in stored.items():
         by_key.setdefault(key, []).append(pid)
     plan = ChunkPlan([], set(), set(), 0, [])
+    # stored papers merged into papers of this chunk go (kg.record_stream)
+    ids = {p.id for p in chunk}
+    plan.deletes += sorted({a for p in chunk for a in p.facts.paper.absorbs} - ids)
     for p in chunk:
         others = [o for o in by_key.get(p.title_key, []) if o != p.id] if p.title_key else []
         if others:
@@ -180,9 +186,11 @@ def plan_chunk(chunk: list[Prepared], stored: Mapping[str, tuple[str, str | None
 
 
 def paper_write_row(p: Prepared) -> dict[str, Any]:
-    """Parameters of a Paper MERGE: ``source`` is set on creation only (as the embedded store does)."""
+    """Parameters of a Paper MERGE (``source`` and ``props``, set on every write, as the
+    embedded store does); ``_links`` are every link key of the records merged into the paper."""
     props = {k: v for k, v in p.paper.items() if k not in ("id", "source")}
     props["_hash"] = p.hash
+    props["_links"] = sorted(link_keys(p.facts.paper))
     return {"id": p.id, "source": p.paper["source"], "props": props}
 
 

@@ -141,12 +141,16 @@ class SQLiteResolution:
     # -- writes ------------------------------------------------------------------------
     def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
              dirty: Mapping[str, str] | None = None) -> None:
-        """Replace each paper's raw facts and votes. A paper with a real id supersedes the state
+        """Replace each paper's raw facts and votes (raw facts ``None``: forget the paper's
+        state, as when it is merged into another). A paper with a real id supersedes the state
         of its title-derived id; a title-derived id whose title a real id already holds is
         not saved (the stores merge such papers the same way). ``dirty`` keys are added in the
         same transaction (a key already dirty keeps its older decision)."""
         self._ensure()
         latest = {pid: (pid, raw, votes, tid) for pid, raw, votes, tid in papers}
+        # a paper whose raw facts are None is forgotten (merged into another paper)
+        forget = sorted(pid for pid, raw, _, _ in latest.values() if raw is None)
+        latest = {pid: rec for pid, rec in latest.items() if rec[1] is not None}
         keep = []
         real_titles = {t for p, _, _, t in latest.values() if p != t}
         for pid, raw, votes, tid in latest.values():
@@ -154,7 +158,7 @@ class SQLiteResolution:
                     "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
                 continue
             keep.append((pid, raw, votes, tid))
-        drop = sorted({pid for pid, _, _, _ in keep} | {tid for pid, _, _, tid in keep if pid != tid})
+        drop = sorted({pid for pid, _, _, _ in keep} | {tid for pid, _, _, tid in keep if pid != tid} | set(forget))
         new_votes = [(k, kind, value, pid, int(w), surface) for pid, _, votes, _ in keep
                      for k, kind, value, w, surface in votes]
         self._ensure()
@@ -169,7 +173,7 @@ class SQLiteResolution:
                                    chunk).fetchall()
             changes = sum_changes(old, [(k, kind, value, w) for k, kind, value, _, w, _ in new_votes])
             cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in drop])
-            titles = [(tid,) for pid, _, _, tid in keep if pid != tid]
+            titles = [(tid,) for pid, _, _, tid in keep if pid != tid] + [(pid,) for pid in forget]
             cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
             cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", titles)
             cur.executemany("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
@@ -183,6 +187,7 @@ class SQLiteResolution:
                             [c[:3] for c in changes if c[3] < 0])
             cur.executemany("INSERT OR IGNORE INTO resolution_dirty(key, before) VALUES(?,?)",
                             sorted((dirty or {}).items()))
+            cur.executemany("DELETE FROM resolution_pending WHERE paper_id=?", [(pid,) for pid in forget])
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
