@@ -293,10 +293,6 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
 
-def worker_pid() -> int:
-    """The process id of the worker running this (tests kill workers by it)."""
-    return os.getpid()
-
 
 # -- small accessors: what the client and the reducers need of a big result ------------------------
 def scan_file(file, format: str | None, every: int):
