@@ -32,7 +32,8 @@ class DaskCluster:
             c.wait_for_workers(n, timeout=timeout)
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(self.work.glob("*.log")))
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.work.glob("*.log")))
 
 
 def _dask_command() -> list[str]:

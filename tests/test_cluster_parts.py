@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, SAMPLE
+
 from kg.errors import BadInput
 from loaders import LoadStats, iter_records
 from loaders.manifest import PartEntry, manifest_json, part_name
@@ -65,7 +65,8 @@ def test_the_hostile_file_has_the_warnings_the_test_expects(tmp_path):
     path = _hostile_jsonl(tmp_path / "h.jsonl", False)
     warnings: list[str] = []
     list(iter_records([str(path)], warn=warnings.append))
-    assert [w.split(": ")[0] for w in warnings] == [f"{path}:{n}" for n in (8, 91, 121, 201, 201)]  # a list: two records
+    # line 201 is a list: two records, two warnings
+    assert [w.split(": ")[0] for w in warnings] == [f"{path}:{n}" for n in (8, 91, 121, 201, 201)]
 
 
 def test_files_that_cannot_be_cut_are_read_whole(tmp_path):

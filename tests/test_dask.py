@@ -17,11 +17,11 @@ import threading
 import time
 from pathlib import Path
 
+import daskutil
 import pytest
 from click.testing import CliRunner
-
-import daskutil
 from conftest import ROOT, SAMPLE, need_service
+
 from kg.cli import main
 from kg.store.embedded import EmbeddedStore
 
@@ -159,6 +159,7 @@ def test_a_bad_record_on_a_worker_is_the_local_warning(dask, with_bad_records, t
     assert [w.split(": ", 2)[1] for w in want] == [f"{with_bad_records}:4", f"{with_bad_records}:151"]
     assert _warnings(res.stderr) == want
     assert "2 bad record(s) skipped" in res.stderr
+    assert len(json.loads((tmp_path / "parts" / "_manifest.json").read_text())["parts"]) == 3  # 3 ranges
     assert part_lines(tmp_path / "parts") == (tmp_path / "l.jsonl").read_text().splitlines()
 
 
@@ -213,12 +214,14 @@ def corpus_10k(tmp_path_factory) -> dict:
     return {"corpus": corpus, "names": (d / "names.tsv").read_bytes(), "facts": d / "facts.jsonl"}
 
 
+@pytest.mark.slow
 def test_10k_knowledge_on_the_cluster(dask, corpus_10k, tmp_path):
     kg("knowledge", corpus_10k["corpus"], "-o", tmp_path / "names.tsv", "--dask", dask, "-q",
        "--partition-size", "2500")
     assert (tmp_path / "names.tsv").read_bytes() == corpus_10k["names"]
 
 
+@pytest.mark.slow
 def test_10k_extract_with_a_worker_killed_mid_task(dask, cluster, corpus_10k, tmp_path):
     """The file is read as 4 ranges of 2,500 lines; one worker process is killed (SIGKILL) while it
     extracts one: the scheduler gives the task to a worker again and the facts are the same."""

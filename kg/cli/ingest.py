@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -69,9 +70,13 @@ def extract_command(inputs, fmt, strict, workers, knowledge, output, dask_addres
     """
     from kg.pipeline import run_extract, show_progress
 
+    dask = dask_from(dask_address, partition_size, workers)
+    if dask is None and os.path.isdir(output):
+        raise click.BadParameter(f"{output!r} is a directory (a directory of facts parts needs --dask)",
+                                 param_hint="'-o'")
     report = run_extract(inputs, output, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
                          progress=show_progress(quiet), knowledge=knowledge,
-                         dask=dask_from(dask_address, partition_size, workers), say=_sayer(quiet))
+                         dask=dask, say=_sayer(quiet))
     _summary_line(report, quiet)
     if not quiet and output != "-":
         click.echo(f"Extracted {report.papers} papers to {output}.", err=True)

@@ -12,9 +12,15 @@ from typing import Mapping, NamedTuple, Sequence
 
 from loaders.ranges import FileScan, InputFile, Piece
 
-#: papers per partition (a range of a big JSON Lines file has this many lines)
+#: at most this many papers per partition (a range of a big JSON Lines file has at most this many lines)
 PARTITION_SIZE = 10_000
-#: files bigger than ``partition_size`` times this many bytes are scanned for cutting into ranges
+#: ranges of a big file are a multiple of this many lines (``scan`` marks every this many lines)
+STEP = 100
+#: cut a big file into at least this many ranges per worker thread (so that no worker idles at the end)
+TASKS_PER_THREAD = 2
+#: files bigger than this (or than ``partition_size`` times ``SCAN_BYTES_PER_PAPER``) are
+#: scanned for cutting into ranges
+SCAN_BYTES = 1 << 20
 SCAN_BYTES_PER_PAPER = 200
 #: small files are grouped into one partition up to ``partition_size`` times this many bytes
 GROUP_BYTES_PER_PAPER = 1_000
@@ -32,14 +38,28 @@ class Partition(NamedTuple):
 
 
 def needs_scan(file: InputFile, partition_size: int = PARTITION_SIZE) -> bool:
-    """Whether a file may hold more than one partition of papers (then it is scanned)."""
-    return file.size > partition_size * SCAN_BYTES_PER_PAPER
+    """Whether a file may be worth cutting into ranges (then it is scanned)."""
+    return file.size > min(SCAN_BYTES, partition_size * SCAN_BYTES_PER_PAPER)
+
+
+def step(partition_size: int = PARTITION_SIZE) -> int:
+    """Lines between ``scan``'s marks."""
+    return max(1, min(STEP, partition_size))
+
+
+def range_lines(lines: int, partition_size: int = PARTITION_SIZE, threads: int = 1) -> int:
+    """Lines per range of a file of ``lines`` lines: at most ``partition_size``, and small enough
+    for ``TASKS_PER_THREAD`` ranges per worker thread; a multiple of ``step``."""
+    unit = step(partition_size)
+    ranges = max(TASKS_PER_THREAD * max(1, threads), -(-lines // partition_size))
+    want = -(-lines // ranges)
+    return max(unit, -(-want // unit) * unit)
 
 
 def plan(files: Sequence[InputFile], scans: Mapping[int, FileScan | None], format: str | None = None,
-         partition_size: int = PARTITION_SIZE) -> list[Partition]:
-    """The partitions of ``files`` (``scans[i]``: what ``scan`` found about ``files[i]``, with
-    marks every ``partition_size`` lines, when it was scanned)."""
+         partition_size: int = PARTITION_SIZE, threads: int = 1) -> list[Partition]:
+    """The partitions of ``files`` (``scans[i]``: what ``scan`` found about ``files[i]``, with marks
+    every ``step(partition_size)`` lines, when it was scanned) for a cluster of ``threads``."""
     groups: list[tuple[Piece, ...]] = []
     group: list[Piece] = []
     size = 0
@@ -53,9 +73,10 @@ def plan(files: Sequence[InputFile], scans: Mapping[int, FileScan | None], forma
 
     for i, f in enumerate(files):
         sc = scans.get(i)
-        if sc is not None and sc.splittable and sc.lines > partition_size:
+        if sc is not None and sc.splittable and sc.lines > step(partition_size):
             close()
-            marks = list(sc.marks)
+            every = range_lines(sc.lines, partition_size, threads) // step(partition_size)
+            marks = list(sc.marks)[::every]
             for j, (line, offset) in enumerate(marks):
                 count = marks[j + 1][0] - line if j + 1 < len(marks) else None
                 groups.append((Piece(f, sc.format, line, offset, count),))

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
 from kg.cluster import DaskOptions, work
-from kg.cluster.plan import Partition, needs_scan, plan
+from kg.cluster.plan import Partition, needs_scan, plan, step
 from kg.errors import ClusterError, KGError
 from kg.schema import PaperFacts
 from loaders import LoadStats
@@ -181,9 +181,10 @@ class Run:
         size = self.opts.partition_size
         files = list_inputs(inputs)
         big = [i for i, f in enumerate(files) if needs_scan(f, size)]
-        scans = self.client.gather([self.submit(work.scan_file, files[i], self.format, size, name="scan", index=i)
-                                    for i in big])
-        return plan(files, dict(zip(big, scans)), self.format, size)
+        scans = self.client.gather([self.submit(work.scan_file, files[i], self.format, step(size), name="scan",
+                                                index=i) for i in big])
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+        return plan(files, dict(zip(big, scans)), self.format, size, threads)
 
     def knowledge(self, parts: list[Partition]) -> dict[str, str]:
         """The corpus knowledge: name counts per partition, summed on the cluster."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import os
 import uuid
 import zlib
 from collections import Counter
@@ -152,9 +151,8 @@ def extract(part: Partition, knowledge: Mapping[str, str], khash: str, strict: b
             with_report: bool = False) -> Extracted:
     """Read a partition and extract its papers; facts records pass through. ``with_report``:
     keep the warnings (when no knowledge pass read the partition before)."""
-    from kg.extract.pipeline import extract_batch
-
     from kg.cluster.votes import partition_sums
+    from kg.extract.pipeline import extract_batch
 
     nlp = _pipeline(khash, knowledge)
     report = LoadReport() if with_report else None
