@@ -133,6 +133,15 @@ def test_workers_read_urls_and_small_files_in_groups(dask, local_sample, tmp_pat
     url_lines = [line.replace(f"file://{src}", str(src)) for line in part_lines(out)]
     assert by_paper(url_lines) == by_paper(local.read_text().splitlines())
 
+    # facts parts read back from a URL on the cluster: the store of one local ingest
+    kg("ingest", f"file://{out}", "--store", tmp_path / "kg.db", "--dask", dask, "-q")
+    nodes, edges = graph(tmp_path / "kg.db")
+    assert (_sourceless(nodes), edges) == (_sourceless(local_sample["graph"][0]), local_sample["graph"][1])
+
+
+def _sourceless(nodes: list) -> list:
+    return [{k: v for k, v in n.items() if k != "source"} for n in nodes]  # where each paper was read
+
 
 # -- bad input, --strict, an unreachable scheduler ------------------------------------------------
 @pytest.fixture

@@ -215,7 +215,8 @@ class Run:
                 wait: bool = True) -> list:
         """Extract every partition on the cluster with ``knowledge`` (scattered to every worker
         once); the facts stay there. ``report``: this pass reads first, so its warnings count."""
-        known = self.client.scatter(knowledge.names, broadcast=True, hash=False)
+        # one piece of data on every worker (a dict given alone would be scattered key by key)
+        [known] = self.client.scatter([knowledge.names], broadcast=True, hash=False)
         extracted = [self.submit(work.extract, p, known, knowledge.sha256, self.strict, report, name="extract",
                                  index=p.index)
                      for p in parts]
