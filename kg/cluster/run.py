@@ -114,8 +114,8 @@ class _Bar:
     def step(self, papers: int) -> None:
         self.done += 1
         if self.bar is not None:
+            self.bar.set_postfix_str(f"tasks {self.done}/{self.tasks}", refresh=False)
             self.bar.update(papers)
-            self.bar.set_postfix_str(f"tasks {self.done}/{self.tasks}")
 
     def close(self) -> None:
         if self.bar is not None:
