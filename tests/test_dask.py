@@ -8,6 +8,7 @@ dask is not installed.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import signal
@@ -104,6 +105,16 @@ def test_extract_writes_parts_equal_to_one_local_run(dask, local_sample, tmp_pat
     # loading the parts gives the store one local ingest gives
     kg("ingest", f"{out}/", "--store", tmp_path / "parts.db", "-q")
     assert graph(tmp_path / "parts.db") == local_sample["graph"]
+
+
+def test_a_knowledge_file_given_to_the_cluster(dask, local_sample, tmp_path):
+    """``--knowledge`` (sharding by hand) and ``--dask`` together: the file's names are used."""
+    names = tmp_path / "names.tsv"
+    names.write_bytes(local_sample["names"])
+    kg("extract", SAMPLE, "-o", tmp_path / "parts", "--dask", dask, "--knowledge", names, "-q")
+    assert part_lines(tmp_path / "parts") == local_sample["facts"]
+    manifest = json.loads((tmp_path / "parts" / "_manifest.json").read_text())
+    assert manifest["knowledge_sha256"] == hashlib.sha256(local_sample["names"]).hexdigest()
 
 
 def test_ingest_extracts_on_the_cluster(dask, local_sample, tmp_path):
