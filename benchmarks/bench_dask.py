@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster.stop()
 
     w = args.workers
-    print(f"| papers | path | wall s | CPU s | peak RSS MB | papers/s | papers/s per worker core | vs local |")
+    print("| papers | path | wall s | CPU s | peak RSS MB | papers/s | papers/s per worker core | vs local |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     raw = []
     for size, local, dask, same in rows:

@@ -170,3 +170,40 @@ def test_a_damaged_parts_directory_is_one_line(tmp_path, damage, says):
     with pytest.raises(BadInput) as err:
         list(iter_records([str(d)]))
     assert says in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_facts_directory_commits_at_once_and_has_one_writer(tmp_path):
+    pytest.importorskip("fsspec", reason="fsspec comes with the dask extra")
+    from kg.cluster.parts import FactsDir
+    from kg.errors import ClusterError
+
+    out = tmp_path / "facts"
+    data = gzip.compress((LOADERS / "facts.jsonl").read_bytes())
+
+    def visible() -> list[str]:
+        return sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+
+    def run(n: int) -> None:
+        with FactsDir(str(out)) as target:
+            with pytest.raises(ClusterError, match="another kg run is writing facts here"):
+                FactsDir(str(out)).__enter__()
+            before = visible()
+            for i in range(n):
+                Path(target.staging, part_name(i)).write_bytes(data)
+            assert visible() == before  # the staged parts are hidden until the commit
+            target.commit([PartEntry(part_name(i), 4, len(data), "") for i in range(n)], inputs=["x"])
+        assert visible() == ["_manifest.json"] + [part_name(i) for i in range(n)]
+
+    run(3)
+    run(1)  # a smaller run over the same directory: the earlier run's extra parts go
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["_manifest.json",
+                                                                                   part_name(0)]
+    assert not [p for p in out.iterdir() if p.name.startswith(".kg-staging-")]
+    assert len(list(iter_records([str(out)]))) == len(list(iter_records([str(LOADERS / "facts.jsonl")])))
+
+    with pytest.raises(RuntimeError):  # a failed run leaves the directory as it was
+        with FactsDir(str(out)) as target:
+            Path(target.staging, part_name(0)).write_bytes(b"partial")
+            raise RuntimeError("a worker failed")
+    assert len(list(iter_records([str(out)]))) == len(list(iter_records([str(LOADERS / "facts.jsonl")])))
+    assert not [p for p in out.iterdir() if p.name.startswith(".kg-staging-")]
