@@ -33,9 +33,16 @@ class BadRecord(KGError):
         self.reason = reason
         super().__init__(f"{location}: {reason}")
 
+    def __reduce__(self):  # pickled between processes (a record read on a Dask worker)
+        return (type(self), (self.location, self.reason))
+
 
 class BadInput(KGError):
     """A whole input file is unusable (binary garbage, broken JSON/XML, ...)."""
+
+
+class ClusterError(KGError):
+    """The Dask cluster (``--dask``) cannot be reached, or lost the work."""
 
 
 class StoreError(KGError):

@@ -20,6 +20,7 @@ from kg.record_stream import MergeReport, merge_stream
 from kg.schema import Paper, PaperFacts
 
 if TYPE_CHECKING:
+    from kg.cluster import DaskOptions
     from loaders import LoadStats
 from kg.store.base import GraphStore, WriteSummary
 
@@ -134,13 +135,23 @@ def show_progress(quiet: bool) -> bool:
 
 def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
                 strict: bool = False, workers: int = 1, warn: Warn | None = None,
-                progress: bool = False, knowledge: Mapping[str, str] | None = None) -> RunReport:
+                progress: bool = False, knowledge: Mapping[str, str] | None = None,
+                dask: "DaskOptions | None" = None, say: Warn | None = None) -> RunReport:
     """Load and extract, writing one facts line per paper to ``out`` (``-`` for stdout).
 
     The file is written atomically: a temporary file renamed into place at the end;
     gzip-compressed when its name ends with ``.gz`` (the loaders read both).
+
+    With ``dask``, the work runs on a Dask cluster and ``out`` is a directory of facts parts
+    (``kg.cluster``); ``say`` gets notes such as the dashboard's address.
     """
     report = _report()
+    if dask is not None:
+        from kg.cluster.run import extract_to_dir
+
+        report.papers = extract_to_dir(inputs, os.fspath(out), dask, format, strict, warn, report.load, knowledge,
+                                       progress, say)
+        return report
     stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load, merged=report.merge),
                                        workers, knowledge)), progress, "extract")
     if str(out) == "-":
@@ -188,11 +199,14 @@ def _open_text_out(fd: int, compress: bool) -> Iterator[TextIO]:
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
-               batch_size: int = 3000, knowledge: Mapping[str, str] | None = None) -> RunReport:
+               batch_size: int = 3000, knowledge: Mapping[str, str] | None = None,
+               dask: "DaskOptions | None" = None, say: Warn | None = None) -> RunReport:
     """Load, extract, resolve and write into ``store``, one transaction per batch.
 
     ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers
-    resolved again because the input changed what their entities are.
+    resolved again because the input changed what their entities are. With ``dask``, the
+    papers are read and extracted on a Dask cluster (``kg.cluster``) and resolved and
+    written here.
     """
     from kg.resolve import resolve_chunks
 
@@ -203,8 +217,13 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             report.papers += 1
             yield f
 
-    facts = counted(extract(load(inputs, format, strict, warn, report.load, store=store, merged=report.merge),
-                            workers, knowledge, prepare=True))
+    if dask is not None:
+        from kg.cluster.run import extract_stream
+
+        facts = counted(extract_stream(inputs, dask, format, strict, warn, report.load, knowledge, progress, say))
+    else:
+        facts = counted(extract(load(inputs, format, strict, warn, report.load, store=store, merged=report.merge),
+                                workers, knowledge, prepare=True))
     bar = _bar(progress, "ingest")
     written = 0
     try:
@@ -230,13 +249,22 @@ def _bar(show: bool, desc: str):
 
 
 def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
-                  strict: bool = False, warn: Warn | None = None) -> RunReport:
+                  strict: bool = False, warn: Warn | None = None, dask: "DaskOptions | None" = None,
+                  progress: bool = False, say: Warn | None = None) -> RunReport:
     """The corpus knowledge of the inputs' papers (the cheap first pass of extraction: text
-    rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``."""
+    rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``;
+    computed on a Dask cluster with ``dask``."""
+    report = _report()
+    if dask is not None:
+        from kg.cluster.run import collect_knowledge as on_cluster
+
+        known, report.papers = on_cluster(inputs, dask, format, strict, warn, report.load, progress, say)
+        with _atomic_text_out(out) as fp:
+            fp.write(known.text)  # written by write_knowledge on the cluster
+        report.names = len(known.names)
+        return report
     from kg.extract import collect_knowledge
     from kg.extract.knowledge import write_knowledge
-
-    report = _report()
 
     def papers() -> Iterator[Paper]:
         for rec in load(inputs, format, strict, warn, report.load, merged=report.merge):

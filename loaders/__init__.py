@@ -47,6 +47,7 @@ from typing import BinaryIO, Callable, Iterator, Sequence
 from kg.errors import BadInput, InputNotFound, UnknownFormat
 from kg.schema import Paper, PaperFacts
 
+from . import manifest
 from ._base import READ_ERRORS, LoadStats, Source, _describe
 from .encoding import Transcoded, bom_encoding, detect, legacy
 
@@ -190,6 +191,11 @@ def _files(inputs: Sequence[str | Path]) -> Iterator[tuple[str, bool]]:
         if p.is_dir():
             found = []
             for dirpath, dirnames, filenames in os.walk(name):
+                parts = _facts_parts(dirpath, filenames)
+                if parts is not None:  # a facts directory in parts: exactly what its manifest lists
+                    dirnames[:] = []
+                    found += parts
+                    continue
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
                 for f in filenames:
                     if not f.startswith("."):
@@ -198,7 +204,32 @@ def _files(inputs: Sequence[str | Path]) -> Iterator[tuple[str, bool]]:
                 if os.path.isfile(f):
                     yield f, True
         else:
-            yield name, False
+            parts = _facts_parts(os.path.dirname(name) or ".", [manifest.MANIFEST]) \
+                if manifest.is_manifest(name) else None
+            if parts is None:
+                yield name, False
+            for f in parts or ():
+                yield f, True
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def _facts_parts(directory: str, names: list[str]) -> list[str] | None:
+    """The parts a ``kg extract --dask`` manifest in ``directory`` lists (see ``loaders.manifest``)."""
+    if manifest.MANIFEST not in names:
+        manifest.unfinished(directory, names)
+        return None
+    try:
+        with open(os.path.join(directory, manifest.MANIFEST), "rb") as f:
+            text = f.read(64 << 20)
+    except OSError:
+        return None
+    return manifest.listed_parts(directory, text, _size, os.path.join)
 
 
 def _open(name: str) -> BinaryIO:

@@ -63,12 +63,15 @@ class Source:
         warn: Callable[[str], None] | None = None,
         strict: bool = False,
         stats: LoadStats | None = None,
+        first_line: int = 1,
     ):
         self.name = name
         self.format = format
         self._warn = warn or _log.warning
         self.strict = strict
         self.stats = stats if stats is not None else LoadStats()
+        #: the file line the stream starts on (a range of a file read on its own starts past 1)
+        self.first_line = first_line
 
     def origin(self, line: int) -> str:
         """``FORMAT:FILE:LINE``: the ``Paper.source`` of a record starting on ``line``."""
@@ -141,7 +144,7 @@ class TextReader:
     def __init__(self, raw: BinaryIO, src: Source):
         self.raw = raw
         self.src = src
-        self.line = 1
+        self.line = src.first_line
         #: lines with invalid UTF-8 bytes
         self.invalid_lines = 0
 

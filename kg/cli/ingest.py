@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
-from kg.cli.options import open_store_from, pop_store_options, quiet_option, store_options
+from kg.cli.options import dask_from, dask_options, open_store_from, pop_store_options, quiet_option, store_options
 
 _FORMAT_HELP = ("Input format for every file (default: detected from extension and content): "
                 "hf-papers, jsonl, json, csv, tsv, arxiv-atom, arxiv-oai, bibtex, s2, openalex, pwc, facts.")
@@ -32,6 +33,14 @@ def _input_options(func):
     func = click.option("--format", "fmt", default=None, metavar="FORMAT", help=_FORMAT_HELP)(func)
     func = click.argument("inputs", nargs=-1, required=True, type=click.Path())(func)
     return func
+
+
+def _sayer(quiet: bool):
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    return say
 
 
 def _warner(quiet: bool):
@@ -62,18 +71,25 @@ def _summary_line(report, quiet: bool) -> None:
 
 @click.command("extract")
 @_input_options
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Facts file to write (JSON Lines, one paper a line; - for stdout).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(allow_dash=True),
+              help="Facts file to write (JSON Lines, one paper a line; - for stdout). With --dask a "
+                   "directory: the workers write part-00000.jsonl.gz ... and a _manifest.json.")
+@dask_options
 @quiet_option
-def extract_command(inputs, fmt, strict, workers, knowledge, output, quiet):
+def extract_command(inputs, fmt, strict, workers, knowledge, output, dask_address, partition_size, quiet):
     """Load papers and extract their facts into a JSON Lines file (no store).
 
     INPUT may be files or directories in any supported format, gzip-compressed or not.
     """
     from kg.pipeline import run_extract, show_progress
 
+    dask = dask_from(dask_address, partition_size, workers)
+    if dask is None and os.path.isdir(output):
+        raise click.BadParameter(f"{output!r} is a directory (a directory of facts parts needs --dask)",
+                                 param_hint="'-o'")
     report = run_extract(inputs, output, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
-                         progress=show_progress(quiet), knowledge=knowledge)
+                         progress=show_progress(quiet), knowledge=knowledge,
+                         dask=dask, say=_sayer(quiet))
     _summary_line(report, quiet)
     if not quiet and output != "-":
         click.echo(f"Extracted {report.papers} papers{_merged_text(report)} to {output}.", err=True)
@@ -85,8 +101,10 @@ def extract_command(inputs, fmt, strict, workers, knowledge, output, quiet):
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=3000, show_default=True,
               help="Papers per write transaction.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@dask_options
 @quiet_option
-def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json, quiet, **kwargs):
+def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json, dask_address, partition_size,
+                   quiet, **kwargs):
     """Load papers, extract, resolve and write them into the graph store.
 
     Re-running with the same papers adds nothing; facts files written by
@@ -94,9 +112,11 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json,
     """
     from kg.pipeline import run_ingest, show_progress
 
+    dask = dask_from(dask_address, partition_size, workers)
     with open_store_from(**pop_store_options(kwargs)) as store:
         report = run_ingest(inputs, store, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
-                            progress=show_progress(quiet), batch_size=batch_size, knowledge=knowledge)
+                            progress=show_progress(quiet), batch_size=batch_size, knowledge=knowledge,
+                            dask=dask, say=_sayer(quiet))
         stats = store.stats()
     _summary_line(report, quiet)
     w = report.write
@@ -124,8 +144,9 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json,
 @click.option("--strict", is_flag=True, help="Stop at the first bad record; nothing is written.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="Knowledge file to write (name<TAB>type lines).")
+@dask_options
 @quiet_option
-def knowledge_command(inputs, fmt, strict, output, quiet):
+def knowledge_command(inputs, fmt, strict, output, dask_address, partition_size, quiet):
     """Collect the names a corpus introduces, for extracting it in shards.
 
     Extraction knows, in every paper, the names any paper of the same run introduces with a
@@ -133,9 +154,11 @@ def knowledge_command(inputs, fmt, strict, output, quiet):
     corpus (it is cheap), then `kg extract SHARD --knowledge FILE` on each machine: the facts
     of every shard are then what one run over the whole corpus would give.
     """
-    from kg.pipeline import run_knowledge
+    from kg.pipeline import run_knowledge, show_progress
 
-    report = run_knowledge(inputs, output, format=fmt, strict=strict, warn=_warner(quiet))
+    report = run_knowledge(inputs, output, format=fmt, strict=strict, warn=_warner(quiet),
+                           dask=dask_from(dask_address, partition_size), progress=show_progress(quiet),
+                           say=_sayer(quiet))
     _summary_line(report, quiet)
     if not quiet:
         click.echo(f"Collected {report.names} names from {report.papers} papers into {output}.", err=True)

@@ -72,3 +72,27 @@ def pop_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def quiet_option(func: Callable) -> Callable:
     return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary on stderr.")(func)
+
+
+def dask_options(func: Callable) -> Callable:
+    """``--dask ADDRESS`` (or ``$KG_DASK_SCHEDULER``) and ``--partition-size N``."""
+    func = click.option("--partition-size", type=click.IntRange(1, 10_000_000), default=None, metavar="N",
+                        help="With --dask: papers per partition (a big JSON Lines file is read in ranges of "
+                             "N lines). Default: 10000.")(func)
+    func = click.option("--dask", "dask_address", metavar="ADDRESS", default=None, envvar="KG_DASK_SCHEDULER",
+                        show_envvar=True,
+                        help="Run on a Dask cluster: `local` starts one on this machine, tcp://HOST:8786 uses a "
+                             "running scheduler. Workers read the inputs themselves (paths they share, or "
+                             "s3:// / gs:// URLs). Needs `pip install 'kg-research[dask]'`.")(func)
+    return func
+
+
+def dask_from(address: str | None, partition_size: int | None, workers: int = 0):
+    """The ``DaskOptions`` the options name, or None (then dask is never imported)."""
+    if not address:
+        if partition_size is not None:
+            raise click.UsageError("--partition-size applies only with --dask")
+        return None
+    from kg.cluster import PARTITION_SIZE, DaskOptions
+
+    return DaskOptions(address.strip(), workers, partition_size or PARTITION_SIZE)
