@@ -7,4 +7,4 @@ WHERE a.id < b.id
 WITH a, b, count(DISTINCT p) AS papers
 RETURN a.name AS benchmark_a, b.name AS benchmark_b, papers, a.id AS benchmark_a_id, b.id AS benchmark_b_id
 ORDER BY papers DESC, benchmark_a_id, benchmark_b_id
-LIMIT $limit
+LIMIT toInteger($limit)

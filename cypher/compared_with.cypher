@@ -11,4 +11,4 @@ WHERE y <> m AND (type(r1) = 'COMPARES_WITH' OR type(r2) = 'COMPARES_WITH')
 WITH m, y, count(DISTINCT p) AS papers
 RETURN m.name AS entity, y.name AS name, y.type AS type, papers, m.id AS entity_id, y.id AS id
 ORDER BY entity_id, papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -7,4 +7,4 @@ MATCH (e:Entity)
 WHERE e.type = $type
 RETURN e.name AS name, e.paper_count AS papers, coalesce(e.aliases, []) AS aliases, e.id AS id
 ORDER BY papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -11,4 +11,4 @@ WHERE type(r) IN $relations
 RETURN m.name AS entity, type(r) AS relation, p.title AS title, p.year AS year, r.mention AS mention,
        r.evidence_sentence AS sentence, r.confidence AS confidence, p.url AS url, m.id AS entity_id, p.id AS paper_id
 ORDER BY entity_id, relation, confidence DESC, paper_id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -9,4 +9,4 @@ CALL db.index.fulltext.queryNodes('kg_text', '"' + phrase + '"') YIELD node
 WHERE node:Entity
 RETURN node.name AS name, node.type AS type, node.paper_count AS papers, coalesce(node.aliases, []) AS aliases, node.id AS id
 ORDER BY papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -8,4 +8,4 @@ WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHE
 MATCH (v:Entity)-[e:VARIANT_OF]->(m)
 RETURN m.name AS entity, v.name AS name, v.type AS type, e.support AS papers, m.id AS entity_id, v.id AS id
 ORDER BY entity_id, papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

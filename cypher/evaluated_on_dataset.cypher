@@ -9,4 +9,4 @@ MATCH (m:Entity)-[e:EVALUATED_ON]->(d)
 WHERE m:Model OR m:Method
 RETURN d.name AS dataset, m.name AS name, m.type AS type, e.support AS papers, d.id AS dataset_id, m.id AS id
 ORDER BY dataset_id, papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

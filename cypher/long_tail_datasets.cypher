@@ -10,4 +10,4 @@ ORDER BY type(r)
 WITH d, p, collect(type(r)) AS relations
 RETURN d.name AS name, relations, p.title AS title, p.year AS year, p.url AS url, d.id AS id, p.id AS paper_id
 ORDER BY name, id
-LIMIT $limit
+LIMIT toInteger($limit)

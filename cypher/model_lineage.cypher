@@ -15,4 +15,4 @@ WITH m, a, length(path) AS depth
 WHERE depth <= $max_depth
 RETURN m.name AS root, a.name AS name, a.type AS type, depth, m.id AS root_id, a.id AS id
 ORDER BY root_id, depth, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

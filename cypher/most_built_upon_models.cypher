@@ -7,4 +7,4 @@ WITH m, count(DISTINCT p) AS papers
 RETURN m.name AS name, papers,
        COUNT { (d:Entity)-[:BUILDS_ON]->(m) } AS successors, m.id AS id
 ORDER BY papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

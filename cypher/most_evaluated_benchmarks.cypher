@@ -6,4 +6,4 @@ MATCH (p:Paper)-[:EVALUATES_ON]->(d:Dataset)
 WITH d, count(DISTINCT p) AS papers
 RETURN d.name AS name, papers, d.id AS id
 ORDER BY papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

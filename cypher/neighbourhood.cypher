@@ -20,4 +20,4 @@ RETURN coalesce(n.name, n.title) AS node, type(r) AS relation,
        coalesce(m.name, m.title, m.id) AS neighbour, coalesce(m.type, CASE WHEN m:Paper THEN 'Paper' END) AS kind,
        m.year AS year, r.confidence AS confidence, r.support AS support, n.id AS node_id, m.id AS id
 ORDER BY node_id, relation, direction, confidence DESC, id
-LIMIT $limit
+LIMIT toInteger($limit)

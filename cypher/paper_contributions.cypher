@@ -11,4 +11,4 @@ WHERE type(r) IN $relations
 RETURN p.title AS title, p.year AS year, type(r) AS relation, e.name AS name, e.type AS type,
        r.confidence AS confidence, p.url AS url, p.id AS paper_id, e.id AS id
 ORDER BY paper_id, relation, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

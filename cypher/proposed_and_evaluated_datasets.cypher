@@ -6,4 +6,4 @@ MATCH (p:Paper)-[:PROPOSES]->(d:Dataset)
 MATCH (p)-[:EVALUATES_ON]->(d)
 RETURN p.title AS title, p.year AS year, d.name AS name, p.url AS url, p.id AS paper_id, d.id AS id
 ORDER BY paper_id, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -16,4 +16,4 @@ RETURN type(e) AS relation, s.name AS source, t.name AS target, p.title AS title
        rs.evidence_sentence AS source_sentence, rt.evidence_sentence AS target_sentence, p.url AS url,
        s.id AS source_id, t.id AS target_id, p.id AS paper_id
 ORDER BY relation, source_id, target_id, paper_id
-LIMIT $limit
+LIMIT toInteger($limit)

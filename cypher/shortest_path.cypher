@@ -16,4 +16,4 @@ RETURN length(p) AS hops, [n IN nodes(p) | coalesce(n.name, n.title, n.id)] AS p
              THEN type(relationships(p)[i]) + '>' ELSE '<' + type(relationships(p)[i]) END] AS relations,
        [n IN nodes(p) | n.id] AS path_ids
 ORDER BY hops, path_ids, relations
-LIMIT $limit
+LIMIT toInteger($limit)

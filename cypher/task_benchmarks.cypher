@@ -10,4 +10,4 @@ MATCH (p)-[:EVALUATES_ON]->(d:Dataset)
 WITH t, d, count(DISTINCT p) AS papers
 RETURN t.name AS task, d.name AS name, papers, t.id AS task_id, d.id AS id
 ORDER BY task_id, papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -5,4 +5,4 @@ MATCH path = (p:Paper)-[r]->(m)
 WHERE type(r) IN $relations
 RETURN path
 ORDER BY m.id, type(r), r.confidence DESC, p.id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -4,4 +4,4 @@ WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHE
 MATCH path = (v:Entity)-[e:VARIANT_OF]->(m)
 RETURN path
 ORDER BY m.id, e.support DESC, v.name, v.id
-LIMIT $limit
+LIMIT toInteger($limit)

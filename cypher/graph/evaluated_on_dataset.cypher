@@ -5,4 +5,4 @@ MATCH path = (m:Entity)-[e:EVALUATED_ON]->(d)
 WHERE m:Model OR m:Method
 RETURN path
 ORDER BY d.id, e.support DESC, m.name, m.id
-LIMIT $limit
+LIMIT toInteger($limit)

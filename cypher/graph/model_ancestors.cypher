@@ -9,4 +9,4 @@ WITH m, a, path
 WHERE length(path) <= $max_depth
 RETURN path
 ORDER BY m.id, length(path), a.name, a.id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -9,4 +9,4 @@ WITH m, d, path
 WHERE length(path) <= $max_depth
 RETURN path
 ORDER BY m.id, length(path), d.name, d.id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -12,4 +12,4 @@ MATCH path = (n)-[r]-(m)
 WHERE type(r) IN $relations AND (m:Paper OR m:Entity)
 RETURN path
 ORDER BY n.id, type(r), r.confidence DESC, m.id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -5,4 +5,4 @@ MATCH path = (p)-[r]->(e:Entity)
 WHERE type(r) IN $relations
 RETURN path
 ORDER BY p.id, type(r), e.name, e.id
-LIMIT $limit
+LIMIT toInteger($limit)

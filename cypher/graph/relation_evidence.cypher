@@ -8,4 +8,4 @@ MATCH path = (s)<-[:PROPOSES]-(p:Paper {id: pid})-[rt]->(t)
 WHERE type(rt) = CASE type(e) WHEN 'EVALUATED_ON' THEN 'EVALUATES_ON' ELSE 'BUILDS_ON' END
 RETURN path, e
 ORDER BY type(e), s.id, t.id, p.id
-LIMIT $limit
+LIMIT toInteger($limit)

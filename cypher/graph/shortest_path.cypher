@@ -7,4 +7,4 @@ WHERE (b.id = $target OR toLower(b.name) = toLower($target) OR any(x IN b.aliase
 MATCH p = allShortestPaths((a)-[*..6]-(b))
 RETURN p
 ORDER BY length(p), [n IN nodes(p) | n.id]
-LIMIT $limit
+LIMIT toInteger($limit)

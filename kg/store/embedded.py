@@ -25,7 +25,7 @@ import os
 from itertools import groupby
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from kg.errors import StoreError
 from kg.ids import compact_key
@@ -90,6 +90,21 @@ CACHE_KB = 256 * 1024
 _INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})"
 
 
+class Changed(NamedTuple):
+    """What one write changed: the ids whose rows a copy of the graph must read again."""
+
+    papers: frozenset[str]  # written (added or replaced) or deleted
+    entities: frozenset[str]  # whose mentions changed (they may be gone now)
+    edges: frozenset[tuple[str, str, str]]  # derived (source, type, target) whose support changed
+
+    def __bool__(self) -> bool:
+        return bool(self.papers or self.entities or self.edges)
+
+
+#: called by ``EmbeddedStore.write`` inside its transaction, before the commit
+Publisher = Callable[[sqlite3.Cursor, Changed], None]
+
+
 class EmbeddedStore(GraphStore):
     """The graph in one SQLite file at ``path`` (created on first write)."""
 
@@ -145,19 +160,25 @@ class EmbeddedStore(GraphStore):
             pass
 
     # -- writing -------------------------------------------------------------------
-    def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
-        """Write a batch of facts in one transaction."""
+    def write(self, facts: Iterable[PaperFacts], publish: Publisher | None = None) -> WriteSummary:
+        """Write a batch of facts in one transaction.
+
+        ``publish`` (the Neo4j store keeping its state here) is called with what changed
+        before the commit; if it raises, nothing is committed."""
         summary = WriteSummary()
         changes: _Changes = {}  # the mentions each entity gained and lost in this batch
         touched_edges: set[tuple[str, str, str]] = set()
+        papers: set[str] = set()  # written or deleted
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
             for f in facts:
-                self._write_one(cur, f, summary, changes, touched_edges)
+                self._write_one(cur, f, summary, changes, touched_edges, papers)
             self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
+            if publish is not None:
+                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -166,14 +187,15 @@ class EmbeddedStore(GraphStore):
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
-                   changes: _Changes, touched_edges: set[tuple[str, str, str]]) -> None:
-        facts = self._reconcile_id(cur, facts, changes, touched_edges)
+                   changes: _Changes, touched_edges: set[tuple[str, str, str]], papers: set[str]) -> None:
+        facts = self._reconcile_id(cur, facts, changes, touched_edges, papers)
         paper = facts.paper
         chash = R.content_hash(facts)
         old = cur.execute("SELECT content_hash FROM papers WHERE id=?", (paper.id,)).fetchone()
         if old is not None and old[0] == chash:
             summary.papers_unchanged += 1
             return
+        papers.add(paper.id)
         if old is not None:
             summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
             summary.papers_updated += 1
@@ -209,7 +231,7 @@ class EmbeddedStore(GraphStore):
         touched_edges.update((s["source"], s["type"], s["target"]) for s in sup)
 
     def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, changes: _Changes,
-                      touched_edges: set[tuple[str, str, str]]) -> PaperFacts:
+                      touched_edges: set[tuple[str, str, str]], papers: set[str]) -> PaperFacts:
         """One paper, one id: match title-derived ids with real identifiers by title."""
         paper = facts.paper
         tkey = R.paper_row(paper)["title_key"]
@@ -225,6 +247,7 @@ class EmbeddedStore(GraphStore):
         for other in others:
             self._drop_paper_facts(cur, other, changes, touched_edges)
             cur.execute("DELETE FROM papers WHERE id=?", (other,))
+            papers.add(other)
         return facts
 
     def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
