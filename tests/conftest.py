@@ -42,6 +42,16 @@ def sample_path() -> Path:
     return SAMPLE
 
 
+@pytest.fixture(scope="session")
+def sample_facts(tmp_path_factory) -> Path:
+    """The sample corpus extracted once per session (a facts file)."""
+    from kg.pipeline import run_extract
+
+    facts = tmp_path_factory.mktemp("sample-facts") / "sample.facts.jsonl"
+    run_extract([SAMPLE], facts)
+    return facts
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "kg.db"

@@ -11,7 +11,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLE
 from kg.query import get_query, list_queries, result_columns, run_query
 from kg.store.embedded import EmbeddedStore
 
@@ -41,13 +40,12 @@ def neo4j_store_for(settings):
 
 
 @pytest.fixture(scope="module")
-def stores(neo4j_server, tmp_path_factory):
+def stores(neo4j_server, tmp_path_factory, sample_facts):
     """(embedded, neo4j) holding the sample corpus."""
-    from kg.pipeline import run_extract, run_ingest
+    from kg.pipeline import run_ingest
 
     tmp = tmp_path_factory.mktemp("sample")
-    facts = tmp / "sample.facts.jsonl"
-    run_extract([SAMPLE], facts)
+    facts = sample_facts
     emb = EmbeddedStore(tmp / "kg.db")
     run_ingest([facts], emb)
     neo = neo4j_store_for(neo4j_server)
