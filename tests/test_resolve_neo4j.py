@@ -64,7 +64,7 @@ def test_neo4j_keeps_resolution_state_across_runs(neo):
     assert "method:mim" in {n["id"] for n in neo.iter_nodes()}
     ingest(neo, [MIM_DEF])
     ids = {n["id"] for n in neo.iter_nodes() if n["label"] != "Paper"}
-    assert "method:mim" not in ids and "method:maskedimagemodeling" in ids
+    assert "method:mim" in ids and "method:maskedimagemodeling" not in ids  # merged, the id kept
     assert neo.resolution_votes(["mim"]) == [("mim", "def", "maskedimagemodeling", 1, 900),
                                              ("mim", "type", "Method", 1, 900)]
     assert neo.resolution_dependents(["mim"]) == ["a", "b"]
@@ -240,3 +240,15 @@ def test_neo4j_raw_facts_stored_compressed_and_text_ones_still_read(neo_db):
     # a store written before the compression keeps the JSON text
     neo_db.driver.execute_query("MATCH (r:KgResolution {paper_id: 'b'}) SET r.raw = $raw", raw=MIM_BARE.to_json())
     assert dict(neo_db.resolution_raw(["b"])) == {"b": MIM_BARE.to_json()}
+
+
+def test_neo4j_a_database_made_before_short_ids_gets_them_on_its_next_ingest(neo, tmp_path, monkeypatch):
+    from test_resolve_store import made_before_abbreviation_votes
+
+    made_before_abbreviation_votes(neo, [MIM_DEF, MIM_BARE], monkeypatch)
+    assert neo.resolution_version() == 1 and "method:maskedimagemodeling" in {n["id"] for n in neo.iter_nodes()}
+    ingest(neo, [])
+    assert neo.resolution_version() == 2
+    with EmbeddedStore(tmp_path / "kg.db") as emb:
+        ingest(emb, [MIM_DEF, MIM_BARE])
+        assert shape(neo) == shape(emb)

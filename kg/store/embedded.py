@@ -537,6 +537,19 @@ class EmbeddedStore(GraphStore):
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
         self._resolution.save_deps(deps)
 
+    def resolution_version(self) -> int:
+        from kg.resolve.core import VOTES_VERSION
+
+        row = self.db.execute("SELECT value FROM meta WHERE key='votes_version'").fetchone()
+        if row is not None:
+            return int(row[0])
+        has_votes = self.db.execute("SELECT name FROM sqlite_master WHERE name='resolution_votes'").fetchone() and \
+            self.db.execute("SELECT 1 FROM resolution_votes LIMIT 1").fetchone()
+        return 1 if has_votes else VOTES_VERSION
+
+    def resolution_set_version(self, version: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
+
 
 #: per entity id, the mentions it gained (1) and lost (-1), one paper's at a time
 _Changes = dict[str, list[tuple[int, list[R.Mention]]]]

@@ -274,7 +274,8 @@ class Publisher:
 
 
 def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) -> bool:
-    """Empty a state file (every table but ``meta``), in one transaction; with ``expect_papers``,
+    """Empty a state file (its tables; of ``meta`` only the layout and the database it is bound
+    to stay), in one transaction; with ``expect_papers``,
     only if it still holds that many papers (another process may have reset it and written
     since). Returns whether it did."""
     db = master.db
@@ -286,6 +287,8 @@ def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) 
             return False
         for t in tables:
             db.execute(f'DELETE FROM "{t}"')
+        # what the file says about its contents goes with them; its layout and binding stay
+        db.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'entity_stats', 'neo4j_database')")
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -377,3 +380,11 @@ class StateRouting:
     def resolution_save_deps(self, deps):
         m = self._state_store(writing=True)
         return m.resolution_save_deps(deps) if m is not None else super().resolution_save_deps(deps)
+
+    def resolution_version(self):
+        m = self._state_store()
+        return m.resolution_version() if m is not None else super().resolution_version()
+
+    def resolution_set_version(self, version):
+        m = self._state_store(writing=True)
+        return m.resolution_set_version(version) if m is not None else super().resolution_set_version(version)
