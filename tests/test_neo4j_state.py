@@ -113,12 +113,13 @@ def test_the_sample_corpus_through_the_cli_leaves_only_the_graph(neo4j_server, f
     assert json.loads(r.output) == json.loads(r2.output)
 
 
-def test_a_process_dying_between_its_two_commits_is_repaired_by_the_next_write(fresh, tmp_path, monkeypatch):
-    fresh.write([A])
+class Died(Exception):
+    pass
 
-    class Died(Exception):
-        pass
 
+def die_after_the_neo4j_commit(monkeypatch, hard: bool) -> None:
+    """The next batch's Neo4j transaction commits, and then its SQLite one never does: the
+    process is killed (``hard``: nothing more runs) or the batch fails with an exception."""
     real = S.Publisher.__call__
 
     def publish_then_die(self, cur, changed, counters):
@@ -126,18 +127,39 @@ def test_a_process_dying_between_its_two_commits_is_repaired_by_the_next_write(f
         raise Died()  # ... and the state file never does
 
     monkeypatch.setattr(S.Publisher, "__call__", publish_then_die)
+    if hard:
+        monkeypatch.setattr(S.Publisher, "failed", lambda self, facts: None)
+
+
+def test_a_process_killed_between_its_two_commits_is_repaired_by_the_next_write(fresh, tmp_path, monkeypatch):
+    fresh.write([A])
+    die_after_the_neo4j_commit(monkeypatch, hard=True)
     with pytest.raises(Died):
         fresh.write([B])
     monkeypatch.undo()
     assert S.publishing_note(fresh._master.path).exists()
     assert {n["id"] for n in fresh.iter_nodes() if n["label"] == "Paper"} == {A.paper.id, B.paper.id}
-    # the next write first makes Neo4j what the state file says, then writes
+    # the next write first makes Neo4j what the state file says (B never reached it), then writes
     fresh.write([C])
     assert not S.publishing_note(fresh._master.path).exists()
     assert dump(fresh) == embedded(tmp_path, [A], [C])
     fresh.write([A, B, C])
     assert dump(fresh) == embedded(tmp_path, [A, B, C])
     assert_only_the_graph(fresh)
+
+
+def test_a_batch_lost_after_neo4j_committed_it_is_finished_by_the_next_write(fresh, tmp_path, monkeypatch):
+    fresh.write([A])
+    die_after_the_neo4j_commit(monkeypatch, hard=False)  # e.g. the server went away during the commit
+    with pytest.raises(Died):
+        fresh.write([B])
+    monkeypatch.undo()
+    # Neo4j holds B: the next write writes it to the state file too, so B counts as there
+    w = fresh.write([B, C])
+    assert (w.papers_unchanged, w.papers_added) == (1, 1)
+    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    with EmbeddedStore(fresh._master.path) as state:
+        assert dump(state) == dump(fresh)
 
 
 def test_another_writer_is_noticed_with_one_clear_error(fresh, neo4j_server):

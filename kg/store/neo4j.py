@@ -259,15 +259,23 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         def publish(cur, changed) -> None:
             publisher(cur, changed, counters)
 
-        if publisher.note.exists():  # a run that died between its two commits: publish those ids again
-            master.write([], publish=publish)
+        if publisher.note.exists():  # a batch that failed between its two commits
+            expected, left = publisher.left_over()
+            held = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+            # Neo4j committed it (it holds the papers the batch would have made): finish it in the
+            # state file; else publish the noted ids again from the state file as it is
+            master.write(left if left and held == expected else [], publish=publish)
             publisher.done()
         it = iter(facts)
         while True:
             chunk = list(islice(it, self.batch_size))
             if not chunk:
                 break
-            done = master.write(chunk, publish=publish)
+            try:
+                done = master.write(chunk, publish=publish)
+            except Exception:
+                publisher.failed(chunk)
+                raise
             publisher.done()
             done.extra = {}
             summary += done

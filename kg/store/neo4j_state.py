@@ -16,7 +16,9 @@ another database there. So the Neo4j store keeps it in one of two places (``stat
   pure copy: every statement sets whole values, so writing the same ids again is harmless.
   The ids a batch publishes are first noted in ``<state>.publishing``; a process that dies
   between the two commits leaves that note, and the next write publishes those ids again
-  from the state file (restoring Neo4j to it). Writers on one machine queue on the SQLite
+  from the state file (restoring Neo4j to it). A batch whose Neo4j commit failed with an
+  unknown outcome (the server lost meanwhile) also keeps its facts beside the note: if Neo4j
+  holds the papers the batch would have made, the next write writes it to the state file first. Writers on one machine queue on the SQLite
   lock. Default place: ``$KG_STATE_DIR`` or ``~/.local/share/kg/neo4j-state``, one file
   per database; ``state=PATH`` names it (e.g. a copy, or the embedded store a
   ``neo4j-admin`` import was made from);
@@ -239,37 +241,70 @@ class Publisher:
         self.master = master
         self.note = publishing_note(master.path)
 
+    @property
+    def facts_file(self) -> Path:
+        return self.note.with_name(self.note.name + ".facts")
+
     def __call__(self, cur: sqlite3.Cursor, changed: "Changed", counters: dict[str, int]) -> None:
         papers, entities, edges = set(changed.papers), set(changed.entities), set(changed.edges)
         left = self._read_note()  # what a process that died between its two commits was publishing
-        papers |= left[0]
-        entities |= left[1]
-        edges |= left[2]
+        papers |= left["papers"]
+        entities |= left["entities"]
+        edges |= left["edges"]
         if not (papers or entities or edges):
             return
-        self._write_note(papers, entities, edges)
-        pub = read_publication(cur, papers, entities, edges)
         expected = cur.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        self._write_note(papers, entities, edges, expected)
+        pub = read_publication(cur, papers, entities, edges)
         self.neo._publish(pub, expected, counters)
 
     def done(self) -> None:
         """The state file committed: Neo4j and it agree again."""
+        self.facts_file.unlink(missing_ok=True)
         self.note.unlink(missing_ok=True)
 
-    def _read_note(self) -> tuple[set[str], set[str], set[tuple[str, str, str]]]:
+    def failed(self, facts: list[Any]) -> None:
+        """The batch ``facts`` failed after its copy to Neo4j began: whether Neo4j committed it is
+        unknown (a lost server may have). Keep them, so the next write can tell and finish it."""
+        if not self.note.exists():
+            return
+        tmp = self.facts_file.with_name(self.facts_file.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for f in facts:
+                fh.write(f.to_json() + "\n")
+        os.replace(tmp, self.facts_file)
+
+    def left_over(self) -> tuple[int | None, list[Any]]:
+        """(papers the state file was to hold after the batch, that batch's facts) of a batch
+        that failed while being copied; ``(None, [])`` when none left any."""
+        from kg.schema import PaperFacts
+
+        if not self.note.exists():
+            return None, []
+        expected = self._read_note()["expected"]
+        facts = []
+        if self.facts_file.exists():
+            facts = [PaperFacts.from_json(line) for line in self.facts_file.read_text(encoding="utf-8").splitlines()
+                     if line.strip()]
+        return expected, facts
+
+    def _read_note(self) -> dict[str, Any]:
         try:
             data = json.loads(self.note.read_text(encoding="utf-8"))
-            return (set(data["papers"]), set(data["entities"]), {tuple(e) for e in data["edges"]})
+            return {"papers": set(data["papers"]), "entities": set(data["entities"]),
+                    "edges": {tuple(e) for e in data["edges"]}, "expected": data.get("expected")}
         except FileNotFoundError:
-            return set(), set(), set()
+            return {"papers": set(), "entities": set(), "edges": set(), "expected": None}
         except (OSError, ValueError, KeyError, TypeError):
             raise StateMismatch(f"{self.note}: unreadable; delete it and run `kg ingest` with the same input "
                                 "again") from None
 
-    def _write_note(self, papers: set[str], entities: set[str], edges: set[tuple[str, str, str]]) -> None:
+    def _write_note(self, papers: set[str], entities: set[str], edges: set[tuple[str, str, str]],
+                    expected: int) -> None:
         tmp = self.note.with_name(self.note.name + ".tmp")
         tmp.write_text(json.dumps({"papers": sorted(papers), "entities": sorted(entities),
-                                   "edges": [list(e) for e in sorted(edges)]}), encoding="utf-8")
+                                   "edges": [list(e) for e in sorted(edges)], "expected": expected}),
+                       encoding="utf-8")
         os.replace(tmp, self.note)
 
 
@@ -294,7 +329,9 @@ def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) 
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
-    publishing_note(master.path).unlink(missing_ok=True)
+    note = publishing_note(master.path)
+    note.with_name(note.name + ".facts").unlink(missing_ok=True)
+    note.unlink(missing_ok=True)
     return True
 
 
