@@ -111,6 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("--bare-rows", default="1000,10000",
                     help="rows per statement/transaction of the bare baseline; the best counts")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--state", default="auto",
+                    help="where Neo4jStore keeps its bookkeeping: auto (a state file for the emptied database) or neo4j")
     ap.add_argument("--single", type=int, default=300, help="rows for the one-per-transaction runs")
     args = ap.parse_args(argv)
     password = os.environ.get("NEO4J_PASSWORD")
@@ -130,7 +132,7 @@ def main(argv=None) -> int:
           f"bare: {args.bare_rows} rows/transaction")
 
     store = Neo4jStore(args.uri, database=args.database, user=args.user, password=password,
-                       batch_size=args.batch_size)
+                       batch_size=args.batch_size, state=args.state)
     driver = GraphDatabase.driver(args.uri, auth=(args.user, password or ""))
 
     def timed(fn) -> float:
@@ -167,7 +169,8 @@ def main(argv=None) -> int:
 
     # batched vs one per transaction
     few = facts[:max(1, args.single // 7)]
-    one_store = Neo4jStore(args.uri, database=args.database, user=args.user, password=password, batch_size=1)
+    one_store = Neo4jStore(args.uri, database=args.database, user=args.user, password=password, batch_size=1,
+                           state=args.state)
     few_rows = sum(len(r) for _, r in bare_statements(*bare_rows(few)))
     t_one = timed(lambda: one_store.write(few))
     t_few = timed(lambda: store.write(few))

@@ -2,14 +2,13 @@
 // param name: string -- the model's id, name or alias (case-insensitive)
 // param limit: int = 25 (1..100000) -- how many rows
 // example: {"name": "BERT", "limit": 25}
-// :param name => 'BERT'
-// :param limit => 25
+// :params {name: 'BERT', limit: 25}
 MATCH (m:Entity)
 WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
 MATCH (p:Paper)-[r1:PROPOSES|COMPARES_WITH]->(m)
 MATCH (p)-[r2:PROPOSES|COMPARES_WITH]->(y:Entity)
 WHERE y <> m AND (type(r1) = 'COMPARES_WITH' OR type(r2) = 'COMPARES_WITH')
 WITH m, y, count(DISTINCT p) AS papers
-RETURN m.id AS entity, y.id AS id, y.name AS name, y.type AS type, papers
-ORDER BY entity, papers DESC, name, id
-LIMIT $limit
+RETURN m.name AS entity, y.name AS name, y.type AS type, papers, m.id AS entity_id, y.id AS id
+ORDER BY entity_id, papers DESC, name, id
+LIMIT toInteger($limit)

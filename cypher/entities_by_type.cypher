@@ -2,10 +2,9 @@
 // param type: string -- the entity type: Model, Method, Dataset, Task or Metric
 // param limit: int = 25 (1..100000) -- how many entities to list
 // example: {"type": "Dataset", "limit": 25}
-// :param type => 'Dataset'
-// :param limit => 25
+// :params {type: 'Dataset', limit: 25}
 MATCH (e:Entity)
 WHERE e.type = $type
-RETURN e.id AS id, e.name AS name, e.paper_count AS papers
+RETURN e.name AS name, e.paper_count AS papers, coalesce(e.aliases, []) AS aliases, e.id AS id
 ORDER BY papers DESC, name, id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -2,11 +2,10 @@
 // param name: string -- the entity's id, name or alias (case-insensitive)
 // param limit: int = 50 (1..100000) -- how many rows
 // example: {"name": "ImageNet", "limit": 50}
-// :param name => 'ImageNet'
-// :param limit => 50
+// :params {name: 'ImageNet', limit: 50}
 MATCH (m:Entity)
 WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
 MATCH (v:Entity)-[e:VARIANT_OF]->(m)
-RETURN m.id AS entity, v.id AS id, v.name AS name, v.type AS type, e.support AS papers
-ORDER BY entity, papers DESC, name, id
-LIMIT $limit
+RETURN m.name AS entity, v.name AS name, v.type AS type, e.support AS papers, m.id AS entity_id, v.id AS id
+ORDER BY entity_id, papers DESC, name, id
+LIMIT toInteger($limit)

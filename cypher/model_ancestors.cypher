@@ -3,9 +3,7 @@
 // param max_depth: int = 3 (1..5) -- how many BUILDS_ON steps to follow
 // param limit: int = 100 (1..100000) -- how many rows
 // example: {"name": "DistilBERT", "max_depth": 3, "limit": 100}
-// :param name => 'DistilBERT'
-// :param max_depth => 3
-// :param limit => 100
+// :params {name: 'DistilBERT', max_depth: 3, limit: 100}
 MATCH (m:Entity)
 WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
 MATCH (m)-[:BUILDS_ON*1..5]->(a:Entity)
@@ -15,6 +13,6 @@ WITH DISTINCT m, a
 MATCH path = shortestPath((m)-[:BUILDS_ON*1..5]->(a))
 WITH m, a, length(path) AS depth
 WHERE depth <= $max_depth
-RETURN m.id AS root, a.id AS id, a.name AS name, a.type AS type, depth
-ORDER BY root, depth, name, id
-LIMIT $limit
+RETURN m.name AS root, a.name AS name, a.type AS type, depth, m.id AS root_id, a.id AS id
+ORDER BY root_id, depth, name, id
+LIMIT toInteger($limit)

@@ -3,18 +3,17 @@
 // param target: string -- the second entity's id, name or alias (case-insensitive)
 // param limit: int = 10 (1..100000) -- how many paths to list
 // example: {"source": "DistilBERT", "target": "GLUE", "limit": 10}
-// :param source => 'DistilBERT'
-// :param target => 'GLUE'
-// :param limit => 10
+// :params {source: 'DistilBERT', target: 'GLUE', limit: 10}
 MATCH (a:Entity)
 WHERE a.id = $source OR toLower(a.name) = toLower($source) OR any(x IN a.aliases WHERE toLower(x) = toLower($source))
 MATCH (b:Entity)
 WHERE (b.id = $target OR toLower(b.name) = toLower($target) OR any(x IN b.aliases WHERE toLower(x) = toLower($target)))
   AND a <> b
 MATCH p = allShortestPaths((a)-[*..6]-(b))
-RETURN length(p) AS hops, [n IN nodes(p) | n.id] AS path,
+RETURN length(p) AS hops, [n IN nodes(p) | coalesce(n.name, n.title, n.id)] AS path,
        [i IN range(0, length(p) - 1) |
         CASE WHEN startNode(relationships(p)[i]) = nodes(p)[i]
-             THEN type(relationships(p)[i]) + '>' ELSE '<' + type(relationships(p)[i]) END] AS relations
-ORDER BY hops, path, relations
-LIMIT $limit
+             THEN type(relationships(p)[i]) + '>' ELSE '<' + type(relationships(p)[i]) END] AS relations,
+       [n IN nodes(p) | n.id] AS path_ids
+ORDER BY hops, path_ids, relations
+LIMIT toInteger($limit)

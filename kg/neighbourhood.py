@@ -40,6 +40,9 @@ class Subgraph:
     limit: int = DEFAULT_LIMIT
     #: other nodes the name matched exactly (the centre is the first match)
     other_matches: list[str] = field(default_factory=list)
+    #: per derived edge (source, type, target): a few supporting papers with their sentences
+    #: (``derived_evidence``; for the HTML view's tooltips, not written by the exporters)
+    evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def center_node(self) -> NodeDict:
@@ -190,7 +193,42 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     edges = [found[k] for k in sorted(found)]
     nodes = [kept[center["id"]]] + sorted((n for i, n in kept.items() if i != center["id"]), key=lambda n: n["id"])
     return Subgraph(nodes=nodes, edges=edges, center=center["id"], omitted=omitted, omitted_exact=exact,
-                    depth=depth, limit=limit, other_matches=others)
+                    depth=depth, limit=limit, other_matches=others, evidence=derived_evidence(store, edges))
+
+
+#: derived entity edge -> the paper relation to its target that supports it (with PROPOSES to its source)
+SUPPORTING = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
+
+
+def derived_evidence(store: GraphStore, edges: Iterable[EdgeDict], per_edge: int = 3,
+                     candidates: int = 20) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """For each derived edge (entity -> entity with supporting ``papers``), up to ``per_edge`` of
+    those papers (the most confident first; at most ``candidates`` looked at) with the sentences
+    of the two relations behind it: the paper proposes the source and builds on (evaluates on)
+    the target. One read of those papers' relations and titles for all edges."""
+    derived = [e for e in edges if e.get("papers") and e.get("type") in SUPPORTING]
+    if not derived:
+        return {}
+    papers = {p for e in derived for p in list(e["papers"])[:candidates]}
+    ends = {e["source"] for e in derived} | {e["target"] for e in derived}
+    rels = {(r["source"], r["type"], r["target"]): r for r in store.edges_between(papers | ends)}
+    titles = {n["id"]: n.get("title") for n in store.get_nodes(papers)}
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for e in derived:
+        items = []
+        for p in list(e["papers"])[:candidates]:
+            src = rels.get((p, "PROPOSES", e["source"]))
+            tgt = rels.get((p, SUPPORTING[e["type"]], e["target"]))
+            found = [r for r in (tgt, src) if r is not None]
+            if not found:
+                continue
+            conf = min(edge_confidence(r) for r in found)
+            items.append((-conf, p, {"paper": p, "title": titles.get(p),
+                                     "sentences": [r.get("evidence_sentence") for r in found]}))
+        items.sort(key=lambda x: (x[0], x[1]))
+        if items:
+            out[(e["source"], e["type"], e["target"])] = [x[2] for x in items[:per_edge]]
+    return out
 
 
 def best_candidates(store: GraphStore, links: dict[str, list[EdgeDict]], types: frozenset[str] | None,

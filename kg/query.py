@@ -5,7 +5,11 @@ A query file starts with a header of ``//`` comment lines::
     // Which benchmarks do the most papers evaluate on?          <- the question (one line)
     // param limit: int = 10 (1..100000) -- how many datasets    <- NAME: TYPE [= JSON default] [(min..max)] [-- help]
     // example: {"limit": 10}                                    <- example parameters, JSON
-    // :param limit => 10                                        <- the same, for the Neo4j Browser
+    // :params {limit: 10}                                       <- the same, one Neo4j Browser line
+
+A query that answers with entities linked to entities may also have a *graph form*,
+``cypher/graph/NAME.cypher``: the same parameters, returning paths the Neo4j Browser draws
+(``Query.graph``; ``kg query NAME --browser`` prints it with its ``:params`` line).
 
 Types are ``int``, ``float``, ``string`` and ``list`` (of strings). On Neo4j the file's text
 runs as written in a read transaction; on the embedded store the same question is answered
@@ -19,7 +23,7 @@ import difflib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -73,16 +77,19 @@ class Query:
     description: str
     params: tuple[Param, ...]
     example: dict[str, Any]
-    browser_params: tuple[str, ...]
+    browser_params: str  # the header's ``:params {...}`` line ("" when it has none)
     text: str  # the whole file, header included (what a user pastes)
     cypher: str = field(repr=False, default="")  # the statement without the header
+    #: the graph form (``cypher/graph/NAME.cypher``): paths for the Neo4j Browser to draw
+    graph: str | None = field(repr=False, default=None)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,
-                "params": [p.to_dict() for p in self.params], "example": self.example}
+                "params": [p.to_dict() for p in self.params], "example": self.example,
+                "graph": self.graph is not None}
 
 
 # -- reading the files --------------------------------------------------------------------
@@ -100,7 +107,7 @@ def parse_query(name: str, text: str) -> Query:
     description = header[0][1]
     params: list[Param] = []
     example: dict[str, Any] | None = None
-    browser: list[str] = []
+    browser = ""
     for lineno, line in header[1:]:
         if line.startswith("param "):
             params.append(_parse_param(line, f"{where}:{lineno}"))
@@ -111,15 +118,17 @@ def parse_query(name: str, text: str) -> Query:
                 raise QueryError(f"{where}:{lineno}: the example is not JSON ({exc.msg})") from None
             if not isinstance(example, dict):
                 raise QueryError(f"{where}:{lineno}: the example must be a JSON object")
-        elif line.startswith(":param "):
-            browser.append(line)
+        elif line.startswith(":param"):
+            if not line.startswith(":params {"):
+                raise QueryError(f"{where}:{lineno}: write the Browser parameters as one ':params {{...}}' line")
+            browser = line
     if example is None:
         raise QueryError(f"{where}: no '// example: {{...}}' line in the header")
     body = "\n".join(lines[len(header):]).strip()
     if not body:
         raise QueryError(f"{where}: no Cypher after the header")
     return Query(name=name, description=description, params=tuple(params), example=example,
-                 browser_params=tuple(browser), text=text, cypher=body + "\n")
+                 browser_params=browser, text=text, cypher=body + "\n")
 
 
 def _parse_param(line: str, where: str) -> Param:
@@ -156,11 +165,67 @@ def load_queries() -> dict[str, Query]:
     from importlib.resources import files
 
     out: dict[str, Query] = {}
-    for entry in files("cypher").iterdir():
+    root = files("cypher")
+    graphs = root.joinpath("graph")
+    for entry in root.iterdir():
         if entry.name.endswith(".cypher"):
             name = entry.name[: -len(".cypher")]
-            out[name] = parse_query(name, entry.read_text(encoding="utf-8"))
+            q = parse_query(name, entry.read_text(encoding="utf-8"))
+            g = graphs.joinpath(entry.name)
+            if g.is_file():
+                q = replace(q, graph=parse_graph(q, g.read_text(encoding="utf-8")))
+            out[name] = q
     return dict(sorted(out.items()))
+
+
+def parse_graph(query: Query, text: str) -> str:
+    """The graph form of ``query`` (its file's text): it may use only the query's parameters."""
+    where = f"cypher/graph/{query.name}.cypher"
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("//")).strip()
+    if not body:
+        raise QueryError(f"{where}: no Cypher in the file")
+    unknown = sorted(set(re.findall(r"\$(\w+)", body)) - {p.name for p in query.params})
+    if unknown:
+        raise QueryError(f"{where}: ${unknown[0]} is not a parameter of {query.name}")
+    return text.strip() + "\n"
+
+
+# -- the Neo4j Browser -----------------------------------------------------------------------
+_CYPHER_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def cypher_literal(value: Any) -> str:
+    """``value`` as a Cypher literal (strings single-quoted and escaped)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + "".join(_CYPHER_ESCAPES.get(c, c) for c in value) + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no Cypher literal for {type(value).__name__}")
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_]\w*", name) else "`" + name.replace("`", "``") + "`"
+
+
+def params_line(values: Mapping[str, Any]) -> str:
+    """The Neo4j Browser command that sets exactly these parameters: ``:params {name: 'BERT', limit: 10}``."""
+    return ":params " + cypher_literal(dict(values))
+
+
+def browser_text(query: Query, values: Mapping[str, Any] | None = None, graph: bool = True) -> str:
+    """What to paste into the Neo4j Browser: the ``:params`` line (``values`` bound as
+    ``kg query`` would) and then the graph form (or, without one, the table form)."""
+    bound = bind(query, values if values is not None else query.example)
+    body = query.graph if graph and query.graph else query.cypher
+    return params_line(bound) + "\n" + body
 
 
 def list_queries() -> list[Query]:
@@ -302,18 +367,19 @@ def run_query(store: Any, name: str, params: Mapping[str, Any] | None = None, ex
     return Result(query.name, bound, columns, rows)
 
 
-_RETURN = re.compile(r"\bRETURN\b(?P<body>.*?)(?:\bORDER\s+BY\b|\bLIMIT\b|$)", re.S | re.I)
+_RETURN = re.compile(r"\bRETURN\b", re.I)
+_RETURN_END = re.compile(r"\bORDER\s+BY\b|\bLIMIT\b", re.I)
 
 
 def result_columns(query: Query) -> list[str]:
     """The column names of the final RETURN clause (what an empty result still has)."""
-    m = None
-    for m in _RETURN.finditer(query.cypher):
-        pass
-    if m is None:
+    starts = [m.end() for m in _RETURN.finditer(query.cypher)]
+    if not starts:
         return []
+    body = query.cypher[starts[-1]:]
+    end = _RETURN_END.search(body)
     cols = []
-    for item in _split_top_level(m.group("body")):
+    for item in _split_top_level(body[:end.start()] if end else body):
         alias = re.search(r"\bAS\s+(\w+)\s*$", item, re.I)
         cols.append(alias.group(1) if alias else " ".join(item.split()))
     return cols

@@ -100,6 +100,20 @@ def match_entities(store: Any, text: str, types: Iterable[str] | None = None) ->
     return sorted(out, key=lambda e: e["id"])
 
 
+_PAPER_SQL = "SELECT id, title, year, url FROM papers"
+
+
+def papers_by_id(store: Any, ids: Iterable[str]) -> dict[str, Row]:
+    """{id: {title, year, url}} of the papers with these ids."""
+    want = sorted(set(ids))
+    out: dict[str, Row] = {}
+    for i in range(0, len(want), 500):
+        chunk = want[i:i + 500]
+        for pid, title, year, url in store.sql(_PAPER_SQL + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            out[pid] = {"title": title, "year": year, "url": url}
+    return out
+
+
 def _limit(rows: list[Row], params: dict[str, Any]) -> list[Row]:
     return rows[: params["limit"]]
 
@@ -116,28 +130,34 @@ def most_evaluated_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
         " JOIN relations r ON r.entity_id = e.id AND r.type = 'EVALUATES_ON'"
         " WHERE e.type = 'Dataset' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
         (params["limit"],))
-    return [{"id": i, "name": n, "papers": c} for i, n, c in rows]
+    return [{"name": n, "papers": c, "id": i} for i, n, c in rows]
 
 
 @implements("paper_contributions")
 def paper_contributions(store: Any, params: dict[str, Any]) -> list[Row]:
     text = params["paper"]
     key = compact_key(text)
-    cands = store.sql("SELECT id, title FROM papers WHERE id = ? OR title_key = ?", (text, key))
-    low = text.lower()
-    papers = sorted({pid for pid, title in cands if pid == text or title.lower() == low})
+    papers = match_papers(store, text)
     rels = params["relations"]
     if not papers or not rels:
         return []
     rows = store.sql(
-        f"SELECT r.paper_id, r.type, e.id, e.name, e.type, r.confidence FROM relations r"
-        f" JOIN entities e ON e.id = r.entity_id"
+        f"SELECT r.paper_id, p.title, p.year, p.url, r.type, e.id, e.name, e.type, r.confidence FROM relations r"
+        f" JOIN entities e ON e.id = r.entity_id JOIN papers p ON p.id = r.paper_id"
         f" WHERE r.paper_id IN ({_marks(len(papers))}) AND r.type IN ({_marks(len(rels))})",
         (*papers, *rels))
-    out = [{"paper": p, "relation": t, "id": i, "name": n, "type": et, "confidence": c}
-           for p, t, i, n, et, c in rows]
-    out.sort(key=lambda r: (r["paper"], r["relation"], r["name"], r["id"]))
+    out = [{"title": ti, "year": y, "relation": t, "name": n, "type": et, "confidence": c, "url": u,
+            "paper_id": p, "id": i} for p, ti, y, u, t, i, n, et, c in rows]
+    out.sort(key=lambda r: (r["paper_id"], r["relation"], r["name"], r["id"]))
     return _limit(out, params)
+
+
+def match_papers(store: Any, text: str) -> list[str]:
+    """Ids of the papers with ``id = text`` or a title equal to ``text`` case-insensitively
+    (``WHERE p.id = $paper OR toLower(p.title) = toLower($paper)``), sorted."""
+    cands = store.sql("SELECT id, title FROM papers WHERE id = ? OR title_key = ?", (text, compact_key(text)))
+    low = text.lower()
+    return sorted({pid for pid, title in cands if pid == text or title.lower() == low})
 
 
 @implements("evaluated_on_dataset")
@@ -147,8 +167,9 @@ def evaluated_on_dataset(store: Any, params: dict[str, Any]) -> list[Row]:
         rows = store.sql(
             "SELECT e.id, e.name, e.type, x.support FROM entity_edges x JOIN entities e ON e.id = x.source"
             " WHERE x.target = ? AND x.type = 'EVALUATED_ON' AND e.type IN ('Model', 'Method')", (d["id"],))
-        out += [{"dataset": d["id"], "id": i, "name": n, "type": t, "papers": s} for i, n, t, s in rows]
-    out.sort(key=lambda r: (r["dataset"], -r["papers"], r["name"], r["id"]))
+        out += [{"dataset": d["name"], "name": n, "type": t, "papers": s, "dataset_id": d["id"], "id": i}
+                for i, n, t, s in rows]
+    out.sort(key=lambda r: (r["dataset_id"], -r["papers"], r["name"], r["id"]))
     return _limit(out, params)
 
 
@@ -184,9 +205,9 @@ def _lineage(store: Any, params: dict[str, Any], forward: bool) -> list[Row]:
             if n >= params["limit"]:
                 break
         ents = entities_by_id(store, [i for i, d in depth.items() if d <= keep])
-        out += [{"root": m["id"], "id": e["id"], "name": e["name"], "type": e["type"], "depth": depth[e["id"]]}
-                for e in ents.values()]
-    out.sort(key=lambda r: (r["root"], r["depth"], r["name"], r["id"]))
+        out += [{"root": m["name"], "name": e["name"], "type": e["type"], "depth": depth[e["id"]],
+                 "root_id": m["id"], "id": e["id"]} for e in ents.values()]
+    out.sort(key=lambda r: (r["root_id"], r["depth"], r["name"], r["id"]))
     return _limit(out, params)
 
 
@@ -212,7 +233,7 @@ def benchmarks_evaluated_together(store: Any, params: dict[str, Any]) -> list[Ro
         " WHERE a.type = 'EVALUATES_ON' AND ea.type = 'Dataset' AND eb.type = 'Dataset'"
         " GROUP BY a.entity_id, b.entity_id ORDER BY papers DESC, a.entity_id, b.entity_id LIMIT ?",
         (params["limit"],))
-    return [{"dataset_a": a, "name_a": na, "dataset_b": b, "name_b": nb, "papers": c}
+    return [{"benchmark_a": na, "benchmark_b": nb, "papers": c, "benchmark_a_id": a, "benchmark_b_id": b}
             for a, na, b, nb, c in rows]
 
 
@@ -226,7 +247,9 @@ def long_tail_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for i, n, p, t in rows:
         grouped.setdefault((i, n, p), []).append(t)
-    out = [{"id": i, "name": n, "paper": p, "relations": sorted(ts)} for (i, n, p), ts in grouped.items()]
+    papers = papers_by_id(store, (p for _, _, p in grouped))
+    out = [{"name": n, "relations": sorted(ts), **papers[p], "id": i, "paper_id": p}
+           for (i, n, p), ts in grouped.items() if p in papers]
     out.sort(key=lambda r: (r["name"], r["id"]))
     return _limit(out, params)
 
@@ -240,18 +263,18 @@ def most_built_upon_models(store: Any, params: dict[str, Any]) -> list[Row]:
         "   FROM entities e JOIN relations r ON r.entity_id = e.id AND r.type = 'BUILDS_ON'"
         "   WHERE e.type = 'Model' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?) t"
         " ORDER BY t.papers DESC, t.name, t.id", (params["limit"],))
-    return [{"id": i, "name": n, "papers": c, "successors": s} for i, n, c, s in rows]
+    return [{"name": n, "papers": c, "successors": s, "id": i} for i, n, c, s in rows]
 
 
 @implements("proposed_and_evaluated_datasets")
 def proposed_and_evaluated_datasets(store: Any, params: dict[str, Any]) -> list[Row]:
     rows = store.sql(
-        "SELECT r.paper_id, p.title, e.id, e.name FROM entities e"
+        "SELECT r.paper_id, p.title, p.year, p.url, e.id, e.name FROM entities e"
         " JOIN relations r ON r.entity_id = e.id AND r.type = 'PROPOSES'"
         " JOIN relations v ON v.paper_id = r.paper_id AND v.type = 'EVALUATES_ON' AND v.entity_id = e.id"
         " JOIN papers p ON p.id = r.paper_id"
         " WHERE e.type = 'Dataset' ORDER BY r.paper_id, e.id LIMIT ?", (params["limit"],))
-    return [{"paper": p, "title": t, "id": i, "name": n} for p, t, i, n in rows]
+    return [{"title": t, "year": y, "name": n, "url": u, "paper_id": p, "id": i} for p, t, y, u, i, n in rows]
 
 
 # Lucene's StandardTokenizer (Unicode word breaks, UAX #29) for the text an ML name is made of:
@@ -290,7 +313,7 @@ def entity_search(store: Any, params: dict[str, Any]) -> list[Row]:
                          (pattern, pattern))
     else:
         rows = store.sql(_ENT_SQL)
-    out = [{"id": e["id"], "name": e["name"], "type": e["type"], "papers": e["paper_count"]}
+    out = [{"name": e["name"], "type": e["type"], "papers": e["paper_count"], "aliases": e["aliases"], "id": e["id"]}
            for e in map(_ent, rows) if phrase_match(e, phrase)]
     out.sort(key=lambda r: (-r["papers"], r["name"], r["id"]))
     return _limit(out, params)
@@ -304,12 +327,14 @@ def entity_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
         return out
     for m in match_entities(store, params["name"]):
         rows = store.sql(
-            f"SELECT type, paper_id, mention, evidence_sentence, confidence FROM relations"
-            f" WHERE entity_id = ? AND type IN ({_marks(len(rels))})"
-            f" ORDER BY type, confidence DESC, paper_id LIMIT ?", (m["id"], *rels, params["limit"]))
-        out += [{"entity": m["id"], "relation": t, "paper": p, "mention": mn, "sentence": s, "confidence": c}
-                for t, p, mn, s, c in rows]
-    out.sort(key=lambda r: (r["entity"], r["relation"], -r["confidence"], r["paper"]))
+            f"SELECT r.type, r.paper_id, p.title, p.year, p.url, r.mention, r.evidence_sentence, r.confidence"
+            f" FROM relations r JOIN papers p ON p.id = r.paper_id"
+            f" WHERE r.entity_id = ? AND r.type IN ({_marks(len(rels))})"
+            f" ORDER BY r.type, r.confidence DESC, r.paper_id LIMIT ?", (m["id"], *rels, params["limit"]))
+        out += [{"entity": m["name"], "relation": t, "title": ti, "year": y, "mention": mn, "sentence": s,
+                 "confidence": c, "url": u, "entity_id": m["id"], "paper_id": p}
+                for t, p, ti, y, u, mn, s, c in rows]
+    out.sort(key=lambda r: (r["entity_id"], r["relation"], -r["confidence"], r["paper_id"]))
     return _limit(out, params)
 
 
@@ -320,7 +345,7 @@ _SUPPORTING = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
 @implements("relation_evidence")
 def relation_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
     sources = match_entities(store, params["source"])
-    targets = {t["id"] for t in match_entities(store, params["target"])}
+    targets = {t["id"]: t for t in match_entities(store, params["target"])}
     out: list[Row] = []
     for s in sources:
         for t, etype, papers in store.sql(
@@ -333,11 +358,14 @@ def relation_evidence(store: Any, params: dict[str, Any]) -> list[Row]:
                                 " AND entity_id = ?", (pid, s["id"]))
                 tgt = store.sql("SELECT evidence_sentence FROM relations WHERE paper_id = ? AND type = ?"
                                 " AND entity_id = ?", (pid, _SUPPORTING[etype], t))
-                if not store.sql("SELECT 1 FROM papers WHERE id = ?", (pid,)):
+                paper = papers_by_id(store, [pid]).get(pid)
+                if paper is None:
                     continue
-                out += [{"relation": etype, "source": s["id"], "target": t, "paper": pid,
-                         "source_sentence": a, "target_sentence": b} for (a,) in src for (b,) in tgt]
-    out.sort(key=lambda r: (r["relation"], r["source"], r["target"], r["paper"]))
+                out += [{"relation": etype, "source": s["name"], "target": targets[t]["name"],
+                         "title": paper["title"], "year": paper["year"], "source_sentence": a, "target_sentence": b,
+                         "url": paper["url"], "source_id": s["id"], "target_id": t, "paper_id": pid}
+                        for (a,) in src for (b,) in tgt]
+    out.sort(key=lambda r: (r["relation"], r["source_id"], r["target_id"], r["paper_id"]))
     return _limit(out, params)
 
 
@@ -421,17 +449,27 @@ def shortest_path(store: Any, params: dict[str, Any]) -> list[Row]:
         for t in targets:
             if s["id"] == t["id"]:
                 continue
-            out += [{"hops": len(labels), "path": nodes, "relations": labels}
+            out += [{"hops": len(labels), "path": nodes, "relations": labels, "path_ids": nodes}
                     for nodes, labels in all_shortest_paths(store, s["id"], t["id"])]
-    out.sort(key=lambda r: (r["hops"], r["path"], r["relations"]))
-    return _limit(out, params)
+    out.sort(key=lambda r: (r["hops"], r["path_ids"], r["relations"]))
+    out = _limit(out, params)
+    names = display_names(store, {n for r in out for n in r["path_ids"]})
+    return [{**r, "path": [names.get(n, n) for n in r["path_ids"]]} for r in out]
+
+
+def display_names(store: Any, ids: Iterable[str]) -> dict[str, str]:
+    """{id: entity name or paper title} (``coalesce(n.name, n.title, n.id)``)."""
+    ids = sorted(set(ids))
+    out = {i: e["name"] for i, e in entities_by_id(store, ids).items()}
+    out.update({i: p["title"] for i, p in papers_by_id(store, ids).items()})
+    return out
 
 
 @implements("entities_by_type")
 def entities_by_type(store: Any, params: dict[str, Any]) -> list[Row]:
-    rows = store.sql("SELECT id, name, paper_count FROM entities WHERE type = ?"
+    rows = store.sql("SELECT id, name, paper_count, aliases FROM entities WHERE type = ?"
                      " ORDER BY paper_count DESC, name, id LIMIT ?", (params["type"], params["limit"]))
-    return [{"id": i, "name": n, "papers": c} for i, n, c in rows]
+    return [{"name": n, "papers": c, "aliases": json.loads(a), "id": i} for i, n, c, a in rows]
 
 
 @implements("compared_with")
@@ -445,8 +483,9 @@ def compared_with(store: Any, params: dict[str, Any]) -> list[Row]:
             " WHERE r1.entity_id = ? AND r1.type IN ('PROPOSES', 'COMPARES_WITH') AND r2.entity_id <> r1.entity_id"
             "   AND (r1.type = 'COMPARES_WITH' OR r2.type = 'COMPARES_WITH')"
             " GROUP BY e.id", (m["id"],))
-        out += [{"entity": m["id"], "id": i, "name": n, "type": t, "papers": c} for i, n, t, c in rows]
-    out.sort(key=lambda r: (r["entity"], -r["papers"], r["name"], r["id"]))
+        out += [{"entity": m["name"], "name": n, "type": t, "papers": c, "entity_id": m["id"], "id": i}
+                for i, n, t, c in rows]
+    out.sort(key=lambda r: (r["entity_id"], -r["papers"], r["name"], r["id"]))
     return _limit(out, params)
 
 
@@ -459,8 +498,8 @@ def task_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
             " JOIN relations v ON v.paper_id = a.paper_id AND v.type = 'EVALUATES_ON'"
             " JOIN entities e ON e.id = v.entity_id AND e.type = 'Dataset'"
             " WHERE a.entity_id = ? AND a.type = 'ADDRESSES' GROUP BY e.id", (t["id"],))
-        out += [{"task": t["id"], "id": i, "name": n, "papers": c} for i, n, c in rows]
-    out.sort(key=lambda r: (r["task"], -r["papers"], r["name"], r["id"]))
+        out += [{"task": t["name"], "name": n, "papers": c, "task_id": t["id"], "id": i} for i, n, c in rows]
+    out.sort(key=lambda r: (r["task_id"], -r["papers"], r["name"], r["id"]))
     return _limit(out, params)
 
 
@@ -471,6 +510,46 @@ def entity_variants(store: Any, params: dict[str, Any]) -> list[Row]:
         rows = store.sql(
             "SELECT e.id, e.name, e.type, x.support FROM entity_edges x JOIN entities e ON e.id = x.source"
             " WHERE x.target = ? AND x.type = 'VARIANT_OF'", (m["id"],))
-        out += [{"entity": m["id"], "id": i, "name": n, "type": t, "papers": c} for i, n, t, c in rows]
-    out.sort(key=lambda r: (r["entity"], -r["papers"], r["name"], r["id"]))
+        out += [{"entity": m["name"], "name": n, "type": t, "papers": c, "entity_id": m["id"], "id": i}
+                for i, n, t, c in rows]
+    out.sort(key=lambda r: (r["entity_id"], -r["papers"], r["name"], r["id"]))
     return _limit(out, params)
+
+
+@implements("neighbourhood")
+def neighbourhood(store: Any, params: dict[str, Any]) -> list[Row]:
+    rels = params["relations"]
+    if not rels:
+        return []
+    marks = _marks(len(rels))
+    found: list[tuple[str, str]] = [(e["id"], e["name"]) for e in match_entities(store, params["name"])]
+    found += [(p, papers_by_id(store, [p])[p]["title"]) for p in match_papers(store, params["name"])]
+    # (node id, node, relation, direction, neighbour id, confidence, support)
+    links: list[tuple[str, str, str, str, str, float, int | None]] = []
+    for nid, node in found:
+        if nid.startswith(_ENTITY_PREFIXES):
+            links += [(nid, node, t, "in", p, c, None) for p, t, c in store.sql(
+                f"SELECT paper_id, type, confidence FROM relations WHERE entity_id = ? AND type IN ({marks})",
+                (nid, *rels))]
+            links += [(nid, node, t, "out", x, c, s) for x, t, c, s in store.sql(
+                f"SELECT target, type, confidence, support FROM entity_edges WHERE source = ? AND type IN ({marks})",
+                (nid, *rels))]
+            links += [(nid, node, t, "in", x, c, s) for x, t, c, s in store.sql(
+                f"SELECT source, type, confidence, support FROM entity_edges WHERE target = ? AND type IN ({marks})",
+                (nid, *rels))]
+        else:
+            links += [(nid, node, t, "out", e, c, None) for e, t, c in store.sql(
+                f"SELECT entity_id, type, confidence FROM relations WHERE paper_id = ? AND type IN ({marks})",
+                (nid, *rels))]
+    links.sort(key=lambda x: (x[0], x[2], x[3], -x[5], x[4]))
+    links = links[:params["limit"]]
+    ents = entities_by_id(store, (x[4] for x in links))
+    papers = papers_by_id(store, (x[4] for x in links))
+    out: list[Row] = []
+    for nid, node, t, direction, mid, conf, support in links:
+        e, p = ents.get(mid), papers.get(mid)
+        out.append({"node": node, "relation": t, "direction": direction,
+                    "neighbour": e["name"] if e else p["title"] if p else mid,
+                    "kind": e["type"] if e else "Paper" if p else None, "year": p["year"] if p else None,
+                    "confidence": conf, "support": support, "node_id": nid, "id": mid})
+    return out

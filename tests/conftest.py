@@ -17,6 +17,19 @@ SAMPLE = ROOT / "data" / "sample" / "hf-papers-pretraining.txt"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def state_dir(tmp_path_factory):
+    """Neo4j state files (kg.store.neo4j_state) of the tests go to a temporary folder."""
+    old = os.environ.get("KG_STATE_DIR")
+    path = tmp_path_factory.mktemp("neo4j-state")
+    os.environ["KG_STATE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("KG_STATE_DIR", None)
+    else:
+        os.environ["KG_STATE_DIR"] = old
+
+
 def need_service(reason: str) -> None:
     """Skip locally, fail in CI: a test that needs a service must run there."""
     if IN_CI:
@@ -27,6 +40,16 @@ def need_service(reason: str) -> None:
 @pytest.fixture
 def sample_path() -> Path:
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_facts(tmp_path_factory) -> Path:
+    """The sample corpus extracted once per session (a facts file)."""
+    from kg.pipeline import run_extract
+
+    facts = tmp_path_factory.mktemp("sample-facts") / "sample.facts.jsonl"
+    run_extract([SAMPLE], facts)
+    return facts
 
 
 @pytest.fixture
@@ -82,13 +105,34 @@ def neo4j_server() -> dict:
     return settings
 
 
-@pytest.fixture
-def neo4j_store(neo4j_server: dict):
-    """A ``Neo4jStore`` on an emptied database (community has one user database, so we clean it)."""
+def _fresh_neo4j_store(settings: dict, state: str):
     from kg.store.neo4j import Neo4jStore
 
-    store = Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"])
+    store = Neo4jStore(settings["uri"], user=settings["user"], password=settings["password"], state=state)
     store.clear()
+    return store
+
+
+#: where a Neo4j store keeps its bookkeeping (kg.store.neo4j_state): what a new database gets
+#: (a state file) and the layout for several writers (in Neo4j)
+STATE_MODES = ["auto", "neo4j"]
+
+
+@pytest.fixture(params=STATE_MODES, ids=["state-file", "state-in-neo4j"])
+def neo4j_store(neo4j_server: dict, request):
+    """A ``Neo4jStore`` on an emptied database (community has one user database, so we clean it),
+    once with a state file, once with the state in Neo4j."""
+    store = _fresh_neo4j_store(neo4j_server, request.param)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def neo4j_store_state_in_db(neo4j_server: dict):
+    """A ``Neo4jStore`` on an emptied database that keeps its state in Neo4j."""
+    store = _fresh_neo4j_store(neo4j_server, "neo4j")
     try:
         yield store
     finally:

@@ -162,7 +162,7 @@ def test_concurrent_ingests_create_no_duplicates(neo4j_server, neo4j_store, tmp_
     assert dump(neo4j_store) == embedded_after(tmp_path, papers)
 
 
-def test_an_entity_created_meanwhile_by_another_writer(neo4j_store, tmp_path):
+def test_an_entity_created_meanwhile_by_another_writer(neo4j_store_state_in_db, tmp_path):
     """Another transaction creates BERT while the write runs: the write waits for it and
     counts the stored node in."""
     import time
@@ -171,11 +171,11 @@ def test_an_entity_created_meanwhile_by_another_writer(neo4j_store, tmp_path):
 
     def write():
         try:
-            neo4j_store.write([A])
+            neo4j_store_state_in_db.write([A])
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    with neo4j_store.driver.session() as s:
+    with neo4j_store_state_in_db.driver.session() as s:
         other = s.begin_transaction()
         # what a concurrent writer leaves: an edge end no paper mentions yet
         other.run("CREATE (:Entity {id: 'model:bert', paper_count: 0, _state: ''})").consume()
@@ -185,10 +185,10 @@ def test_an_entity_created_meanwhile_by_another_writer(neo4j_store, tmp_path):
         other.commit()
         t.join(60)
     assert not errors
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A])
+    assert dump(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
 
 
-def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store, tmp_path, monkeypatch):
+def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store_state_in_db, tmp_path, monkeypatch):
     from neo4j.exceptions import ConstraintError
 
     import kg.store.neo4j as K
@@ -203,9 +203,9 @@ def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store, tmp_p
         return real(tx, chunk)
 
     monkeypatch.setattr(K, "_write_chunk", racing)
-    summary = neo4j_store.write([A])
+    summary = neo4j_store_state_in_db.write([A])
     assert len(attempts) == 2 and summary.papers_added == 1
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A])
+    assert dump(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
 
 
 def test_user_values_only_as_parameters(neo4j_store):

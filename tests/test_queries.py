@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -41,6 +42,7 @@ BERT = make_facts("BERT: pre-training of deep bidirectional transformers",
                   [("PROPOSES", "Model", "BERT"), ("PROPOSES", "Dataset", "NewQA"), ("EVALUATES_ON", "Dataset", "NewQA"),
                    ("EVALUATES_ON", "Dataset", "GLUE"), ("ADDRESSES", "Task", "question answering"),
                    ("COMPARES_WITH", "Model", "ELMo")], paper_id="arxiv:1810.04805")
+BERT = replace(BERT, paper=replace(BERT.paper, year=2018, url="https://arxiv.org/abs/1810.04805"))
 MINI = make_facts("MiniDistil", "We propose MiniDistil based on DistilBERT.",
                   [("PROPOSES", "Model", "MiniDistil"), ("BUILDS_ON", "Model", "DistilBERT")],
                   paper_id="arxiv:2001.00001")
@@ -76,24 +78,56 @@ def test_header_is_complete_and_consistent(q):
     assert used == declared, "every $parameter is declared and every declared one is used"
     assert set(q.example) == declared, "the example gives every parameter"
     bind(q, q.example)  # the example is valid for the declared types
-    # the :param lines set exactly the example, as Neo4j Browser literals
-    browser = {}
-    for line in q.browser_params:
-        m = re.fullmatch(r":param (\w+) => (.+)", line)
-        assert m, line
-        browser[m.group(1)] = ast.literal_eval(m.group(2))
-    assert browser == q.example
+    # one :params line (what the Neo4j Browser takes pasted) sets exactly the example
+    m = re.fullmatch(r":params (\{.*\})", q.browser_params)
+    assert m, q.browser_params
+    assert ast.literal_eval(re.sub(r"(\{|, )(\w+): ", lambda k: k.group(1) + repr(k.group(2)) + ": ",
+                                   m.group(1))) == q.example
+    # the graph form (paths for the Browser) uses the query's parameters only
+    if q.graph:
+        assert set(re.findall(r"\$(\w+)", q.graph)) <= declared and "RETURN" in q.graph
+
+
+def test_readable_columns_first_ids_last():
+    """People read names and titles; programs get the ids, in columns of their own at the end."""
+    for q in QUERIES:
+        cols = result_columns(q)
+        ids = [c for c in cols if c == "id" or c.endswith("_id") or c.endswith("_ids")]
+        assert ids and cols[-len(ids):] == ids, (q.name, cols)
+        readable = set(cols) - set(ids)
+        assert readable & {"name", "title", "entity", "root", "dataset", "task", "source", "benchmark_a", "node",
+                           "path"}, (q.name, cols)
+        if any(c in ("paper_id",) for c in cols):
+            assert {"title", "year"} <= set(cols), q.name
+    assert len([q for q in QUERIES if q.graph]) >= 6
+
+
+def test_browser_text_is_one_params_line_then_the_graph_form():
+    from kg.query import browser_text, cypher_literal, params_line
+
+    q = get_query("model_lineage")
+    text = browser_text(q, {"name": "Llama 2"})
+    first, rest = text.split("\n", 1)
+    assert first == ":params {name: 'Llama 2', max_depth: 3, limit: 100}"
+    assert rest == q.graph and "RETURN path" in rest
+    assert browser_text(get_query("most_evaluated_benchmarks")).endswith(get_query("most_evaluated_benchmarks").cypher)
+    assert cypher_literal("it's a \\ test\n") == "'it\\'s a \\\\ test\\n'"
+    assert params_line({"relations": ["A", "B"], "x": 1.5}) == ":params {relations: ['A', 'B'], x: 1.5}"
+    r = CliRunner().invoke(main, ["query", "shortest_path", "-p", "source=DistilBERT", "-p", "target=O'Neil", "--browser"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == ":params {source: 'DistilBERT', target: 'O\\'Neil', limit: 10}"
 
 
 @pytest.mark.parametrize("q", QUERIES, ids=NAMES)
 def test_deterministic_order_and_limit_parameter(q):
     text = q.cypher
-    assert "ORDER BY" in text and re.search(r"LIMIT \$limit\s*$", text)
+    # toInteger: the Neo4j Browser's :params {...} makes every number a float, and LIMIT takes integers only
+    assert "ORDER BY" in text and re.search(r"LIMIT toInteger\(\$limit\)\s*$", text)
     limit = q.param("limit")
     assert limit is not None and not limit.required and limit.type == "int" and limit.minimum >= 1
     # the ORDER BY ends with an identifying column, so there are no ties
     order = text.rsplit("ORDER BY", 1)[1].split("LIMIT")[0]
-    assert re.search(r"\b(id|dataset_b|paper|relations)\s*$", order.strip()), order
+    assert re.search(r"\b(\w*id|relations)\s*$", order.strip()), order
 
 
 def test_header_errors_name_file_and_line():
@@ -106,8 +140,8 @@ def test_header_errors_name_file_and_line():
 
 
 def test_result_columns_from_the_return_clause():
-    assert result_columns(get_query("most_evaluated_benchmarks")) == ["id", "name", "papers"]
-    assert result_columns(get_query("shortest_path")) == ["hops", "path", "relations"]
+    assert result_columns(get_query("most_evaluated_benchmarks")) == ["name", "papers", "id"]
+    assert result_columns(get_query("shortest_path")) == ["hops", "path", "relations", "path_ids"]
 
 
 # -- parameters -------------------------------------------------------------------------------
@@ -154,7 +188,8 @@ def test_lineage_and_ancestors(hand_store):
 def test_entity_names_match_case_insensitively_by_name_alias_or_id(hand_store):
     for name in ("llama-2", "LLAMA 2", "model:llama2"):
         got = rows(hand_store, "entity_evidence", name=name)
-        assert {r["entity"] for r in got} == {"model:llama2"}, name
+        assert {(r["entity"], r["entity_id"]) for r in got} == {("LLaMA-2", "model:llama2")}, name
+        assert {r["title"] for r in got} == {"A study of LLaMA-2"}
     assert rows(hand_store, "entity_evidence", name="llama2") == []  # not a spelling of it
 
 
@@ -163,11 +198,12 @@ def test_benchmark_questions(hand_store):
     assert [(r["name"], r["papers"]) for r in top] == [("GLUE", 3), ("SQuAD", 2), ("NewQA", 1)]
     assert rows(hand_store, "most_evaluated_benchmarks", limit=1) == top[:1]
     pairs = rows(hand_store, "benchmarks_evaluated_together")
-    assert {(r["name_a"], r["name_b"]) for r in pairs} == {("GLUE", "NewQA"), ("GLUE", "SQuAD")}
+    assert {(r["benchmark_a"], r["benchmark_b"]) for r in pairs} == {("GLUE", "NewQA"), ("GLUE", "SQuAD")}
     assert [r["id"] for r in rows(hand_store, "long_tail_datasets")] == ["dataset:newqa"]
     assert rows(hand_store, "long_tail_datasets")[0]["relations"] == ["EVALUATES_ON", "PROPOSES"]
-    assert [(r["paper"], r["id"]) for r in rows(hand_store, "proposed_and_evaluated_datasets")] == [
-        ("arxiv:1810.04805", "dataset:newqa")]
+    assert [(r["title"], r["year"], r["url"], r["paper_id"], r["id"])
+            for r in rows(hand_store, "proposed_and_evaluated_datasets")] == [
+        (BERT.paper.title, 2018, "https://arxiv.org/abs/1810.04805", "arxiv:1810.04805", "dataset:newqa")]
     assert [r["id"] for r in rows(hand_store, "evaluated_on_dataset", name="glue")] == [
         "model:bert", "model:distilbert", "model:tinybert"]
     assert [(r["id"], r["papers"]) for r in rows(hand_store, "task_benchmarks", name="question answering")] == [
@@ -186,7 +222,8 @@ def test_paper_comparison_and_model_questions(hand_store):
     assert [(r["id"], r["papers"], r["successors"]) for r in built] == [
         ("model:bert", 2, 2), ("model:distilbert", 1, 1)]
     ev = rows(hand_store, "relation_evidence", source="MiniDistil", target="DistilBERT")
-    assert [(r["relation"], r["paper"]) for r in ev] == [("BUILDS_ON", "arxiv:2001.00001")]
+    assert [(r["relation"], r["source"], r["target"], r["title"], r["paper_id"]) for r in ev] == [
+        ("BUILDS_ON", "MiniDistil", "DistilBERT", "MiniDistil", "arxiv:2001.00001")]
     assert ev[0]["target_sentence"] == "We propose MiniDistil based on DistilBERT."
     types = rows(hand_store, "entities_by_type", type="Dataset")
     assert [(r["name"], r["papers"]) for r in types] == [("GLUE", 3), ("SQuAD", 2), ("NewQA", 1)]
@@ -195,15 +232,30 @@ def test_paper_comparison_and_model_questions(hand_store):
 def test_shortest_paths(hand_store):
     got = rows(hand_store, "shortest_path", source="MiniDistil", target="GLUE")
     assert {r["hops"] for r in got} == {2}
-    assert [r["path"] for r in got] == [["model:minidistil", "model:distilbert", "dataset:glue"]]
+    assert [r["path_ids"] for r in got] == [["model:minidistil", "model:distilbert", "dataset:glue"]]
+    assert [r["path"] for r in got] == [["MiniDistil", "DistilBERT", "GLUE"]]
     assert got[0]["relations"] == ["BUILDS_ON>", "EVALUATED_ON>"]
     # via papers, in both directions: ELMo -> BERT's paper -> NewQA
     got = rows(hand_store, "shortest_path", source="NewQA", target="ELMo")
-    assert got == [{"hops": 2, "path": ["dataset:newqa", "arxiv:1810.04805", "model:elmo"],
-                    "relations": ["<EVALUATES_ON", "COMPARES_WITH>"]},
-                   {"hops": 2, "path": ["dataset:newqa", "arxiv:1810.04805", "model:elmo"],
-                    "relations": ["<PROPOSES", "COMPARES_WITH>"]}]
+    readable = ["NewQA", BERT.paper.title, "ELMo"]
+    assert got == [{"hops": 2, "path": readable, "relations": ["<EVALUATES_ON", "COMPARES_WITH>"],
+                    "path_ids": ["dataset:newqa", "arxiv:1810.04805", "model:elmo"]},
+                   {"hops": 2, "path": readable, "relations": ["<PROPOSES", "COMPARES_WITH>"],
+                    "path_ids": ["dataset:newqa", "arxiv:1810.04805", "model:elmo"]}]
     assert rows(hand_store, "shortest_path", source="GLUE", target="glue") == []
+
+
+def test_neighbourhood_of_an_entity_and_of_a_paper(hand_store):
+    got = rows(hand_store, "neighbourhood", name="distilbert")
+    assert {(r["relation"], r["direction"], r["neighbour"], r["kind"]) for r in got} == {
+        ("PROPOSES", "in", DISTIL.paper.title, "Paper"), ("BUILDS_ON", "in", MINI.paper.title, "Paper"),
+        ("BUILDS_ON", "out", "BERT", "Model"), ("BUILDS_ON", "in", "MiniDistil", "Model"),
+        ("EVALUATED_ON", "out", "GLUE", "Dataset"), ("EVALUATED_ON", "out", "SQuAD", "Dataset")}
+    assert {r["node"] for r in got} == {"DistilBERT"} and {r["node_id"] for r in got} == {"model:distilbert"}
+    assert [r["support"] for r in got if r["relation"] == "BUILDS_ON" and r["kind"] == "Model"] == [1, 1]
+    paper = rows(hand_store, "neighbourhood", name=BERT.paper.title.upper(), relations=["PROPOSES"])
+    assert [(r["neighbour"], r["direction"], r["year"]) for r in paper] == [("NewQA", "out", None), ("BERT", "out", None)]
+    assert rows(hand_store, "neighbourhood", name="bert", limit=2) == rows(hand_store, "neighbourhood", name="bert")[:2]
 
 
 def test_lucene_tokens_follow_the_standard_tokenizer():
@@ -244,13 +296,13 @@ def test_cli_runs_a_query_in_every_format(hand_path):
     args = ["query", "most_evaluated_benchmarks", "--store", hand_path]
     r = CliRunner().invoke(main, args + ["--format", "json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output) == [{"id": "dataset:glue", "name": "GLUE", "papers": 3},
-                                    {"id": "dataset:squad", "name": "SQuAD", "papers": 2},
-                                    {"id": "dataset:newqa", "name": "NewQA", "papers": 1}]
+    assert json.loads(r.output) == [{"name": "GLUE", "papers": 3, "id": "dataset:glue"},
+                                    {"name": "SQuAD", "papers": 2, "id": "dataset:squad"},
+                                    {"name": "NewQA", "papers": 1, "id": "dataset:newqa"}]
     r = CliRunner().invoke(main, args + ["--format", "csv", "-p", "limit=2"])
     assert r.exit_code == 0, r.output
-    assert list(csv.reader(io.StringIO(r.output))) == [["id", "name", "papers"], ["dataset:glue", "GLUE", "3"],
-                                                        ["dataset:squad", "SQuAD", "2"]]
+    assert list(csv.reader(io.StringIO(r.output))) == [["name", "papers", "id"], ["GLUE", "3", "dataset:glue"],
+                                                        ["SQuAD", "2", "dataset:squad"]]
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0 and "GLUE" in r.output and "(3 rows)" in r.output
     r = CliRunner().invoke(main, ["query", "model_lineage", "--store", hand_path, "-p", "name=BERT",
@@ -280,7 +332,7 @@ def test_cli_errors_are_one_line(hand_path, tmp_path):
 
 def test_empty_result_prints_columns_in_csv(hand_path):
     r = CliRunner().invoke(main, ["query", "entity_search", "--store", hand_path, "-p", "text=zzz", "--format", "csv"])
-    assert r.exit_code == 0 and r.output.strip() == "id,name,type,papers"
+    assert r.exit_code == 0 and r.output.strip() == "name,type,papers,aliases,id"
 
 
 def test_table_format_renders_lists():

@@ -11,7 +11,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLE
 from kg.query import get_query, list_queries, result_columns, run_query
 from kg.store.embedded import EmbeddedStore
 
@@ -41,13 +40,12 @@ def neo4j_store_for(settings):
 
 
 @pytest.fixture(scope="module")
-def stores(neo4j_server, tmp_path_factory):
+def stores(neo4j_server, tmp_path_factory, sample_facts):
     """(embedded, neo4j) holding the sample corpus."""
-    from kg.pipeline import run_extract, run_ingest
+    from kg.pipeline import run_ingest
 
     tmp = tmp_path_factory.mktemp("sample")
-    facts = tmp / "sample.facts.jsonl"
-    run_extract([SAMPLE], facts)
+    facts = sample_facts
     emb = EmbeddedStore(tmp / "kg.db")
     run_ingest([facts], emb)
     neo = neo4j_store_for(neo4j_server)
@@ -128,3 +126,22 @@ def test_hostile_values_are_inert(stores):
     assert (dump(emb), dump(neo)) == before
     with neo.driver.session(database=neo.database) as s:
         assert s.run("MATCH (n:Pwned) RETURN count(n) AS n").single()["n"] == 0
+
+
+@pytest.mark.parametrize("name", [q.name for q in QUERIES if q.graph])
+def test_graph_forms_draw_what_the_tables_list(stores, name):
+    """The Browser form returns paths, and every node the table form names is in them."""
+    from neo4j.graph import Path
+
+    from kg.query import bind
+
+    emb, neo = stores
+    q = get_query(name)
+    records = neo._read(q.graph, **bind(q, q.example))
+    paths = [v for r in records for v in r.values() if isinstance(v, Path)]
+    assert paths and len(paths) == len(records), name
+    drawn = {n["id"] for p in paths for n in p.nodes}
+    table = run_query(emb, name, example=True).rows
+    named = {v for r in table for c, v in r.items() if c.endswith("id") and isinstance(v, str)}
+    named |= {v for r in table for v in r.get("path_ids", [])}
+    assert named and named <= drawn, (name, named - drawn)

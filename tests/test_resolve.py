@@ -110,6 +110,7 @@ def test_votes_weight_by_cue_confidence():
     votes = paper_votes(f)
     assert ("maskedimagemodeling", "type", "Method", 800, "masked image modeling") in votes
     assert ("mim", "def", "maskedimagemodeling", 800, "MIM") in votes
+    assert ("maskedimagemodeling", "abbr", "mim", 800, "MIM") in votes  # and back, for the id
     assert ("bert", "type", "Model", 500, "BERT") in votes
 
 
@@ -130,7 +131,8 @@ def test_acronym_defined_in_another_paper_merges_the_bare_one():
     for order in ([a, b], [b, a]):
         out = list(resolve_stream(order))
         assert [f.paper.id for f in out] == [f.paper.id for f in order]  # input order kept
-        assert {e.id for f in out for e in f.entities} == {"method:maskedimagemodeling"}
+        # one entity, named in its id by the acronym people use for it
+        assert {e.id for f in out for e in f.entities} == {"method:mim"}
         bare = next(f for f in out if f.paper.id == "b").entities[0]
         assert bare.name == "MIM"  # the paper's own surface form is kept
         for f in out:
@@ -141,7 +143,7 @@ def test_bare_acronym_takes_the_type_of_its_expansion():
     a = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]))
     b = paper("b", ("ADDRESSES", "Task", "MIM", (), 0.4))
     out = list(resolve_stream([a, b]))
-    assert ids_of(out)["MIM"] == "method:maskedimagemodeling"
+    assert ids_of(out)["MIM"] == ids_of(out)["masked image modeling"] == "method:mim"
 
 
 def test_plural_forms_merge():
@@ -174,10 +176,15 @@ def test_conflicting_definitions_prefer_the_paper_then_the_type_then_the_majorit
     bare_metric = paper("x3", ("USES", "Metric", "MAE"))
     bare_model = paper("x4", ("USES", "Model", "MAE"))
     out = {f.paper.id: f for f in resolve_stream([self1, self2, semi, bare, mae_m, mae_e, bare_metric, bare_model])}
-    assert {e.id for e in out["m1"].entities} == {"method:semisupervisedlearning"}  # its own definition
-    assert {e.id for e in out["b1"].entities} == {"method:selfsupervisedlearning"}  # the majority
-    assert {e.id for e in out["x3"].entities} == {"metric:meanabsoluteerror"}  # the expansion of its type
-    assert {e.id for e in out["x4"].entities} == {"method:maskedautoencoder"}  # no Model: the best one
+    # its own definition; the acronym names the majority's expansion, so this one keeps its long key
+    assert {e.id for e in out["m1"].entities} == {"method:semisupervisedlearning"}
+    assert {e.id for e in out["b1"].entities} == {"method:ssl"}  # the majority
+    assert {e.id for e in out["s1"].entities} == {"method:ssl"}
+    # one acronym, two expansions of two types: each named by it, apart by type
+    assert {e.id for e in out["x3"].entities} == {"metric:mae"}  # the expansion of its type
+    assert {e.id for e in out["x2"].entities} == {"metric:mae"}
+    assert {e.id for e in out["x4"].entities} == {"method:mae"}  # no Model: the best one
+    assert {e.id for e in out["x1"].entities} == {"method:mae"}
 
 
 def test_variants_are_apart_and_linked_to_their_family():
@@ -199,7 +206,7 @@ def test_family_through_an_acronym():
     out = list(resolve_stream([paper("a", ("PROPOSES", "Model", "Vision Transformer", ["ViT"])),
                                paper("b", ("USES", "Model", "ViT-B/16"))]))
     fam = {e.id: e.family for f in out for e in f.entities}
-    assert fam["model:vitb16"] == "model:visiontransformer"
+    assert fam["model:vitb16"] == "model:vit"
 
 
 def test_entities_merged_inside_a_paper_keep_every_form():
@@ -207,7 +214,7 @@ def test_entities_merged_inside_a_paper_keep_every_form():
               ("USES", "Method", "vision transformers", (), 0.4))
     (out,) = resolve_stream([f])
     (e,) = out.entities
-    assert e.id == "method:visiontransformer" and e.name == "Vision Transformer"
+    assert e.id == "method:vit" and e.name == "Vision Transformer"
     assert set(e.aliases) == {"ViT", "vision transformers"}
     assert {r.target for r in out.relations} == {e.id} and len(out.relations) == 3
     assert validate_facts(out) == []

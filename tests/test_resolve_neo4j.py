@@ -15,15 +15,30 @@ from test_resolve_store import CORPUS, MIM_BARE, MIM_DEF
 pytestmark = pytest.mark.neo4j
 
 
-@pytest.fixture
-def neo(neo4j_server):
+def _store(neo4j_server, state):
     from kg.store.neo4j import Neo4jStore
-    from kg.store.neo4j_resolution import Neo4jResolution
 
-    cls = Neo4jStore if issubclass(Neo4jStore, Neo4jResolution) else type(
-        "ResolvingNeo4jStore", (Neo4jResolution, Neo4jStore), {})
-    store = cls(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"], batch_size=3)
+    store = Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"],
+                       batch_size=3, state=state)
     store.clear()
+    return store
+
+
+@pytest.fixture(params=["auto", "neo4j"], ids=["state-file", "state-in-neo4j"])
+def neo(neo4j_server, request):
+    """A Neo4j store, once with its state in a file (a new database's default), once in Neo4j."""
+    store = _store(neo4j_server, request.param)
+    try:
+        yield store
+    finally:
+        store.clear()
+        store.close()
+
+
+@pytest.fixture
+def neo_db(neo4j_server):
+    """A Neo4j store keeping its state in Neo4j (for tests of that layout)."""
+    store = _store(neo4j_server, "neo4j")
     try:
         yield store
     finally:
@@ -49,7 +64,7 @@ def test_neo4j_keeps_resolution_state_across_runs(neo):
     assert "method:mim" in {n["id"] for n in neo.iter_nodes()}
     ingest(neo, [MIM_DEF])
     ids = {n["id"] for n in neo.iter_nodes() if n["label"] != "Paper"}
-    assert "method:mim" not in ids and "method:maskedimagemodeling" in ids
+    assert "method:mim" in ids and "method:maskedimagemodeling" not in ids  # merged, the id kept
     assert neo.resolution_votes(["mim"]) == [("mim", "def", "maskedimagemodeling", 1, 900),
                                              ("mim", "type", "Method", 1, 900)]
     assert neo.resolution_dependents(["mim"]) == ["a", "b"]
@@ -122,16 +137,16 @@ def sum_nodes(store) -> int:
     return store.cypher("MATCH (s:KgVoteSum) RETURN count(s) AS n")[0]["n"]
 
 
-def test_neo4j_sums_follow_the_votes_they_summarise(neo):
+def test_neo4j_sums_follow_the_votes_they_summarise(neo_db):
     from dataclasses import replace
 
     changed = replace(MIM_BARE, paper=replace(MIM_BARE.paper, abstract=MIM_BARE.paper.abstract + " More."))
     for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]], [changed], [MIM_BARE]):
-        ingest(neo, batch)
-        expected = vote_totals(neo)
+        ingest(neo_db, batch)
+        expected = vote_totals(neo_db)
         keys = {k for k, *_ in expected}
-        assert expected and neo.resolution_votes(keys) == expected
-        assert sum_nodes(neo) == len(expected)  # sums that reach 0 papers are dropped
+        assert expected and neo_db.resolution_votes(keys) == expected
+        assert sum_nodes(neo_db) == len(expected)  # sums that reach 0 papers are dropped
 
 
 def test_neo4j_sums_drop_votes_a_paper_no_longer_casts(neo):
@@ -144,13 +159,13 @@ def test_neo4j_sums_drop_votes_a_paper_no_longer_casts(neo):
     assert neo.resolution_votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"]
 
 
-def test_neo4j_sums_are_built_for_a_database_made_before_them(neo, neo4j_server):
+def test_neo4j_sums_are_built_for_a_database_made_before_them(neo_db, neo4j_server):
     from kg.store.neo4j import Neo4jStore
 
-    ingest(neo, CORPUS)
-    expected = vote_totals(neo)
+    ingest(neo_db, CORPUS)
+    expected = vote_totals(neo_db)
     # a database written by a version without sums: votes, no sums, no marker
-    neo.driver.execute_query("MATCH (n) WHERE n:KgVoteSum OR n:KgMeta DETACH DELETE n")
+    neo_db.driver.execute_query("MATCH (n) WHERE n:KgVoteSum OR n:KgMeta DETACH DELETE n")
     with Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"]) as fresh:
         keys = {k for k, *_ in expected}
         assert fresh.resolution_votes(keys) == expected
@@ -182,23 +197,23 @@ def test_neo4j_settle_pending_done_round_trip(neo):
     assert neo.resolution_pending() == []
 
 
-def test_neo4j_clear_removes_the_resolution_state(neo):
-    ingest(neo, CORPUS)
-    neo.resolution_save([], {"k": "x"})
-    neo.resolution_settle([], ["p"])
-    labels = {r["l"] for r in neo.cypher("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")}
+def test_neo4j_clear_removes_the_resolution_state(neo_db):
+    ingest(neo_db, CORPUS)
+    neo_db.resolution_save([], {"k": "x"})
+    neo_db.resolution_settle([], ["p"])
+    labels = {r["l"] for r in neo_db.cypher("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")}
     assert {"KgResolution", "KgVoteSum", "KgDirty", "KgPending", "KgMeta"} <= labels
     # none of it is part of the graph
-    stats = neo.stats()
+    stats = neo_db.stats()
     assert stats["papers"] == len(CORPUS)
-    assert all(n["label"] in ("Paper", "Model", "Method", "Dataset", "Task", "Metric") for n in neo.iter_nodes())
-    neo.clear()
-    assert neo.cypher("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
-    assert neo.resolution_dirty() == {} and neo.resolution_pending() == [] and neo.resolution_votes(["mim"]) == []
-    ingest(neo, [MIM_BARE])  # usable again, sums kept from the start
-    assert neo.resolution_votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"] == [
+    assert all(n["label"] in ("Paper", "Model", "Method", "Dataset", "Task", "Metric") for n in neo_db.iter_nodes())
+    neo_db.clear()
+    assert neo_db.cypher("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    assert neo_db.resolution_dirty() == {} and neo_db.resolution_pending() == [] and neo_db.resolution_votes(["mim"]) == []
+    ingest(neo_db, [MIM_BARE])  # usable again, sums kept from the start
+    assert neo_db.resolution_votes(["mim"]) == [v for v in vote_totals(neo_db) if v[0] == "mim"] == [
         ("mim", "type", "Method", 1, 900)]
-    assert sum_nodes(neo) == len(vote_totals(neo))
+    assert sum_nodes(neo_db) == len(vote_totals(neo_db))
 
 
 @pytest.mark.parametrize("kill", [1, 4, 7, 12])
@@ -217,11 +232,23 @@ def test_neo4j_a_killed_run_is_completed_by_running_it_again(neo, tmp_path, kill
     assert shape(neo) == expected
 
 
-def test_neo4j_raw_facts_stored_compressed_and_text_ones_still_read(neo):
-    ingest(neo, [MIM_BARE, MIM_DEF])
-    stored = neo.cypher("MATCH (r:KgResolution {paper_id: 'a'}) RETURN r.raw AS raw")[0]["raw"]
+def test_neo4j_raw_facts_stored_compressed_and_text_ones_still_read(neo_db):
+    ingest(neo_db, [MIM_BARE, MIM_DEF])
+    stored = neo_db.cypher("MATCH (r:KgResolution {paper_id: 'a'}) RETURN r.raw AS raw")[0]["raw"]
     assert isinstance(stored, (bytes, bytearray)) and len(stored) < len(MIM_DEF.to_json())
-    assert dict(neo.resolution_raw(["a", "b"])) == {"a": MIM_DEF.to_json(), "b": MIM_BARE.to_json()}
+    assert dict(neo_db.resolution_raw(["a", "b"])) == {"a": MIM_DEF.to_json(), "b": MIM_BARE.to_json()}
     # a store written before the compression keeps the JSON text
-    neo.driver.execute_query("MATCH (r:KgResolution {paper_id: 'b'}) SET r.raw = $raw", raw=MIM_BARE.to_json())
-    assert dict(neo.resolution_raw(["b"])) == {"b": MIM_BARE.to_json()}
+    neo_db.driver.execute_query("MATCH (r:KgResolution {paper_id: 'b'}) SET r.raw = $raw", raw=MIM_BARE.to_json())
+    assert dict(neo_db.resolution_raw(["b"])) == {"b": MIM_BARE.to_json()}
+
+
+def test_neo4j_a_database_made_before_short_ids_gets_them_on_its_next_ingest(neo, tmp_path, monkeypatch):
+    from test_resolve_store import made_before_abbreviation_votes
+
+    made_before_abbreviation_votes(neo, [MIM_DEF, MIM_BARE], monkeypatch)
+    assert neo.resolution_version() == 1 and "method:maskedimagemodeling" in {n["id"] for n in neo.iter_nodes()}
+    ingest(neo, [])
+    assert neo.resolution_version() == 2
+    with EmbeddedStore(tmp_path / "kg.db") as emb:
+        ingest(emb, [MIM_DEF, MIM_BARE])
+        assert shape(neo) == shape(emb)

@@ -155,3 +155,48 @@ def test_same_graph_in_any_order_gives_the_same_page():
     pages = [render_html(s.nodes, s.edges, s.center, s.omitted, s.omitted_exact, s.limit)
              for s in (neighbourhood(base, "LLaMA", depth=2), neighbourhood(shuffled, "LLaMA", depth=2))]
     assert pages[0] == pages[1]
+
+
+def test_lone_neighbours_of_a_node_are_grouped_and_the_centre_never_is():
+    from viz.render import leaf_groups
+
+    nodes = [{"id": "c", "label": "Method"}] + [{"id": f"p{i}", "label": "Paper"} for i in range(12)] + \
+        [{"id": "m", "label": "Model"}, {"id": "q", "label": "Paper"}]
+    edges = [{"source": f"p{i}", "target": "c", "type": "USES"} for i in range(12)]
+    edges += [{"source": "q", "target": "c", "type": "USES"}, {"source": "q", "target": "m", "type": "USES"}]
+    groups = leaf_groups(nodes, edges, "c", minimum=10)
+    assert groups == {"group:Paper:c": sorted(f"p{i}" for i in range(12))}  # q links to m too: not a leaf
+    assert leaf_groups(nodes, edges, "c", minimum=13) == {}
+    # the centre is never a member, even where it is some node's only neighbour
+    assert "c" not in {m for ms in leaf_groups(nodes, edges, "m", minimum=1).values() for m in ms}
+
+
+def test_parallel_edges_bend_apart_and_single_ones_stay_straight():
+    from viz.render import parallel_curves
+
+    edges = [{"source": "a", "target": "b", "type": "USES"}, {"source": "a", "target": "b", "type": "COMPARES_WITH"},
+             {"source": "b", "target": "a", "type": "BUILDS_ON"}, {"source": "a", "target": "c", "type": "USES"}]
+    curves = parallel_curves(edges)
+    assert curves[3] is None
+    sides = []
+    for e, c in zip(edges[:3], curves[:3]):
+        if c is None:
+            sides.append(0)
+            continue
+        clockwise = c["type"] == "curvedCW"
+        sides.append(c["roundness"] * (1 if clockwise == (e["source"] == "a") else -1))
+    assert len(set(sides)) == 3  # three different paths between a and b
+
+
+def test_view_data_marks_derived_edges_ranks_labels_and_carries_evidence():
+    sub = neighbourhood(small_graph(), "LLaMA", depth=2)
+    key = ("model:llama", "EVALUATED_ON", "dataset:mmlu")
+    assert [e["paper"] for e in sub.evidence[key]] == ["arxiv:1", "arxiv:3"]  # most confident first
+    data = view_data(sub.nodes, sub.edges, sub.center, evidence=sub.evidence)
+    derived = {(e["from"], e["type"], e["to"]) for e in data["edges"] if e["derived"]}
+    assert key in derived and all(t in ("EVALUATED_ON", "BUILDS_ON", "VARIANT_OF") for _, t, _ in derived)
+    tip = dict(next(e for e in data["edges"] if (e["from"], e["type"], e["to"]) == key)["tip"]["rows"])
+    assert tip["evidence 1"].startswith("LLaMA: Open Foundation Models: ")
+    ranks = {n["id"]: n["rank"] for n in data["nodes"]}
+    assert ranks["model:llama"] == 0 and ranks["dataset:mmlu"] < min(r for i, r in ranks.items() if i.startswith("arxiv"))
+    assert data["relHelp"]["EVALUATED_ON"] != data["relHelp"]["EVALUATES_ON"]

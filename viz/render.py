@@ -35,7 +35,7 @@ NODE_STYLES: dict[str, dict[str, str]] = {
     "Metric": {"color": "#CC79A7", "shape": "triangleDown"},
 }
 OTHER_NODE_STYLE = {"color": "#666666", "shape": "ellipse"}
-#: colour per relation type
+#: colour per relation type (entity -> entity edges, derived from papers, are also dashed)
 REL_COLORS: dict[str, str] = {
     "PROPOSES": "#D55E00",
     "EVALUATES_ON": "#009E73",
@@ -43,9 +43,25 @@ REL_COLORS: dict[str, str] = {
     "USES": "#8C8C8C",
     "COMPARES_WITH": "#CC79A7",
     "ADDRESSES": "#E69F00",
-    "EVALUATED_ON": "#56B4E9",
+    "EVALUATED_ON": "#1A1A1A",
     "VARIANT_OF": "#7F3C8D",
 }
+#: what each relation means in the legend (so EVALUATES_ON and EVALUATED_ON read apart)
+REL_HELP: dict[str, str] = {
+    "PROPOSES": "paper proposes",
+    "EVALUATES_ON": "paper evaluates on",
+    "BUILDS_ON": "builds on",
+    "USES": "paper uses",
+    "COMPARES_WITH": "paper compares with",
+    "ADDRESSES": "paper addresses",
+    "EVALUATED_ON": "derived: model evaluated on dataset",
+    "VARIANT_OF": "derived: variant of",
+}
+#: a node with at least this many neighbours that link to nothing else shows them as one
+#: group node ("54 papers") until it is clicked
+GROUP_MIN = 10
+#: supporting papers whose sentences a derived edge's tooltip shows
+EVIDENCE_MAX = 3
 OTHER_REL_COLOR = "#444444"
 LABEL_MAX = 40
 TIP_LIST_MAX = 8
@@ -110,10 +126,16 @@ def node_tip(node: Mapping[str, Any]) -> dict[str, Any]:
     return {"heading": shorten(heading, TIP_TEXT_MAX), "rows": _rows(rows)}
 
 
-def edge_tip(edge: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
-    """Tooltip fields of an edge: relation, confidence, evidence sentence or supporting papers."""
+def edge_tip(edge: Mapping[str, Any], names: Mapping[str, str],
+             evidence: list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """Tooltip fields of an edge: relation, confidence, evidence sentence or supporting papers
+    (a derived edge: up to ``EVIDENCE_MAX`` of their sentences, ``evidence``)."""
     conf = edge.get("confidence")
     rows = [("confidence", f"{float(conf):.2f}" if conf is not None else None)]
+    for i, ev in enumerate((evidence or [])[:EVIDENCE_MAX], 1):
+        sentences = list(dict.fromkeys(s for s in ev.get("sentences", []) if s))
+        rows.append((f"evidence {i}", shorten(f'{ev.get("title") or ev.get("paper")}: ' + " \u2026 ".join(sentences),
+                                              TIP_TEXT_MAX)))
     if edge.get("evidence_sentence"):
         rows.append(("evidence", shorten(edge["evidence_sentence"], TIP_TEXT_MAX)))
     if edge.get("mention"):
@@ -135,35 +157,131 @@ def _rows(rows: Iterable[tuple[str, Any]]) -> list[list[str]]:
     return [[k, str(v)] for k, v in rows if v not in (None, "")]
 
 
+def is_derived(edge: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+    """An entity -> entity edge (derived from papers, or a variant link)."""
+    return kinds.get(str(edge["source"])) not in (None, "Paper") and kinds.get(str(edge["target"])) not in (None, "Paper")
+
+
+def label_ranks(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], center: str | None) -> dict[str, int]:
+    """Which labels to draw first when not all fit: the centre, then entities by papers, then
+    papers, each by their links in the view."""
+    degree: dict[str, int] = {}
+    for e in edges:
+        for end in (str(e["source"]), str(e["target"])):
+            degree[end] = degree.get(end, 0) + 1
+    order = sorted(nodes, key=lambda n: (str(n["id"]) != center, n.get("label") == "Paper",
+                                         -int(n.get("paper_count") or 0), -degree.get(str(n["id"]), 0),
+                                         display_name(n), str(n["id"])))
+    return {str(n["id"]): i for i, n in enumerate(order)}
+
+
+def leaf_groups(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], center: str | None,
+                minimum: int = GROUP_MIN) -> dict[str, list[str]]:
+    """Group id -> member ids: a node's neighbours of one kind that link to nothing else, where it
+    has at least ``minimum`` of them (the centre is never a member)."""
+    kinds = {str(n["id"]): str(n.get("label") or "") for n in nodes}
+    others: dict[str, set[str]] = {}
+    for e in edges:
+        a, b = str(e["source"]), str(e["target"])
+        if a != b:
+            others.setdefault(a, set()).add(b)
+            others.setdefault(b, set()).add(a)
+    by_anchor: dict[tuple[str, str], list[str]] = {}
+    for nid, linked in others.items():
+        if nid != center and len(linked) == 1 and nid in kinds:
+            anchor = next(iter(linked))
+            if len(others.get(anchor, ())) > 1 or anchor == center:  # not a lone pair
+                by_anchor.setdefault((anchor, kinds[nid]), []).append(nid)
+    return {f"group:{kind}:{anchor}": sorted(members) for (anchor, kind), members in sorted(by_anchor.items())
+            if len(members) >= minimum}
+
+
+def parallel_curves(edges: list[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+    """Per edge, how to bend it so the edges of one pair of nodes are drawn apart (vis-network
+    ``smooth``), or None (straight) for a pair's only edge."""
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(edges):
+        a, b = str(e["source"]), str(e["target"])
+        pairs.setdefault((min(a, b), max(a, b)), []).append(i)
+    out: list[dict[str, Any] | None] = [None] * len(edges)
+    for (low, _), idx in pairs.items():
+        n = len(idx)
+        if n < 2:
+            continue
+        for k, i in enumerate(idx):
+            side = (k - (n - 1) / 2) * 0.35  # signed offset from the straight line
+            if side == 0:
+                continue
+            forward = str(edges[i]["source"]) == low
+            clockwise = (side > 0) == forward
+            out[i] = {"enabled": True, "type": "curvedCW" if clockwise else "curvedCCW",
+                      "roundness": round(min(abs(side), 0.9), 3)}
+    return out
+
+
 def view_data(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], center: str | None,
               omitted: int = 0, omitted_exact: bool = True, limit: int | None = None,
-              title: str | None = None) -> dict[str, Any]:
-    """Everything the page's script needs, as JSON-ready data (no HTML anywhere)."""
+              title: str | None = None, evidence: Mapping[tuple[str, str, str], list[Mapping[str, Any]]] | None = None,
+              group_min: int = GROUP_MIN) -> dict[str, Any]:
+    """Everything the page's script needs, as JSON-ready data (no HTML anywhere).
+
+    ``evidence``: per derived edge (source, type, target), supporting papers' sentences for
+    its tooltip (``kg.neighbourhood.derived_evidence``)."""
     names = {str(n["id"]): display_name(n) for n in nodes}
+    kinds = {str(n["id"]): str(n.get("label") or "") for n in nodes}
+    ranks = label_ranks(nodes, edges, center)
+    groups = leaf_groups(nodes, edges, center, group_min)
+    member_of = {m: g for g, members in groups.items() for m in members}
     vis_nodes = []
     for n in nodes:
-        kind = str(n.get("label") or "")
+        nid = str(n["id"])
         vis_nodes.append({
-            "id": str(n["id"]),
-            "label": shorten(names[str(n["id"])], LABEL_MAX),
-            "name": names[str(n["id"])],
-            "kind": kind,
+            "id": nid,
+            "label": shorten(names[nid], LABEL_MAX),
+            "name": names[nid],
+            "kind": kinds[nid],
             "size": node_size(n),
-            "center": str(n["id"]) == center,
+            "center": nid == center,
+            "rank": ranks[nid],
+            "group": member_of.get(nid),
             "tip": node_tip(n),
         })
+    curves = parallel_curves(edges)
     vis_edges = []
     for i, e in enumerate(edges):
         support = int(e.get("support") or 1)
+        key = (str(e["source"]), str(e["type"]), str(e["target"]))
         vis_edges.append({
             "id": f"e{i}",
-            "from": str(e["source"]),
-            "to": str(e["target"]),
-            "type": str(e["type"]),
+            "from": key[0],
+            "to": key[2],
+            "type": key[1],
             "width": round(1.0 + math.log2(support), 2),
-            "tip": edge_tip(e, names),
+            "derived": is_derived(e, kinds),
+            "curve": curves[i],
+            "group": member_of.get(key[0]) or member_of.get(key[2]),
+            "tip": edge_tip(e, names, (evidence or {}).get(key)),
         })
-    kinds = sorted({n["kind"] for n in vis_nodes}, key=lambda k: (list(NODE_STYLES).index(k) if k in NODE_STYLES else 99, k))
+    vis_groups = []
+    for gid, members in groups.items():  # noqa: B007
+        kind, anchor = gid.split(":", 2)[1:]
+        member_set = set(members)
+        rel_counts: dict[str, int] = {}
+        for e in vis_edges:
+            if e["from"] in member_set or e["to"] in member_set:
+                rel_counts[e["type"]] = rel_counts.get(e["type"], 0) + 1
+        noun = "papers" if kind == "Paper" else f"{kind} entities"
+        label = f"{len(members)} {noun}"
+        vis_groups.append({
+            "id": gid, "kind": kind, "anchor": anchor, "members": members, "label": label,
+            "rels": rel_counts,
+            "tip": {"heading": label, "rows": _rows([
+                ("linked to", names.get(anchor, anchor)),
+                ("by", ", ".join(f"{t} ({n})" for t, n in sorted(rel_counts.items()))),
+                ("show them", "click this node"),
+                ("first", _listed(shorten(names[m], 60) for m in sorted(members, key=lambda m: ranks[m])))])},
+        })
+    kinds_used = sorted(set(kinds.values()), key=lambda k: (list(NODE_STYLES).index(k) if k in NODE_STYLES else 99, k))
     rels = sorted({e["type"] for e in vis_edges}, key=lambda r: (list(REL_COLORS).index(r) if r in REL_COLORS else 99, r))
     return {
         "iterations": stabilization_iterations(len(vis_nodes)),
@@ -171,11 +289,14 @@ def view_data(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], ce
         "center": center,
         "nodes": vis_nodes,
         "edges": vis_edges,
+        "groups": vis_groups,
         "omitted": int(omitted),
         "omittedExact": bool(omitted_exact),
         "limit": limit,
-        "nodeStyles": {k: NODE_STYLES.get(k, OTHER_NODE_STYLE) for k in kinds},
+        "nodeStyles": {k: NODE_STYLES.get(k, OTHER_NODE_STYLE) for k in kinds_used},
         "relColors": {r: REL_COLORS.get(r, OTHER_REL_COLOR) for r in rels},
+        "relHelp": {r: REL_HELP.get(r, "") for r in rels},
+        "derivedRels": sorted({e["type"] for e in vis_edges if e["derived"]}),
     }
 
 
@@ -224,9 +345,10 @@ def _own(kind: str, name: str) -> str:
 
 def render_html(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], center: str | None = None,
                 omitted: int = 0, omitted_exact: bool = True, limit: int | None = None,
-                title: str | None = None) -> str:
+                title: str | None = None,
+                evidence: Mapping[tuple[str, str, str], list[Mapping[str, Any]]] | None = None) -> str:
     """The whole page as one string."""
-    data = view_data(nodes, edges, center, omitted, omitted_exact, limit, title)
+    data = view_data(nodes, edges, center, omitted, omitted_exact, limit, title, evidence)
     vis_js, vis_css = vis_assets()
     scripts = {"VIS_JS": inline_script(vis_js), "APP_JS": inline_script(_own("static", "view.js"))}
     csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -246,7 +368,7 @@ def render_html(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], 
 def render_subgraph(subgraph: Any, title: str | None = None) -> str:
     """The page of a ``kg.neighbourhood.Subgraph``."""
     return render_html(subgraph.nodes, subgraph.edges, subgraph.center, subgraph.omitted,
-                       subgraph.omitted_exact, subgraph.limit, title)
+                       subgraph.omitted_exact, subgraph.limit, title, getattr(subgraph, "evidence", None))
 
 
 def write_html(subgraph: Any, path: str | os.PathLike, title: str | None = None) -> int:

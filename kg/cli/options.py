@@ -44,6 +44,17 @@ def store_options(func: Callable) -> Callable:
             show_envvar=True,
             help="Neo4j password (never printed or logged).",
         ),
+        click.option(
+            "--state",
+            "neo4j_state",
+            metavar="auto|neo4j|PATH",
+            default=None,
+            envvar="KG_NEO4J_STATE",
+            show_envvar=True,
+            help="With --neo4j: where kg keeps its bookkeeping. auto (default): a state file on this machine for "
+                 "a new database (the database then holds only the graph), in Neo4j for a database that has it "
+                 "there; neo4j: in the database (several writers); PATH: that state file.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -52,7 +63,7 @@ def store_options(func: Callable) -> Callable:
 
 def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str | None = None,
                     neo4j_user: str | None = None, neo4j_password: str | None = None,
-                    must_exist: bool = False, **extra: Any):
+                    must_exist: bool = False, neo4j_state: str | None = None, **extra: Any):
     """Open the store the shared options name (``must_exist``: for commands that only read)."""
     from kg.store import open_store
 
@@ -60,13 +71,13 @@ def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str
         if store_path:
             raise click.UsageError("give either --store or --neo4j, not both")
         return open_store(neo4j_uri=neo4j_uri, database=database, user=neo4j_user or "neo4j",
-                          password=neo4j_password, **extra)
+                          password=neo4j_password, state=neo4j_state, **extra)
     return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist)
 
 
 def pop_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Take the shared store options out of a command's kwargs."""
-    keys = ("store_path", "neo4j_uri", "database", "neo4j_user", "neo4j_password")
+    keys = ("store_path", "neo4j_uri", "database", "neo4j_user", "neo4j_password", "neo4j_state")
     return {k: kwargs.pop(k, None) for k in keys}
 
 

@@ -5,7 +5,8 @@ Every paper casts *votes* about keys (``canonical_key`` of a name, type independ
 * ``("type", T)`` on the key of each entity it relates to, weighted by the paper's best
   cue confidence for that entity (in thousandths, so sums are exact and order free);
 * ``("def", E)`` on the key of an acronym it defines ("masked image modeling (MIM)": the key
-  ``mim`` gets a vote for the expansion key ``maskedimagemodeling``).
+  ``mim`` gets a vote for the expansion key ``maskedimagemodeling``), and ``("abbr", A)`` the
+  other way round, on the expansion key for the acronym key.
 
 The *decision* about a key (``Decision``) is a function of the votes on that key alone:
 its winning type (highest weight, then most papers, then ``ENTITY_TYPES`` order) and its
@@ -20,8 +21,11 @@ Resolving one entity (raw type ``t``, name ``n``):
    expansion — the paper's own definition first, else the best-ranked expansion whose
    decided type is ``t``, else the best-ranked one (at most 4 steps, no cycles);
 3. the type is the decided type of the final key (``t`` when nothing is known);
-4. the id is ``type:key``; the family is the nearest ``family_chain(n)`` ancestor whose key
-   some paper mentions, resolved the same way (when it is a different entity).
+4. the id is ``type:key``, where an expansion is named by the acronym people use for it when
+   there is one (``id_key``: BERT is ``model:bert``, not
+   ``model:bidirectionalencoderrepresentationsfromtransformer``); the family is the nearest
+   ``family_chain(n)`` ancestor whose key some paper mentions, resolved the same way (when it is
+   a different entity).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ VoteRow = tuple[str, str, str, int, str]
 VoteSum = tuple[str, str, str, int, int]
 
 MAX_STEPS = 4
+#: what the votes a store keeps are made of: 2 added ``abbr`` votes (stores with older votes
+#: are voted again from their raw facts: ``kg.resolve.stream``)
+VOTES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Decision:
     type: str | None = None
     #: expansion keys, best first (by weight, then papers, then key)
     expansions: tuple[str, ...] = ()
+    #: acronym keys papers define for this key, best first (same order)
+    abbreviations: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -114,6 +123,7 @@ def paper_votes(facts: PaperFacts) -> list[VoteRow]:
                 akey = canonical_key(a)
                 if akey != key:
                     add(akey, "def", key, w, a)
+                    add(key, "abbr", akey, w, a)
     return [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(best.items())]
 
 
@@ -137,13 +147,17 @@ def decide(sums: Iterable[tuple[str, str, int, int]]) -> Decision:
     """The decision about one key from its aggregated votes ``(kind, value, papers, weight)``."""
     types: list[tuple[int, int, int, str]] = []
     defs: list[tuple[int, int, str]] = []
+    abbrs: list[tuple[int, int, str]] = []
     for kind, value, papers, weight in sums:
         if kind == "type":
             order = ENTITY_TYPES.index(value) if value in ENTITY_TYPES else len(ENTITY_TYPES)
             types.append((-weight, -papers, order, value))
         elif kind == "def":
             defs.append((-weight, -papers, value))
-    return Decision(type=min(types)[3] if types else None, expansions=tuple(d[2] for d in sorted(defs)))
+        elif kind == "abbr":
+            abbrs.append((-weight, -papers, value))
+    return Decision(type=min(types)[3] if types else None, expansions=tuple(d[2] for d in sorted(defs)),
+                    abbreviations=tuple(a[2] for a in sorted(abbrs)))
 
 
 def decisions(sums: Iterable[VoteSum]) -> dict[str, Decision]:
@@ -194,10 +208,26 @@ def resolve_key(key: str, etype: str, local: Mapping[str, str], lookup: Lookup,
     return cur, lookup(cur).type or etype
 
 
-def resolve_entity(e: Entity, local: Mapping[str, str], lookup: Lookup, deps: set[str]) -> tuple[str, str, str | None]:
-    """(canonical id, type, family id or None) of one raw entity."""
+def id_key(key: str, etype: str, lookup: Lookup, deps: set[str]) -> str:
+    """The key an entity's id uses: its canonical ``key``, or the acronym people use for it.
+
+    That is the best-ranked acronym papers define for ``key`` whose own resolution, by the
+    corpus's decisions alone (no paper's local definitions), comes back to ``key`` with the
+    same type: so no two entities get one id (an acronym with two expansions names only the
+    one it resolves to, per type), and the choice is the same in every paper.
+    """
+    for a in lookup(key).abbreviations[:MAX_STEPS]:
+        deps.add(a)
+        if resolve_key(a, etype, {}, lookup, deps) == (key, etype):
+            return a
+    return key
+
+
+def resolve_entity(e: Entity, local: Mapping[str, str], lookup: Lookup,
+                   deps: set[str]) -> tuple[str, str, str | None, str]:
+    """(canonical id, type, family id or None, canonical key) of one raw entity."""
     key, etype = resolve_key(canonical_key(e.name), e.type, local, lookup, deps)
-    eid = canonical_id(etype, key)
+    eid = canonical_id(etype, id_key(key, etype, lookup, deps))
     family = None
     for ancestor in family_chain(e.name):
         akey = canonical_key(ancestor)
@@ -205,11 +235,11 @@ def resolve_entity(e: Entity, local: Mapping[str, str], lookup: Lookup, deps: se
         if not (lookup(akey).known or akey in local):
             continue
         fkey, ftype = resolve_key(akey, e.type, local, lookup, deps)
-        fid = canonical_id(ftype, fkey)
+        fid = canonical_id(ftype, id_key(fkey, ftype, lookup, deps))
         if fid != eid:
             family = fid
         break
-    return eid, etype, family
+    return eid, etype, family, key
 
 
 def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[str]]:
@@ -230,13 +260,15 @@ def resolve_paper(facts: PaperFacts, lookup: Lookup) -> tuple[PaperFacts, set[st
         weights[r.target] = max(weights.get(r.target, -1.0), r.confidence)
     rename: dict[str, str] = {}
     groups: dict[str, list[tuple[Entity, str, str | None]]] = {}
+    keys: dict[str, str] = {}
     for e in facts.entities:
-        eid, etype, family = resolve_entity(e, local, lookup, deps)
+        eid, etype, family, ckey = resolve_entity(e, local, lookup, deps)
         rename[e.id] = eid
+        keys.setdefault(eid, ckey)
         groups.setdefault(eid, []).append((e, etype, family))
     entities = []
     for eid, members in groups.items():
-        key = eid.split(":", 1)[1]
+        key = keys[eid]
         # the expansion heads the group, so its acronyms stay aliases of it (definitions)
         members.sort(key=lambda m: (canonical_key(m[0].name) != key, -weights.get(m[0].id, -1.0),
                                     m[0].name, m[0].id))

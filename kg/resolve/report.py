@@ -18,7 +18,7 @@ from collections import Counter
 from itertools import groupby
 from typing import Any, Iterator
 
-from kg.resolve.core import decide, decisions
+from kg.resolve.core import decide
 from kg.resolve.keys import canonical_id
 from kg.errors import StoreError
 from kg.ids import compact_key
@@ -84,11 +84,15 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
                 "superseded_by_acronym": bool(defs),
             })
     # name the expansions: their decided type gives the id, their most common surface the name
-    exp_decisions = decisions(store.resolution_votes(expansion_keys)) if expansion_keys else {}
+    from kg.resolve.core import id_key
+    from kg.resolve.stream import DecisionCache
+
+    cache = DecisionCache(store.resolution_votes)
+    cache.prefetch(expansion_keys)
     for a in acronyms:
         for x in a["expansions"]:
-            dx = exp_decisions.get(x["key"])
-            x["id"] = canonical_id(dx.type, x["key"]) if dx and dx.type else None
+            dx = cache(x["key"])
+            x["id"] = canonical_id(dx.type, id_key(x["key"], dx.type, cache, set())) if dx.type else None
         a["merged_into"] = a["expansions"][0]["id"] if a["expansions"] else None
     names = {}
     merged_forms: list[dict[str, Any]] = []

@@ -30,8 +30,8 @@ from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
 from kg.ids import title_paper_id
-from kg.resolve.core import (NO_DECISION, Decision, VoteRow, decisions, pack_facts, paper_votes, resolve_paper,
-                             unpack_facts)
+from kg.resolve.core import (NO_DECISION, VOTES_VERSION, Decision, VoteRow, decisions, pack_facts, paper_votes,
+                             resolve_paper, unpack_facts)
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
 
@@ -96,8 +96,13 @@ def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozens
     for k in (read if read is not None else (_keys_read(f) for f in papers)):
         keys |= k
     cache.prefetch(keys)
-    # one more round for the expansions those keys point to
-    cache.prefetch(x for k in keys for x in cache(k).expansions)
+    # more rounds: the expansions those keys point to; the acronyms an id may use for any of
+    # them (``id_key``), and where those acronyms point
+    expansions = {x for k in keys for x in cache(k).expansions}
+    cache.prefetch(expansions)
+    abbreviations = {a for k in keys | expansions for a in cache(k).abbreviations}
+    cache.prefetch(abbreviations)
+    cache.prefetch(x for a in abbreviations for x in cache(a).expansions)
 
 
 def _chunks(items: Iterable[PaperFacts], n: int) -> Iterator[list[PaperFacts]]:
@@ -142,7 +147,7 @@ def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CH
 
 def encode_decision(d: Decision) -> str:
     """A decision as the string the store keeps for a dirty key."""
-    return f"{d.type or ''}|{' '.join(d.expansions)}"  # keys have no spaces, types no "|"
+    return f"{d.type or ''}|{' '.join(d.expansions)}|{' '.join(d.abbreviations)}"  # keys have no spaces, types no "|"
 
 
 def _settle(store) -> None:
@@ -174,7 +179,34 @@ def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | N
     return out
 
 
+def _votes_version(store) -> int | None:
+    try:
+        return store.resolution_version()
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def revote(store, chunk_size: int = CHUNK) -> int:
+    """Cast every stored paper's votes again from its raw facts (a store whose votes are older
+    than ``VOTES_VERSION``); the keys whose decisions that changes are settled, so the papers
+    depending on them are resolved again in this run. Returns the number of papers."""
+    ids = sorted({row[3] for row in store.resolution_rows()})
+    for i in range(0, len(ids), chunk_size):
+        prepared = [prepare(PaperFacts.from_json(raw)) for _, raw in store.resolution_raw(ids[i:i + chunk_size])]
+        records = [(p.facts.paper.id, p.raw, p.votes, p.title_id) for p in prepared]
+        touched = store.resolution_keys({r[0] for r in records}) | {v[0] for r in records for v in r[2]}
+        before = decisions(store.resolution_votes(touched))
+        store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
+        _settle(store)
+    return len(ids)
+
+
 def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[list[PaperFacts]]:
+    version = _votes_version(store)
+    if version is not None and version < VOTES_VERSION:  # a store made before: its votes again
+        revote(store, chunk_size)
+    if version is not None:  # (a new store says so too: its votes are made the current way)
+        store.resolution_set_version(VOTES_VERSION)
     _settle(store)  # what a killed run left
     for items in _chunks(facts, chunk_size):
         prepared = [f if isinstance(f, Prepared) else prepare(f) for f in items]

@@ -193,6 +193,14 @@ class GraphStore(ABC):
         """For each paper id: replace the keys its resolution depends on."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
+    def resolution_version(self) -> int:
+        """What the stored votes are made of (``kg.resolve.core.VOTES_VERSION`` of the kg that
+        cast them; 1 for a store made before versions were kept, once it holds votes)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    def resolution_set_version(self, version: int) -> None:
+        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:  # pragma: no cover - trivial
         pass

@@ -30,7 +30,7 @@ from dataclasses import replace
 from itertools import groupby
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from kg.errors import StoreError
 from kg.ids import compact_key
@@ -103,6 +103,21 @@ CACHE_KB = 256 * 1024
 _INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})"
 
 
+class Changed(NamedTuple):
+    """What one write changed: the ids whose rows a copy of the graph must read again."""
+
+    papers: frozenset[str]  # written (added or replaced) or deleted
+    entities: frozenset[str]  # whose mentions changed (they may be gone now)
+    edges: frozenset[tuple[str, str, str]]  # derived (source, type, target) whose support changed
+
+    def __bool__(self) -> bool:
+        return bool(self.papers or self.entities or self.edges)
+
+
+#: called by ``EmbeddedStore.write`` inside its transaction, before the commit
+Publisher = Callable[[sqlite3.Cursor, Changed], None]
+
+
 class EmbeddedStore(GraphStore):
     """The graph in one SQLite file at ``path`` (created on first write)."""
 
@@ -160,20 +175,26 @@ class EmbeddedStore(GraphStore):
             pass
 
     # -- writing -------------------------------------------------------------------
-    def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
-        """Write a batch of facts in one transaction."""
+    def write(self, facts: Iterable[PaperFacts], publish: Publisher | None = None) -> WriteSummary:
+        """Write a batch of facts in one transaction.
+
+        ``publish`` (the Neo4j store keeping its state here) is called with what changed
+        before the commit; if it raises, nothing is committed."""
         summary = WriteSummary()
         changes: _Changes = {}  # the mentions each entity gained and lost in this batch
         touched_edges: set[tuple[str, str, str]] = set()
+        papers: set[str] = set()  # written or deleted
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
             self._ensure_links(cur)
             for f in facts:
-                self._write_one(cur, f, summary, changes, touched_edges)
+                self._write_one(cur, f, summary, changes, touched_edges, papers)
             self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
+            if publish is not None:
+                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -182,11 +203,12 @@ class EmbeddedStore(GraphStore):
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
-                   changes: _Changes, touched_edges: set[tuple[str, str, str]]) -> None:
+                   changes: _Changes, touched_edges: set[tuple[str, str, str]], papers: set[str]) -> None:
         for gone in facts.paper.absorbs:  # stored papers merged into this one
             if gone != facts.paper.id:
                 self._delete_paper(cur, gone, changes, touched_edges)
-        facts = self._reconcile_id(cur, facts, changes, touched_edges)
+                papers.add(gone)
+        facts = self._reconcile_id(cur, facts, changes, touched_edges, papers)
         paper = facts.paper
         chash = R.content_hash(facts)
         old = cur.execute("SELECT content_hash, source FROM papers WHERE id=?", (paper.id,)).fetchone()
@@ -195,6 +217,7 @@ class EmbeddedStore(GraphStore):
             if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
                 cur.execute("UPDATE papers SET source=? WHERE id=?", (paper.source, paper.id))
             return
+        papers.add(paper.id)
         if old is not None:
             summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
             summary.papers_updated += 1
@@ -233,7 +256,7 @@ class EmbeddedStore(GraphStore):
         touched_edges.update((s["source"], s["type"], s["target"]) for s in sup)
 
     def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, changes: _Changes,
-                      touched_edges: set[tuple[str, str, str]]) -> PaperFacts:
+                      touched_edges: set[tuple[str, str, str]], papers: set[str]) -> PaperFacts:
         """One paper, one id: match title-derived ids with real identifiers by title."""
         paper = facts.paper
         tkey = R.paper_row(paper)["title_key"]
@@ -248,6 +271,7 @@ class EmbeddedStore(GraphStore):
             "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
         for other in others:
             self._delete_paper(cur, other, changes, touched_edges)
+            papers.add(other)
         return facts
 
     def _delete_paper(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
@@ -615,6 +639,19 @@ class EmbeddedStore(GraphStore):
 
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
         self._resolution.save_deps(deps)
+
+    def resolution_version(self) -> int:
+        from kg.resolve.core import VOTES_VERSION
+
+        row = self.db.execute("SELECT value FROM meta WHERE key='votes_version'").fetchone()
+        if row is not None:
+            return int(row[0])
+        has_votes = self.db.execute("SELECT name FROM sqlite_master WHERE name='resolution_votes'").fetchone() and \
+            self.db.execute("SELECT 1 FROM resolution_votes LIMIT 1").fetchone()
+        return 1 if has_votes else VOTES_VERSION
+
+    def resolution_set_version(self, version: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
 
 
 #: per entity id, the mentions it gained (1) and lost (-1), one paper's at a time

@@ -15,8 +15,11 @@ labels and relationship types come from fixed whitelists.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
+from itertools import islice
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
@@ -25,16 +28,22 @@ from kg.records import ids_from_links, own_links
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, Paper, PaperFacts
 from kg.store import neo4j_rows as N
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+from kg.store import neo4j_state as S
 from kg.store.neo4j_resolution import Neo4jResolution
 
+#: the graph's own schema (what reading needs)
 SCHEMA = (
     "CREATE CONSTRAINT kg_paper_id IF NOT EXISTS FOR (p:Paper) REQUIRE p.id IS UNIQUE",
     "CREATE CONSTRAINT kg_entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE",
-    "CREATE INDEX kg_paper_title_key IF NOT EXISTS FOR (p:Paper) ON (p.title_key)",
     "CREATE INDEX kg_entity_type IF NOT EXISTS FOR (e:Entity) ON (e.type)",
     "CREATE INDEX kg_entity_name IF NOT EXISTS FOR (e:Entity) ON (e.name)",
     "CREATE FULLTEXT INDEX kg_text IF NOT EXISTS FOR (n:Entity|Paper) ON EACH [n.name, n.aliases, n.title] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-no-stop-words'}}",
+)
+#: what writing with the state in Neo4j needs besides (an index names its property in the
+#: Browser's sidebar, so a database whose state is in a file has none of these)
+STATE_SCHEMA = (
+    "CREATE INDEX kg_paper_title_key IF NOT EXISTS FOR (p:Paper) ON (p.title_key)",
     "CREATE FULLTEXT INDEX kg_keys IF NOT EXISTS FOR (e:Entity) ON EACH [e._keys] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}}",
     "CREATE FULLTEXT INDEX kg_paper_links IF NOT EXISTS FOR (p:Paper) ON EACH [p._links] "
@@ -62,14 +71,19 @@ def safe_uri(uri: str) -> str:
     return _USERINFO.sub("//", uri)
 
 
-class Neo4jStore(Neo4jResolution, GraphStore):
-    """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``."""
+class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
+    """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``.
+
+    ``state``: where the bookkeeping is kept (``kg.store.neo4j_state``): ``"auto"`` (default,
+    or ``$KG_NEO4J_STATE``): a state file for a new database, in Neo4j for one that has it
+    there; ``"neo4j"``; or the path of a state file.
+    """
 
     kind = "neo4j"
 
     def __init__(self, uri: str, database: str | None = None, user: str = "neo4j", password: str | None = None,
                  batch_size: int = 1000, *, retry_time: float = 30.0, connection_timeout: float = 10.0,
-                 must_exist: bool = False):
+                 must_exist: bool = False, state: str | os.PathLike[str] | None = None):
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError
 
@@ -80,6 +94,10 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         self.user = user or "neo4j"
         self.batch_size = batch_size
         self._schema_ready = False
+        self._state_arg = str(state) if state else (os.environ.get("KG_NEO4J_STATE") or S.AUTO)
+        self._state_mode: str | None = None  # decided on first use: S.IN_NEO4J, "file" or "missing"
+        self._master = None  # the state file's EmbeddedStore
+        self._state_indexes_ready = False
         try:
             self.driver = GraphDatabase.driver(
                 uri, auth=(self.user, password or ""), max_transaction_retry_time=retry_time,
@@ -154,10 +172,128 @@ class Neo4jStore(Neo4jResolution, GraphStore):
             raise self._translate(exc) from None
 
     def close(self) -> None:
+        if self._master is not None:
+            self._master.close()
+            self._master = None
         try:
             self.driver.close()
         except Exception:  # pragma: no cover
             pass
+
+    # -- where the bookkeeping is (kg.store.neo4j_state) -----------------------------------
+    def _state_store(self, writing: bool = False):
+        """The state file's ``EmbeddedStore``, or None when the state is kept in Neo4j."""
+        if self._state_mode is None:
+            self._decide_state()
+        if self._state_mode == S.IN_NEO4J:
+            return None
+        if self._state_mode == "missing":
+            raise S.StateNotFound(
+                f"Neo4j at {self._where} holds a kg graph whose bookkeeping is in a state file on the machine "
+                f"that loaded it (none in {S.state_dir()}): write there, or pass that file (a copy) with --state PATH")
+        return self._master
+
+    def _decide_state(self) -> None:
+        from kg.store.embedded import EmbeddedStore
+
+        arg = self._state_arg
+        if arg == S.IN_NEO4J:
+            self._state_mode = S.IN_NEO4J
+            return
+        info = self._read("CALL db.info() YIELD id, name RETURN id, name")[0]
+        papers = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+        if arg == S.AUTO:
+            if papers and self._has_state_in_neo4j():  # made by an earlier kg, or imported: keep it there
+                self._state_mode = S.IN_NEO4J
+                return
+            path = S.default_state_path(info["name"], info["id"])
+            if papers and not path.exists():
+                self._state_mode = "missing"
+                return
+        else:
+            path = Path(arg).expanduser()
+        try:
+            master = EmbeddedStore(path)
+        except OSError as exc:  # pragma: no cover - EmbeddedStore reports its own
+            raise StoreError(f"{path}: cannot open the state file ({exc})") from None
+        bound = master.sql("SELECT value FROM meta WHERE key='neo4j_database'")
+        held = master.sql("SELECT COUNT(*) FROM papers")[0][0]
+        note = S.publishing_note(path).exists()
+        if bound and bound[0][0] != info["id"]:
+            master.close()
+            raise S.StateMismatch(f"{path} is the state file of another Neo4j database (id {bound[0][0]}), "
+                                  f"not of {self._where}")
+        if not papers and held and not note:
+            if arg != S.AUTO:
+                master.close()
+                raise S.StateMismatch(f"the Neo4j database at {self._where} is empty but its state file {path} "
+                                      f"holds {held} papers")
+            # the database was emptied (e.g. MATCH (n) DETACH DELETE n): so is its state
+            S.reset_state_file(master, expect_papers=held)
+        elif papers != held and not note:
+            master.close()
+            raise S.StateMismatch(f"the Neo4j database at {self._where} holds {papers} papers where its state "
+                                  f"file {path} holds {held}: it was changed without it")
+        if not bound:
+            master.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('neo4j_database', ?)", (info["id"],))
+        self._master = master
+        self._state_mode = "file"
+
+    def _has_state_in_neo4j(self) -> bool:
+        """Does the database hold the in-Neo4j bookkeeping (an earlier kg, or a neo4j-admin import)?"""
+        return bool(self._read("MATCH (r:KgResolution) RETURN r.paper_id AS id LIMIT 1")
+                    or self._read("MATCH (e:Entity) WHERE e._keys IS NOT NULL OR e._state IS NOT NULL "
+                                  "RETURN e.id AS id LIMIT 1"))
+
+    def _ensure_state_indexes(self) -> None:
+        if self._state_indexes_ready:
+            return
+        try:
+            with self._session() as s:
+                for stmt in STATE_SCHEMA:
+                    s.run(stmt).consume()
+                s.run("CALL db.awaitIndexes(300)").consume()
+        except Exception as exc:
+            raise self._translate(exc) from None
+        self._state_indexes_ready = True
+
+    def _publish(self, pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
+        """One transaction making Neo4j hold what the state file says about some ids."""
+        try:
+            with self._session() as s:
+                s.execute_write(S.publish_tx, pub, papers_expected, counters)
+        except Exception as exc:
+            raise self._translate(exc, "write") from None
+
+    def _write_via_state(self, master, facts: Iterable[PaperFacts]) -> WriteSummary:
+        publisher = S.Publisher(self, master)
+        counters = {k: 0 for k in COUNTERS}
+        summary = WriteSummary(extra=counters)
+
+        def publish(cur, changed) -> None:
+            publisher(cur, changed, counters)
+
+        if publisher.note.exists():  # a batch that failed between its two commits
+            expected, left = publisher.left_over()
+            held = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+            # Neo4j committed it (it holds the papers the batch would have made): finish it in the
+            # state file; else publish the noted ids again from the state file as it is
+            master.write(left if left and held == expected else [], publish=publish)
+            publisher.done()
+        it = iter(facts)
+        while True:
+            chunk = list(islice(it, self.batch_size))
+            if not chunk:
+                break
+            try:
+                done = master.write(chunk, publish=publish)
+            except Exception:
+                publisher.failed(chunk)
+                raise
+            publisher.done()
+            done.extra = {}
+            summary += done
+        return summary
 
     def clear(self) -> None:
         """Delete every node and relationship (the schema stays)."""
@@ -172,6 +308,23 @@ class Neo4jStore(Neo4jResolution, GraphStore):
             raise self._translate(exc) from None
         self._resolution_ready = False  # the resolution marks go too: made again on next use
         self._links_ready = False
+        self._clear_state_file()
+        self._state_mode = None  # decided again: an empty database gets a state file
+
+    def _clear_state_file(self) -> None:
+        """Empty the state file of this database (the one in use, else the default one)."""
+        from kg.store.embedded import EmbeddedStore
+
+        if self._master is not None:
+            S.reset_state_file(self._master)
+            return
+        if self._state_arg != S.AUTO:
+            return
+        info = self._read("CALL db.info() YIELD id, name RETURN id, name")[0]
+        path = S.default_state_path(info["name"], info["id"])
+        if path.exists():
+            with EmbeddedStore(path) as master:
+                S.reset_state_file(master)
 
     # -- writing -----------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts]) -> WriteSummary:
@@ -179,6 +332,10 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         from neo4j.exceptions import ConstraintError
 
         self._ensure_schema()
+        master = self._state_store(writing=True)
+        if master is not None:
+            return self._write_via_state(master, facts)
+        self._ensure_state_indexes()
         summary = WriteSummary()
         chunks = N.chunks((N.prepare(f) for f in facts), self.batch_size)
         try:
@@ -280,13 +437,9 @@ class Neo4jStore(Neo4jResolution, GraphStore):
                 "OPTIONAL MATCH (p:Paper {id: $t}) OPTIONAL MATCH (e:Entity {id: $t}) "
                 "RETURN coalesce(p.id, e.id) AS id", t=text) if r["id"] is not None]
         key = compact_key(text)
-        if key:
-            ids += [r["id"] for r in self._read(
-                "CALL db.index.fulltext.queryNodes('kg_keys', $q) YIELD node "
-                "WHERE $key IN node._keys RETURN node.id AS id ORDER BY node.paper_count DESC, node.id",
-                q=lucene_term(key), key=key)]
-            ids += [r["id"] for r in self._read(
-                "MATCH (p:Paper {title_key: $key}) RETURN p.id AS id ORDER BY id", key=key)]
+        run = S.search_run(text)
+        if key and run:  # the graph alone, whoever keeps the state: candidates by a word, checked here
+            ids += S.matching_ids(self._read(S.FIND_ENTITIES, run=run), self._read(S.FIND_PAPERS, run=run), key)
         uniq = list(dict.fromkeys(ids))[:limit]
         by_id = {n["id"]: n for n in self.get_nodes(uniq)}
         return [by_id[i] for i in uniq if i in by_id]

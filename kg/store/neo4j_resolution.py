@@ -256,3 +256,17 @@ class Neo4jResolution:
         ids = sorted(set(paper_ids))
         if ids:
             self._resolution_write(_done_tx, ids)
+
+    def resolution_version(self) -> int:
+        from kg.resolve.core import VOTES_VERSION
+
+        got = self._resolution_list("OPTIONAL MATCH (m:KgMeta {name: 'votes_version'}) "
+                                    "OPTIONAL MATCH (r:KgResolution) WITH m, r LIMIT 1 "
+                                    "RETURN [m.value, r IS NOT NULL] AS rows")
+        if got[0] is not None:
+            return int(got[0])
+        return 1 if got[1] else VOTES_VERSION
+
+    def resolution_set_version(self, version: int) -> None:
+        self._resolution_write(lambda tx: tx.run("MERGE (m:KgMeta {name: 'votes_version'}) SET m.value = $v",
+                                                 v=int(version)).consume())

@@ -276,6 +276,8 @@ def node_dict(labels: Iterable[str], props: Mapping[str, Any]) -> dict[str, Any]
     if "Paper" in labels:
         d["label"] = "Paper"
         d.setdefault("authors", [])
+        # not stored when the state is in a file: a function of the title
+        d.setdefault("title_key", R.paper_row_title_key(d.get("title") or ""))
     else:
         d["label"] = d.get("type") or next((lb for lb in labels if lb != "Entity"), "Entity")
         d.setdefault("aliases", [])

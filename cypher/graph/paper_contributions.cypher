@@ -1,0 +1,8 @@
+// The graph of paper_contributions: the paper and the entities it relates to.
+MATCH (p:Paper)
+WHERE p.id = $paper OR toLower(p.title) = toLower($paper)
+MATCH path = (p)-[r]->(e:Entity)
+WHERE type(r) IN $relations
+RETURN path
+ORDER BY p.id, type(r), e.name, e.id
+LIMIT toInteger($limit)

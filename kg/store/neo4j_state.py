@@ -1,0 +1,427 @@
+"""Where the Neo4j store keeps its bookkeeping, so the database holds only the graph.
+
+kg needs more than the graph to write it: each paper's content hash and raw facts, the
+resolution votes and their sums, per entity the counted names and forms behind its name and
+aliases, per derived edge the confidence of each supporting paper. In the Neo4j Browser all
+of that is in the way: ``MATCH (n) RETURN n`` shows it first, the sidebar counts it, and the
+property panels show it. Neo4j Community has a single user database, so it cannot go to
+another database there. So the Neo4j store keeps it in one of two places (``state=``):
+
+* a **state file** beside the client (the default for a new database): an embedded kg store
+  (``EmbeddedStore``, one SQLite file) holding the same graph with every piece of
+  bookkeeping, bound to the Neo4j database it publishes to (``db.info()``'s id). Writes go
+  to it first, in one SQLite transaction per batch, and the graph rows the batch changed
+  (papers, their relations, entity nodes, derived edges, read back whole) are written to
+  Neo4j in one transaction before that SQLite transaction commits. The Neo4j side is thus a
+  pure copy: every statement sets whole values, so writing the same ids again is harmless.
+  The ids a batch publishes are first noted in ``<state>.publishing``; a process that dies
+  between the two commits leaves that note, and the next write publishes those ids again
+  from the state file (restoring Neo4j to it). A batch whose Neo4j commit failed with an
+  unknown outcome (the server lost meanwhile) also keeps its facts beside the note: if Neo4j
+  holds the papers the batch would have made, the next write writes it to the state file first. Writers on one machine queue on the SQLite
+  lock. Default place: ``$KG_STATE_DIR`` or ``~/.local/share/kg/neo4j-state``, one file
+  per database; ``state=PATH`` names it (e.g. a copy, or the embedded store a
+  ``neo4j-admin`` import was made from);
+* **in Neo4j** (``state="neo4j"``): ``Kg*`` bookkeeping nodes and ``_``-prefixed properties
+  next to the graph (``kg.store.neo4j_resolution``, ``kg.store.neo4j_rows``): for several
+  writers on several machines, each one then sees what the others wrote. Chosen
+  automatically for a database that already holds that layout (made by an earlier kg, or
+  imported with ``neo4j-admin`` from ``kg export``).
+
+Reading never needs the state: the canned queries, ``stats``, exports and neighbourhoods
+read the graph alone, from any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from kg.errors import StoreError
+from kg.ids import compact_key
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.store.embedded import Changed, EmbeddedStore
+
+#: the state modes
+IN_NEO4J = "neo4j"
+AUTO = "auto"
+
+#: labels and property keys only the in-Neo4j layout has
+BOOKKEEPING_LABELS = ("KgResolution", "KgResolutionKey", "KgVoteSum", "KgMeta", "KgDirty", "KgPending")
+
+
+class StateMismatch(StoreError):
+    """The state file and the Neo4j database it publishes to disagree."""
+
+
+class StateNotFound(StoreError):
+    """The database's bookkeeping is not on this machine."""
+
+
+def state_dir() -> Path:
+    base = os.environ.get("KG_STATE_DIR")
+    if base:
+        return Path(base).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "kg" / "neo4j-state"
+
+
+def default_state_path(database: str, database_id: str) -> Path:
+    """The state file of one Neo4j database (its name, for people; its id, to be sure)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", database)[:60] or "db"
+    return state_dir() / f"{safe}-{re.sub(r'[^A-Za-z0-9-]+', '', database_id)[:64]}.kgstate"
+
+
+def publishing_note(path: Path) -> Path:
+    return path.with_name(path.name + ".publishing")
+
+
+# -- the copy: rows of the changed ids, read from the state file ---------------------------
+_PAPER_COLS = ("id", "title", "abstract", "year", "authors", "url", "source", "arxiv", "doi", "s2", "openalex")
+_REL_PROPS = ("confidence", "rule", "evidence_field", "evidence_start", "evidence_end", "evidence_sentence",
+              "mention")
+
+
+def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Iterable[str],
+                     edges: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
+    """What Neo4j must hold for these ids, read from the state file (in its open transaction).
+
+    ``papers``: rows of the papers there, ids of the ones gone; ``relations``: every relation
+    of the papers there, by type; ``entities``: rows by type, ids gone (``placeholders``:
+    the gone ones some derived edge still needs as an end); ``edges``: rows by type, keys gone.
+    """
+    paper_ids = sorted(set(papers))
+    entity_ids = sorted(set(entities))
+    edge_keys = sorted(set(edges))
+    out: dict[str, Any] = {"papers": [], "papers_gone": [], "relations": {}, "entities": {},
+                           "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {}}
+    found: set[str] = set()
+    for chunk in _chunks(paper_ids):
+        for r in cur.execute(f"SELECT {','.join(_PAPER_COLS)} FROM papers WHERE id IN ({_marks(len(chunk))})",
+                             chunk).fetchall():
+            props = {k: v for k, v in zip(_PAPER_COLS, r) if v is not None}
+            props["authors"] = json.loads(props.get("authors") or "[]")
+            out["papers"].append(props)
+            found.add(r[0])
+        for r in cur.execute(f"SELECT paper_id, type, entity_id, {','.join(_REL_PROPS)} FROM relations"
+                             f" WHERE paper_id IN ({_marks(len(chunk))}) ORDER BY paper_id, type, entity_id",
+                             chunk).fetchall():
+            if r[1] not in RELATION_TYPES:
+                raise StoreError(f"paper {r[0]}: unknown relation type {r[1]!r}")
+            out["relations"].setdefault(r[1], []).append(
+                {"source": r[0], "target": r[2], "props": dict(zip(_REL_PROPS, r[3:]))})
+    out["papers_gone"] = [p for p in paper_ids if p not in found]
+    found = set()
+    for chunk in _chunks(entity_ids):
+        for eid, name, etype, aliases, count in cur.execute(
+                f"SELECT id, name, type, aliases, paper_count FROM entities WHERE id IN ({_marks(len(chunk))})",
+                chunk).fetchall():
+            if etype not in ENTITY_TYPES:
+                raise StoreError(f"entity {eid}: unknown type {etype!r}")
+            out["entities"].setdefault(etype, []).append(
+                {"id": eid, "props": {"id": eid, "name": name, "type": etype, "aliases": json.loads(aliases),
+                                      "paper_count": count}})
+            found.add(eid)
+    gone = [e for e in entity_ids if e not in found]
+    needed: set[str] = set()
+    for chunk in _chunks(gone):
+        m = _marks(len(chunk))
+        needed.update(r[0] for r in cur.execute(
+            f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"
+            f" WHERE target IN ({m})", chunk + chunk).fetchall())
+    out["placeholders"] = [e for e in gone if e in needed]
+    out["entities_gone"] = [e for e in gone if e not in needed]
+    for s, t, d in edge_keys:
+        if t not in ENTITY_RELATION_TYPES:
+            raise StoreError(f"unknown entity relation type {t!r}")
+        r = cur.execute("SELECT papers, support, confidence FROM entity_edges WHERE source=? AND type=? AND target=?",
+                        (s, t, d)).fetchone()
+        if r is None:
+            out["edges_gone"].setdefault(t, []).append({"source": s, "target": d})
+        else:
+            out["edges"].setdefault(t, []).append(
+                {"source": s, "target": d, "props": {"papers": json.loads(r[0]), "support": r[1], "confidence": r[2]}})
+    return out
+
+
+# -- the copy: Cypher (labels and types from whitelists only) -------------------------------
+_TYPE_LABELS = ":".join(ENTITY_TYPES)
+_DELETE_PAPERS = "UNWIND $ids AS id MATCH (p:Paper {id: id}) DETACH DELETE p"
+_DROP_RELATIONS = "UNWIND $ids AS id MATCH (:Paper {id: id})-[r]->() DELETE r"
+_SET_PAPERS = "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p = row"
+_SET_ENTITIES = {t: ("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+                     f"REMOVE e:{_TYPE_LABELS} SET e:{t} SET e = row.props") for t in ENTITY_TYPES}
+_CREATE_RELATIONS = {t: ("UNWIND $rows AS row MATCH (p:Paper {id: row.source}) MATCH (e:Entity {id: row.target}) "
+                         f"CREATE (p)-[r:{t}]->(e) SET r = row.props") for t in RELATION_TYPES}
+_SET_EDGES = {t: ("UNWIND $rows AS row "
+                  "MERGE (a:Entity {id: row.source}) ON CREATE SET a.paper_count = 0 "
+                  "MERGE (b:Entity {id: row.target}) ON CREATE SET b.paper_count = 0 "
+                  f"MERGE (a)-[r:{t}]->(b) SET r = row.props") for t in ENTITY_RELATION_TYPES}
+_DELETE_EDGES = {t: ("UNWIND $rows AS row "
+                     f"MATCH (:Entity {{id: row.source}})-[r:{t}]->(:Entity {{id: row.target}}) DELETE r")
+                 for t in ENTITY_RELATION_TYPES}
+#: an end no paper mentions that a derived edge still needs: an ``Entity`` with id and paper_count 0
+_TO_PLACEHOLDERS = (f"UNWIND $ids AS id MERGE (e:Entity {{id: id}}) REMOVE e:{_TYPE_LABELS} "
+                    "SET e = {id: id, paper_count: 0}")
+_DELETE_ENTITIES = "UNWIND $ids AS id MATCH (e:Entity {id: id}) DETACH DELETE e"
+_DELETE_UNUSED_PLACEHOLDERS = ("UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+                               "WHERE e.paper_count = 0 AND NOT (e)--() DELETE e")
+
+COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+            "properties_set", "labels_added", "labels_removed")
+
+
+def publish_tx(tx, pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
+    """Make Neo4j hold ``pub`` (``read_publication``); then, when ``papers_expected`` is given,
+    check that it holds as many papers as the state file."""
+    local = {k: 0 for k in COUNTERS}
+
+    def run(query: str, **params: Any) -> list[Any]:
+        result = tx.run(query, **params)
+        records = list(result)
+        c = result.consume().counters
+        for k in COUNTERS:
+            local[k] += getattr(c, k)
+        return records
+
+    if pub["papers_gone"]:
+        run(_DELETE_PAPERS, ids=pub["papers_gone"])
+    written = [p["id"] for p in pub["papers"]]
+    if written:
+        run(_DROP_RELATIONS, ids=written)
+        run(_SET_PAPERS, rows=pub["papers"])
+    for t in sorted(pub["entities"]):
+        run(_SET_ENTITIES[t], rows=pub["entities"][t])
+    for t in sorted(pub["relations"]):
+        run(_CREATE_RELATIONS[t], rows=pub["relations"][t])
+    ends: set[str] = set()
+    for t in sorted(pub["edges_gone"]):
+        run(_DELETE_EDGES[t], rows=pub["edges_gone"][t])
+        ends.update(x for r in pub["edges_gone"][t] for x in (r["source"], r["target"]))
+    for t in sorted(pub["edges"]):
+        run(_SET_EDGES[t], rows=pub["edges"][t])
+    if pub["placeholders"]:
+        run(_TO_PLACEHOLDERS, ids=pub["placeholders"])
+    if pub["entities_gone"]:
+        run(_DELETE_ENTITIES, ids=pub["entities_gone"])
+    ends.update(pub["placeholders"])
+    if ends:
+        run(_DELETE_UNUSED_PLACEHOLDERS, ids=sorted(ends))
+    if papers_expected is not None:
+        held = run("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+        if held != papers_expected:
+            raise StateMismatch(
+                f"the Neo4j database holds {held} papers where its state file expects {papers_expected}: "
+                "another writer (or a hand edit) changed it; keep several writers' state in Neo4j "
+                "(--state neo4j), or write from the machine whose state file made it")
+    for k, v in local.items():  # only once the transaction's work is all done (it may be run again)
+        counters[k] = counters.get(k, 0) + v
+
+
+class Publisher:
+    """Writes through the state file: one SQLite transaction and one Neo4j transaction per batch."""
+
+    def __init__(self, neo4j_store: Any, master: "EmbeddedStore"):
+        self.neo = neo4j_store
+        self.master = master
+        self.note = publishing_note(master.path)
+
+    @property
+    def facts_file(self) -> Path:
+        return self.note.with_name(self.note.name + ".facts")
+
+    def __call__(self, cur: sqlite3.Cursor, changed: "Changed", counters: dict[str, int]) -> None:
+        papers, entities, edges = set(changed.papers), set(changed.entities), set(changed.edges)
+        left = self._read_note()  # what a process that died between its two commits was publishing
+        papers |= left["papers"]
+        entities |= left["entities"]
+        edges |= left["edges"]
+        if not (papers or entities or edges):
+            return
+        expected = cur.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        self._write_note(papers, entities, edges, expected)
+        pub = read_publication(cur, papers, entities, edges)
+        self.neo._publish(pub, expected, counters)
+
+    def done(self) -> None:
+        """The state file committed: Neo4j and it agree again."""
+        self.facts_file.unlink(missing_ok=True)
+        self.note.unlink(missing_ok=True)
+
+    def failed(self, facts: list[Any]) -> None:
+        """The batch ``facts`` failed after its copy to Neo4j began: whether Neo4j committed it is
+        unknown (a lost server may have). Keep them, so the next write can tell and finish it."""
+        if not self.note.exists():
+            return
+        tmp = self.facts_file.with_name(self.facts_file.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for f in facts:
+                fh.write(f.to_json() + "\n")
+        os.replace(tmp, self.facts_file)
+
+    def left_over(self) -> tuple[int | None, list[Any]]:
+        """(papers the state file was to hold after the batch, that batch's facts) of a batch
+        that failed while being copied; ``(None, [])`` when none left any."""
+        from kg.schema import PaperFacts
+
+        if not self.note.exists():
+            return None, []
+        expected = self._read_note()["expected"]
+        facts = []
+        if self.facts_file.exists():
+            facts = [PaperFacts.from_json(line) for line in self.facts_file.read_text(encoding="utf-8").splitlines()
+                     if line.strip()]
+        return expected, facts
+
+    def _read_note(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.note.read_text(encoding="utf-8"))
+            return {"papers": set(data["papers"]), "entities": set(data["entities"]),
+                    "edges": {tuple(e) for e in data["edges"]}, "expected": data.get("expected")}
+        except FileNotFoundError:
+            return {"papers": set(), "entities": set(), "edges": set(), "expected": None}
+        except (OSError, ValueError, KeyError, TypeError):
+            raise StateMismatch(f"{self.note}: unreadable; delete it and run `kg ingest` with the same input "
+                                "again") from None
+
+    def _write_note(self, papers: set[str], entities: set[str], edges: set[tuple[str, str, str]],
+                    expected: int) -> None:
+        tmp = self.note.with_name(self.note.name + ".tmp")
+        tmp.write_text(json.dumps({"papers": sorted(papers), "entities": sorted(entities),
+                                   "edges": [list(e) for e in sorted(edges)], "expected": expected}),
+                       encoding="utf-8")
+        os.replace(tmp, self.note)
+
+
+def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) -> bool:
+    """Empty a state file (its tables; of ``meta`` only the layout and the database it is bound
+    to stay), in one transaction; with ``expect_papers``,
+    only if it still holds that many papers (another process may have reset it and written
+    since). Returns whether it did."""
+    db = master.db
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name <> 'meta'")]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if expect_papers is not None and db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] != expect_papers:
+            db.execute("ROLLBACK")
+            return False
+        for t in tables:
+            db.execute(f'DELETE FROM "{t}"')
+        # what the file says about its contents goes with them; its layout and binding stay
+        db.execute("DELETE FROM meta WHERE key NOT IN ('schema_version', 'entity_stats', 'neo4j_database')")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    note = publishing_note(master.path)
+    note.with_name(note.name + ".facts").unlink(missing_ok=True)
+    note.unlink(missing_ok=True)
+    return True
+
+
+def republish_all(master: "EmbeddedStore") -> tuple[set[str], set[str], set[tuple[str, str, str]]]:
+    """Every id of the state file (to publish a whole embedded store)."""
+    papers = {r[0] for r in master.sql("SELECT id FROM papers")}
+    entities = {r[0] for r in master.sql("SELECT id FROM entities")}
+    edges = {tuple(r) for r in master.sql("SELECT source, type, target FROM entity_edges")}
+    return papers, entities, edges
+
+
+# -- finding nodes without the normalised keys in the database -------------------------------
+_RUN = re.compile(r"[^\W_]+")
+
+
+def search_run(text: str) -> str:
+    """The longest run of letters and digits of ``text``, lower-cased: a name whose normalised
+    form (``compact_key``) equals that of ``text`` contains it (bar punctuation inside the run)."""
+    runs = _RUN.findall(text.lower())
+    return max(runs, key=len) if runs else ""
+
+
+FIND_ENTITIES = ("MATCH (e:Entity) WHERE e.paper_count > 0 AND any(f IN [e.name] + coalesce(e.aliases, []) "
+                 "WHERE toLower(f) CONTAINS $run) RETURN e.id AS id, [e.name] + coalesce(e.aliases, []) AS forms, "
+                 "e.paper_count AS n")
+FIND_PAPERS = "MATCH (p:Paper) WHERE toLower(p.title) CONTAINS $run RETURN p.id AS id, p.title AS title"
+
+
+def matching_ids(entity_rows: Iterable[Any], paper_rows: Iterable[Any], key: str) -> list[str]:
+    """Entities (most papers first) then papers (by id) whose forms or title normalise to ``key``."""
+    ents = sorted((-r["n"], r["id"]) for r in entity_rows if any(compact_key(f) == key for f in r["forms"] if f))
+    papers = sorted(r["id"] for r in paper_rows if compact_key(r["title"] or "") == key)
+    return [i for _, i in ents] + papers
+
+
+class StateRouting:
+    """The ``GraphStore`` resolution methods of the Neo4j store: the state file's when it keeps
+    one, else those of the next class (``Neo4jResolution``: the state in Neo4j)."""
+
+    def _state_store(self, writing: bool = False):  # pragma: no cover - Neo4jStore defines it
+        raise NotImplementedError
+
+    def resolution_votes(self, keys):
+        m = self._state_store()
+        return m.resolution_votes(keys) if m is not None else super().resolution_votes(keys)
+
+    def resolution_keys(self, paper_ids):
+        m = self._state_store()
+        return m.resolution_keys(paper_ids) if m is not None else super().resolution_keys(paper_ids)
+
+    def resolution_dependents(self, keys):
+        m = self._state_store()
+        return m.resolution_dependents(keys) if m is not None else super().resolution_dependents(keys)
+
+    def resolution_raw(self, paper_ids):
+        m = self._state_store()
+        return m.resolution_raw(paper_ids) if m is not None else super().resolution_raw(paper_ids)
+
+    def resolution_rows(self):
+        m = self._state_store()
+        return m.resolution_rows() if m is not None else super().resolution_rows()
+
+    def resolution_save(self, papers, dirty=None):
+        m = self._state_store(writing=True)
+        return m.resolution_save(papers, dirty) if m is not None else super().resolution_save(papers, dirty)
+
+    def resolution_dirty(self):
+        m = self._state_store()
+        return m.resolution_dirty() if m is not None else super().resolution_dirty()
+
+    def resolution_settle(self, keys, pending):
+        m = self._state_store(writing=True)
+        return m.resolution_settle(keys, pending) if m is not None else super().resolution_settle(keys, pending)
+
+    def resolution_pending(self):
+        m = self._state_store()
+        return m.resolution_pending() if m is not None else super().resolution_pending()
+
+    def resolution_done(self, paper_ids):
+        m = self._state_store(writing=True)
+        return m.resolution_done(paper_ids) if m is not None else super().resolution_done(paper_ids)
+
+    def resolution_save_deps(self, deps):
+        m = self._state_store(writing=True)
+        return m.resolution_save_deps(deps) if m is not None else super().resolution_save_deps(deps)
+
+    def resolution_version(self):
+        m = self._state_store()
+        return m.resolution_version() if m is not None else super().resolution_version()
+
+    def resolution_set_version(self, version):
+        m = self._state_store(writing=True)
+        return m.resolution_set_version(version) if m is not None else super().resolution_set_version(version)

@@ -1,0 +1,214 @@
+"""The Neo4j database holds the graph only: kg's bookkeeping is in a state file beside the client.
+
+What a Neo4j Browser user sees (``MATCH (n)``, labels, property panels) is the graph; a
+process dying between its two commits, a second writer, a database emptied by hand or a
+database read from another machine each end well.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from factsutil import make_facts
+from kg.store import neo4j_state as S
+from kg.store.embedded import EmbeddedStore
+from kg.store.neo4j import Neo4jStore
+
+pytestmark = pytest.mark.neo4j
+
+#: the graph's documented properties (README "The graph"), per node label and relationship kind
+PAPER_PROPS = {"id", "title", "abstract", "year", "authors", "url", "source", "arxiv", "doi", "s2", "openalex"}
+ENTITY_PROPS = {"id", "name", "type", "aliases", "paper_count"}
+RELATION_PROPS = {"confidence", "rule", "mention", "evidence_field", "evidence_start", "evidence_end",
+                  "evidence_sentence"}
+DERIVED_PROPS = {"papers", "support", "confidence"}
+ENTITY_LABELS = {"Model", "Method", "Dataset", "Task", "Metric"}
+
+A = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBERT on GLUE.",
+               [("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"),
+                ("EVALUATES_ON", "Dataset", "GLUE")], paper_id="arxiv:1910.01108")
+B = make_facts("TinyBERT: distilling BERT", "TinyBERT builds on BERT and is tested on GLUE.",
+               [("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "BERT"),
+                ("EVALUATES_ON", "Dataset", "GLUE")], paper_id="arxiv:1909.10351")
+C = make_facts("A study of LLaMA-2", "We fine-tune Llama 2 on SQuAD.",
+               [("USES", "Model", "LLaMA-2"), ("EVALUATES_ON", "Dataset", "SQuAD")])
+
+
+def store_for(settings, **kw) -> Neo4jStore:
+    return Neo4jStore(settings["uri"], user=settings["user"], password=settings["password"], **kw)
+
+
+@pytest.fixture
+def fresh(neo4j_server):
+    store = store_for(neo4j_server)
+    store.clear()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def dump(store):
+    return list(store.iter_nodes()), list(store.iter_edges())
+
+
+def embedded(tmp_path, *batches):
+    with EmbeddedStore(tmp_path / f"ref{len(list(tmp_path.iterdir()))}.db") as ref:
+        for b in batches:
+            ref.write(b)
+        return dump(ref)
+
+
+def assert_only_the_graph(store) -> None:
+    """What MATCH (n) and the property panels show: Paper and entity nodes with their
+    documented properties, relationships with theirs."""
+    rows = store.cypher("MATCH (n) RETURN DISTINCT labels(n) AS labels")
+    for r in rows:
+        labels = set(r["labels"])
+        assert labels == {"Paper"} or (labels - ENTITY_LABELS == {"Entity"} and len(labels) <= 2), labels
+    for r in store.cypher("MATCH (n) RETURN labels(n) AS labels, keys(n) AS keys"):
+        allowed = PAPER_PROPS if "Paper" in r["labels"] else ENTITY_PROPS
+        assert set(r["keys"]) <= allowed, r
+    for r in store.cypher("MATCH (a)-[x]->() RETURN a:Paper AS paper, keys(x) AS keys"):
+        assert set(r["keys"]) <= (RELATION_PROPS if r["paper"] else DERIVED_PROPS), r
+
+
+def test_a_new_database_holds_the_graph_only(fresh, tmp_path, neo4j_server):
+    fresh.write([A, B, C])
+    assert fresh._state_mode == "file"
+    assert_only_the_graph(fresh)
+    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    # the same labels the graph has, no more
+    assert {r["labels"][0] for r in fresh.cypher("MATCH (n) RETURN DISTINCT labels(n) AS labels")} == {"Paper", "Entity"}
+    # the bookkeeping is in the state file: the same graph, with the resolution state beside it
+    path = fresh._master.path
+    assert path.parent == S.state_dir() and path.exists()
+    with EmbeddedStore(path) as state:
+        assert dump(state) == dump(fresh)
+    # another client of the same database finds the same state file
+    with store_for(neo4j_server) as other:
+        assert other.write([A]).papers_unchanged == 1 and other._master.path == path
+
+
+def test_the_sample_corpus_through_the_cli_leaves_only_the_graph(neo4j_server, fresh, tmp_path, monkeypatch):
+    from conftest import SAMPLE
+    from kg.cli import main
+
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server["password"] or "")
+    r = CliRunner().invoke(main, ["ingest", str(SAMPLE), "--neo4j", neo4j_server["uri"], "--user",
+                                  neo4j_server["user"], "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert_only_the_graph(fresh)
+    with EmbeddedStore(tmp_path / "e.db") as e:
+        r = CliRunner().invoke(main, ["ingest", str(SAMPLE), "--store", str(tmp_path / "e.db"), "--quiet"])
+        assert r.exit_code == 0, r.output
+        assert dump(fresh) == dump(e)
+    # the resolution report reads the state file
+    r = CliRunner().invoke(main, ["resolve", "--report", "--json", "--neo4j", neo4j_server["uri"]])
+    assert r.exit_code == 0, r.output
+    r2 = CliRunner().invoke(main, ["resolve", "--report", "--json", "--store", str(tmp_path / "e.db")])
+    assert json.loads(r.output) == json.loads(r2.output)
+
+
+class Died(Exception):
+    pass
+
+
+def die_after_the_neo4j_commit(monkeypatch, hard: bool) -> None:
+    """The next batch's Neo4j transaction commits, and then its SQLite one never does: the
+    process is killed (``hard``: nothing more runs) or the batch fails with an exception."""
+    real = S.Publisher.__call__
+
+    def publish_then_die(self, cur, changed, counters):
+        real(self, cur, changed, counters)  # Neo4j has committed
+        raise Died()  # ... and the state file never does
+
+    monkeypatch.setattr(S.Publisher, "__call__", publish_then_die)
+    if hard:
+        monkeypatch.setattr(S.Publisher, "failed", lambda self, facts: None)
+
+
+def test_a_process_killed_between_its_two_commits_is_repaired_by_the_next_write(fresh, tmp_path, monkeypatch):
+    fresh.write([A])
+    die_after_the_neo4j_commit(monkeypatch, hard=True)
+    with pytest.raises(Died):
+        fresh.write([B])
+    monkeypatch.undo()
+    assert S.publishing_note(fresh._master.path).exists()
+    assert {n["id"] for n in fresh.iter_nodes() if n["label"] == "Paper"} == {A.paper.id, B.paper.id}
+    # the next write first makes Neo4j what the state file says (B never reached it), then writes
+    fresh.write([C])
+    assert not S.publishing_note(fresh._master.path).exists()
+    assert dump(fresh) == embedded(tmp_path, [A], [C])
+    fresh.write([A, B, C])
+    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    assert_only_the_graph(fresh)
+
+
+def test_a_batch_lost_after_neo4j_committed_it_is_finished_by_the_next_write(fresh, tmp_path, monkeypatch):
+    fresh.write([A])
+    die_after_the_neo4j_commit(monkeypatch, hard=False)  # e.g. the server went away during the commit
+    with pytest.raises(Died):
+        fresh.write([B])
+    monkeypatch.undo()
+    # Neo4j holds B: the next write writes it to the state file too, so B counts as there
+    w = fresh.write([B, C])
+    assert (w.papers_unchanged, w.papers_added) == (1, 1)
+    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    with EmbeddedStore(fresh._master.path) as state:
+        assert dump(state) == dump(fresh)
+
+
+def test_another_writer_is_noticed_with_one_clear_error(fresh, neo4j_server):
+    fresh.write([A])
+    fresh.driver.execute_query("CREATE (:Paper {id: 'hand:1', title: 'Written by hand'})")
+    with pytest.raises(S.StateMismatch, match="another writer"):
+        fresh.write([B])
+    with store_for(neo4j_server) as other:
+        with pytest.raises(S.StateMismatch, match="another writer|changed without it"):
+            other.write([C])
+    # nothing half-written: the graph is A and the hand-made paper
+    assert sorted(n["id"] for n in fresh.iter_nodes() if n["label"] == "Paper") == [A.paper.id, "hand:1"]
+
+
+def test_an_emptied_database_is_loaded_again_from_scratch(fresh, neo4j_server, tmp_path):
+    fresh.write([A, B])
+    fresh.driver.execute_query("MATCH (n) DETACH DELETE n")  # what a Browser user may type
+    with store_for(neo4j_server) as again:
+        w = again.write([C])
+        assert w.papers_added == 1
+        assert dump(again) == embedded(tmp_path, [C])
+
+
+def test_reading_from_another_machine_and_writing_with_a_copy_of_the_state(fresh, neo4j_server, tmp_path,
+                                                                           monkeypatch):
+    import sqlite3
+
+    fresh.write([A, B])
+    copy = tmp_path / "copy.kgstate"
+    with sqlite3.connect(copy) as dst:  # a consistent copy of the live file
+        fresh._master.db.backup(dst)
+    monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "elsewhere"))
+    with store_for(neo4j_server) as reader:
+        assert dump(reader) == dump(fresh)  # reading needs no state
+        assert reader.find_nodes("distilbert")[0]["id"] == "model:distilbert"
+        with pytest.raises(S.StateNotFound, match="--state PATH"):
+            reader.write([C])
+    with store_for(neo4j_server, state=str(copy)) as writer:
+        writer.write([C])
+        assert dump(writer) == embedded(tmp_path, [A, B, C])
+
+
+def test_a_database_with_its_state_in_neo4j_keeps_it_there(neo4j_server, tmp_path):
+    with store_for(neo4j_server, state="neo4j") as old:
+        old.clear()
+        old.write([A])
+        assert old.cypher("MATCH (e:Entity) WHERE e._state IS NOT NULL RETURN count(e) AS n")[0]["n"] > 0
+    with store_for(neo4j_server) as auto:
+        auto.write([B])
+        assert auto._state_mode == S.IN_NEO4J
+        assert dump(auto) == embedded(tmp_path, [A, B])
+        auto.clear()
