@@ -80,12 +80,14 @@ def _quiet(message: str) -> None:
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
-            knowledge: Mapping[str, str] | None = None, prepare: bool = False) -> Iterator[PaperFacts]:
+            knowledge: Mapping[str, str] | None = None, prepare: bool = False,
+            rules_only: bool = False) -> Iterator[PaperFacts]:
     """Facts for every record: papers are extracted, facts records pass through.
 
     ``knowledge`` (a whole corpus's, when the records are one shard of it) replaces the
     knowledge extraction would gather from the records themselves. With ``prepare``,
-    extracted papers come ``kg.resolve.stream.prepare``d by the extraction workers.
+    extracted papers come ``kg.resolve.stream.prepare``d by the extraction workers. With
+    ``rules_only`` the rule cues decide without the learned model.
     """
     it = iter(records)
     pending: deque[PaperFacts] = deque()
@@ -104,7 +106,8 @@ def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
 
         from kg.extract import extract_papers  # spaCy is imported here, and only here
 
-        for facts in extract_papers(papers(), workers=workers, knowledge=knowledge, prepare=prepare):
+        for facts in extract_papers(papers(), workers=workers, knowledge=knowledge, prepare=prepare,
+                                    rules_only=rules_only):
             while pending:
                 yield pending.popleft()
             yield facts
@@ -136,7 +139,7 @@ def show_progress(quiet: bool) -> bool:
 def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], format: str | None = None,
                 strict: bool = False, workers: int = 1, warn: Warn | None = None,
                 progress: bool = False, knowledge: Mapping[str, str] | None = None,
-                dask: "DaskOptions | None" = None, say: Warn | None = None) -> RunReport:
+                dask: "DaskOptions | None" = None, say: Warn | None = None, rules_only: bool = False) -> RunReport:
     """Load and extract, writing one facts line per paper to ``out`` (``-`` for stdout).
 
     The file is written atomically: a temporary file renamed into place at the end;
@@ -150,10 +153,10 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
         from kg.cluster.run import extract_to_dir
 
         report.papers = extract_to_dir(inputs, os.fspath(out), dask, format, strict, warn, report.load, knowledge,
-                                       progress, say)
+                                       progress, say, rules_only=rules_only)
         return report
     stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load, merged=report.merge),
-                                       workers, knowledge)), progress, "extract")
+                                       workers, knowledge, rules_only=rules_only)), progress, "extract")
     if str(out) == "-":
         for f in stream:
             sys.stdout.write(f.to_json() + "\n")
@@ -200,7 +203,7 @@ def _open_text_out(fd: int, compress: bool) -> Iterator[TextIO]:
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
                strict: bool = False, workers: int = 1, warn: Warn | None = None, progress: bool = False,
                batch_size: int = 3000, knowledge: Mapping[str, str] | None = None,
-               dask: "DaskOptions | None" = None, say: Warn | None = None) -> RunReport:
+               dask: "DaskOptions | None" = None, say: Warn | None = None, rules_only: bool = False) -> RunReport:
     """Load, extract, resolve and write into ``store``, one transaction per batch.
 
     ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers
@@ -220,10 +223,11 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
     if dask is not None:
         from kg.cluster.run import extract_stream
 
-        facts = counted(extract_stream(inputs, dask, format, strict, warn, report.load, knowledge, progress, say))
+        facts = counted(extract_stream(inputs, dask, format, strict, warn, report.load, knowledge, progress, say,
+                                       rules_only=rules_only))
     else:
         facts = counted(extract(load(inputs, format, strict, warn, report.load, store=store, merged=report.merge),
-                                workers, knowledge, prepare=True))
+                                workers, knowledge, prepare=True, rules_only=rules_only))
     bar = _bar(progress, "ingest")
     written = 0
     try:

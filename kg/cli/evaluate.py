@@ -32,8 +32,9 @@ def read_papers(paths: tuple[str, ...]):
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--errors", "show_errors", is_flag=True, help="Also list false positives and false negatives per paper.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Extraction processes.")
+@click.option("--rules-only", is_flag=True, help="Score the rule cues' own decisions, without the learned model.")
 def eval_command(gold_path: str, paper_paths: tuple[str, ...], types: str | None, as_json: bool,
-                 show_errors: bool, workers: int) -> None:
+                 show_errors: bool, workers: int, rules_only: bool) -> None:
     """Score extraction against a gold file: P/R/F1 per relation type, all types, and the headline."""
     from kg.errors import KGError
     from kg.evaluate import evaluate, format_table, load_gold
@@ -57,7 +58,7 @@ def eval_command(gold_path: str, paper_paths: tuple[str, ...], types: str | None
     # facts files are scored as they are; papers are extracted first
     given = [r for r in records if isinstance(r, PaperFacts)]
     papers = [r for r in records if not isinstance(r, PaperFacts)]
-    report = evaluate([*given, *extract_papers(papers, workers=workers)], gold, wanted)
+    report = evaluate([*given, *extract_papers(papers, workers=workers, rules_only=rules_only)], gold, wanted)
     if as_json:
         out = report.to_dict(wanted)
         if show_errors:

@@ -22,6 +22,9 @@ def _load_knowledge(ctx, param, value):
 
 
 def _input_options(func):
+    func = click.option("--rules-only", is_flag=True,
+                        help="Let the rule cues decide every relation, without the learned model "
+                             "(to compare the two; the model is the default).")(func)
     func = click.option("--knowledge", type=click.Path(dir_okay=False), default=None, callback=_load_knowledge,
                         help="Corpus knowledge written by `kg knowledge` over the whole corpus, when the "
                              "inputs are one shard of it: every shard then extracts as one run would.")(func)
@@ -76,7 +79,8 @@ def _summary_line(report, quiet: bool) -> None:
                    "directory: the workers write part-00000.jsonl.gz ... and a _manifest.json.")
 @dask_options
 @quiet_option
-def extract_command(inputs, fmt, strict, workers, knowledge, output, dask_address, partition_size, quiet):
+def extract_command(inputs, fmt, strict, workers, knowledge, rules_only, output, dask_address, partition_size,
+                    quiet):
     """Load papers and extract their facts into a JSON Lines file (no store).
 
     INPUT may be files or directories in any supported format, gzip-compressed or not.
@@ -89,7 +93,7 @@ def extract_command(inputs, fmt, strict, workers, knowledge, output, dask_addres
                                  param_hint="'-o'")
     report = run_extract(inputs, output, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
                          progress=show_progress(quiet), knowledge=knowledge,
-                         dask=dask, say=_sayer(quiet))
+                         dask=dask, say=_sayer(quiet), rules_only=rules_only)
     _summary_line(report, quiet)
     if not quiet and output != "-":
         click.echo(f"Extracted {report.papers} papers{_merged_text(report)} to {output}.", err=True)
@@ -103,8 +107,8 @@ def extract_command(inputs, fmt, strict, workers, knowledge, output, dask_addres
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @dask_options
 @quiet_option
-def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json, dask_address, partition_size,
-                   quiet, **kwargs):
+def ingest_command(inputs, fmt, strict, workers, knowledge, rules_only, batch_size, as_json, dask_address,
+                   partition_size, quiet, **kwargs):
     """Load papers, extract, resolve and write them into the graph store.
 
     Re-running with the same papers adds nothing; facts files written by
@@ -116,7 +120,7 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json,
     with open_store_from(**pop_store_options(kwargs)) as store:
         report = run_ingest(inputs, store, format=fmt, strict=strict, workers=workers, warn=_warner(quiet),
                             progress=show_progress(quiet), batch_size=batch_size, knowledge=knowledge,
-                            dask=dask, say=_sayer(quiet))
+                            dask=dask, say=_sayer(quiet), rules_only=rules_only)
         stats = store.stats()
     _summary_line(report, quiet)
     w = report.write

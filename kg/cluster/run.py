@@ -212,13 +212,13 @@ class Run:
         return self.submit(work.knowledge_file, dict(names), name="knowledge-file").result()
 
     def extract(self, parts: list[Partition], knowledge: "work.Knowledge", report: bool,
-                wait: bool = True) -> list:
+                wait: bool = True, rules_only: bool = False) -> list:
         """Extract every partition on the cluster with ``knowledge`` (scattered to every worker
         once); the facts stay there. ``report``: this pass reads first, so its warnings count."""
         # one piece of data on every worker (a dict given alone would be scattered key by key)
         [known] = self.client.scatter([knowledge.names], broadcast=True, hash=False)
-        extracted = [self.submit(work.extract, p, known, knowledge.sha256, self.strict, report, name="extract",
-                                 index=p.index)
+        extracted = [self.submit(work.extract, p, known, knowledge.sha256, self.strict, report, rules_only,
+                                 name="extract", index=p.index)
                      for p in parts]
         if wait:
             infos = [self.submit(work.info, e, name="extract-info", index=i) for i, e in enumerate(extracted)]
@@ -302,7 +302,7 @@ def collect_knowledge(inputs: Sequence[str | os.PathLike[str]], opts: DaskOption
 def extract_to_dir(inputs: Sequence[str | os.PathLike[str]], out: str, opts: DaskOptions,
                    format: str | None = None, strict: bool = False, warn: Callable[[str], None] | None = None,
                    stats: LoadStats | None = None, knowledge: Mapping[str, str] | None = None,
-                   progress: bool = False, say: Say | None = None) -> int:
+                   progress: bool = False, say: Say | None = None, rules_only: bool = False) -> int:
     """Extract and resolve on the cluster; the workers write ``out/part-NNNNN.jsonl.gz`` and this
     process the manifest. Returns the papers written."""
     from kg.cluster.parts import FactsDir
@@ -314,7 +314,7 @@ def extract_to_dir(inputs: Sequence[str | os.PathLike[str]], out: str, opts: Das
         parts = run.partitions(inputs)
         given = knowledge is not None
         known = run.given_knowledge(knowledge) if knowledge is not None else run.knowledge(parts)
-        extracted = run.extract(parts, known, report=given)
+        extracted = run.extract(parts, known, report=given, rules_only=rules_only)
         table = run.decisions(extracted)
         entries = run.write(extracted, table, target.staging)
         s = run.stats
@@ -327,7 +327,7 @@ def extract_to_dir(inputs: Sequence[str | os.PathLike[str]], out: str, opts: Das
 def extract_stream(inputs: Sequence[str | os.PathLike[str]], opts: DaskOptions, format: str | None = None,
                    strict: bool = False, warn: Callable[[str], None] | None = None,
                    stats: LoadStats | None = None, knowledge: Mapping[str, str] | None = None,
-                   progress: bool = False, say: Say | None = None) -> Iterator[PaperFacts]:
+                   progress: bool = False, say: Say | None = None, rules_only: bool = False) -> Iterator[PaperFacts]:
     """Extract on the cluster and bring the facts (unresolved) here in input order, for a store."""
     with connect(opts, say) as client, _errors(opts):
         run = Run(client, opts, format, strict, warn, stats, progress)
@@ -335,4 +335,4 @@ def extract_stream(inputs: Sequence[str | os.PathLike[str]], opts: DaskOptions, 
         given = knowledge is not None
         known = run.given_knowledge(knowledge) if knowledge is not None else run.knowledge(parts)
         # --strict: nothing reaches the store before every partition has been read
-        yield from run.facts(run.extract(parts, known, report=given, wait=given and strict))
+        yield from run.facts(run.extract(parts, known, report=given, wait=given and strict, rules_only=rules_only))

@@ -115,14 +115,15 @@ def knowledge_file(names: Mapping[str, str]) -> Knowledge:
 _PIPELINES: dict[str, object] = {}
 
 
-def _pipeline(khash: str, knowledge: Mapping[str, str]):
+def _pipeline(khash: str, knowledge: Mapping[str, str], rules_only: bool = False):
     """This worker's spaCy pipeline for the knowledge (built once, kept for later partitions)."""
-    nlp = _PIPELINES.get(khash)
+    key = f"{khash}:{int(rules_only)}"
+    nlp = _PIPELINES.get(key)
     if nlp is None:
         from kg.extract.pipeline import build_nlp
 
         _PIPELINES.clear()  # one knowledge per run: do not keep an old run's pipeline
-        nlp = _PIPELINES[khash] = build_nlp(knowledge)
+        nlp = _PIPELINES[key] = build_nlp(knowledge, rules_only=rules_only)
     return nlp
 
 
@@ -148,13 +149,13 @@ class Extracted:
 
 
 def extract(part: Partition, knowledge: Mapping[str, str], khash: str, strict: bool = False,
-            with_report: bool = False) -> Extracted:
+            with_report: bool = False, rules_only: bool = False) -> Extracted:
     """Read a partition and extract its papers; facts records pass through. ``with_report``:
     keep the warnings (when no knowledge pass read the partition before)."""
     from kg.cluster.votes import partition_sums
     from kg.extract.pipeline import extract_batch
 
-    nlp = _pipeline(khash, knowledge)
+    nlp = _pipeline(khash, knowledge, rules_only)
     report = LoadReport() if with_report else None
     out: list[PaperFacts] = []
     batch: list[Paper] = []

@@ -156,7 +156,7 @@ def candidate_groups(st: PaperDoc) -> list[Group]:
                 f.add("strong_proposed")
             if any(contrib.get(s, set()) - {g.key} for s in sents_of[g.key]):
                 f.add("with_proposed")
-        g.features = sorted(f)
+        g.features = list(f)
     return out
 
 
@@ -173,28 +173,36 @@ def _bucket(n: int) -> str:
     return str(n) if n < 4 else "4+"
 
 
-def group_features(g: Group, st: PaperDoc, starts: list[int], lead_end: int) -> set[str]:
-    text = st.text
-    f: set[str] = set()
-    name = max(g.mentions, key=lambda m: len(m.text)).text
-    words = name.split()
-    f.add("nw=" + _bucket(len(words)))
+@lru_cache(maxsize=1 << 16)
+def name_features(name: str) -> tuple[str, ...]:
+    """What a name looks like: words, digits, case, first and last word, the type its head
+    word or its shape suggests."""
+    f = []
+    words = name.split() or [name]
+    f.append("nw=" + _bucket(len(words)))
     if any(c.isdigit() for c in name):
-        f.add("digit")
+        f.append("digit")
     if name.islower():
-        f.add("lower")
+        f.append("lower")
     elif name.isupper():
-        f.add("upper")
+        f.append("upper")
     elif any(c.isupper() for c in name[1:]):
-        f.add("innercap")
-    f.add("last=" + word_feature(words[-1]))
-    f.add("first=" + word_feature(words[0]))
+        f.append("innercap")
+    f.append("last=" + word_feature(words[-1]))
+    f.append("first=" + word_feature(words[0]))
     t = type_from_head(name)
     if t:
-        f.add("head=" + t)
+        f.append("head=" + t)
     t = type_from_shape(name)
     if t:
-        f.add("shape=" + t)
+        f.append("shape=" + t)
+    return tuple(f)
+
+
+def group_features(g: Group, st: PaperDoc, starts: list[int], lead_end: int) -> set[str]:
+    text = st.text
+    name = max(g.mentions, key=lambda m: len(m.text)).text
+    f: set[str] = set(name_features(name))
     if name in st.known:
         f.add("known")
     sents: set[int] = set()

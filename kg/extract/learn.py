@@ -101,7 +101,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
             names = tuple(grp.names())
             keys = {score_key(n) for n in names}
             labels = frozenset(t for t, ks in gold_keys if ks & keys)
-            exs.append(Example(tuple(grp.features), labels, names, tuple((m.start, m.end) for m in grp.mentions)))
+            exs.append(Example(tuple(sorted(grp.features)), labels, names, tuple((m.start, m.end) for m in grp.mentions)))
         out.append(PaperExamples(g, tuple(exs)))
     return out
 

@@ -40,7 +40,7 @@ class LinearModel:
     meta: Mapping[str, object]
 
     def probabilities(self, features: Iterable[str]) -> np.ndarray:
-        rows = [i for i in map(self.index.get, features) if i is not None]
+        rows = sorted(i for i in map(self.index.get, features) if i is not None)
         z = self.intercept + self.weights[rows].sum(axis=0) if rows else self.intercept.copy()
         z = np.exp(z - z.max())
         return z / z.sum()
@@ -56,7 +56,7 @@ class LinearModel:
         cuts: list[int] = []
         have: list[int] = []
         for i, f in enumerate(features):
-            mine = [r for r in map(get, f) if r is not None]
+            mine = sorted(r for r in map(get, f) if r is not None)  # one order: the same sums in every process
             if mine:
                 cuts.append(len(rows))
                 have.append(i)

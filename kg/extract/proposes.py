@@ -200,6 +200,8 @@ def _title_subject(text: str, st: PaperDoc) -> list[Candidate]:
 
 
 def _heading_subject(text: str, st: PaperDoc, h: int, he: int) -> list[Candidate]:
+    if _NOT_SUBJECT.match(text, h, he):
+        return []
     cs = chunks(text, h, he)
     if not cs or cs[0].words[0].start != h:
         return []

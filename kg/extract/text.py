@@ -65,19 +65,19 @@ def embedded_title_end(text: str, start: int, end: int) -> int | None:
     ends before the word that opens the sentence: a usual opener ("Most", "Recent", "In"), the
     long form of an acronym the sentence defines, or else the run's last capitalised word.
     """
-    words = [(m.start(), m.end(), m.group()) for _, m in zip(range(40), _TOKEN.finditer(text, start, end))]
-    k = 0
-    for k, (_, _, w) in enumerate(words):
+    run: list[tuple[int, int, str]] = []
+    for m in _TOKEN.finditer(text, start, end):
+        w = m.group()
         core = w.strip("()[]:,\"'‘’“”")
-        if not core:
-            continue
-        if core[0].islower() and core.lower() not in _TITLE_SMALL and not any(c.isdigit() for c in core):
+        if core and core[0].islower() and core.lower() not in _TITLE_SMALL and not any(c.isdigit() for c in core):
             break
         if w.endswith((".", "?", "!")) and not _DOTTED.match(w.rstrip(".")) and not w[:-1].replace(".", "").isdigit():
             return None  # a sentence ends inside the run: no glued title
+        run.append((m.start(), m.end(), w))
+        if len(run) >= 40:
+            return None
     else:
         return None
-    run = words[:k]
     if len(run) < 4:
         return None
     cut = None
