@@ -462,11 +462,14 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             yield r["id"], r["name"]
 
     # -- merging records of one paper -------------------------------------------------
+    # With a state file, the link keys of the papers are there (the state file is an
+    # embedded store with the same papers); in Neo4j they are the papers' ``_links``.
     def _ensure_links(self) -> None:
         """Give ``_links`` to the papers of a database written before them (once)."""
         if getattr(self, "_links_ready", False):
             return
         self._resolution_schema()  # the KgMeta constraint
+        self._ensure_state_indexes()  # kg_paper_links (a database imported with neo4j-admin has none yet)
         try:
             with self._session() as s:
                 if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single()["n"] == 0:
@@ -484,6 +487,9 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         want = sorted(set(keys))
         if not want:
             return {}
+        m = self._state_store()
+        if m is not None:
+            return m.papers_by_links(want)
         self._ensure_links()
         out: dict[str, set[str]] = {}
         for i in range(0, len(want), 400):  # Lucene's clause limit is 1024
@@ -501,6 +507,9 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         want = sorted(set(ids))
         if not want:
             return []
+        m = self._state_store()
+        if m is not None:
+            return m.stored_papers(want)
         self._ensure_links()
         rows = self._read("UNWIND $ids AS id MATCH (p:Paper {id: id}) RETURN collect(properties(p)) AS rows",
                           ids=want)[0]["rows"]
