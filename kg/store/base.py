@@ -112,7 +112,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def node_names(self) -> Iterator[tuple[str, str]]:
-        """(id, display name) of every node: for suggesting close matches."""
+        """(id, name) of every name a node is known by, for suggesting close matches:
+        each node's display name (entity name or paper title) comes before its aliases."""
 
     # -- merging records of one paper --------------------------------------------------
     # What kg.record_stream asks so that a record read later merges into the paper already

@@ -590,6 +590,9 @@ class EmbeddedStore(GraphStore):
             yield r[0], r[1]
         for r in self.db.execute("SELECT id, title FROM papers ORDER BY id"):
             yield r[0], r[1]
+        for r in self.db.execute("SELECT id, aliases FROM entities WHERE aliases NOT IN ('', '[]') ORDER BY id"):
+            for alias in json.loads(r[1]):
+                yield r[0], alias
 
     # -- helpers for queries and resolution -------------------------------------------
     def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:

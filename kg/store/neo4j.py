@@ -460,6 +460,10 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             yield r["id"], r["name"]
         for r in self._stream("MATCH (p:Paper) RETURN p.id AS id, p.title AS name ORDER BY id"):
             yield r["id"], r["name"]
+        for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} AND size(coalesce(e.aliases, [])) > 0 "
+                              "RETURN e.id AS id, e.aliases AS aliases ORDER BY id"):
+            for alias in r["aliases"]:
+                yield r["id"], alias
 
     # -- merging records of one paper -------------------------------------------------
     # With a state file, the link keys of the papers are there (the state file is an
