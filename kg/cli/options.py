@@ -61,7 +61,8 @@ def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str
             raise click.UsageError("give either --store or --neo4j, not both")
         return open_store(neo4j_uri=neo4j_uri, database=database, user=neo4j_user or "neo4j",
                           password=neo4j_password, **extra)
-    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist)
+    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist,
+                      readonly=must_exist, say=lambda message: click.echo(f"kg: {message}", err=True))
 
 
 def pop_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:
