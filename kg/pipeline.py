@@ -49,7 +49,7 @@ class RunReport:
 
 def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, strict: bool = False,
          warn: Warn | None = None, stats: "LoadStats | None" = None) -> Iterator[Paper | PaperFacts]:
-    """Paper (or facts) records from files and directories.
+    """Paper (or facts) records from files and directories, each within ``kg.limits``.
 
     With ``strict`` the inputs are checked completely first, so a bad record stops the
     run before anything is extracted or written.
@@ -57,9 +57,43 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     import loaders
 
     if strict:
-        for _ in loaders.iter_records(inputs, format=format, strict=True, warn=warn):
+        for _ in bounded(loaders.iter_records(inputs, format=format, strict=True, warn=warn), strict=True):
             pass
-    return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
+    return bounded(loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats),
+                   strict, warn, stats)
+
+
+def bounded(records: Iterable[Paper | PaperFacts], strict: bool = False, warn: Warn | None = None,
+            stats: "LoadStats | None" = None) -> Iterator[Paper | PaperFacts]:
+    """The records with their texts, titles and identifiers within ``kg.limits`` (a warning
+    ``FILE:LINE: what was cut`` for each cut; ``strict``: ``BadRecord`` instead). A facts
+    record whose title or id is over the limit is skipped (its evidence refers to that text)."""
+    from kg.errors import BadRecord
+    from kg.limits import MAX_ID, MAX_TITLE, bound_paper, location
+
+    def problem(source: str, reason: str, skipped: bool) -> None:
+        if strict:
+            raise BadRecord(location(source), reason)
+        if stats is not None:
+            stats.warnings += 1
+            stats.skipped += skipped
+        if warn is not None:
+            warn(f"{location(source)}: {reason}")
+
+    for rec in records:
+        if isinstance(rec, PaperFacts):
+            p = rec.paper
+            if len(p.title) > MAX_TITLE or len(p.id) > MAX_ID:
+                what = "title" if len(p.title) > MAX_TITLE else "paper id"
+                problem(p.source, f"{what} longer than {MAX_TITLE if what == 'title' else MAX_ID:,} characters; "
+                                  "facts record skipped", True)
+                continue
+            yield rec
+            continue
+        paper, cuts = bound_paper(rec)
+        for cut in cuts:
+            problem(rec.source, cut, False)
+        yield paper
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
@@ -96,6 +130,25 @@ def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
         return
 
 
+def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | None" = None) -> Iterator:
+    """Facts (or ``kg.resolve.stream.Prepared`` facts) with every entity name, alias and mention
+    within ``kg.limits.MAX_NAME``, as both stores need; a warning ``FILE:LINE`` for each cut."""
+    from kg.limits import bound_facts, location
+    from kg.resolve.stream import Prepared, prepare
+
+    for item in facts:
+        f = item.facts if isinstance(item, Prepared) else item
+        cut, cuts = bound_facts(f)
+        if cuts:
+            for c in cuts:
+                if report is not None and report.load is not None:
+                    report.load.warnings += 1
+                if warn is not None:
+                    warn(f"{location(f.paper.source)}: {c}")
+            item = prepare(cut) if isinstance(item, Prepared) else cut
+        yield item
+
+
 def resolve(facts: Iterable[PaperFacts], store: GraphStore | None = None) -> Iterator[PaperFacts]:
     """Canonical entity ids across papers (and the papers already in ``store``)."""
     from kg.resolve import resolve_stream
@@ -125,8 +178,8 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     gzip-compressed when its name ends with ``.gz`` (the loaders read both).
     """
     report = _report()
-    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load), workers, knowledge)),
-                       progress, "extract")
+    stream = _progress(resolve(bound_names(extract(load(inputs, format, strict, warn, report.load), workers,
+                                                   knowledge), warn, report)), progress, "extract")
     if str(out) == "-":
         for f in stream:
             sys.stdout.write(f.to_json() + "\n")
@@ -187,7 +240,8 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             report.papers += 1
             yield f
 
-    facts = counted(extract(load(inputs, format, strict, warn, report.load), workers, knowledge, prepare=True))
+    facts = counted(bound_names(extract(load(inputs, format, strict, warn, report.load), workers, knowledge,
+                                        prepare=True), warn, report))
     bar = _bar(progress, "ingest")
     written = 0
     try:
