@@ -40,12 +40,37 @@ SCHEMA = (
 #: an entity node some paper mentions (the others are placeholder ends of derived edges)
 REAL = "e.paper_count > 0"
 
-_USERINFO = re.compile(r"//[^/@]*@")
+def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """``(uri without user info, user, password)`` of a URI such as ``bolt://user:pw@host:7687``.
+
+    Parsed with ``urllib.parse`` (percent-escapes decoded). A password written with an
+    unescaped ``/``, ``?``, ``#`` or ``@`` does not parse as a URI; its user info then ends at
+    the last ``@`` (a host never holds one), so no part of it stays in the URI.
+    """
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.scheme or "@" not in uri:
+        return uri, None, None
+    if "@" in parts.netloc and "@" not in (parts.path + parts.query + parts.fragment):
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        clean = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    else:  # an unescaped delimiter in the password: the user info runs to the last "@"
+        scheme, sep, rest = uri.partition("://")
+        if not sep:
+            return uri, None, None
+        userinfo, _, after = rest.rpartition("@")
+        clean = f"{scheme}://{after}"
+    user, colon, password = userinfo.partition(":")
+    return clean, unquote(user) or None, unquote(password) if colon else None
 
 
 def safe_uri(uri: str) -> str:
     """The URI without any user:password@ part (for messages)."""
-    return _USERINFO.sub("//", uri)
+    return split_credentials(uri)[0]
 
 
 class Neo4jStore(Neo4jResolution, GraphStore):
@@ -61,6 +86,10 @@ class Neo4jStore(Neo4jResolution, GraphStore):
 
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        # credentials written in the URI are used, and never reach the driver or a message
+        uri, uri_user, uri_password = split_credentials(uri)
+        user = uri_user or user
+        password = uri_password if uri_password is not None else password
         self.uri = uri
         self.database = database
         self.user = user or "neo4j"
