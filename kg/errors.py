@@ -38,6 +38,14 @@ class BadInput(KGError):
     """A whole input file is unusable (binary garbage, broken JSON/XML, ...)."""
 
 
+class OutputError(KGError):
+    """An output file cannot be written (disk full, permissions, ...)."""
+
+
+class Interrupted(KGError):
+    """The run was stopped by a signal (SIGTERM, SIGHUP or Ctrl-C)."""
+
+
 class StoreError(KGError):
     """The embedded store cannot be opened or written."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,32 +194,25 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
 @contextmanager
 def _atomic_text_out(out: str | os.PathLike[str], compress: bool = False) -> Iterator[TextIO]:
     """A text stream whose content replaces ``out`` only when the block ends without error
-    (a temporary file beside it, renamed into place)."""
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
-    try:
-        with _open_text_out(fd, compress) as fp:
-            yield fp
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def _open_text_out(fd: int, compress: bool) -> Iterator[TextIO]:
-    """A text stream on ``fd``; gzip with no name or time in the header (same facts, same bytes)."""
-    if not compress:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            yield fp
-        return
-    import gzip
+    (``kg.atomic``); gzip with no name or time in the header (same facts, same bytes)."""
     import io
 
-    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-            io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
-        yield text
+    from kg.atomic import atomic_file
+
+    with atomic_file(out, parents=True) as raw:
+        if not compress:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            try:
+                yield text
+                text.flush()
+            finally:
+                text.detach()  # the raw file is atomic_file's to close
+            return
+        import gzip
+
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
+                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
+            yield text
 
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
