@@ -31,6 +31,8 @@ class RunReport:
     papers: int = 0
     #: stored papers resolved (and written) again because the input changed their entities
     reresolved: int = 0
+    #: stored papers extracted (and written) again because the input changed the corpus knowledge
+    reextracted: int = 0
     write: WriteSummary = field(default_factory=WriteSummary)
     #: names in the corpus knowledge (``run_knowledge``)
     names: int = 0
@@ -148,6 +150,15 @@ def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | 
         yield item
 
 
+def workers_for(workers: int, papers: int) -> int:
+    """Extraction processes: ``workers``, or (0) as many as ``papers`` papers are worth."""
+    if workers > 0:
+        return workers
+    from kg.extract import auto_workers
+
+    return auto_workers(papers)
+
+
 def resolve(facts: Iterable[PaperFacts], store: GraphStore | None = None) -> Iterator[PaperFacts]:
     """Canonical entity ids across papers (and the papers already in ``store``)."""
     from kg.resolve import resolve_stream
@@ -176,18 +187,25 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     The file is written atomically: a temporary file renamed into place at the end;
     gzip-compressed when its name ends with ``.gz`` (the loaders read both).
     """
+    from kg.corpus import RunKnowledge
+
     report = _report()
-    stream = _progress(resolve(bound_names(extract(load(inputs, format, strict, warn, report.load), workers,
-                                                   knowledge), warn, report)), progress, "extract")
-    if str(out) == "-":
-        for f in stream:
-            sys.stdout.write(f.to_json() + "\n")
-            report.papers += 1
-        return report
-    with _atomic_text_out(out, compress=str(out).endswith(".gz")) as fp:
-        for f in stream:
-            fp.write(f.to_json() + "\n")
-            report.papers += 1
+    run = RunKnowledge(None, external=knowledge)
+    facts = run.records(load(inputs, format, strict, warn, report.load),
+                        lambda records, known, count: extract(records, workers_for(workers, count), known))
+    stream = _progress(resolve(bound_names(facts, warn, report)), progress, "extract")
+    try:
+        if str(out) == "-":
+            for f in stream:
+                sys.stdout.write(f.to_json() + "\n")
+                report.papers += 1
+            return report
+        with _atomic_text_out(out, compress=str(out).endswith(".gz")) as fp:
+            for f in stream:
+                fp.write(f.to_json() + "\n")
+                report.papers += 1
+    finally:
+        run.close()
     return report
 
 
@@ -223,30 +241,50 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
     ``report.papers`` counts the papers read; ``report.reresolved`` the stored papers
     resolved again because the input changed what their entities are.
     """
+    from kg.corpus import RunKnowledge
     from kg.resolve import resolve_chunks
 
     report = _report()
+    run = RunKnowledge(store, external=knowledge, batch_size=batch_size)
 
-    def counted(items: Iterable[PaperFacts]) -> Iterator[PaperFacts]:
+    def extracted(records: Iterable[Paper | PaperFacts], known: Mapping[str, str], count: int) -> Iterator:
+        return extract(records, workers_for(workers, count), known, prepare=True)
+
+    def counted(items: Iterable) -> Iterator:
         for f in items:
-            report.papers += 1
+            pid = (f.facts if hasattr(f, "facts") else f).paper.id
+            if pid in run.again_ids:
+                report.reextracted += 1
+            else:
+                report.papers += 1
             yield f
 
-    facts = counted(bound_names(extract(load(inputs, format, strict, warn, report.load), workers, knowledge,
-                                        prepare=True), warn, report))
     bar = _bar(progress, "ingest")
     written = 0
-    try:
+
+    def write_all(facts: Iterable) -> None:
+        nonlocal written
         # each chunk is written before the next is asked for (resolve_chunks' contract)
         for chunk in resolve_chunks(facts, store, chunk_size=batch_size):
             report.write += store.write(chunk)
+            run.written(f.paper.id for f in chunk)
             written += len(chunk)
             if bar is not None:
                 bar.update(len(chunk))
+
+    try:
+        write_all(counted(bound_names(run.records(load(inputs, format, strict, warn, report.load), extracted),
+                                      warn, report)))
+        for _ in range(3):  # the knowledge the written input changed (rarely more than once)
+            again = run.settle_again()
+            if not again:
+                break
+            write_all(counted(bound_names(extracted(again, run.state.knowledge(), len(again)), warn, report)))
     finally:
+        run.close()
         if bar is not None:
             bar.close()
-    report.reresolved = max(0, written - report.papers)
+    report.reresolved = max(0, written - report.papers - report.reextracted)
     return report
 
 
@@ -262,18 +300,20 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
                   strict: bool = False, warn: Warn | None = None) -> RunReport:
     """The corpus knowledge of the inputs' papers (the cheap first pass of extraction: text
     rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``."""
-    from kg.extract import collect_knowledge
+    from kg.corpus import RunKnowledge
     from kg.extract.knowledge import write_knowledge
 
     report = _report()
-
-    def papers() -> Iterator[Paper]:
+    run = RunKnowledge(None)
+    try:
         for rec in load(inputs, format, strict, warn, report.load):
             if isinstance(rec, Paper):
                 report.papers += 1
-                yield rec
-
-    knowledge = collect_knowledge(papers())
+                run.note(rec)
+        run.flush()
+        knowledge = run.knowledge()
+    finally:
+        run.close()
     with _atomic_text_out(out) as fp:
         write_knowledge(knowledge, fp)
     report.names = len(knowledge)

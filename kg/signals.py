@@ -72,20 +72,54 @@ def _force_exit(signum: int) -> None:
         os._exit(128 + signum)
 
 
+# A Python-level handler cannot serve a forked worker: a signal that reaches the child before
+# the interpreter's after-fork step is forgotten by it (CPython clears its pending flags there),
+# and a pool worker that misses its SIGTERM blocks its parent's Pool.terminate() for ever. So
+# the signals are blocked across every fork made while handling, and a child puts back the
+# system's own actions (SIGTERM, SIGHUP: end quietly; SIGINT: ignored, the parent stops the
+# pool) before unblocking them: a signal sent meanwhile then acts at once.
+_ACTIVE = False
+_FORK_HOOKS = False
+
+
+def _before_fork() -> None:
+    if _ACTIVE:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
+
+
+def _after_fork_parent() -> None:
+    if _ACTIVE:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+
+def _after_fork_child() -> None:
+    global _ACTIVE
+    if _ACTIVE:
+        _ACTIVE = False
+        for s in _HANDLED:
+            signal.signal(s, signal.SIG_IGN if s == signal.SIGINT else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+
 @contextmanager
 def handling_signals() -> Iterator[None]:
     """Within the block (in the main thread), signals raise as the module says; the previous
     handlers come back after it."""
-    global _MAIN_PID, _STOPPING
+    global _MAIN_PID, _STOPPING, _ACTIVE, _FORK_HOOKS
     try:
         previous = {s: signal.signal(s, _handler) for s in _HANDLED}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
-    _MAIN_PID, _STOPPING = os.getpid(), False
+    if not _FORK_HOOKS and hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent,
+                            after_in_child=_after_fork_child)
+        _FORK_HOOKS = True
+    _MAIN_PID, _STOPPING, _ACTIVE = os.getpid(), False, True
     try:
         yield
     finally:
+        _ACTIVE = False
         for s, h in previous.items():
             signal.signal(s, h)
         _STOPPING = False

@@ -90,12 +90,15 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, batch_size, as_json,
     if as_json:
         click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
                                "updated": w.papers_updated, "unchanged": w.papers_unchanged,
-                               "reresolved": report.reresolved, "stats": stats}, indent=2, sort_keys=True))
+                               "reresolved": report.reresolved, "reextracted": report.reextracted,
+                               "stats": stats}, indent=2, sort_keys=True))
         return
     if quiet:
         return
-    again = (f" (and {report.reresolved} stored papers resolved again, as the new ones changed their entities)"
-             if report.reresolved else "")
+    parts = [f"{n} stored papers {what} again, as the new ones changed {why}"
+             for n, what, why in ((report.reextracted, "extracted", "the names the corpus introduces"),
+                                  (report.reresolved, "resolved", "their entities")) if n]
+    again = f" (and {', and '.join(parts)})" if parts else ""
     click.echo(f"Read {report.papers} papers{again}: {w.papers_added} added, {w.papers_updated} updated, "
                f"{w.papers_unchanged} unchanged.")
     click.echo(_stats_text(stats))

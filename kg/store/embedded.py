@@ -749,6 +749,45 @@ class EmbeddedStore(GraphStore):
     def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
         self._resolution.save_deps(deps)
 
+    # -- corpus knowledge ---------------------------------------------------------------
+    # in tables of kg/store/sqlite_knowledge.py (created on first use)
+    @property
+    def _knowledge(self):
+        from kg.store.sqlite_knowledge import SQLiteKnowledge
+
+        if getattr(self, "_knowledge_state", None) is None:
+            self._knowledge_state = SQLiteKnowledge(self.db, readonly=self.readonly, text_of=self._paper_texts)
+        return self._knowledge_state
+
+    def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
+        """Title and abstract of stored papers, as their raw facts keep them."""
+        out = {}
+        for pid, raw in self.resolution_raw(paper_ids):
+            paper = json.loads(raw).get("paper") or {}
+            out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
+        return out
+
+    def knowledge_save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
+        self._knowledge.save(papers)
+
+    def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
+        self._knowledge.forget(paper_ids)
+
+    def knowledge_settle(self, decide) -> list[str]:
+        return self._knowledge.settle(decide)
+
+    def knowledge(self) -> dict[str, str]:
+        return self._knowledge.knowledge()
+
+    def knowledge_pending(self) -> list[str]:
+        return self._knowledge.pending()
+
+    def knowledge_done(self, paper_ids: Iterable[str]) -> None:
+        self._knowledge.done(paper_ids)
+
+    def knowledge_tracked(self) -> bool:
+        return self._knowledge.has_papers()
+
 
 def _guarded(method: Callable) -> Callable:
     """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
@@ -787,7 +826,9 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
               "edges_between", "find_nodes", "node_names", "sql", "resolution_votes", "resolution_keys",
               "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
-              "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps"):
+              "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
+              "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge", "knowledge_pending",
+              "knowledge_done", "knowledge_tracked"):
     setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
 
 
