@@ -6,6 +6,9 @@ flushed, synced and renamed over ``path``; on any error (and on SIGTERM or Ctrl-
 unnamed ``O_TMPFILE`` inode, linked into the directory only at the end, so even a process
 killed with SIGKILL leaves nothing behind; elsewhere a ``.NAME.*.tmp`` file beside ``path``.
 
+A path that is a device, a pipe or a socket (``/dev/null``, ``/dev/stdout``, a FIFO) is
+written into, never replaced; a symbolic link is followed (the link stays).
+
 The new file gets the permissions of the file it replaces, or those the umask gives a new
 file (as any other program's output would). A full disk or another ``OSError`` is an
 ``OutputError`` naming the file and the cause.
@@ -59,9 +62,19 @@ def atomic_file(path: str | os.PathLike[str], parents: bool = False) -> Iterator
     """A binary file that replaces ``path`` when the block ends without error (see the module);
     ``parents``: create missing parent directories."""
     target = Path(path)
-    directory = str(target.parent) if str(target.parent) else "."
+    if target.is_symlink():  # write where the link points, and keep the link
+        target = Path(os.path.realpath(target))
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")
+    if target.exists() and not target.is_file():
+        # a device, a pipe, a socket (/dev/null, /dev/stdout, a FIFO): written into, never replaced
+        try:
+            with open(target, "wb") as fh:
+                yield fh
+        except OSError as exc:
+            raise output_error(path, exc) from None
+        return
+    directory = str(target.parent) if str(target.parent) else "."
     try:
         if parents:
             os.makedirs(directory, exist_ok=True)
