@@ -98,12 +98,20 @@ def xml_text(value: Any) -> str:
             .replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;"))
 
 
+#: a text cell starting with one of these is a formula to a spreadsheet (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: Any) -> str:
-    """One CSV cell (``true``/``false`` for booleans, empty for missing)."""
+    """One CSV cell (``true``/``false`` for booleans, empty for missing). Text that a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return
+    first) gets a leading ``'``, as OWASP recommends; numbers are written as they are."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return str(value)
 
 

@@ -173,6 +173,8 @@ def _by_line(lines: Iterator[tuple[int, str]], src) -> Iterator[tuple[int, Any]]
 def _short(exc: Exception) -> str:
     msg = getattr(exc, "msg", None) or str(exc)
     col = getattr(exc, "colno", None)
+    if msg.endswith(" at"):  # "Invalid control character at": not "at at column"
+        msg = msg[:-3]
     return f"{msg} at column {col}" if col else msg
 
 
