@@ -100,13 +100,10 @@ class Spool:
 
 
 def keeps_knowledge(store: "GraphStore | None") -> bool:
-    if store is None:
-        return False
-    try:
-        store.knowledge_tracked()
-    except NotImplementedError:
-        return False
-    return True
+    """Whether ``store`` implements the knowledge methods (asked without opening it)."""
+    from kg.store.base import GraphStore
+
+    return store is not None and type(store).knowledge_tracked is not GraphStore.knowledge_tracked
 
 
 class RunKnowledge:

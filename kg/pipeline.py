@@ -273,8 +273,9 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
                 bar.update(len(chunk))
 
     try:
-        write_all(counted(bound_names(run.records(load(inputs, format, strict, warn, report.load), extracted),
-                                      warn, report)))
+        records = load(inputs, format, strict, warn, report.load)  # --strict has checked the input here
+        store.begin_writing()
+        write_all(counted(bound_names(run.records(records, extracted), warn, report)))
         for _ in range(3):  # the knowledge the written input changed (rarely more than once)
             again = run.settle_again()
             if not again:

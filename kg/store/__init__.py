@@ -13,7 +13,7 @@ def open_store(path: str | None = None, neo4j_uri: str | None = None, create: bo
     if neo4j_uri:
         from kg.store.neo4j import Neo4jStore
 
-        return Neo4jStore(neo4j_uri, **neo4j_options)
+        return Neo4jStore(neo4j_uri, say=say, **neo4j_options)
     from kg.store.embedded import EmbeddedStore
 
     return EmbeddedStore(path, create=create, readonly=readonly, say=say)

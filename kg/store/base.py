@@ -209,6 +209,11 @@ class GraphStore(ABC):
         """Whether any stored paper contributes corpus knowledge."""
         raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
 
+    # -- one writer at a time ----------------------------------------------------------
+    def begin_writing(self) -> None:
+        """Become the store's only writer until ``close`` (a second one waits): ``kg ingest``
+        calls it before it reads or writes anything, so two runs never interleave."""
+
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:  # pragma: no cover - trivial
         pass

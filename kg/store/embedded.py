@@ -244,6 +244,12 @@ class EmbeddedStore(GraphStore):
         if readonly:
             self._connect_readonly()
 
+    def begin_writing(self) -> None:
+        """Create (if need be) and lock the store now (see the class)."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        self.db  # noqa: B018  (opening a writer locks)
+
     @property
     def db(self) -> sqlite3.Connection:
         """The connection; a writer creates and locks the store here, on first use."""

@@ -80,7 +80,7 @@ class Neo4jStore(Neo4jResolution, GraphStore):
 
     def __init__(self, uri: str, database: str | None = None, user: str = "neo4j", password: str | None = None,
                  batch_size: int = 1000, *, retry_time: float = 30.0, connection_timeout: float = 10.0,
-                 must_exist: bool = False):
+                 must_exist: bool = False, say: Any = None):
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError
 
@@ -103,6 +103,8 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         except (ValueError, ConfigurationError) as exc:  # a malformed URI
             raise Neo4jUnavailable(f"bad Neo4j URI {safe_uri(uri)!r}: {exc}") from None
         self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
+        self._say = say or (lambda message: print(f"kg: {message}", file=__import__("sys").stderr, flush=True))
+        self._writer: tuple[Any, Any] | None = None
 
     # -- connection and errors -------------------------------------------------------
     def _translate(self, exc: Exception, during: str = "") -> KGError:
@@ -142,7 +144,7 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         for attempt in range(8):
             try:
                 with self._session() as s:
-                    for stmt in SCHEMA:
+                    for stmt in missing_rules(s, SCHEMA):
                         try:
                             s.run(stmt).consume()
                         except ClientError as exc:  # an equivalent index under another name exists
@@ -168,7 +170,48 @@ class Neo4jStore(Neo4jResolution, GraphStore):
         except Exception as exc:
             raise self._translate(exc) from None
 
+    #: the node whose write lock a writer holds for its whole run (released when its
+    #: transaction ends: on close, or when a killed writer's connection drops)
+    _WRITER_LOCK = "MERGE (m:KgMeta {name: 'writer'}) SET m.taken = timestamp()"
+
+    def begin_writing(self) -> None:
+        """Become the only writer: a transaction held open until ``close`` keeps the lock of
+        one bookkeeping node; a second writer waits for it (saying so)."""
+        if self._writer is not None:
+            return
+        from neo4j.exceptions import Neo4jError
+
+        self._resolution_schema()  # the whole schema first: no rule is made while the lock is held
+        session = self._session()
+        try:
+            # a probe with a time limit says whether to wait (the held transaction has none)
+            probe = session.begin_transaction(timeout=3.0)
+            try:
+                probe.run(self._WRITER_LOCK).consume()
+            except Neo4jError:
+                self._say(f"Neo4j at {self._where}: another kg process is writing this database; waiting for "
+                          "it to finish (two writers never interleave)")
+            finally:
+                try:
+                    probe.rollback()
+                except Exception:
+                    pass
+            tx = session.begin_transaction()
+            tx.run(self._WRITER_LOCK).consume()
+        except Exception as exc:
+            session.close()
+            raise self._translate(exc) from None
+        self._writer = (session, tx)
+
     def close(self) -> None:
+        if self._writer is not None:
+            session, tx = self._writer
+            self._writer = None
+            for step in (tx.rollback, session.close):
+                try:
+                    step()
+                except Exception:
+                    pass
         try:
             self.driver.close()
         except Exception:  # pragma: no cover
@@ -326,6 +369,21 @@ class Neo4jStore(Neo4jResolution, GraphStore):
     def cypher(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """Run a read-only Cypher query (canned queries); records as plain dicts."""
         return [dict(r) for r in self._read(query, **params)]
+
+
+def missing_rules(session: Any, statements: Iterable[str]) -> list[str]:
+    """The ``CREATE ... name IF NOT EXISTS`` statements whose index or constraint is not there
+    yet: creating a rule, even one that exists, waits for every open transaction on its label,
+    and a writer holds one open for its whole run (``begin_writing``)."""
+    have = {r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name RETURN name")}
+    have |= {r["name"] for r in session.run("SHOW INDEXES YIELD name RETURN name")}
+    out = []
+    for stmt in statements:
+        words = stmt.split()
+        name = words[words.index("IF") - 1] if "IF" in words else None
+        if name not in have:
+            out.append(stmt)
+    return out
 
 
 #: times a chunk is run again after losing a race to create an entity
