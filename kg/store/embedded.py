@@ -128,6 +128,15 @@ def _check_header(path: Path) -> None:
         raise StoreError(f"{path}: not a kg store (not an SQLite database; left untouched)")
 
 
+def _check_writable(path: Path) -> None:
+    """A writer needs the file and its folder (for SQLite's -wal and -shm files) writable."""
+    folder = path.parent if str(path.parent) else Path(".")
+    for what in (path, folder):
+        if not os.access(what, os.W_OK):
+            raise StoreError(f"{path}: the store is read-only ({what} is not writable); kg ingest needs to write "
+                             "it, reading commands work as they are")
+
+
 def _check_creatable(path: Path) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     while not _exists(parent):
@@ -239,6 +248,8 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
         if exists:
             _check_header(self.path)
+            if not readonly:
+                _check_writable(self.path)
         elif not readonly:
             _check_creatable(self.path)
         if readonly:

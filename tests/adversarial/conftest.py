@@ -63,3 +63,6 @@ def graph(path: Path) -> tuple[list, list]:
     with EmbeddedStore(path, readonly=True) as s:
         nodes = [{k: v for k, v in n.items() if k != "source"} for n in s.iter_nodes()]
         return nodes, list(s.iter_edges())
+
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
