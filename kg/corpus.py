@@ -103,7 +103,16 @@ def keeps_knowledge(store: "GraphStore | None") -> bool:
     """Whether ``store`` implements the knowledge methods (asked without opening it)."""
     from kg.store.base import GraphStore
 
-    return store is not None and type(store).knowledge_tracked is not GraphStore.knowledge_tracked
+    if store is None:
+        return False
+    impl = getattr(type(store), "knowledge_tracked", None)
+    if impl is None:  # a proxy of a store: ask it
+        try:
+            store.knowledge_tracked()
+        except (NotImplementedError, AttributeError):
+            return False
+        return True
+    return impl is not GraphStore.knowledge_tracked
 
 
 class RunKnowledge:

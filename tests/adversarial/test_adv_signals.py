@@ -88,7 +88,7 @@ def test_sigkill_leaves_no_temporary_file(tmp_path, many_papers):
 def test_a_terminated_ingest_is_completed_by_running_it_again(tmp_path, sample_papers):
     papers = write_jsonl(tmp_path / "papers.jsonl",
                          [{"title": f"{p['title']} (copy {k})", "abstract": p["abstract"]}
-                          for k in range(8) for p in sample_papers])
+                          for k in range(5) for p in sample_papers])
     one = tmp_path / "one.db"
     assert kg("ingest", papers, "--store", one, "-q").returncode == 0
     store = tmp_path / "kg.db"
