@@ -329,7 +329,8 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
     sys.path.insert(0, str(ROOT))
     from kg.store.embedded import EmbeddedStore
 
-    EmbeddedStore(dst).close()  # the schema
+    with EmbeddedStore(dst) as store:  # the schema (a store is created on its first use)
+        store.begin_writing()
     con = sqlite3.connect(dst, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("ATTACH ? AS s", (str(src),))

@@ -98,6 +98,15 @@ _INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.jo
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+#: (pid, device, inode) of the store files this process holds the writer lock of
+_WRITING: set[tuple[int, int, int]] = set()
+
+
+def _file_id(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
+
+
 def _say_stderr(message: str) -> None:
     print(f"kg: {message}", file=sys.stderr, flush=True)
 
@@ -324,6 +333,11 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"{self.path}: cannot open ({exc.strerror or exc})") from None
         import fcntl
 
+        ident = (os.getpid(), *_file_id(fd))
+        if exclusive and ident in _WRITING:  # waiting for ourselves would be for ever
+            os.close(fd)
+            raise StoreError(f"{self.path}: this process already writes this store (close the other "
+                             "EmbeddedStore first)")
         try:
             fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -341,10 +355,14 @@ class EmbeddedStore(GraphStore):
             os.close(fd)
             return False
         self._lock_fd = fd
+        if exclusive:
+            self._lock_id = ident
+            _WRITING.add(ident)
         return True
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
+            _WRITING.discard(getattr(self, "_lock_id", None))
             try:
                 os.close(self._lock_fd)  # releases the flock
             finally:

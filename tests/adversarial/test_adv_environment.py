@@ -12,7 +12,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import KG, graph, kg, one_line
+from advutil import KG, graph, kg, one_line, sample_facts  # noqa: F401  (fixtures)
 from kg.cli import main
 
 

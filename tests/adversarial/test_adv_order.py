@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import graph, write_jsonl
+from advutil import graph, write_jsonl, sample_papers  # noqa: F401  (fixtures)
 from kg.pipeline import run_ingest
 from kg.store.embedded import EmbeddedStore
 

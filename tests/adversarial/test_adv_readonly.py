@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KG, kg, one_line
+from advutil import KG, kg, one_line, sample_facts  # noqa: F401  (fixtures)
 
 READERS = [["stats", "--json"], ["query", "most_evaluated_benchmarks", "--format", "json"],
            ["resolve", "--report", "--json"]]
@@ -103,7 +103,7 @@ def test_a_store_on_a_read_only_medium_is_read(tmp_path, sample_facts):
     import shlex
     import shutil
 
-    from conftest import IN_CI
+    from advutil import IN_CI
 
     def need_service(reason):
         (pytest.fail if IN_CI else pytest.skip)(reason)

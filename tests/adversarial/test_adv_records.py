@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import KG, graph, one_line
+from advutil import KG, graph, one_line
 from kg.cli import main
 from kg.limits import MAX_NAME, MAX_TEXT, MAX_TITLE
 

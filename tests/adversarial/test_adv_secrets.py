@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import IN_CI, ROOT, kg, one_line
+from advutil import IN_CI, ROOT, kg, one_line
 from kg.cli import main
 from kg.store.neo4j import safe_uri, split_credentials
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KG, graph, kg, one_line, write_jsonl
+from advutil import KG, graph, kg, one_line, write_jsonl, sample_papers  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import os
 
 from click.testing import CliRunner
 
-from conftest import kg, one_line
+from advutil import kg, one_line
 from kg.cli import main
 
 

@@ -1,5 +1,8 @@
-"""Shared pieces of the adversarial suite: the sample corpus as papers and as facts, and kg
-run as a separate process (signals, locks and permissions need real processes)."""
+"""Helpers and fixtures of the adversarial suite: the sample corpus as papers and as facts, and
+kg run as a separate process (signals, locks and permissions need real processes).
+
+Test modules import what they use from here (a second ``conftest.py`` would shadow the one of
+``tests/`` that other test modules import from)."""
 
 from __future__ import annotations
 
