@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kg.extract.base import SEP, Candidate, Mention, PaperDoc, model_only
-from kg.extract.features import Group, group_key
+from kg.extract.features import group_key
 from kg.extract.text import type_from_shape
 from kg.ids import compact_key as _compact_key
 from kg.ids import entity_id as _entity_id

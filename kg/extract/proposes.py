@@ -378,7 +378,6 @@ def make_proposes(nlp: Language, name: str):
 
 class ProposesCues:
     def __call__(self, doc: Doc) -> Doc:
-        from kg.extract.lexicon import load_lexicon
 
         st = state(doc)
         cands = new_names(st.text, st, _lexicon_names())
