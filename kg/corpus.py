@@ -32,10 +32,12 @@ if TYPE_CHECKING:
 
 
 def paper_votes(paper: Paper) -> list[tuple[str, str]]:
-    """The names one paper introduces, with the type its text gives (``""``: none)."""
-    from kg.extract.knowledge import collect
+    """The names one paper introduces, with each type its text gives (``""``: none): the votes
+    ``kg.extract.knowledge.reduce_names`` counts for it (as ``collect`` and the Dask path do)."""
+    from kg.extract.knowledge import load_lexicon, strong_names, usable
 
-    return sorted(collect([paper]).items())
+    lexicon = load_lexicon()
+    return sorted({(name, typ) for name, typ in strong_names(paper) if usable(name) and name not in lexicon})
 
 
 def decide(counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:

@@ -38,7 +38,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(tmp_path):
     res = CliRunner().invoke(main, ["query", "entities_by_type", "-p", "type=Method", "--format", "csv",
                                     "--store", str(store)])
     rows = list(csv.reader(res.output.splitlines()))
-    assert [r[1] for r in rows[1:]] == ["'@SUM(A1:A9)"]
+    assert rows[0][0] == "name" and [r[0] for r in rows[1:]] == ["'@SUM(A1:A9)"]
     # JSON keeps values as they are (no spreadsheet reads it)
     res = CliRunner().invoke(main, ["export", "--store", str(store), "--format", "json", "-o", str(tmp_path / "g.json")])
     titles = [n.get("title") for n in json.load(open(tmp_path / "g.json"))["nodes"]]
