@@ -105,8 +105,14 @@ def test_bad_uri_is_one_clean_error():
     with pytest.raises(Neo4jUnavailable, match="bad Neo4j URI"):
         Neo4jStore("http://localhost:7687", password="x")
     with pytest.raises(Neo4jUnavailable, match="bad Neo4j URI") as err:
-        Neo4jStore("bolt://neo4j:topsecret@localhost:7687", password="x")
+        Neo4jStore("http://neo4j:topsecret@localhost:7687", password="x")
     assert "topsecret" not in str(err.value)
+    # credentials in a bolt URI are used for the login and kept out of the URI the store shows
+    s = Neo4jStore("bolt://someone:topsecret@localhost:7687", password="x")
+    try:
+        assert s.user == "someone" and "topsecret" not in s.uri and "topsecret" not in s._where
+    finally:
+        s.close()
 
 
 def test_error_translation_never_shows_the_password():
