@@ -133,6 +133,33 @@ def test_proposed_benchmark_is_also_evaluated_on():
     assert ("PROPOSES", "FooBench") in kinds and ("EVALUATES_ON", "FooBench") in kinds
 
 
+@pytest.mark.parametrize("name, typ", [("DiT-L/2", "Model"), ("ViT-B/16", "Model"), ("GPT-3.5-turbo", "Model"),
+                                       ("Llama-2-7B-chat", "Model"), ("V-JEPA", None), ("FooNet", None)])
+def test_a_name_says_it_is_a_model(name, typ):
+    from kg.extract.lexicon import family_type
+    from kg.extract.text import type_from_shape
+
+    said = type_from_shape(name) or family_type(name)
+    assert said == typ
+
+
+def test_types_the_paper_gives_a_name():
+    from kg.extract.text import type_from_following, type_from_head
+
+    text = "we propose the Animals with Attributes 2 (AWA2) dataset and the Foo (FM) model"
+    assert type_from_following(text, text.index(" (AWA2)")) == "Dataset"
+    assert type_from_following(text, text.index(" (FM)")) == "Model"
+    assert type_from_following(text, text.index(" and the")) is None
+    assert type_from_head("Masked Autoencoders") == "Model"
+    # as facts: a compared model stays a model (not a benchmark), a proposed dataset a dataset
+    f = extract_one(paper("Bar-65B: a language model for Portuguese",
+                          "We present Bar-65B. Our best model, Bar-65B, performs on par with GPT-3.5-turbo. "
+                          "Moreover, we propose a new zero-shot learning dataset, the Animals with Attributes 2 (AWA2) "
+                          "dataset."))
+    types = {e.name: e.type for e in f.entities}
+    assert types.get("GPT-3.5-turbo") == "Model" and types.get("Animals with Attributes 2") == "Dataset"
+
+
 def test_cli_rules_only_switch(tmp_path):
     from click.testing import CliRunner
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from kg.extract.base import SEP, Candidate, Mention, PaperDoc, model_only
 from kg.extract.features import group_key
+from kg.extract.lexicon import family_type
 from kg.extract.text import type_from_shape
 from kg.ids import compact_key as _compact_key
 from kg.ids import entity_id as _entity_id
@@ -175,9 +176,10 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
 
 def _typed_by_name(ms: list[Mention], typ: str) -> bool:
     """The entity's type comes from its name, not from a cue: the lexicon, corpus knowledge,
-    an acronym definition, or a released-model size suffix ("-7B", "-base")."""
+    an acronym definition, a released-model size suffix ("-7B", "-base"), or a known model's
+    name with a suffix ("GPT-3.5-turbo")."""
     return any(m.type == typ and _SOURCE_TRUST.get(m.source, 9) <= 2 for m in ms) or \
-        (typ == "Model" and any(type_from_shape(m.text) == "Model" for m in ms))
+        (typ == "Model" and any(type_from_shape(m.text) == "Model" or family_type(m.text) == "Model" for m in ms))
 
 
 def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text: str,

@@ -222,7 +222,7 @@ _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"reasoning|captioning|grounding|comprehension|labell?ing|extraction|verification|"
                 r"re-?ranking|ranking|completion|inference|tracking|localization|elicitation|synthesis|correction|"
                 r"prediction|categori[sz]ation|identification|entailment)$"), "Task"),
-    (re.compile(r"(?i)(?:model|models|transformer|transformers|network|networks|net|lm|llm|bert|gpt|encoder|decoder|mixers?|checkpoints?)$"), "Model"),
+    (re.compile(r"(?i)(?:model|models|transformer|transformers|network|networks|net|lm|llm|bert|gpt|encoders?|decoders?|mixers?|checkpoints?)$"), "Model"),
     (re.compile(r"(?i)(?:learning|training|tuning|pre-?training|fine-?tuning|modell?ing|attention|distillation|"
                 r"method|approach|algorithm|technique|objective|loss|strategy|framework|mechanism|embeddings?|"
                 r"encoding|sampling|optimization|regularization|normalization|pruning|sparsity|augmentation|"
@@ -231,7 +231,8 @@ _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-_SIZE_SUFFIX = re.compile(r"(?i)[-_ ](?:base|small|large|tiny|xl|xxl|mini|medium|huge|instruct|chat|\d+(?:\.\d+)?b|\d+x\d+b)$")
+_SIZE_SUFFIX = re.compile(r"(?i)[-_ ](?:base|small|large|tiny|xl|xxl|mini|medium|huge|instruct|chat|turbo|"
+                          r"\d+(?:\.\d+)?b|\d+x\d+b|(?:s|b|l|h|g|xl|ti)/\d+)$")
 
 
 def type_from_shape(name: str) -> str | None:
@@ -258,13 +259,14 @@ def _type_of_last(last: str) -> str | None:
 
 
 FOLLOW_TYPE = re.compile(
-    r"\s*(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
+    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
     r"(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|architecture)|(?P<x>metrics?|scores?))\b")
 
 
 def type_from_following(text: str, end: int) -> str | None:
-    """The type the word right after a mention says: "X dataset", "X model", "X task"."""
-    m = FOLLOW_TYPE.match(text, end, min(len(text), end + 24))
+    """The type the word right after a mention says: "X dataset", "X model", "X task" (also
+    after the mention's acronym: "Animals with Attributes 2 (AWA2) dataset")."""
+    m = FOLLOW_TYPE.match(text, end, min(len(text), end + 48))
     if not m:
         return None
     return {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}[m.lastgroup]
