@@ -272,8 +272,11 @@ class EmbeddedStore(GraphStore):
     kind = "embedded"
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True, readonly: bool = False,
-                 say: "Callable[[str], None] | None" = None):
+                 say: "Callable[[str], None] | None" = None, exclusive: bool = True):
         self.path = Path(path)
+        #: a writer holds the store's flock (False: SQLite's own locking only, for a store another
+        #: one serialises: the state file of a Neo4j store, which the Neo4j store's writes order)
+        self.exclusive = exclusive
         self.readonly = readonly
         self._say = say or _say_stderr
         self._stats_ready = False
@@ -312,7 +315,8 @@ class EmbeddedStore(GraphStore):
     def _connect_writer(self) -> None:
         if not _exists(self.path):
             self._create()
-        self._lock(exclusive=True)
+        if self.exclusive:
+            self._lock(exclusive=True)
         try:
             db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:

@@ -211,10 +211,9 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         one bookkeeping node; a second writer waits for it (saying so)."""
         if self._writer is not None:
             return
-        master = self._state_store(writing=True)
-        if master is not None:  # the bookkeeping is in a state file: its lock is the writer's
-            master.begin_writing()
-            self._writer = (None, None)
+        if self._state_store(writing=True) is not None:
+            # the bookkeeping is in a state file: one machine's, whose transactions order the
+            # writers (no lock node in the database, which then holds the graph only)
             return
         from neo4j.exceptions import Neo4jError
 
@@ -290,7 +289,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         else:
             path = Path(arg).expanduser()
         try:
-            master = EmbeddedStore(path)
+            master = EmbeddedStore(path, exclusive=False)
         except OSError as exc:  # pragma: no cover - EmbeddedStore reports its own
             raise StoreError(f"{path}: cannot open the state file ({exc})") from None
         bound = master.sql("SELECT value FROM meta WHERE key='neo4j_database'")
@@ -400,7 +399,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         info = self._read("CALL db.info() YIELD id, name RETURN id, name")[0]
         path = S.default_state_path(info["name"], info["id"])
         if path.exists():
-            with EmbeddedStore(path) as master:
+            with EmbeddedStore(path, exclusive=False) as master:
                 S.reset_state_file(master)
 
     # -- writing -----------------------------------------------------------------------
