@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Mapping
 
 _DDL = """
@@ -75,6 +76,21 @@ def fts_query(name: str) -> str | None:
         return None
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
 
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
+    """A cursor in a ``BEGIN IMMEDIATE`` transaction, committed when the block ends, rolled back
+    when it raises."""
+    cur = db.cursor()
+    cur.execute("BEGIN IMMEDIATE")
+    try:
+        yield cur
+        cur.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            cur.execute("ROLLBACK")
+        raise
 
 class SQLiteKnowledge:
     """The knowledge methods over one SQLite connection (autocommit mode)."""
@@ -123,9 +139,7 @@ class SQLiteKnowledge:
                     "SELECT 1 FROM knowledge_papers WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
                 continue
             keep.append((pid, tid, text, votes))
-        cur = self.db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
+        with immediate(self.db) as cur:
             dropped = {tid for pid, tid, _, _ in keep if pid != tid}
             self._drop_votes(cur, sorted({pid for pid, _, _, _ in keep} | dropped))
             self._drop_papers(cur, sorted(dropped))
@@ -146,28 +160,16 @@ class SQLiteKnowledge:
             votes_rows = sorted({(n, t, pid) for pid, _, _, votes in keep for n, t in votes})
             cur.executemany("INSERT OR IGNORE INTO knowledge_votes(name, type, paper_id) VALUES(?,?,?)", votes_rows)
             self._bump(cur, [(n, t, 1) for n, t, _ in votes_rows])
-            cur.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                cur.execute("ROLLBACK")
-            raise
 
     def forget(self, paper_ids: Iterable[str]) -> None:
         """These papers contribute nothing any more (they now come from facts, extracted elsewhere)."""
         ids = sorted(set(paper_ids))
         if not ids or not self.has_papers():
             return
-        cur = self.db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
+        with immediate(self.db) as cur:
             self._drop_votes(cur, ids)
             self._drop_papers(cur, ids)
             cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in ids])
-            cur.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                cur.execute("ROLLBACK")
-            raise
 
     def _hashes(self, cur: sqlite3.Cursor, ids: list[str]) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -225,19 +227,12 @@ class SQLiteKnowledge:
         now = decide(counts)
         changed = sorted(n for n in dirty if now.get(n) != applied.get(n))
         pending = self._mentioning(changed)
-        cur = self.db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
+        with immediate(self.db) as cur:
             cur.executemany("INSERT OR IGNORE INTO knowledge_pending(paper_id) VALUES(?)", [(p,) for p in pending])
             cur.executemany("DELETE FROM knowledge_applied WHERE name=?", [(n,) for n in changed if n not in now])
             cur.executemany("INSERT OR REPLACE INTO knowledge_applied(name, type) VALUES(?,?)",
                             [(n, now[n]) for n in changed if n in now])
             cur.executemany("DELETE FROM knowledge_dirty WHERE name=?", [(n,) for n in dirty])
-            cur.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                cur.execute("ROLLBACK")
-            raise
         return changed
 
     def _mentioning(self, names: list[str]) -> list[str]:
@@ -285,12 +280,5 @@ class SQLiteKnowledge:
         ids = sorted(set(paper_ids))
         if not ids or not self._ensure():
             return
-        cur = self.db.cursor()
-        try:
-            cur.execute("BEGIN IMMEDIATE")
+        with immediate(self.db) as cur:
             cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in ids])
-            cur.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                cur.execute("ROLLBACK")
-            raise

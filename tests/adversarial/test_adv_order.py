@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from advutil import graph, write_jsonl, sample_papers  # noqa: F401  (fixtures)
 from kg.pipeline import run_ingest
 from kg.store.embedded import EmbeddedStore
+from resolveutil import DyingStore, Killed
 
 
 @pytest.fixture(scope="module")
@@ -54,31 +55,10 @@ def test_any_split_and_order_of_raw_inputs_gives_the_one_run_graph(tmp_path_fact
     assert graph(folder / "kg.db") == one_run[1]
 
 
-class Killed(BaseException):
-    """The process dies here."""
-
-
-class Dying:
+class Dying(DyingStore):
     """A store whose process is killed before its ``n``-th state change (knowledge included)."""
 
-    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done",
-                "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge_done"}
-
-    def __init__(self, store, n):
-        self._store, self._left = store, n
-
-    def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if name not in self.MUTATORS:
-            return attr
-
-        def call(*args, **kwargs):
-            self._left -= 1
-            if self._left < 0:
-                raise Killed()
-            return attr(*args, **kwargs)
-
-        return call
+    MUTATORS = DyingStore.MUTATORS | {"knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge_done"}
 
 
 @pytest.mark.parametrize("kill", [1, 2, 3, 5, 8, 13, 21])
