@@ -691,9 +691,9 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     if dropped:
         old = listed("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
                    "RETURN collect([e.id, [p.id, r._name, r._type, r._aliases, r.mention]]) AS rows", ids=dropped)
-    minus: dict[str, list[tuple]] = {}
+    minus: dict[str, list[N.Mention]] = {}
     for eid, m in old:
-        minus.setdefault(eid, []).append(tuple(m))
+        minus.setdefault(eid, []).append(N.Mention._make(m))
     touched_entities = set(minus)
     summary.relations_removed = sum(1 for _, m in old if m[0] in plan.updated)
     # derived edges a dropped paper supported start at an entity it mentioned
@@ -712,7 +712,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
     new_entities: dict[str, dict[str, Any]] = {}
-    plus: dict[str, list[tuple]] = {}
+    plus: dict[str, list[N.Mention]] = {}
     support: dict[tuple[str, str, str], dict[str, float]] = {}
     for p in plan.writes:
         for rtype, rows in N.relation_write_rows(p).items():
@@ -721,7 +721,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
             new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
                                                      "type": r["entity_type"]})
             plus.setdefault(r["entity_id"], []).append(
-                (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
+                N.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     touched_entities.update(new_entities)
@@ -741,7 +741,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     unknown = {e for e in touched_entities if e in states and states[e] is None}
     full = {}
     if unknown:
-        full = {eid: [tuple(m) for m in ms if m[0] is not None] for eid, ms in listed(
+        full = {eid: [N.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
             "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
             "RETURN collect([id, m]) AS rows", ids=sorted(unknown))}
