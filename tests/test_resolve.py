@@ -242,3 +242,16 @@ def test_votes_and_sums_are_named_records():
     new = [Vote("mim", "type", "Method", 700, "MIM"), Vote("y", "type", "Model", 300, "Y")]
     assert sum_changes(old, new) == [VoteSum("mim", "type", "Method", -1, -1100),
                                      VoteSum("x", "type", "Task", -1, -500), VoteSum("y", "type", "Model", 1, 300)]
+
+
+def test_chunked_cuts_lists_and_streams_alike():
+    from kg.batch import chunked
+
+    assert list(chunked([1, 2, 3, 4, 5], 2)) == [[1, 2], [3, 4], [5]]
+    assert list(chunked(iter(range(5)), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(chunked([], 3)) == [] and list(chunked(iter(()), 3)) == []
+    seen = []
+    stream = chunked((seen.append(i) or i for i in range(10)), 4)
+    assert next(stream) == [0, 1, 2, 3] and seen == [0, 1, 2, 3]  # lazy: one batch read at a time
+    with pytest.raises(ValueError):
+        list(chunked([1], 0))

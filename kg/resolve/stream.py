@@ -24,9 +24,9 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 from __future__ import annotations
 
 import sqlite3
-from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
+from kg.batch import chunked
 from kg.ids import title_paper_id
 from kg.resolve.core import (NO_DECISION, VOTES_VERSION, Decision, ResolutionRecord, Vote, decisions, pack_facts,
                              paper_votes, resolve_paper, unpack_facts)
@@ -107,14 +107,6 @@ def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozens
     cache.prefetch(abbreviations)
     cache.prefetch(x for a in abbreviations for x in cache(a).expansions)
 
-
-def _chunks(items: Iterable[PaperFacts], n: int) -> Iterator[list[PaperFacts]]:
-    it = iter(items)
-    while True:
-        chunk = list(islice(it, n))
-        if not chunk:
-            return
-        yield chunk
 
 
 def _supports_state(store) -> bool:
@@ -211,7 +203,7 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
     if version is not None:  # (a new store says so too: its votes are made the current way)
         store.resolution_set_version(VOTES_VERSION)
     _settle(store)  # what a killed run left
-    for items in _chunks(facts, chunk_size):
+    for items in chunked(facts, chunk_size):
         prepared = [f if isinstance(f, Prepared) else prepare(f) for f in items]
         chunk = [p.facts for p in prepared]
         records = [record_of(p) for p in prepared]
@@ -262,7 +254,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
             db.execute("COMMIT")
             seq += len(items)
 
-        for chunk in _chunks((f.facts if isinstance(f, Prepared) else f for f in facts), chunk_size):
+        for chunk in chunked((f.facts if isinstance(f, Prepared) else f for f in facts), chunk_size):
             state.save([ResolutionRecord(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title))
                         for f in chunk])
             if held is not None and len(held) + len(chunk) <= IN_MEMORY:
@@ -283,7 +275,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
                 last = rows[-1][0]
                 yield [PaperFacts.from_json(unpack_facts(blob)) for _, blob in rows]
 
-        chunks = _chunks(held, chunk_size) if held is not None else spooled()
+        chunks = chunked(held, chunk_size) if held is not None else spooled()
         cache = DecisionCache(state.votes)
         for chunk in chunks:
             if len(cache) > 200_000:  # bounded memory on huge inputs

@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from kg.batch import chunked
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
 from kg.ids import compact_key
 from kg.records import ids_from_links, own_links
@@ -357,11 +357,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             # state file; else publish the noted ids again from the state file as it is
             master.write(left if left and held == expected else [], publish=publish)
             publisher.done()
-        it = iter(facts)
-        while True:
-            chunk = list(islice(it, self.batch_size))
-            if not chunk:
-                break
+        for chunk in chunked(facts, self.batch_size):
             try:
                 done = master.write(chunk, publish=publish)
             except Exception:

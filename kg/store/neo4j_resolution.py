@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
 
+from kg.batch import chunked
 from kg.resolve.core import ResolutionRecord, StoredVote, Vote, VoteSum, pack_facts, sum_changes, unpack_facts
 
 RESOLUTION_SCHEMA = (
@@ -45,10 +46,6 @@ SUMS_MARKER = "vote_sums"
 
 _CHUNK = 1000
 
-
-def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 def unpack_raw(stored: Any) -> str:
@@ -87,7 +84,7 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
     tx.run("UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[v:KG_VOTES]->() DELETE v",
            ids=[p["id"] for p in papers]).consume()
     by_paper = [{"id": pid, "votes": votes[pid]} for pid in sorted(kept) if votes.get(pid)]
-    for chunk in _chunks(by_paper, 500):
+    for chunk in chunked(by_paper, 500):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.votes AS v "
                "MERGE (k:KgResolutionKey {key: v.key}) "
                "CREATE (r)-[:KG_VOTES {kind: v.kind, value: v.value, weight: v.weight, surface: v.surface}]->(k)",
@@ -96,9 +93,9 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
            for pid in sorted(kept) for v in votes.get(pid, ()))
     changes = [{"key": c.key, "kind": c.kind, "value": c.value, "dp": c.papers, "dw": c.weight}
                for c in sum_changes(old, new)]
-    for chunk in _chunks(changes, 5000):
+    for chunk in chunked(changes, 5000):
         tx.run(_APPLY_SUMS, rows=chunk).consume()
-    for chunk in _chunks(dirty, 5000):
+    for chunk in chunked(dirty, 5000):
         tx.run("UNWIND $rows AS row MERGE (d:KgDirty {key: row.key}) ON CREATE SET d.before = row.before",
                rows=chunk).consume()
     if forget:
@@ -109,7 +106,7 @@ def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
     # the papers locked, their old dependencies dropped; the new ones (distinct keys) created
     tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock WITH r "
            "OPTIONAL MATCH (r)-[d:KG_DEPENDS_ON]->() DELETE d", ids=ids).consume()
-    for chunk in _chunks(deps, 500):
+    for chunk in chunked(deps, 500):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.keys AS key "
                "MERGE (k:KgResolutionKey {key: key}) CREATE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
 
@@ -126,14 +123,14 @@ def _build_sums_tx(tx) -> None:
 
 
 def _settle_tx(tx, keys: list[str], pending: list[str]) -> None:
-    for chunk in _chunks(pending, 5000):
+    for chunk in chunked(pending, 5000):
         tx.run("UNWIND $ids AS id MERGE (:KgPending {paper_id: id})", ids=chunk).consume()
-    for chunk in _chunks(keys, 5000):
+    for chunk in chunked(keys, 5000):
         tx.run("UNWIND $keys AS key MATCH (d:KgDirty {key: key}) DELETE d", keys=chunk).consume()
 
 
 def _done_tx(tx, ids: list[str]) -> None:
-    for chunk in _chunks(ids, 5000):
+    for chunk in chunked(ids, 5000):
         tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=chunk).consume()
 
 
@@ -187,7 +184,7 @@ class Neo4jResolution:
     # -- reads -------------------------------------------------------------------------
     def resolution_votes(self, keys: Iterable[str]) -> list[VoteSum]:
         out: list[VoteSum] = []
-        for chunk in _chunks(sorted(set(keys)), 5000):
+        for chunk in chunked(sorted(set(keys)), 5000):
             out += [VoteSum._make(r) for r in self._resolution_list(
                 "UNWIND $keys AS key MATCH (s:KgVoteSum {key: key}) "
                 "RETURN collect([key, s.kind, s.value, s.papers, s.weight]) AS rows", keys=chunk)]
@@ -195,7 +192,7 @@ class Neo4jResolution:
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(paper_ids)), 5000):
+        for chunk in chunked(sorted(set(paper_ids)), 5000):
             out.update(self._resolution_list(
                 "UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[:KG_VOTES]->(k:KgResolutionKey) "
                 "RETURN collect(DISTINCT k.key) AS rows", ids=chunk))
@@ -203,14 +200,14 @@ class Neo4jResolution:
 
     def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             out.update(self._resolution_list(
                 "UNWIND $keys AS key MATCH (:KgResolutionKey {key: key})<-[:KG_VOTES|KG_DEPENDS_ON]-(r:KgResolution) "
                 "RETURN collect(DISTINCT r.paper_id) AS rows", keys=chunk))
         return sorted(out)
 
     def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-        for chunk in _chunks(sorted(set(paper_ids)), 500):
+        for chunk in chunked(sorted(set(paper_ids)), 500):
             for r in self._resolution_read(
                     "UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) WHERE r.raw IS NOT NULL "
                     "RETURN r.paper_id AS id, r.raw AS raw ORDER BY id", ids=chunk):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Iterable, Iterator, Mapping
 
+from kg.batch import chunked
 from kg.resolve.core import ResolutionRecord, StoredVote, Vote, VoteSum, pack_facts, sum_changes, unpack_facts
 
 _DDL = """
@@ -53,11 +54,6 @@ _TABLES = {"resolution_raw", "resolution_votes", "resolution_deps", "resolution_
            "resolution_pending"}
 
 _CHUNK = 500
-
-
-def _chunks(items: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 class SQLiteResolution:
@@ -104,7 +100,7 @@ class SQLiteResolution:
     def votes(self, keys: Iterable[str]) -> list[VoteSum]:
         self._ensure()
         out: list[VoteSum] = []
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out += map(VoteSum._make, self.db.execute(
                 f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})", chunk))
@@ -113,7 +109,7 @@ class SQLiteResolution:
     def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
         self._ensure()
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(paper_ids))):
+        for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
@@ -122,7 +118,7 @@ class SQLiteResolution:
     def dependents(self, keys: Iterable[str]) -> list[str]:
         self._ensure()
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out.update(r[0] for r in self.db.execute(
                 f"SELECT paper_id FROM resolution_deps WHERE key IN ({marks})"
@@ -131,7 +127,7 @@ class SQLiteResolution:
 
     def raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
         self._ensure()
-        for chunk in _chunks(sorted(set(paper_ids))):
+        for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT paper_id, facts FROM resolution_raw WHERE paper_id IN ({marks}) ORDER BY paper_id",
@@ -177,7 +173,7 @@ class SQLiteResolution:
             cur.execute("BEGIN IMMEDIATE")
             # the sums lose the votes being replaced and gain the new ones, in this transaction
             old: list[VoteSum] = []
-            for chunk in _chunks(drop):
+            for chunk in chunked(drop, _CHUNK):
                 marks = ",".join("?" * len(chunk))
                 old += map(VoteSum._make, cur.execute(
                     f"SELECT key, kind, value, 1, weight FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
