@@ -77,7 +77,7 @@ def test_export_json_is_node_link(small_store, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert sorted(n["id"] for n in data["nodes"]) == ["arxiv:1810.04805", "dataset:glue", "model:bert"]
-    assert {(l["source"], l["target"], l["type"]) for l in data["links"]} >= {
+    assert {(link["source"], link["target"], link["type"]) for link in data["links"]} >= {
         ("arxiv:1810.04805", "model:bert", "PROPOSES"), ("model:bert", "dataset:glue", "EVALUATED_ON")}
 
 

@@ -517,17 +517,6 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         by_id = {n["id"]: n for n in self.get_nodes(uniq)}
         return [by_id[i] for i in uniq if i in by_id]
 
-    def search(self, text: str, limit: int = 10) -> list[NodeDict]:
-        """Nodes whose name, alias or title contain the words of ``text`` (full-text, best first)."""
-        words = [w for w in re.findall(r"\w+", text)]
-        if not words:
-            return []
-        q = " AND ".join(lucene_term(w.lower()) for w in words)
-        recs = self._read("CALL db.index.fulltext.queryNodes('kg_text', $q, {limit: $limit}) "
-                          "YIELD node, score RETURN labels(node) AS l, properties(node) AS p, score",
-                          q=q, limit=limit)
-        return [N.node_dict(r["l"], r["p"]) for r in recs]
-
     def node_names(self) -> Iterator[tuple[str, str]]:
         for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} RETURN e.id AS id, e.name AS name ORDER BY id"):
             yield r["id"], r["name"]
