@@ -10,8 +10,6 @@ from __future__ import annotations
 class KGError(Exception):
     """Root of every error kg raises on purpose."""
 
-    exit_code = 1
-
 
 class InputNotFound(KGError):
     """An input path does not exist or cannot be read."""

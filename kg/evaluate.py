@@ -8,7 +8,9 @@ paired one to one (a maximum bipartite matching), so one prediction never counts
 Gold relations of one paper with the same type and the same normalised name are one
 relation (their aliases are merged).
 
-Pure functions; reading the gold file is the only I/O (``load_gold``).
+Pure functions; the I/O is at the edges: reading the gold file (``load_gold``) and
+``evaluate_inputs``, which reads the inputs ``kg eval`` is given, picks the gold papers'
+records (``select_records``) and extracts what is not a facts record already.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
-from kg.errors import GoldError
+from kg.errors import GoldError, KGError
 from kg.ids import title_key
-from kg.schema import HEADLINE_TYPES, RELATION_TYPES, PaperFacts
+from kg.schema import HEADLINE_TYPES, RELATION_TYPES, Paper, PaperFacts
 
 
 def score_key(name: str) -> str:
@@ -213,6 +215,52 @@ def evaluate(facts: Iterable[PaperFacts], gold: Sequence[GoldPaper],
         if err.false_positives or err.false_negatives:
             errors.append(err)
     return Report(by_type=by_type, papers=len(gold), errors=errors)
+
+
+def parse_types(text: str | None) -> tuple[str, ...]:
+    """The relation types a comma-separated ``--types`` value names (all six when empty)."""
+    wanted = tuple(t.strip().upper() for t in text.split(",")) if text else RELATION_TYPES
+    bad = [t for t in wanted if t not in RELATION_TYPES]
+    if bad:
+        raise KGError(f"unknown relation type(s): {', '.join(bad)} (known: {', '.join(RELATION_TYPES)})")
+    return wanted
+
+
+class Selected(NamedTuple):
+    """The input records of the gold papers: facts records (scored as they are) and papers
+    (extracted first)."""
+
+    facts: list[PaperFacts]
+    papers: list[Paper]
+
+
+def select_records(records: Iterable[Paper | PaperFacts], gold: Sequence[GoldPaper]) -> Selected:
+    """The records whose title is a gold paper's (exactly, else after ``title_key``), in input
+    order; other papers are ignored."""
+    titles = {g.title for g in gold}
+    keys = {title_key(t) for t in titles}
+    facts: list[PaperFacts] = []
+    papers: list[Paper] = []
+    for r in records:
+        title = r.paper.title if isinstance(r, PaperFacts) else r.title
+        if title in titles or title_key(title) in keys:
+            if isinstance(r, PaperFacts):
+                facts.append(r)
+            else:
+                papers.append(r)
+    return Selected(facts, papers)
+
+
+def evaluate_inputs(paths: Sequence[str], gold: Sequence[GoldPaper], types: Sequence[str] = RELATION_TYPES,
+                    workers: int = 1, rules_only: bool = False) -> Report:
+    """``kg eval``: read the inputs (any format ``kg extract`` reads), keep the gold papers'
+    records, extract the papers (facts records are scored as they are) and score them all."""
+    from kg.extract import extract_papers
+    from loaders import iter_records
+
+    selected = select_records(iter_records(list(paths)), gold)
+    extracted = extract_papers(selected.papers, workers=workers, rules_only=rules_only)
+    return evaluate([*selected.facts, *extracted], gold, types)
 
 
 # ---------------------------------------------------------------- gold file

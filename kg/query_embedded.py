@@ -136,7 +136,6 @@ def most_evaluated_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
 @implements("paper_contributions")
 def paper_contributions(store: Any, params: dict[str, Any]) -> list[Row]:
     text = params["paper"]
-    key = compact_key(text)
     papers = match_papers(store, text)
     rels = params["relations"]
     if not papers or not rels:

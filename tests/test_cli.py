@@ -25,7 +25,8 @@ def all_commands():
 def test_every_command_has_help_and_is_in_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     runner = CliRunner()
-    assert len(main.commands) >= 4
+    assert sorted(main.commands) == ["eval", "export", "extract", "ingest", "knowledge", "neighbourhood",
+                                     "queries", "query", "resolve", "stats"]
     for name, cmd in all_commands():
         assert cmd.help and cmd.help.strip(), f"kg {name} has no help text"
         result = runner.invoke(main, [name, "--help"])
@@ -34,6 +35,13 @@ def test_every_command_has_help_and_is_in_readme():
         for param in cmd.params:
             if isinstance(param, click.Option) and not param.hidden:
                 assert param.help, f"kg {name} {param.opts[0]} has no help text"
+
+
+def test_a_command_module_that_fails_to_import_is_an_error():
+    # a module missing from the import system: the old registration dropped its command silently
+    code = "import sys; sys.modules['kg.cli.resolve'] = None; import kg.cli"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode != 0 and "kg.cli.resolve" in res.stderr
 
 
 @pytest.fixture
@@ -69,7 +77,7 @@ def test_export_json_is_node_link(small_store, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert sorted(n["id"] for n in data["nodes"]) == ["arxiv:1810.04805", "dataset:glue", "model:bert"]
-    assert {(l["source"], l["target"], l["type"]) for l in data["links"]} >= {
+    assert {(link["source"], link["target"], link["type"]) for link in data["links"]} >= {
         ("arxiv:1810.04805", "model:bert", "PROPOSES"), ("model:bert", "dataset:glue", "EVALUATED_ON")}
 
 

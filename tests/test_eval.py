@@ -105,6 +105,28 @@ def test_evaluate_matches_papers_by_title_and_ignores_others():
     assert d["headline"]["recall"] == 0.5 and d["all"]["precision"] == 1.0
 
 
+def test_select_records_keeps_the_gold_papers_in_input_order():
+    from kg.evaluate import select_records
+
+    gold = [GoldPaper("Paper A", ()), GoldPaper("Paper  B:", ())]
+    given = _facts("Paper A", [("PROPOSES", "Foo")])
+    records = [Paper("t:1", "Not in gold"), Paper("t:2", "paper b"), given, Paper("t:3", "Paper A")]
+    selected = select_records(records, gold)
+    assert selected.facts == [given]
+    assert [p.title for p in selected.papers] == ["paper b", "Paper A"]
+
+
+def test_parse_types():
+    from kg.errors import KGError
+    from kg.evaluate import parse_types
+    from kg.schema import RELATION_TYPES
+
+    assert parse_types(None) == RELATION_TYPES
+    assert parse_types(" proposes,USES") == ("PROPOSES", "USES")
+    with pytest.raises(KGError, match="unknown relation type.*LIKES"):
+        parse_types("PROPOSES,likes")
+
+
 def test_bad_gold_files_raise_one_line_errors(tmp_path):
     with pytest.raises(GoldError, match="not found"):
         load_gold(tmp_path / "missing.jsonl")

@@ -116,6 +116,18 @@ def test_bad_records_are_skipped_with_file_and_line(tmp_path):
         assert s.stats()["papers"] == 2  # the paper with a title but no abstract is kept
 
 
+def test_ingest_json_counts_skipped_records_and_warnings_apart(tmp_path):
+    path = _mixed_file(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8")
+                    + json.dumps({"title": "Good paper three", "abstract": "Bad \ud800 text."}) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(path), "--store", str(tmp_path / "kg.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output[result.output.index("{"):])
+    assert f"{path}:5: lone UTF-16 surrogate" in result.output  # a warning, the paper kept
+    assert (summary["read"], summary["skipped"], summary["warnings"]) == (3, 2, 3)
+
+
 def test_strict_stops_and_writes_nothing(tmp_path):
     path = _mixed_file(tmp_path)
     store = tmp_path / "kg.db"

@@ -228,3 +228,30 @@ def test_resolution_is_idempotent_on_its_own_output():
     once = list(resolve_stream(papers))
     twice = list(resolve_stream(once))
     assert [f.to_dict() for f in once] == [f.to_dict() for f in twice]
+
+
+def test_votes_and_sums_are_named_records():
+    from kg.resolve.core import Vote, VoteSum, sum_changes
+
+    f = paper("p1", ("PROPOSES", "Method", "masked image modeling", ["MIM"], 0.9))
+    votes = paper_votes(f)
+    assert all(isinstance(v, Vote) for v in votes)
+    assert {(v.key, v.kind, v.weight) for v in votes} >= {("mim", "def", 900), ("maskedimagemodeling", "type", 900)}
+    # a paper's votes replaced: the sums lose one paper and its weight, gain the new vote
+    old = [VoteSum("mim", "type", "Method", 2, 1800), VoteSum("x", "type", "Task", 1, 500)]
+    new = [Vote("mim", "type", "Method", 700, "MIM"), Vote("y", "type", "Model", 300, "Y")]
+    assert sum_changes(old, new) == [VoteSum("mim", "type", "Method", -1, -1100),
+                                     VoteSum("x", "type", "Task", -1, -500), VoteSum("y", "type", "Model", 1, 300)]
+
+
+def test_chunked_cuts_lists_and_streams_alike():
+    from kg.batch import chunked
+
+    assert list(chunked([1, 2, 3, 4, 5], 2)) == [[1, 2], [3, 4], [5]]
+    assert list(chunked(iter(range(5)), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(chunked([], 3)) == [] and list(chunked(iter(()), 3)) == []
+    seen = []
+    stream = chunked((seen.append(i) or i for i in range(10)), 4)
+    assert next(stream) == [0, 1, 2, 3] and seen == [0, 1, 2, 3]  # lazy: one batch read at a time
+    with pytest.raises(ValueError):
+        list(chunked([1], 0))

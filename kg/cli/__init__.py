@@ -1,7 +1,8 @@
 """The ``kg`` command: thin click commands, one library call each.
 
-Each command lives in its own module under ``kg/cli/``; importing this package must stay
-cheap (no spaCy), so command modules import heavy libraries inside the command body.
+Each command lives in its own module under ``kg/cli/`` and is registered by name in
+``_register`` below; importing this package must stay cheap (no spaCy), so command modules
+import heavy libraries inside the command body.
 """
 
 from __future__ import annotations
@@ -70,27 +71,23 @@ def main() -> None:
 
 
 def _register() -> None:
-    from importlib import import_module
+    """Add every command to ``main``. A command module that fails to import is an error (the
+    ``kg`` command fails at once), never a silently missing command."""
+    from kg.cli import evaluate, ingest, inspect, neighbourhood, queries, resolve
 
-    for name in COMMAND_MODULES:
-        try:
-            module = import_module(f"kg.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command module not written yet
-            if exc.name == f"kg.cli.{name}":
-                continue
-            raise
-        for cmd in getattr(module, "COMMANDS", ()):
-            main.add_command(cmd)
+    for cmd in (
+        ingest.extract_command,
+        ingest.ingest_command,
+        ingest.knowledge_command,
+        inspect.stats_command,
+        inspect.export_command,
+        evaluate.eval_command,
+        resolve.resolve_command,
+        queries.queries_command,
+        queries.query_command,
+        neighbourhood.neighbourhood_command,
+    ):
+        main.add_command(cmd)
 
-
-#: one module per command (or small family of commands); each exposes ``COMMANDS``
-COMMAND_MODULES = (
-    "ingest",  # extract, ingest
-    "inspect",  # stats, export
-    "evaluate",  # eval
-    "resolve",  # resolve
-    "queries",  # queries, query
-    "neighbourhood",  # neighbourhood
-)
 
 _register()

@@ -6,22 +6,6 @@ import json
 
 import click
 
-from kg.schema import RELATION_TYPES
-
-
-def read_records(paths: tuple[str, ...]):
-    """Records from any input ``kg extract`` takes: Papers, or PaperFacts from a facts file."""
-    from loaders import iter_records
-
-    return iter_records(list(paths))
-
-
-def read_papers(paths: tuple[str, ...]):
-    """Papers only (facts records give their paper)."""
-    from kg.schema import PaperFacts
-
-    return (r.paper if isinstance(r, PaperFacts) else r for r in read_records(paths))
-
 
 @click.command("eval")
 @click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False), help="Gold JSON Lines file.")
@@ -36,29 +20,11 @@ def read_papers(paths: tuple[str, ...]):
 def eval_command(gold_path: str, paper_paths: tuple[str, ...], types: str | None, as_json: bool,
                  show_errors: bool, workers: int, rules_only: bool) -> None:
     """Score extraction against a gold file: P/R/F1 per relation type, all types, and the headline."""
-    from kg.errors import KGError
-    from kg.evaluate import evaluate, format_table, load_gold
+    from kg.evaluate import evaluate_inputs, format_table, load_gold, parse_types
 
     gold = load_gold(gold_path)
-    wanted = tuple(t.strip().upper() for t in types.split(",")) if types else RELATION_TYPES
-    bad = [t for t in wanted if t not in RELATION_TYPES]
-    if bad:
-        raise KGError(f"unknown relation type(s): {', '.join(bad)} (known: {', '.join(RELATION_TYPES)})")
-    from kg.extract import extract_papers
-
-    titles = {g.title for g in gold}
-    from kg.ids import title_key
-
-    keys = {title_key(t) for t in titles}
-    from kg.schema import PaperFacts
-
-    records = [r for r in read_records(paper_paths)
-               if (r.paper.title if isinstance(r, PaperFacts) else r.title) in titles
-               or title_key(r.paper.title if isinstance(r, PaperFacts) else r.title) in keys]
-    # facts files are scored as they are; papers are extracted first
-    given = [r for r in records if isinstance(r, PaperFacts)]
-    papers = [r for r in records if not isinstance(r, PaperFacts)]
-    report = evaluate([*given, *extract_papers(papers, workers=workers, rules_only=rules_only)], gold, wanted)
+    wanted = parse_types(types)
+    report = evaluate_inputs(paper_paths, gold, wanted, workers=workers, rules_only=rules_only)
     if as_json:
         out = report.to_dict(wanted)
         if show_errors:
@@ -74,6 +40,3 @@ def eval_command(gold_path: str, paper_paths: tuple[str, ...], types: str | None
                 click.echo(f"  FP {t:<14} {n}")
             for t, n in e.false_negatives:
                 click.echo(f"  FN {t:<14} {n}")
-
-
-COMMANDS = [eval_command]

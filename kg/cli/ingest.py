@@ -125,7 +125,8 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, rules_only, batch_si
     _summary_line(report, quiet)
     w = report.write
     if as_json:
-        click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
+        click.echo(json.dumps({"read": report.papers, "skipped": report.skipped,
+                               "warnings": report.warnings, "added": w.papers_added,
                                "updated": w.papers_updated, "unchanged": w.papers_unchanged,
                                "reresolved": report.reresolved, "reextracted": report.reextracted,
                                "records": report.merge.records, "merged": report.merge.merged,
@@ -180,6 +181,3 @@ def _stats_text(stats: dict) -> str:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(stats[key].items()))
             lines.append(f"  {title}: {parts}")
     return "\n".join(lines)
-
-
-COMMANDS = [extract_command, ingest_command, knowledge_command]

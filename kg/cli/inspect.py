@@ -46,6 +46,3 @@ def export_command(fmt, output, **kwargs):
 
             n_nodes, n_edges = write_graph(fmt, store.iter_nodes(), store.iter_edges(), output)
     click.echo(f"Wrote {n_nodes} nodes and {n_edges} edges as {fmt} to {output}.", err=True)
-
-
-COMMANDS = [stats_command, export_command]

@@ -63,6 +63,3 @@ def _short(text: str, limit: int = 80) -> str:
     """A name for a one-line message (a name may be 500 characters long)."""
     text = str(text)
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
-
-
-COMMANDS = [neighbourhood_command]

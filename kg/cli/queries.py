@@ -48,6 +48,3 @@ def query_command(name, params, example, fmt, browser, **kwargs):
     with open_store_from(**pop_store_options(kwargs), must_exist=True) as store:
         result = run_query(store, query.name, values, example=example)
     click.echo(format_rows(result, fmt))
-
-
-COMMANDS = [queries_command, query_command]

@@ -23,6 +23,3 @@ def resolve_command(report, as_json, limit, **kwargs):
     with open_store_from(**pop_store_options(kwargs), must_exist=True) as store:
         data = build_report(store, limit=limit)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else format_report(data))
-
-
-COMMANDS = [resolve_command]

@@ -50,10 +50,10 @@ def _last(records: "list[Record]") -> dict[str, int]:
 
 
 def _add(sums: "Sums", facts: PaperFacts, sign: int) -> None:
-    for key, kind, value, weight, _surface in paper_votes(facts):
-        s = sums.setdefault((key, kind, value), [0, 0])
+    for v in paper_votes(facts):
+        s = sums.setdefault((v.key, v.kind, v.value), [0, 0])
         s[0] += sign
-        s[1] += sign * weight
+        s[1] += sign * v.weight
 
 
 def partition_sums(facts: list[PaperFacts]) -> "tuple[list[Record], Sums]":

@@ -228,9 +228,9 @@ def add_sums(*parts: Sums) -> Sums:
 
 
 def decisions_of(total: Sums) -> "dict[str, Decision]":
-    from kg.resolve.core import decisions
+    from kg.resolve.core import VoteSum, decisions
 
-    return decisions((k, kind, value, n, w) for (k, kind, value), (n, w) in sorted(total.items()) if n > 0)
+    return decisions(VoteSum(k, kind, value, n, w) for (k, kind, value), (n, w) in sorted(total.items()) if n > 0)
 
 
 def resolved_lines(ex: Extracted, table: "Mapping[str, Decision]") -> Iterable[str]:

@@ -32,15 +32,56 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from kg.resolve.keys import canonical_id, canonical_key, family_chain, is_acronym_of
 from kg.schema import ENTITY_TYPES, Entity, PaperFacts
 
-#: (key, kind, value, weight in thousandths, surface form)
-VoteRow = tuple[str, str, str, int, str]
-#: aggregated over papers: (key, kind, value, papers, weight)
-VoteSum = tuple[str, str, str, int, int]
+class Vote(NamedTuple):
+    """One vote a paper casts (``paper_votes``)."""
+
+    key: str
+    #: ``type``, ``def`` or ``abbr``
+    kind: str
+    value: str
+    #: the paper's best cue confidence for the entity, in thousandths
+    weight: int
+    #: the name the paper writes
+    surface: str
+
+
+class StoredVote(NamedTuple):
+    """A vote as a store keeps it: with the paper that cast it (``resolution_rows``)."""
+
+    key: str
+    kind: str
+    value: str
+    paper_id: str
+    weight: int
+    surface: str
+
+
+class VoteSum(NamedTuple):
+    """The votes on one (key, kind, value) added up over papers (``resolution_votes``); as a
+    change (``sum_changes``) the two counts are deltas."""
+
+    key: str
+    kind: str
+    value: str
+    papers: int
+    weight: int
+
+
+class ResolutionRecord(NamedTuple):
+    """What a store keeps to resolve one paper again (``resolution_save``)."""
+
+    paper_id: str
+    #: the facts JSON as they came in (packed or not: ``pack_facts``); ``None`` forgets the
+    #: paper's state (it was merged into another paper)
+    raw: str | bytes | None
+    votes: list[Vote]
+    #: ``kg.ids.title_paper_id`` of its title
+    title_id: str
 
 MAX_STEPS = 4
 #: what the votes a store keeps are made of: 2 added ``abbr`` votes (stores with older votes
@@ -96,7 +137,7 @@ def unresolve(facts: PaperFacts) -> PaperFacts:
     return PaperFacts(facts.paper, entities, relations)
 
 
-def paper_votes(facts: PaperFacts) -> list[VoteRow]:
+def paper_votes(facts: PaperFacts) -> list[Vote]:
     """The votes one paper casts (only entities it relates to vote)."""
     facts = unresolve(facts)
     weights: dict[str, int] = {}
@@ -124,23 +165,23 @@ def paper_votes(facts: PaperFacts) -> list[VoteRow]:
                 if akey != key:
                     add(akey, "def", key, w, a)
                     add(key, "abbr", akey, w, a)
-    return [(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(best.items())]
+    return [Vote(k[0], k[1], k[2], v[0], v[1]) for k, v in sorted(best.items())]
 
 
-def sum_changes(old: Iterable[VoteSum], new: Iterable[tuple[str, str, str, int]]) -> list[VoteSum]:
-    """How the stored vote sums change when votes are replaced: ``old`` aggregates (key, kind,
-    value, papers, weight) of the votes going, ``new`` single votes (key, kind, value, weight)
-    coming; (key, kind, value, papers delta, weight delta), sorted, those changing nothing left out."""
+def sum_changes(old: Iterable[VoteSum], new: Iterable[Vote]) -> list[VoteSum]:
+    """How the stored vote sums change when votes are replaced: ``old`` sums the votes going,
+    ``new`` are the votes coming; the changes (papers and weight as deltas), sorted, those
+    changing nothing left out."""
     delta: dict[tuple[str, str, str], list[int]] = {}
-    for k, kind, value, n, w in old:
-        d = delta.setdefault((k, kind, value), [0, 0])
-        d[0] -= n
-        d[1] -= w
-    for k, kind, value, w in new:
-        d = delta.setdefault((k, kind, value), [0, 0])
+    for s in old:
+        d = delta.setdefault((s.key, s.kind, s.value), [0, 0])
+        d[0] -= s.papers
+        d[1] -= s.weight
+    for v in new:
+        d = delta.setdefault((v.key, v.kind, v.value), [0, 0])
         d[0] += 1
-        d[1] += w
-    return [(k, kind, value, d[0], d[1]) for (k, kind, value), d in sorted(delta.items()) if d != [0, 0]]
+        d[1] += v.weight
+    return [VoteSum(k, kind, value, d[0], d[1]) for (k, kind, value), d in sorted(delta.items()) if d != [0, 0]]
 
 
 def decide(sums: Iterable[tuple[str, str, int, int]]) -> Decision:
@@ -163,8 +204,8 @@ def decide(sums: Iterable[tuple[str, str, int, int]]) -> Decision:
 def decisions(sums: Iterable[VoteSum]) -> dict[str, Decision]:
     """Decisions for every key in ``sums``."""
     per_key: dict[str, list[tuple[str, str, int, int]]] = {}
-    for key, kind, value, papers, weight in sums:
-        per_key.setdefault(key, []).append((kind, value, papers, weight))
+    for s in sums:
+        per_key.setdefault(s.key, []).append((s.kind, s.value, s.papers, s.weight))
     return {k: decide(v) for k, v in per_key.items()}
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from itertools import groupby
 from typing import Any, Iterator
 
-from kg.resolve.core import decide
+from kg.resolve.core import StoredVote, decide
 from kg.resolve.keys import canonical_id
 from kg.errors import StoreError
 from kg.ids import compact_key
@@ -26,15 +26,15 @@ from kg.ids import compact_key
 UNCERTAIN_RATIO = 0.5
 
 
-def _per_key(rows: Iterator[tuple[str, str, str, str, int, str]]) -> Iterator[tuple[str, dict]]:
-    """(key, {(kind, value): {"papers", "weight", "surfaces"}}) from rows sorted by key."""
-    for key, group in groupby(rows, key=lambda r: r[0]):
+def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict]]:
+    """(key, {(kind, value): {"papers", "weight", "surfaces"}}) from stored votes sorted by key."""
+    for key, group in groupby(rows, key=lambda r: r.key):
         agg: dict[tuple[str, str], dict[str, Any]] = {}
-        for _, kind, value, _paper, weight, surface in group:
-            a = agg.setdefault((kind, value), {"papers": 0, "weight": 0, "surfaces": Counter()})
+        for v in group:
+            a = agg.setdefault((v.kind, v.value), {"papers": 0, "weight": 0, "surfaces": Counter()})
             a["papers"] += 1
-            a["weight"] += int(weight)
-            a["surfaces"][surface] += 1
+            a["weight"] += int(v.weight)
+            a["surfaces"][v.surface] += 1
         yield key, agg
 
 

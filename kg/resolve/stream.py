@@ -24,12 +24,12 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 from __future__ import annotations
 
 import sqlite3
-from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
+from kg.batch import chunked
 from kg.ids import title_paper_id
-from kg.resolve.core import (NO_DECISION, VOTES_VERSION, Decision, VoteRow, decisions, pack_facts, paper_votes,
-                             resolve_paper, unpack_facts)
+from kg.resolve.core import (NO_DECISION, VOTES_VERSION, Decision, ResolutionRecord, Vote, decisions, pack_facts,
+                             paper_votes, resolve_paper, unpack_facts)
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
 
@@ -77,7 +77,7 @@ class Prepared(NamedTuple):
     facts: PaperFacts
     #: the facts JSON, packed as the stores keep it
     raw: bytes
-    votes: list[VoteRow]
+    votes: list[Vote]
     #: ``kg.ids.title_paper_id`` of the title
     title_id: str
     #: the keys resolving the paper reads first
@@ -87,6 +87,11 @@ class Prepared(NamedTuple):
 def prepare(facts: PaperFacts) -> Prepared:
     return Prepared(facts, pack_facts(facts.to_json()), paper_votes(facts), title_paper_id(facts.paper.title),
                     frozenset(_keys_read(facts)))
+
+
+def record_of(p: Prepared) -> ResolutionRecord:
+    """What the store keeps to resolve a prepared paper again."""
+    return ResolutionRecord(p.facts.paper.id, p.raw, p.votes, p.title_id)
 
 
 def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozenset[str]] | None = None) -> None:
@@ -102,14 +107,6 @@ def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozens
     cache.prefetch(abbreviations)
     cache.prefetch(x for a in abbreviations for x in cache(a).expansions)
 
-
-def _chunks(items: Iterable[PaperFacts], n: int) -> Iterator[list[PaperFacts]]:
-    it = iter(items)
-    while True:
-        chunk = list(islice(it, n))
-        if not chunk:
-            return
-        yield chunk
 
 
 def _supports_state(store) -> bool:
@@ -170,7 +167,7 @@ def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | N
     out, deps = [], {}
     for f in papers:
         resolved, d = resolve_paper(f, cache)
-        own = voted[f.paper.id] if voted is not None else {v[0] for v in paper_votes(f)}
+        own = voted[f.paper.id] if voted is not None else {v.key for v in paper_votes(f)}
         deps[f.paper.id] = d - own
         out.append(resolved)
     store.resolution_save_deps(deps)
@@ -188,11 +185,11 @@ def revote(store, chunk_size: int = CHUNK) -> int:
     """Cast every stored paper's votes again from its raw facts (a store whose votes are older
     than ``VOTES_VERSION``); the keys whose decisions that changes are settled, so the papers
     depending on them are resolved again in this run. Returns the number of papers."""
-    ids = sorted({row[3] for row in store.resolution_rows()})
+    ids = sorted({row.paper_id for row in store.resolution_rows()})
     for i in range(0, len(ids), chunk_size):
         prepared = [prepare(PaperFacts.from_json(raw)) for _, raw in store.resolution_raw(ids[i:i + chunk_size])]
-        records = [(p.facts.paper.id, p.raw, p.votes, p.title_id) for p in prepared]
-        touched = store.resolution_keys({r[0] for r in records}) | {v[0] for r in records for v in r[2]}
+        records = [record_of(p) for p in prepared]
+        touched = store.resolution_keys({r.paper_id for r in records}) | {v.key for r in records for v in r.votes}
         before = decisions(store.resolution_votes(touched))
         store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
         _settle(store)
@@ -206,20 +203,20 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
     if version is not None:  # (a new store says so too: its votes are made the current way)
         store.resolution_set_version(VOTES_VERSION)
     _settle(store)  # what a killed run left
-    for items in _chunks(facts, chunk_size):
+    for items in chunked(facts, chunk_size):
         prepared = [f if isinstance(f, Prepared) else prepare(f) for f in items]
         chunk = [p.facts for p in prepared]
-        records = [(p.facts.paper.id, p.raw, p.votes, p.title_id) for p in prepared]
+        records = [record_of(p) for p in prepared]
         ids = {f.paper.id for f in chunk}
         # stored papers merged into papers of this chunk: their state goes (their votes too)
         gone = sorted({a for f in chunk for a in f.paper.absorbs} - ids)
-        touched = store.resolution_keys(ids | {r[3] for r in records} | set(gone)) | {
-            v[0] for r in records for v in r[2]}
+        touched = store.resolution_keys(ids | {r.title_id for r in records} | set(gone)) | {
+            v.key for r in records for v in r.votes}
         before = decisions(store.resolution_votes(touched))
-        store.resolution_save(records + [(g, None, [], g) for g in gone],
+        store.resolution_save(records + [ResolutionRecord(g, None, [], g) for g in gone],
                               {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
         _settle(store)
-        voted = {pid: {v[0] for v in votes} for pid, _, votes, _ in records}  # the last of a repeated id
+        voted = {r.paper_id: {v.key for v in r.votes} for r in records}  # the last of a repeated id
         yield _resolve_all(store, chunk, voted, [p.keys for p in prepared])
         store.resolution_done(ids)
     # every paper whose keys changed, once, with the final decisions
@@ -257,8 +254,9 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
             db.execute("COMMIT")
             seq += len(items)
 
-        for chunk in _chunks((f.facts if isinstance(f, Prepared) else f for f in facts), chunk_size):
-            state.save([(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title)) for f in chunk])
+        for chunk in chunked((f.facts if isinstance(f, Prepared) else f for f in facts), chunk_size):
+            state.save([ResolutionRecord(f.paper.id, "", paper_votes(f), title_paper_id(f.paper.title))
+                        for f in chunk])
             if held is not None and len(held) + len(chunk) <= IN_MEMORY:
                 held.extend(chunk)
                 continue
@@ -277,7 +275,7 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
                 last = rows[-1][0]
                 yield [PaperFacts.from_json(unpack_facts(blob)) for _, blob in rows]
 
-        chunks = _chunks(held, chunk_size) if held is not None else spooled()
+        chunks = chunked(held, chunk_size) if held is not None else spooled()
         cache = DecisionCache(state.votes)
         for chunk in chunks:
             if len(cache) > 200_000:  # bounded memory on huge inputs

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+
+if TYPE_CHECKING:
+    from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
 
 NodeDict = dict[str, Any]
 EdgeDict = dict[str, Any]
@@ -136,11 +139,13 @@ class GraphStore(ABC):
 
     # -- resolution ----------------------------------------------------------------
     # What kg.resolve keeps in the store so papers ingested later merge into the entities
-    # already there (see kg/resolve/core.py). Votes are (key, kind, value, weight, surface);
-    # weights are integers (thousandths). A store without these raises NotImplementedError
+    # already there (see kg/resolve/core.py). Votes are ``Vote(key, kind, value, weight, surface)``;
+    # weights are integers (thousandths). The records (``Vote``, ``VoteSum``, ``StoredVote``,
+    # ``ResolutionRecord``) are kg.resolve.core's. A store without these raises NotImplementedError
     # and resolution then only spans one run.
-    def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
-        """(key, kind, value, papers, summed weight) over every stored paper's votes on ``keys``, sorted."""
+    def resolution_votes(self, keys: Iterable[str]) -> list["VoteSum"]:
+        """The sums (key, kind, value, papers, summed weight) of every stored paper's votes on
+        ``keys``, sorted."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
@@ -155,14 +160,13 @@ class GraphStore(ABC):
         """(paper id, raw facts JSON as last saved) for these papers, sorted by id."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
-    def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
-        """Every stored vote as (key, kind, value, paper_id, weight, surface), sorted."""
+    def resolution_rows(self) -> Iterator["StoredVote"]:
+        """Every stored vote (key, kind, value, paper_id, weight, surface), sorted."""
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
-                        dirty: Mapping[str, str] | None = None) -> None:
-        """For each (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it), votes,
-        title id): replace the paper's raw facts and
+    def resolution_save(self, papers: Iterable["ResolutionRecord"], dirty: Mapping[str, str] | None = None) -> None:
+        """For each record (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it),
+        votes, title id; plain tuples in that order are taken too): replace the paper's raw facts and
         votes (one transaction); raw facts ``None`` forget the paper's state (its votes, raw
         facts, dependencies and pending mark: a paper merged into another). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
         a real id drops the state saved under its title id; a paper whose id is its title id

@@ -33,7 +33,7 @@ import sys
 import tempfile
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 from urllib.parse import quote
 
 from kg.errors import StoreError
@@ -43,6 +43,9 @@ from kg.schema import Paper, PaperFacts
 from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
+
+if TYPE_CHECKING:
+    from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
 
 SCHEMA_VERSION = "1"
 
@@ -883,7 +886,7 @@ class EmbeddedStore(GraphStore):
             self._resolution_state = SQLiteResolution(self.db, readonly=self.readonly)
         return self._resolution_state
 
-    def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
+    def resolution_votes(self, keys: Iterable[str]) -> list[VoteSum]:
         return self._resolution.votes(keys)
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
@@ -895,11 +898,10 @@ class EmbeddedStore(GraphStore):
     def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
         return self._resolution.raw(paper_ids)
 
-    def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
+    def resolution_rows(self) -> Iterator[StoredVote]:
         return self._resolution.rows()
 
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
-                        dirty: "dict[str, str] | None" = None) -> None:
+    def resolution_save(self, papers: Iterable[ResolutionRecord], dirty: "dict[str, str] | None" = None) -> None:
         self._resolution.save(papers, dirty)
 
     def resolution_dirty(self) -> dict[str, str]:

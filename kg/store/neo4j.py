@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from kg.batch import chunked
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
 from kg.ids import compact_key
 from kg.records import ids_from_links, own_links
@@ -356,11 +356,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             # state file; else publish the noted ids again from the state file as it is
             master.write(left if left and held == expected else [], publish=publish)
             publisher.done()
-        it = iter(facts)
-        while True:
-            chunk = list(islice(it, self.batch_size))
-            if not chunk:
-                break
+        for chunk in chunked(facts, self.batch_size):
             try:
                 done = master.write(chunk, publish=publish)
             except Exception:
@@ -519,17 +515,6 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         uniq = list(dict.fromkeys(ids))[:limit]
         by_id = {n["id"]: n for n in self.get_nodes(uniq)}
         return [by_id[i] for i in uniq if i in by_id]
-
-    def search(self, text: str, limit: int = 10) -> list[NodeDict]:
-        """Nodes whose name, alias or title contain the words of ``text`` (full-text, best first)."""
-        words = [w for w in re.findall(r"\w+", text)]
-        if not words:
-            return []
-        q = " AND ".join(lucene_term(w.lower()) for w in words)
-        recs = self._read("CALL db.index.fulltext.queryNodes('kg_text', $q, {limit: $limit}) "
-                          "YIELD node, score RETURN labels(node) AS l, properties(node) AS p, score",
-                          q=q, limit=limit)
-        return [N.node_dict(r["l"], r["p"]) for r in recs]
 
     def node_names(self) -> Iterator[tuple[str, str]]:
         for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} RETURN e.id AS id, e.name AS name ORDER BY id"):
@@ -690,9 +675,9 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     if dropped:
         old = listed("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
                    "RETURN collect([e.id, [p.id, r._name, r._type, r._aliases, r.mention]]) AS rows", ids=dropped)
-    minus: dict[str, list[tuple]] = {}
+    minus: dict[str, list[N.Mention]] = {}
     for eid, m in old:
-        minus.setdefault(eid, []).append(tuple(m))
+        minus.setdefault(eid, []).append(N.Mention._make(m))
     touched_entities = set(minus)
     summary.relations_removed = sum(1 for _, m in old if m[0] in plan.updated)
     # derived edges a dropped paper supported start at an entity it mentioned
@@ -711,7 +696,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
     new_entities: dict[str, dict[str, Any]] = {}
-    plus: dict[str, list[tuple]] = {}
+    plus: dict[str, list[N.Mention]] = {}
     support: dict[tuple[str, str, str], dict[str, float]] = {}
     for p in plan.writes:
         for rtype, rows in N.relation_write_rows(p).items():
@@ -720,7 +705,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
             new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
                                                      "type": r["entity_type"]})
             plus.setdefault(r["entity_id"], []).append(
-                (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
+                N.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     touched_entities.update(new_entities)
@@ -740,7 +725,7 @@ def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
     unknown = {e for e in touched_entities if e in states and states[e] is None}
     full = {}
     if unknown:
-        full = {eid: [tuple(m) for m in ms if m[0] is not None] for eid, ms in listed(
+        full = {eid: [N.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
             "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
             "RETURN collect([id, m]) AS rows", ids=sorted(unknown))}

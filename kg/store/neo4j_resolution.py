@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
 
-from kg.resolve.core import pack_facts, sum_changes, unpack_facts
+from kg.batch import chunked
+from kg.resolve.core import ResolutionRecord, StoredVote, Vote, VoteSum, pack_facts, sum_changes, unpack_facts
 
 RESOLUTION_SCHEMA = (
     "CREATE CONSTRAINT kg_resolution_paper IF NOT EXISTS FOR (r:KgResolution) REQUIRE r.paper_id IS UNIQUE",
@@ -45,10 +46,6 @@ SUMS_MARKER = "vote_sums"
 
 _CHUNK = 1000
 
-
-def _chunks(items: list[Any], n: int = _CHUNK) -> Iterator[list[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 def unpack_raw(stored: Any) -> str:
@@ -79,7 +76,7 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
     kept = {p["id"] for p in papers}
     superseded = sorted({p["tid"] for p in papers if p["id"] != p["tid"]} | set(forget or ()))
     # the votes being replaced (their papers locked first), for the sums
-    old = tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded))).single()["rows"]
+    old = [VoteSum._make(r) for r in tx.run(_OLD_VOTES, ids=sorted(kept | set(superseded))).single()["rows"]]
     # a real id supersedes the state of its title-derived id
     tx.run("UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) DETACH DELETE r", ids=superseded).consume()
     tx.run("UNWIND $rows AS row MERGE (r:KgResolution {paper_id: row.id}) SET r.raw = row.raw, r.title_id = row.tid",
@@ -87,16 +84,18 @@ def _save_tx(tx, papers: list[dict[str, Any]], votes: dict[str, list[dict[str, A
     tx.run("UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[v:KG_VOTES]->() DELETE v",
            ids=[p["id"] for p in papers]).consume()
     by_paper = [{"id": pid, "votes": votes[pid]} for pid in sorted(kept) if votes.get(pid)]
-    for chunk in _chunks(by_paper, 500):
+    for chunk in chunked(by_paper, 500):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.votes AS v "
                "MERGE (k:KgResolutionKey {key: v.key}) "
                "CREATE (r)-[:KG_VOTES {kind: v.kind, value: v.value, weight: v.weight, surface: v.surface}]->(k)",
                rows=chunk).consume()
-    changes = [{"key": k, "kind": kind, "value": value, "dp": dp, "dw": dw} for k, kind, value, dp, dw in sum_changes(
-        old, ((v["key"], v["kind"], v["value"], v["weight"]) for pid in sorted(kept) for v in votes.get(pid, ())))]
-    for chunk in _chunks(changes, 5000):
+    new = (Vote(v["key"], v["kind"], v["value"], v["weight"], v["surface"])
+           for pid in sorted(kept) for v in votes.get(pid, ()))
+    changes = [{"key": c.key, "kind": c.kind, "value": c.value, "dp": c.papers, "dw": c.weight}
+               for c in sum_changes(old, new)]
+    for chunk in chunked(changes, 5000):
         tx.run(_APPLY_SUMS, rows=chunk).consume()
-    for chunk in _chunks(dirty, 5000):
+    for chunk in chunked(dirty, 5000):
         tx.run("UNWIND $rows AS row MERGE (d:KgDirty {key: row.key}) ON CREATE SET d.before = row.before",
                rows=chunk).consume()
     if forget:
@@ -107,7 +106,7 @@ def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
     # the papers locked, their old dependencies dropped; the new ones (distinct keys) created
     tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock WITH r "
            "OPTIONAL MATCH (r)-[d:KG_DEPENDS_ON]->() DELETE d", ids=ids).consume()
-    for chunk in _chunks(deps, 500):
+    for chunk in chunked(deps, 500):
         tx.run("UNWIND $rows AS row MATCH (r:KgResolution {paper_id: row.id}) UNWIND row.keys AS key "
                "MERGE (k:KgResolutionKey {key: key}) CREATE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
 
@@ -124,14 +123,14 @@ def _build_sums_tx(tx) -> None:
 
 
 def _settle_tx(tx, keys: list[str], pending: list[str]) -> None:
-    for chunk in _chunks(pending, 5000):
+    for chunk in chunked(pending, 5000):
         tx.run("UNWIND $ids AS id MERGE (:KgPending {paper_id: id})", ids=chunk).consume()
-    for chunk in _chunks(keys, 5000):
+    for chunk in chunked(keys, 5000):
         tx.run("UNWIND $keys AS key MATCH (d:KgDirty {key: key}) DELETE d", keys=chunk).consume()
 
 
 def _done_tx(tx, ids: list[str]) -> None:
-    for chunk in _chunks(ids, 5000):
+    for chunk in chunked(ids, 5000):
         tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=chunk).consume()
 
 
@@ -183,17 +182,17 @@ class Neo4jResolution:
             raise self._translate(exc, "write") from None
 
     # -- reads -------------------------------------------------------------------------
-    def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
-        out: list[tuple[str, str, str, int, int]] = []
-        for chunk in _chunks(sorted(set(keys)), 5000):
-            out += [tuple(r) for r in self._resolution_list(
+    def resolution_votes(self, keys: Iterable[str]) -> list[VoteSum]:
+        out: list[VoteSum] = []
+        for chunk in chunked(sorted(set(keys)), 5000):
+            out += [VoteSum._make(r) for r in self._resolution_list(
                 "UNWIND $keys AS key MATCH (s:KgVoteSum {key: key}) "
                 "RETURN collect([key, s.kind, s.value, s.papers, s.weight]) AS rows", keys=chunk)]
         return sorted(out)
 
     def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(paper_ids)), 5000):
+        for chunk in chunked(sorted(set(paper_ids)), 5000):
             out.update(self._resolution_list(
                 "UNWIND $ids AS id MATCH (:KgResolution {paper_id: id})-[:KG_VOTES]->(k:KgResolutionKey) "
                 "RETURN collect(DISTINCT k.key) AS rows", ids=chunk))
@@ -201,26 +200,26 @@ class Neo4jResolution:
 
     def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             out.update(self._resolution_list(
                 "UNWIND $keys AS key MATCH (:KgResolutionKey {key: key})<-[:KG_VOTES|KG_DEPENDS_ON]-(r:KgResolution) "
                 "RETURN collect(DISTINCT r.paper_id) AS rows", keys=chunk))
         return sorted(out)
 
     def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-        for chunk in _chunks(sorted(set(paper_ids)), 500):
+        for chunk in chunked(sorted(set(paper_ids)), 500):
             for r in self._resolution_read(
                     "UNWIND $ids AS id MATCH (r:KgResolution {paper_id: id}) WHERE r.raw IS NOT NULL "
                     "RETURN r.paper_id AS id, r.raw AS raw ORDER BY id", ids=chunk):
                 yield r["id"], unpack_raw(r["raw"])
 
-    def resolution_rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
+    def resolution_rows(self) -> Iterator[StoredVote]:
         self._resolution_schema()
         for r in self._stream(
                 "MATCH (r:KgResolution)-[v:KG_VOTES]->(k:KgResolutionKey) "
                 "RETURN k.key AS key, v.kind AS kind, v.value AS value, r.paper_id AS pid, v.weight AS weight, "
                 "v.surface AS surface ORDER BY key, kind, value, pid"):
-            yield r["key"], r["kind"], r["value"], r["pid"], r["weight"], r["surface"]
+            yield StoredVote(r["key"], r["kind"], r["value"], r["pid"], r["weight"], r["surface"])
 
     def resolution_dirty(self) -> dict[str, str]:
         return dict(sorted(tuple(r) for r in self._resolution_list(
@@ -230,15 +229,14 @@ class Neo4jResolution:
         return sorted(self._resolution_list("MATCH (p:KgPending) RETURN collect(p.paper_id) AS rows"))
 
     # -- writes ------------------------------------------------------------------------
-    def resolution_save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
-                        dirty: Mapping[str, str] | None = None) -> None:
-        latest = {pid: (raw, votes, tid) for pid, raw, votes, tid in papers}
+    def resolution_save(self, papers: Iterable[ResolutionRecord], dirty: Mapping[str, str] | None = None) -> None:
+        latest = {r.paper_id: r for r in map(ResolutionRecord._make, papers)}
         # raw facts None: forget the paper's state (it was merged into another paper)
-        forget = sorted(pid for pid, (raw, _, _) in latest.items() if raw is None)
-        rows = [{"id": pid, "raw": pack_facts(raw), "tid": tid} for pid, (raw, _, tid) in sorted(latest.items())
-                if raw is not None]
-        votes = {pid: [{"key": k, "kind": kind, "value": value, "weight": int(w), "surface": surface}
-                       for k, kind, value, w, surface in vs] for pid, (raw, vs, _) in latest.items() if raw is not None}
+        forget = sorted(pid for pid, r in latest.items() if r.raw is None)
+        rows = [{"id": pid, "raw": pack_facts(r.raw), "tid": r.title_id} for pid, r in sorted(latest.items())
+                if r.raw is not None]
+        votes = {pid: [{"key": v.key, "kind": v.kind, "value": v.value, "weight": int(v.weight), "surface": v.surface}
+                       for v in map(Vote._make, r.votes)] for pid, r in latest.items() if r.raw is not None}
         marks = [{"key": k, "before": b} for k, b in sorted((dirty or {}).items())]
         if rows or marks or forget:
             self._resolution_write(_save_tx, rows, votes, marks, forget)

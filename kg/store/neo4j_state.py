@@ -41,6 +41,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from kg.batch import chunked
 from kg.errors import StoreError
 from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
@@ -88,10 +89,6 @@ _REL_PROPS = ("confidence", "rule", "evidence_field", "evidence_start", "evidenc
               "mention")
 
 
-def _chunks(items: list[Any], n: int = 500) -> Iterable[list[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
-
 
 def _marks(n: int) -> str:
     return ",".join("?" * n)
@@ -111,7 +108,7 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
     out: dict[str, Any] = {"papers": [], "papers_gone": [], "relations": {}, "entities": {},
                            "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {}}
     found: set[str] = set()
-    for chunk in _chunks(paper_ids):
+    for chunk in chunked(paper_ids, 500):
         for r in cur.execute(f"SELECT {','.join(_PAPER_COLS)} FROM papers WHERE id IN ({_marks(len(chunk))})",
                              chunk).fetchall():
             props = {k: v for k, v in zip(_PAPER_COLS, r) if v is not None}
@@ -127,7 +124,7 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
                 {"source": r[0], "target": r[2], "props": dict(zip(_REL_PROPS, r[3:]))})
     out["papers_gone"] = [p for p in paper_ids if p not in found]
     found = set()
-    for chunk in _chunks(entity_ids):
+    for chunk in chunked(entity_ids, 500):
         for eid, name, etype, aliases, count in cur.execute(
                 f"SELECT id, name, type, aliases, paper_count FROM entities WHERE id IN ({_marks(len(chunk))})",
                 chunk).fetchall():
@@ -139,7 +136,7 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
             found.add(eid)
     gone = [e for e in entity_ids if e not in found]
     needed: set[str] = set()
-    for chunk in _chunks(gone):
+    for chunk in chunked(gone, 500):
         m = _marks(len(chunk))
         needed.update(r[0] for r in cur.execute(
             f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from kg.ids import compact_key, title_key
 from kg.schema import Paper, PaperFacts, Relation
@@ -178,7 +178,16 @@ def entity_props(entity_id: str, entity_type: str, names: Iterable[tuple[str, st
             "paper_count": len(papers)}
 
 
-Mention = tuple  # (paper_id, entity name, entity type, aliases, mention text)
+class Mention(NamedTuple):
+    """One relation row as the entity it points to counts it (``state_apply``)."""
+
+    paper_id: str
+    #: the entity's name, type and aliases as that paper gives them
+    name: str
+    type: str
+    aliases: Sequence[str]
+    #: the text the paper mentions it with
+    mention: str
 
 
 def empty_state() -> dict[str, dict[str, int]]:
@@ -199,7 +208,7 @@ def state_apply(state: dict[str, dict[str, int]], rows: Iterable[Mention], sign:
             table.pop(key, None)
 
     seen_papers: set[str] = set()
-    for pid, name, etype, aliases, mention in rows:
+    for pid, name, etype, aliases, mention in rows:  # Mention fields
         if pid not in seen_papers:  # one name per paper (a paper names an entity once)
             seen_papers.add(pid)
             bump(state["names"], name)

@@ -32,6 +32,8 @@ import sqlite3
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Mapping
 
+from kg.batch import chunked
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS knowledge_papers(rowid INTEGER PRIMARY KEY, paper_id TEXT NOT NULL UNIQUE,
     title_id TEXT NOT NULL, text_hash TEXT NOT NULL);
@@ -58,10 +60,6 @@ KnowledgePaper = tuple[str, str, str, list[tuple[str, str]]]
 #: that are known (a name left out is not)
 Decide = Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]
 
-
-def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 def squeeze(text: str) -> str:
@@ -173,7 +171,7 @@ class SQLiteKnowledge:
 
     def _hashes(self, cur: sqlite3.Cursor, ids: list[str]) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunked(sorted(set(ids)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out += cur.execute(f"SELECT paper_id, text_hash FROM knowledge_papers WHERE paper_id IN ({marks})",
                                chunk).fetchall()
@@ -181,7 +179,7 @@ class SQLiteKnowledge:
 
     def _drop_votes(self, cur: sqlite3.Cursor, ids: list[str]) -> None:
         old: list[tuple[str, str]] = []
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids, _CHUNK):
             marks = ",".join("?" * len(chunk))
             old += cur.execute(f"SELECT name, type FROM knowledge_votes WHERE paper_id IN ({marks})", chunk).fetchall()
         cur.executemany("DELETE FROM knowledge_votes WHERE paper_id=?", [(p,) for p in ids])
@@ -217,7 +215,7 @@ class SQLiteKnowledge:
             return []
         counts: dict[str, dict[str, int]] = {}
         applied: dict[str, str] = {}
-        for chunk in _chunks(dirty):
+        for chunk in chunked(dirty, _CHUNK):
             marks = ",".join("?" * len(chunk))
             for n, t, c in self.db.execute(f"SELECT name, type, papers FROM knowledge_sums WHERE name IN ({marks})",
                                            chunk):
@@ -256,7 +254,7 @@ class SQLiteKnowledge:
         if not found or self.text_of is None:
             return sorted(found)
         out = []
-        for chunk in _chunks(sorted(found)):
+        for chunk in chunked(sorted(found), _CHUNK):
             texts = self.text_of(chunk)
             for pid in chunk:
                 text = texts.get(pid)

@@ -26,7 +26,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Iterable, Iterator, Mapping
 
-from kg.resolve.core import pack_facts, sum_changes, unpack_facts
+from kg.batch import chunked
+from kg.resolve.core import ResolutionRecord, StoredVote, Vote, VoteSum, pack_facts, sum_changes, unpack_facts
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, title_id TEXT NOT NULL, facts BLOB NOT NULL);
@@ -53,11 +54,6 @@ _TABLES = {"resolution_raw", "resolution_votes", "resolution_deps", "resolution_
            "resolution_pending"}
 
 _CHUNK = 500
-
-
-def _chunks(items: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 class SQLiteResolution:
@@ -101,20 +97,19 @@ class SQLiteResolution:
             raise
 
     # -- reads -------------------------------------------------------------------------
-    def votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
+    def votes(self, keys: Iterable[str]) -> list[VoteSum]:
         self._ensure()
-        out: list[tuple[str, str, str, int, int]] = []
-        for chunk in _chunks(sorted(set(keys))):
+        out: list[VoteSum] = []
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
-            out += self.db.execute(
-                f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})",
-                chunk).fetchall()
+            out += map(VoteSum._make, self.db.execute(
+                f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})", chunk))
         return sorted(out)
 
     def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
         self._ensure()
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(paper_ids))):
+        for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
@@ -123,7 +118,7 @@ class SQLiteResolution:
     def dependents(self, keys: Iterable[str]) -> list[str]:
         self._ensure()
         out: set[str] = set()
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunked(sorted(set(keys)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             out.update(r[0] for r in self.db.execute(
                 f"SELECT paper_id FROM resolution_deps WHERE key IN ({marks})"
@@ -132,7 +127,7 @@ class SQLiteResolution:
 
     def raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
         self._ensure()
-        for chunk in _chunks(sorted(set(paper_ids))):
+        for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT paper_id, facts FROM resolution_raw WHERE paper_id IN ({marks}) ORDER BY paper_id",
@@ -140,59 +135,62 @@ class SQLiteResolution:
             for pid, blob in rows:
                 yield pid, unpack_facts(blob)
 
-    def rows(self) -> Iterator[tuple[str, str, str, str, int, str]]:
+    def rows(self) -> Iterator[StoredVote]:
         self._ensure()
-        yield from self.db.execute(
+        yield from map(StoredVote._make, self.db.execute(
             "SELECT key, kind, value, paper_id, weight, surface FROM resolution_votes"
-            " ORDER BY key, kind, value, paper_id")
+            " ORDER BY key, kind, value, paper_id"))
 
     # -- writes ------------------------------------------------------------------------
-    def save(self, papers: Iterable[tuple[str, str, list[tuple[str, str, str, int, str]], str]],
-             dirty: Mapping[str, str] | None = None) -> None:
+    def save(self, papers: Iterable[ResolutionRecord], dirty: Mapping[str, str] | None = None) -> None:
         """Replace each paper's raw facts and votes (raw facts ``None``: forget the paper's
         state, as when it is merged into another). A paper with a real id supersedes the state
         of its title-derived id; a title-derived id whose title a real id already holds is
         not saved (the stores merge such papers the same way). ``dirty`` keys are added in the
         same transaction (a key already dirty keeps its older decision)."""
         self._ensure()
-        latest = {pid: (pid, raw, votes, tid) for pid, raw, votes, tid in papers}
+        latest = {r.paper_id: r for r in map(ResolutionRecord._make, papers)}
         # a paper whose raw facts are None is forgotten (merged into another paper)
-        forget = sorted(pid for pid, raw, _, _ in latest.values() if raw is None)
-        latest = {pid: rec for pid, rec in latest.items() if rec[1] is not None}
-        keep = []
-        real_titles = {t for p, _, _, t in latest.values() if p != t}
-        for pid, raw, votes, tid in latest.values():
-            if pid == tid and (tid in real_titles or self.db.execute(
-                    "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
+        forget = sorted(r.paper_id for r in latest.values() if r.raw is None)
+        latest = {pid: rec for pid, rec in latest.items() if rec.raw is not None}
+        keep: list[ResolutionRecord] = []
+        real_titles = {r.title_id for r in latest.values() if r.paper_id != r.title_id}
+        for r in latest.values():
+            if r.paper_id == r.title_id and (r.title_id in real_titles or self.db.execute(
+                    "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?",
+                    (r.title_id, r.paper_id)).fetchone()):
                 continue
-            keep.append((pid, raw, votes, tid))
-        drop = sorted({pid for pid, _, _, _ in keep} | {tid for pid, _, _, tid in keep if pid != tid} | set(forget))
-        new_votes = [(k, kind, value, pid, int(w), surface) for pid, _, votes, _ in keep
-                     for k, kind, value, w, surface in votes]
+            keep.append(r)
+        drop = sorted({r.paper_id for r in keep} | {r.title_id for r in keep if r.paper_id != r.title_id}
+                      | set(forget))
+        new_votes = [Vote(v.key, v.kind, v.value, int(v.weight), v.surface)
+                     for r in keep for v in map(Vote._make, r.votes)]
+        new_rows = [(v.key, v.kind, v.value, r.paper_id, int(v.weight), v.surface)
+                    for r in keep for v in map(Vote._make, r.votes)]
         self._ensure()
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
             # the sums lose the votes being replaced and gain the new ones, in this transaction
-            old: list[tuple[str, str, str, int, int]] = []
-            for chunk in _chunks(drop):
+            old: list[VoteSum] = []
+            for chunk in chunked(drop, _CHUNK):
                 marks = ",".join("?" * len(chunk))
-                old += cur.execute(f"SELECT key, kind, value, 1, weight FROM resolution_votes WHERE paper_id IN ({marks})",
-                                   chunk).fetchall()
-            changes = sum_changes(old, [(k, kind, value, w) for k, kind, value, _, w, _ in new_votes])
+                old += map(VoteSum._make, cur.execute(
+                    f"SELECT key, kind, value, 1, weight FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
+            changes = sum_changes(old, new_votes)
             cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in drop])
-            titles = [(tid,) for pid, _, _, tid in keep if pid != tid] + [(pid,) for pid in forget]
+            titles = [(r.title_id,) for r in keep if r.paper_id != r.title_id] + [(pid,) for pid in forget]
             cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
             cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", titles)
             cur.executemany("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
-                            [(pid, tid, pack_facts(raw)) for pid, raw, _, tid in keep])
+                            [(r.paper_id, r.title_id, pack_facts(r.raw)) for r in keep if r.raw is not None])
             cur.executemany("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
-                            " VALUES(?,?,?,?,?,?)", new_votes)
+                            " VALUES(?,?,?,?,?,?)", new_rows)
             cur.executemany("INSERT INTO resolution_sums(key, kind, value, papers, weight) VALUES(?,?,?,?,?)"
                             " ON CONFLICT(key, kind, value) DO UPDATE SET papers=papers+excluded.papers,"
                             " weight=weight+excluded.weight", changes)
             cur.executemany("DELETE FROM resolution_sums WHERE key=? AND kind=? AND value=? AND papers<=0",
-                            [c[:3] for c in changes if c[3] < 0])
+                            [(c.key, c.kind, c.value) for c in changes if c.papers < 0])
             cur.executemany("INSERT OR IGNORE INTO resolution_dirty(key, before) VALUES(?,?)",
                             sorted((dirty or {}).items()))
             cur.executemany("DELETE FROM resolution_pending WHERE paper_id=?", [(pid,) for pid in forget])
