@@ -30,7 +30,6 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
         if s not in st.own_sents:
             continue
         ms = [m for m in st.by_sent.get(s, []) if m.type in ("Model", "Method", None)]
-        ms_model = ms
         if not ms:
             continue
         for cue in COMPARE_CUE.finditer(st.lower, s, e):
