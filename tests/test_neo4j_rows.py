@@ -24,20 +24,20 @@ TITLED = make_facts(A.paper.title, A.paper.abstract, [("PROPOSES", "Model", "Dis
 
 
 def test_chunks_hold_batch_size_papers_and_keep_ids_apart():
-    ps = [N.prepare(make_facts(f"Paper {i} about BERT", "We use BERT.", [("USES", "Model", "BERT")]))
+    ps = [N.paper_rows(make_facts(f"Paper {i} about BERT", "We use BERT.", [("USES", "Model", "BERT")]))
           for i in range(10)]
     sizes = [len(c) for c in N.chunks(ps, 3)]
     assert sizes == [3, 3, 3, 1]
     assert [len(c) for c in N.chunks(ps, 1)] == [1] * 10  # never an empty chunk
     # the same paper twice, or the same title under two ids, never share a chunk
-    pa, pt = N.prepare(A), N.prepare(TITLED)
+    pa, pt = N.paper_rows(A), N.paper_rows(TITLED)
     assert [len(c) for c in N.chunks([pa, pa], 1000)] == [1, 1]
     assert [len(c) for c in N.chunks([pa, pt], 1000)] == [1, 1]
     assert [len(c) for c in N.chunks([pa, ps[0]], 1000)] == [2]
 
 
 def test_plan_new_unchanged_changed():
-    pa = N.prepare(A)
+    pa = N.paper_rows(A)
     plan = N.plan_chunk([pa], {})
     assert plan.added == {A.paper.id} and plan.writes == [pa] and not plan.deletes
     plan = N.plan_chunk([pa], {A.paper.id: (pa.title_key, pa.hash)})
@@ -47,7 +47,7 @@ def test_plan_new_unchanged_changed():
 
 
 def test_plan_title_id_meets_real_id():
-    pa, pt = N.prepare(A), N.prepare(TITLED)
+    pa, pt = N.paper_rows(A), N.paper_rows(TITLED)
     assert pt.id.startswith("title:") and pt.title_key == pa.title_key
     # a title-id paper arriving after the real one takes the real id
     plan = N.plan_chunk([pt], {pa.id: (pa.title_key, pa.hash)})

@@ -120,7 +120,7 @@ def _pipeline(khash: str, knowledge: Mapping[str, str], rules_only: bool = False
     key = f"{khash}:{int(rules_only)}"
     nlp = _PIPELINES.get(key)
     if nlp is None:
-        from kg.extract.pipeline import build_nlp
+        from kg.extract.nlp import build_nlp
 
         _PIPELINES.clear()  # one knowledge per run: do not keep an old run's pipeline
         nlp = _PIPELINES[key] = build_nlp(knowledge, rules_only=rules_only)
@@ -153,7 +153,7 @@ def extract(part: Partition, knowledge: Mapping[str, str], khash: str, strict: b
     """Read a partition and extract its papers; facts records pass through. ``with_report``:
     keep the warnings (when no knowledge pass read the partition before)."""
     from kg.cluster.votes import partition_sums
-    from kg.extract.pipeline import extract_batch
+    from kg.extract.nlp import extract_batch
 
     nlp = _pipeline(khash, knowledge, rules_only)
     report = LoadReport() if with_report else None

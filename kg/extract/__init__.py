@@ -10,7 +10,7 @@ A stream is kept in memory between the passes up to ``IN_MEMORY`` papers and spi
 temporary file beyond that, so memory stays bounded on 100k+ paper inputs; the knowledge
 itself is one small dict of names.
 
-Pipeline (``pipeline.build_nlp``): ``spacy.blank("en")`` tokenizer, then our components
+Pipeline (``nlp.build_nlp``): ``spacy.blank("en")`` tokenizer, then our components
 ``kg_sentences``, ``kg_acronyms``, ``kg_mentions``, ``kg_proposes``, ``kg_evaluates``,
 ``kg_lineage``, ``kg_compares``, ``kg_uses``, ``kg_addresses``; ``assemble`` turns the
 Doc into a PaperFacts record.
@@ -34,13 +34,13 @@ _NLP = None
 
 def _init_worker(known: Mapping[str, str], rules_only: bool = False) -> None:
     global _NLP
-    from kg.extract.pipeline import build_nlp
+    from kg.extract.nlp import build_nlp
 
     _NLP = build_nlp(known, rules_only=rules_only)
 
 
 def _run_chunk(papers: list[Paper]) -> list[PaperFacts]:
-    from kg.extract.pipeline import extract_batch
+    from kg.extract.nlp import extract_batch
 
     return extract_batch(_NLP, papers)
 

@@ -79,7 +79,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
     from kg.extract.base import new_state, state
     from kg.extract.features import candidate_groups
     from kg.extract.knowledge import paper_text
-    from kg.extract.pipeline import build_nlp
+    from kg.extract.nlp import build_nlp
 
     gold = load_gold(gold_path)
     papers = select_papers(gold, paper_paths)

@@ -409,7 +409,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             return self._write_via_state(master, facts)
         self._ensure_state_indexes()
         summary = WriteSummary()
-        chunks = N.chunks((N.prepare(f) for f in facts), self.batch_size)
+        chunks = N.chunks((N.paper_rows(f) for f in facts), self.batch_size)
         try:
             with self._session() as s:
                 for chunk in chunks:
@@ -626,7 +626,7 @@ def lucene_term(term: str) -> str:
 
 
 # -- the write transaction (a plain function: execute_write may run it more than once) ----
-def _write_chunk(tx, chunk: list[N.Prepared]) -> WriteSummary:
+def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     summary = WriteSummary()
     counters = {k: 0 for k in COUNTERS}
     summary.extra = counters

@@ -82,7 +82,7 @@ UPDATE_ENTITY = "UNWIND $rows AS row MATCH (e:Entity {id: row.id}) SET e += row.
 
 
 @dataclass(frozen=True)
-class Prepared:
+class PaperRows:
     """One paper's rows, ready to write."""
 
     facts: PaperFacts
@@ -104,27 +104,27 @@ class Prepared:
         return 1 + len(self.relations) + len(self.support)
 
 
-def prepare(facts: PaperFacts) -> Prepared:
+def paper_rows(facts: PaperFacts) -> PaperRows:
     """The rows of one paper (pure)."""
     rel = R.relation_rows(facts)
-    return Prepared(facts, R.content_hash(facts), R.paper_row(facts.paper), rel, R.support_rows(rel))
+    return PaperRows(facts, R.content_hash(facts), R.paper_row(facts.paper), rel, R.support_rows(rel))
 
 
-def with_paper_id(p: Prepared, new_id: str) -> Prepared:
+def with_paper_id(p: PaperRows, new_id: str) -> PaperRows:
     """The same paper under another id (rows rebuilt, hash included)."""
     f = p.facts
     facts = PaperFacts(paper=replace(f.paper, id=new_id), entities=f.entities,
                        relations=tuple(replace(r, source=new_id) for r in f.relations))
-    return prepare(facts)
+    return paper_rows(facts)
 
 
-def chunks(prepared: Iterable[Prepared], batch_size: int) -> Iterator[list[Prepared]]:
+def chunks(prepared: Iterable[PaperRows], batch_size: int) -> Iterator[list[PaperRows]]:
     """Transactions' worth of papers: ``batch_size`` papers each (all their rows go together).
 
     A paper id or a normalised title never repeats inside a chunk, so the papers of one
     chunk are independent and the result equals writing them one by one.
     """
-    chunk: list[Prepared] = []
+    chunk: list[PaperRows] = []
     ids: set[str] = set()
     keys: set[str] = set()
     for p in prepared:
@@ -144,14 +144,14 @@ def chunks(prepared: Iterable[Prepared], batch_size: int) -> Iterator[list[Prepa
 class ChunkPlan:
     """What one transaction does with a chunk, given the papers already stored."""
 
-    writes: list[Prepared]
+    writes: list[PaperRows]
     added: set[str]
     updated: set[str]
     unchanged: int
     deletes: list[str]  # title-derived paper ids superseded by a real identifier
 
 
-def plan_chunk(chunk: list[Prepared], stored: Mapping[str, tuple[str, str | None]]) -> ChunkPlan:
+def plan_chunk(chunk: list[PaperRows], stored: Mapping[str, tuple[str, str | None]]) -> ChunkPlan:
     """Mirror of the embedded store's per-paper decisions.
 
     ``stored``: id -> (title_key, content hash) of every stored paper whose id or title
@@ -185,7 +185,7 @@ def plan_chunk(chunk: list[Prepared], stored: Mapping[str, tuple[str, str | None
     return plan
 
 
-def paper_write_row(p: Prepared) -> dict[str, Any]:
+def paper_write_row(p: PaperRows) -> dict[str, Any]:
     """Parameters of a Paper MERGE (``source`` and ``props``, set on every write, as the
     embedded store does); ``_links`` are every link key of the records merged into the paper."""
     props = {k: v for k, v in p.paper.items() if k not in ("id", "source")}
@@ -194,7 +194,7 @@ def paper_write_row(p: Prepared) -> dict[str, Any]:
     return {"id": p.id, "source": p.paper["source"], "props": props}
 
 
-def relation_write_rows(p: Prepared) -> dict[str, list[dict[str, Any]]]:
+def relation_write_rows(p: PaperRows) -> dict[str, list[dict[str, Any]]]:
     """Paper -> entity relationship rows of one paper, grouped by type (``CREATE_RELATION``
     names the properties: ``_name``/``_type``/``_aliases`` from ``entity_*``)."""
     out: dict[str, list[dict[str, Any]]] = {}
