@@ -91,6 +91,18 @@ _LINKS_DDL = """CREATE TABLE IF NOT EXISTS paper_links(
     key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY(key, paper_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS paper_links_paper ON paper_links(paper_id)"""
 
+#: the counts ``kg stats`` prints, kept in step with the tables by every write (one row per
+#: (kind, key): ``papers`` / ``''``, ``entity_type`` / T, ``relation_type`` / T, ``edge_type`` / T);
+#: added after schema version 1 shipped, so stores made before it count once on their first write
+_COUNTS_DDL = """CREATE TABLE IF NOT EXISTS counts(
+    kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID"""
+_COUNTS_FILL = (
+    "INSERT INTO counts(kind, key, n) SELECT 'papers', '', COUNT(*) FROM papers",
+    "INSERT INTO counts(kind, key, n) SELECT 'entity_type', type, COUNT(*) FROM entities GROUP BY type",
+    "INSERT INTO counts(kind, key, n) SELECT 'relation_type', type, COUNT(*) FROM relations GROUP BY type",
+    "INSERT INTO counts(kind, key, n) SELECT 'edge_type', type, COUNT(*) FROM entity_edges GROUP BY type",
+)
+
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
              "confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
              "evidence_sentence", "mention")
@@ -127,6 +139,9 @@ class EmbeddedStore(GraphStore):
         self.path = Path(path)
         self._stats_ready = False
         self._links_ready = False
+        self._counts_ready = False
+        #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
+        self._tally: dict[tuple[str, str], int] = {}
         if not create and not self.path.exists():
             raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
         if self.path.is_dir():
@@ -162,9 +177,10 @@ class EmbeddedStore(GraphStore):
         # one script, one transaction: a crash leaves either no schema or all of it
         self.db.executescript(
             "BEGIN IMMEDIATE;" + _SCHEMA
-            + _STATS_DDL + ";" + _LINKS_DDL + ";"
+            + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
             + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
             + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
+            + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
             + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
         )
 
@@ -185,14 +201,17 @@ class EmbeddedStore(GraphStore):
         touched_edges: set[tuple[str, str, str]] = set()
         papers: set[str] = set()  # written or deleted
         cur = self.db.cursor()
+        self._tally = {}
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
             self._ensure_links(cur)
+            self._ensure_counts(cur)
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges, papers)
             self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
+            self._apply_tally(cur)
             if publish is not None:
                 publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
             cur.execute("COMMIT")
@@ -223,6 +242,7 @@ class EmbeddedStore(GraphStore):
             summary.papers_updated += 1
         else:
             summary.papers_added += 1
+            self._count("papers", "", 1)
         p = R.paper_row(paper)
         cur.execute(
             "INSERT INTO papers(id,title,abstract,year,authors,url,source,title_key,arxiv,doi,s2,openalex,content_hash)"
@@ -246,6 +266,8 @@ class EmbeddedStore(GraphStore):
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
         summary.relations_added += len(rel_rows)
+        for r in rel_rows:
+            self._count("relation_type", r["type"], 1)
         _note(changes, [(r["entity_id"], (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
                                         r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
@@ -278,7 +300,7 @@ class EmbeddedStore(GraphStore):
                       touched_edges: set[tuple[str, str, str]]) -> None:
         """A stored paper gone: its relations, support, row and link keys."""
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
-        cur.execute("DELETE FROM papers WHERE id=?", (paper_id,))
+        self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
 
     def _ensure_links(self, cur: sqlite3.Cursor) -> None:
@@ -355,9 +377,12 @@ class EmbeddedStore(GraphStore):
 
     def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                           touched_edges: set[tuple[str, str, str]]) -> int:
-        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention)) for eid, name, etype, aliases, mention
-                      in cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention"
-                                     " FROM relations WHERE paper_id=?", (paper_id,))], -1)
+        rows = cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention, type"
+                           " FROM relations WHERE paper_id=?", (paper_id,)).fetchall()
+        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention))
+                        for eid, name, etype, aliases, mention, _ in rows], -1)
+        for r in rows:
+            self._count("relation_type", r[5], -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
@@ -383,6 +408,32 @@ class EmbeddedStore(GraphStore):
             cur.execute("INSERT INTO meta(key, value) VALUES('entity_stats', '1')")
         self._stats_ready = True
 
+    def _count(self, kind: str, key: str, delta: int) -> None:
+        if delta:
+            k = (kind, key)
+            self._tally[k] = self._tally.get(k, 0) + delta
+
+    def _ensure_counts(self, cur: sqlite3.Cursor) -> None:
+        """Count ``counts`` from the tables of a store made before it (once)."""
+        if self._counts_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='counts'").fetchone() is None:
+            cur.execute(_COUNTS_DDL)
+            cur.execute("DELETE FROM counts")
+            for stmt in _COUNTS_FILL:
+                cur.execute(stmt)
+            cur.execute("INSERT INTO meta(key, value) VALUES('counts', '1')")
+        self._counts_ready = True
+
+    def _apply_tally(self, cur: sqlite3.Cursor) -> None:
+        """Add this write's changes to ``counts`` (in its transaction); keys counted down to
+        nothing go, as ``GROUP BY`` would not list them."""
+        rows = [(kind, key, n) for (kind, key), n in sorted(self._tally.items()) if n]
+        self._tally = {}
+        cur.executemany("INSERT INTO counts(kind, key, n) VALUES(?,?,?)"
+                        " ON CONFLICT(kind, key) DO UPDATE SET n = n + excluded.n", rows)
+        cur.execute("DELETE FROM counts WHERE n = 0 AND kind <> 'papers'")
+
     def _refresh_entities(self, cur: sqlite3.Cursor, changes: _Changes, summary: WriteSummary) -> None:
         """Rewrite the entity nodes this batch's mentions changed, from their counted state.
 
@@ -407,6 +458,10 @@ class EmbeddedStore(GraphStore):
             if new == old:
                 continue
             old_keys = set(old["keys"]) if old else set()
+            if old is not None and (new is None or new["type"] != old["type"]):
+                self._count("entity_type", old["type"], -1)
+            if new is not None and (old is None or new["type"] != old["type"]):
+                self._count("entity_type", new["type"], 1)
             if new is None:
                 deletes.append((eid,))
             else:
@@ -433,20 +488,45 @@ class EmbeddedStore(GraphStore):
                 "SELECT paper_id, confidence FROM edge_support WHERE source=? AND type=? AND target=?"
                 " ORDER BY paper_id", (source, etype, target)).fetchall()
             if not sup:
-                cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
-                            (source, etype, target))
+                gone = cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
+                                   (source, etype, target)).rowcount
+                self._count("edge_type", etype, -gone)
                 continue
             papers = [p for p, _ in sup]
-            cur.execute(
-                "INSERT INTO entity_edges(source,type,target,papers,support,confidence) VALUES(?,?,?,?,?,?)"
-                " ON CONFLICT(source,type,target) DO UPDATE SET papers=excluded.papers,"
-                " support=excluded.support, confidence=excluded.confidence",
-                (source, etype, target, json.dumps(papers), len(papers),
-                 R.combine_confidence(c for _, c in sup)),
-            )
+            values = (json.dumps(papers), len(papers), R.combine_confidence(c for _, c in sup), source, etype, target)
+            if not cur.execute("UPDATE entity_edges SET papers=?, support=?, confidence=?"
+                               " WHERE source=? AND type=? AND target=?", values).rowcount:
+                cur.execute("INSERT INTO entity_edges(papers,support,confidence,source,type,target)"
+                            " VALUES(?,?,?,?,?,?)", values)
+                self._count("edge_type", etype, 1)
 
     # -- reading -------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
+        """The counts kept by the writes (``counts``); a store made before them is counted."""
+        q = self.db.execute
+        try:
+            kept = q("SELECT 1 FROM meta WHERE key='counts'").fetchone() is not None
+        except sqlite3.OperationalError:
+            kept = False
+        if kept:
+            by: dict[str, dict[str, int]] = {"papers": {}, "entity_type": {}, "relation_type": {}, "edge_type": {}}
+            for kind, key, n in q("SELECT kind, key, n FROM counts ORDER BY kind, key"):
+                if kind in by and n:
+                    by[kind][key] = n
+            return {
+                "store": str(self.path),
+                "papers": by["papers"].get("", 0),
+                "entities": sum(by["entity_type"].values()),
+                "relations": sum(by["relation_type"].values()),
+                "entity_relations": sum(by["edge_type"].values()),
+                "entity_types": by["entity_type"],
+                "relation_types": by["relation_type"],
+                "entity_relation_types": by["edge_type"],
+            }
+        return self.counted_stats()
+
+    def counted_stats(self) -> dict[str, Any]:
+        """``stats`` counted from the tables (what the kept counts must equal)."""
         q = self.db.execute
         return {
             "store": str(self.path),
