@@ -60,3 +60,111 @@ def test_a_store_made_before_the_counts_counts_once(tmp_path):
         store.write(facts[20:])
         assert store.sql("SELECT value FROM meta WHERE key='counts'") == [("1",)]
         assert store.stats() == store.counted_stats()
+
+
+# -- a neighbourhood ranked in SQL ------------------------------------------------------------
+class PythonRanked:
+    """The same store without its SQL ranking: ``kg.neighbourhood`` ranks in Python (as it does
+    on Neo4j)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        if name == "neighbour_ranking":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def _with_confidences(facts, rng: random.Random):
+    from dataclasses import replace
+
+    # few distinct values: many ties, broken by paper count and then id
+    return replace(facts, relations=tuple(replace(r, confidence=rng.choice([0.5, 0.7, 0.9]))
+                                          for r in facts.relations))
+
+
+@pytest.fixture(scope="module")
+def ranked_store(tmp_path_factory):
+    rng = random.Random(11)
+    path = tmp_path_factory.mktemp("nbh") / "s.db"
+    with EmbeddedStore(path) as store:
+        store.write([_with_confidences(random_facts(rng, i), rng) for i in range(120)])
+    return path
+
+
+@pytest.mark.parametrize("name,depth,types,rels,min_conf,limit", [
+    ("BERT", 1, None, None, 0.0, 300),
+    ("BERT", 1, None, None, 0.0, 7),
+    ("ImageNet", 2, None, None, 0.0, 25),
+    ("BERT", 3, None, None, 0.0, 40),
+    ("Net3", 2, "Paper,Model", None, 0.0, 15),
+    ("ResNet", 2, None, "USES,EVALUATES_ON,PROPOSES", 0.6, 20),
+    ("COCO", 2, "Dataset,Model", "EVALUATED_ON,EVALUATES_ON,PROPOSES", 0.0, 12),
+    ("GPT-4", 0, None, None, 0.0, 5),
+    ("GPT-4", 2, "Metric", None, 0.0, 5),
+])
+def test_neighbourhood_ranked_in_sql_equals_the_python_ranking(ranked_store, name, depth, types, rels, min_conf,
+                                                                limit):
+    from kg.neighbourhood import neighbourhood
+
+    with EmbeddedStore(ranked_store) as store:
+        args = dict(depth=depth, types=types, rels=rels, min_confidence=min_conf, limit=limit)
+        got = neighbourhood(store, name, **args)
+        want = neighbourhood(PythonRanked(store), name, **args)
+    assert [n["id"] for n in got.nodes] == [n["id"] for n in want.nodes]
+    assert got.edges == want.edges
+    assert (got.omitted, got.omitted_exact) == (want.omitted, want.omitted_exact)
+    assert len(got.nodes) <= limit
+
+
+def test_neighbourhood_ranking_leaves_no_temporary_tables(ranked_store):
+    from kg.neighbourhood import neighbourhood
+
+    with EmbeddedStore(ranked_store) as store:
+        neighbourhood(store, "BERT", depth=2, limit=10)
+        neighbourhood(store, "BERT", depth=2, limit=10)  # the second walk starts afresh
+        assert store.sql("SELECT name FROM sqlite_temp_master WHERE type='table'") == []
+
+
+@pytest.mark.parametrize("depth,limit", [(1, 3), (2, 9), (2, 30)])
+def test_neighbourhood_of_a_paper_ranked_in_sql_equals_python(ranked_store, depth, limit):
+    """Around a paper, candidates tie on support and confidence: paper counts, then ids decide."""
+    from kg.neighbourhood import neighbourhood
+
+    with EmbeddedStore(ranked_store) as store:
+        paper = store.sql("SELECT paper_id FROM relations GROUP BY paper_id ORDER BY COUNT(*) DESC, paper_id"
+                          " LIMIT 1")[0][0]
+        got = neighbourhood(store, paper, depth=depth, limit=limit)
+        want = neighbourhood(PythonRanked(store), paper, depth=depth, limit=limit)
+    assert [n["id"] for n in got.nodes] == [n["id"] for n in want.nodes]
+    assert got.omitted == want.omitted and got.omitted > 0
+
+
+def test_ties_on_support_and_confidence_go_to_the_entity_with_more_papers(tmp_path):
+    from kg.neighbourhood import neighbourhood
+
+    centre = make_facts("Centre paper", "We use Aaa and Zzz.", [("USES", "Model", "Aaa"), ("USES", "Model", "Zzz")],
+                        paper_id="arxiv:2401.00001")
+    more = [make_facts(f"Other {i}", "We use Zzz.", [("USES", "Model", "Zzz")], paper_id=f"arxiv:2401.{i:05d}")
+            for i in range(2, 6)]
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        store.write([centre, *more])
+        for s in (store, PythonRanked(store)):
+            got = neighbourhood(s, "arxiv:2401.00001", depth=1, limit=2)
+            assert [n["id"] for n in got.nodes] == ["arxiv:2401.00001", "model:zzz"] and got.omitted == 1
+
+
+def test_edges_by_keys_equal_the_generic_lookup(ranked_store):
+    """The embedded store's key lookup (what a view's derived-edge evidence reads) gives what
+    the generic ``edges_between`` filter gives, for present and missing keys."""
+    from kg.store.base import GraphStore
+
+    rng = random.Random(3)
+    with EmbeddedStore(ranked_store) as store:
+        edges = list(store.iter_edges())
+        keys = {(e["source"], e["type"], e["target"]) for e in rng.sample(edges, 60)}
+        keys |= {("arxiv:2401.00001", "USES", "model:nothere"), ("model:bert", "VARIANT_OF", "model:nothere")}
+        got = store.edges_by_keys(keys)
+        assert got == GraphStore.edges_by_keys(store, keys)
+        assert len(got) == len(keys) - 2

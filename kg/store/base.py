@@ -102,6 +102,13 @@ class GraphStore(ABC):
         want = set(ids)
         return [e for e in self.edges_of(want) if e["source"] in want and e["target"] in want]
 
+    def edges_by_keys(self, keys: Iterable[tuple[str, str, str]]) -> list[EdgeDict]:
+        """The edges with these (source, type, target) keys (missing ones left out), sorted:
+        ``edges_between`` their ends, filtered. Stores may look the keys up directly."""
+        want = set(keys)
+        ends = {k[0] for k in want} | {k[2] for k in want}
+        return [e for e in self.edges_between(ends) if (e["source"], e["type"], e["target"]) in want]
+
     @abstractmethod
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         """Every edge with an end in ``ids`` (both directions), sorted."""

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS relations(
     evidence_sentence TEXT NOT NULL, mention TEXT NOT NULL,
     PRIMARY KEY(paper_id, type, entity_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type);
+CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence);
 CREATE INDEX IF NOT EXISTS relations_type ON relations(type);
 CREATE TABLE IF NOT EXISTS edge_support(
     source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, paper_id TEXT NOT NULL,
@@ -649,6 +650,27 @@ class EmbeddedStore(GraphStore):
                         seen[(e["source"], e["type"], e["target"])] = e
         return [seen[k] for k in sorted(seen)]
 
+    # -- a neighbourhood, ranked in SQL (``kg.neighbourhood``) -------------------------------
+    def neighbour_ranking(self) -> "NeighbourRanking":
+        """One neighbourhood walk's ranking state (temporary tables of this connection)."""
+        return NeighbourRanking(self.db)
+
+    def edges_by_keys(self, keys: Iterable[tuple[str, str, str]]) -> list[EdgeDict]:
+        want = sorted(set(keys))
+        seen: dict[tuple[str, str, str], EdgeDict] = {}
+        for i in range(0, len(want), 300):
+            chunk = want[i:i + 300]
+            values = ",".join("(?,?,?)" for _ in chunk)
+            flat = [x for k in chunk for x in k]
+            for sql, conv in ((self._REL_SQL + f" WHERE (paper_id, type, entity_id) IN (VALUES {values})",
+                               self._rel_edge),
+                              (self._EDGE_SQL + f" WHERE (source, type, target) IN (VALUES {values})",
+                               self._entity_edge)):
+                for r in self.db.execute(sql, flat):
+                    e = conv(r)
+                    seen[(e["source"], e["type"], e["target"])] = e
+        return [seen[k] for k in sorted(seen)]
+
     def find_nodes(self, text: str, limit: int = 10) -> list[NodeDict]:
         text = text.strip()
         ids: list[str] = []
@@ -766,3 +788,96 @@ def _merge_sorted(a: Iterator[EdgeDict], b: Iterator[EdgeDict]) -> Iterator[Edge
     import heapq
 
     return heapq.merge(a, b, key=lambda e: (e["source"], e["type"], e["target"]))
+
+
+class NeighbourRanking:
+    """The candidates of a neighbourhood walk ranked by SQLite, level by level, as
+    ``kg.neighbourhood.rank_key`` ranks them in Python: most support on the links to the
+    frontier (an entity -> entity edge counts its ``support``, any other edge 1), then the
+    highest link confidence, then the most papers, then id; with ``ORDER BY ... LIMIT``, so a
+    hub's 200,000 neighbours never become Python objects.
+
+    Papers and entities are ranked apart (their ids never meet) and the two best lists merged:
+    a paper candidate is linked by the relations of frontier entities, read in paper order
+    from ``relations_entity_paper`` (one frontier node: grouped as it streams, no sort); a
+    relation's paper is always a stored paper (they are written and deleted together). An
+    entity candidate is linked by the relations of frontier papers and by derived edges.
+    The nodes already kept or ranked at an earlier level (``seen``) and the frontier live in
+    temporary tables of the connection (in memory; a read-only store can have them).
+    """
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.close()
+        db.execute("CREATE TEMP TABLE kg_nbh_frontier(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE kg_nbh_seen(id TEXT PRIMARY KEY) WITHOUT ROWID")
+
+    def keep(self, ids: Iterable[str]) -> None:
+        """Nodes kept: never candidates again."""
+        self.db.executemany("INSERT OR IGNORE INTO temp.kg_nbh_seen(id) VALUES(?)", [(i,) for i in ids])
+
+    def rank(self, frontier: Iterable[str], rels: frozenset[str] | None, min_confidence: float,
+             types: frozenset[str] | None, room: int, last: bool = False) -> tuple[list[str], int]:
+        """The ids of the ``room`` best candidates linked to ``frontier`` (edges of ``rels``, at
+        least ``min_confidence``; nodes of ``types``) that are not ``seen``, best first, and how
+        many candidates passed the filters in all. The candidates are ``seen`` after (unless this
+        is the ``last`` level)."""
+        db = self.db
+        ids = sorted(set(frontier))
+        db.execute("DELETE FROM temp.kg_nbh_frontier")
+        db.executemany("INSERT INTO temp.kg_nbh_frontier(id) VALUES(?)", [(i,) for i in ids])
+        # one frontier node: an equality, so the planner streams its relations in index order
+        one = len(ids) == 1
+        at = "= ?" if one else "IN (SELECT id FROM temp.kg_nbh_frontier)"
+        fparams: list[Any] = ids[:1] if one else []
+        cond, cparams = ["{c} >= ?"], [float(min_confidence)]
+        if rels is not None:
+            cond.append(f"{{t}} IN ({','.join('?' * len(rels))})")
+            cparams += sorted(rels)
+
+        def where(alias: str, col: str) -> tuple[str, list[Any]]:
+            text = " AND ".join(c.format(c=f"{alias}.confidence", t=f"{alias}.type") for c in cond)
+            return (f"{alias}.{col} {at} AND {text} AND {alias}.{{nb}} NOT IN (SELECT id FROM temp.kg_nbh_seen)",
+                    fparams + cparams)
+
+        scored: list[tuple[tuple, str]] = []
+        passed = 0
+        entity_types = None if types is None else sorted(t for t in types if t != "Paper")
+        if types is None or "Paper" in types:
+            w, p = where("r", "entity_id")
+            papers = f"SELECT r.paper_id AS nb, COUNT(*) AS support, MAX(r.confidence) AS conf FROM relations r" \
+                     f" WHERE {w.format(nb='paper_id')} GROUP BY r.paper_id"
+            passed += db.execute(f"SELECT COUNT(*) FROM ({papers})", p).fetchone()[0]
+            if room > 0:
+                scored += [((-s, -c, 0, i), i) for i, s, c in db.execute(
+                    f"{papers} ORDER BY support DESC, conf DESC, nb LIMIT ?", (*p, room))]
+            if not last:
+                db.execute(f"INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM ({papers})", p)
+        if entity_types is None or entity_types:
+            w1, p1 = where("r", "paper_id")
+            w2, p2 = where("x", "source")
+            w3, p3 = where("x", "target")
+            links = (f"SELECT r.entity_id AS nb, 1 AS support, r.confidence AS conf FROM relations r"
+                     f" WHERE {w1.format(nb='entity_id')}"
+                     f" UNION ALL SELECT x.target, COALESCE(NULLIF(x.support, 0), 1), x.confidence FROM entity_edges x"
+                     f" WHERE {w2.format(nb='target')}"
+                     f" UNION ALL SELECT x.source, COALESCE(NULLIF(x.support, 0), 1), x.confidence FROM entity_edges x"
+                     f" WHERE {w3.format(nb='source')}")
+            lp = p1 + p2 + p3
+            kind = "" if entity_types is None else f" AND e.type IN ({','.join('?' * len(entity_types))})"
+            ents = (f"SELECT a.nb AS nb, a.support AS support, a.conf AS conf, e.paper_count AS paper_count"
+                    f" FROM (SELECT l.nb AS nb, SUM(l.support) AS support, MAX(l.conf) AS conf FROM ({links}) l"
+                    f" GROUP BY l.nb) a JOIN entities e ON e.id = a.nb{kind}")
+            ep = lp + (entity_types or [])
+            passed += db.execute(f"SELECT COUNT(*) FROM ({ents})", ep).fetchone()[0]
+            if room > 0:
+                scored += [((-s, -c, -n, i), i) for i, s, c, n in db.execute(
+                    f"{ents} ORDER BY support DESC, conf DESC, paper_count DESC, nb LIMIT ?", (*ep, room))]
+            if not last:
+                db.execute(f"INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM ({ents})", ep)
+        scored.sort()
+        return [i for _, i in scored[:max(room, 0)]], passed
+
+    def close(self) -> None:
+        for t in ("kg_nbh_frontier", "kg_nbh_seen"):
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{t}")
