@@ -54,7 +54,7 @@ def sample_facts(cache: Path) -> list[dict]:
 
 def synthetic(base: list[dict], n: int, seed: int = 0) -> Iterator["PaperFacts"]:  # noqa: F821
     from kg.ids import entity_id
-    from kg.schema import Entity, PaperFacts, Relation
+    from kg.schema import Entity, PaperFacts
 
     base_facts = [PaperFacts.from_dict(d) for d in base]
     rng = random.Random(seed)

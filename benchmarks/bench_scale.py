@@ -30,7 +30,6 @@ checks the targets of issue 8; the raw numbers go to ``WORK/results.json``.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import shutil
@@ -329,7 +328,8 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
     sys.path.insert(0, str(ROOT))
     from kg.store.embedded import EmbeddedStore
 
-    EmbeddedStore(dst).close()  # the schema
+    with EmbeddedStore(dst) as store:  # the schema (a store is created on its first use)
+        store.begin_writing()
     con = sqlite3.connect(dst, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("ATTACH ? AS s", (str(src),))

@@ -45,6 +45,14 @@ class ClusterError(KGError):
     """The Dask cluster (``--dask``) cannot be reached, or lost the work."""
 
 
+class OutputError(KGError):
+    """An output file cannot be written (disk full, permissions, ...)."""
+
+
+class Interrupted(KGError):
+    """The run was stopped by a signal (SIGTERM, SIGHUP or Ctrl-C)."""
+
+
 class StoreError(KGError):
     """The embedded store cannot be opened or written."""
 

@@ -98,12 +98,20 @@ def xml_text(value: Any) -> str:
             .replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;"))
 
 
+#: a text cell starting with one of these is a formula to a spreadsheet (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: Any) -> str:
-    """One CSV cell (``true``/``false`` for booleans, empty for missing)."""
+    """One CSV cell (``true``/``false`` for booleans, empty for missing). Text that a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return
+    first) gets a leading ``'``, as OWASP recommends; numbers are written as they are."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return str(value)
 
 
@@ -118,30 +126,19 @@ def ordered_columns(seen: Iterable[str], lead: Iterable[str]) -> list[str]:
 
 @contextmanager
 def atomic_text(path: str | os.PathLike, newline: str | None = None) -> Iterator[IO[str]]:
-    """A text file opened on a temporary path next to ``path``, moved over it on success."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise KGError(f"cannot write {path}: it is a directory")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise KGError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fp:
+    """A text file that replaces ``path`` when the block ends without error (``kg.atomic``:
+    nothing left behind on failure or interruption, the umask's permissions, a full disk named)."""
+    import io
+
+    from kg.atomic import atomic_file
+
+    with atomic_file(path) as raw:
+        fp = io.TextIOWrapper(raw, encoding="utf-8", newline=newline)
+        try:
             yield fp
             fp.flush()
-            os.fsync(fp.fileno())
-        try:
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise KGError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        finally:
+            fp.detach()  # the raw file is atomic_file's to close
 
 
 @contextmanager

@@ -107,22 +107,26 @@ def pick_center(matches: Sequence[NodeDict], name: str) -> NodeDict:
 
 
 def closest_names(name: str, names: Iterable[tuple[str, str]], limit: int = 5) -> list[tuple[str, str]]:
-    """The (id, display name) pairs most like ``name`` (rapidfuzz WRatio), best first."""
+    """The (id, display name) pairs most like ``name`` (rapidfuzz WRatio), best first.
+
+    ``names`` gives (id, name) for every name a node is known by, its display name first:
+    an alias that matches suggests the node under its display name."""
     from rapidfuzz import fuzz, process, utils
 
     pairs = list(names)
     if not pairs:
         return []
+    display: dict[str, str] = {}
+    for node_id, node_name in pairs:
+        display.setdefault(node_id, node_name)
     hits = process.extract(name, [n for _, n in pairs], scorer=fuzz.WRatio,
-                           processor=utils.default_process, limit=limit * 3)
-    hits.sort(key=lambda h: (-h[1], pairs[h[2]][1], pairs[h[2]][0]))
-    out: list[tuple[str, str]] = []
-    for _, _, index in hits:
-        if pairs[index] not in out:
-            out.append(pairs[index])
-        if len(out) == limit:
-            break
-    return out
+                           processor=utils.default_process, limit=limit * 10)
+    best: dict[str, float] = {}
+    for _, score, index in hits:
+        node_id = pairs[index][0]
+        best[node_id] = max(best.get(node_id, 0.0), score)
+    ranked = sorted(best, key=lambda i: (-best[i], display[i], i))
+    return [(i, display[i]) for i in ranked[:limit]]
 
 
 def not_found_message(name: str, suggestions: Sequence[tuple[str, str]]) -> str:

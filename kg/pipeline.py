@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from kg.record_stream import MergeReport, merge_stream
@@ -34,6 +32,8 @@ class RunReport:
     papers: int = 0
     #: stored papers resolved (and written) again because the input changed their entities
     reresolved: int = 0
+    #: stored papers extracted (and written) again because the input changed the corpus knowledge
+    reextracted: int = 0
     write: WriteSummary = field(default_factory=WriteSummary)
     #: names in the corpus knowledge (``run_knowledge``)
     names: int = 0
@@ -54,8 +54,9 @@ class RunReport:
 def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, strict: bool = False,
          warn: Warn | None = None, stats: "LoadStats | None" = None, store: GraphStore | None = None,
          merged: MergeReport | None = None) -> Iterator[Paper | PaperFacts]:
-    """Paper (or facts) records from files and directories, the records of one paper merged
-    into one (``kg.record_stream``: across the input, and with the papers ``store`` keeps).
+    """Paper (or facts) records from files and directories, each within ``kg.limits``, the
+    records of one paper merged into one (``kg.record_stream``: across the input, and with the
+    papers ``store`` keeps).
 
     With ``strict`` the inputs are checked completely first, so a bad record stops the
     run before anything is extracted or written. The inputs are read twice (the merge
@@ -64,19 +65,53 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     import loaders
 
     if strict:
-        for _ in loaders.iter_records(inputs, format=format, strict=True, warn=warn):
+        for _ in bounded(loaders.iter_records(inputs, format=format, strict=True, warn=warn), strict=True):
             pass
 
     def read(quiet: bool) -> Iterator[Paper | PaperFacts]:
         if quiet:
-            return loaders.iter_records(inputs, format=format, strict=False, warn=_quiet)
-        return loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats)
+            return bounded(loaders.iter_records(inputs, format=format, strict=False, warn=_quiet))
+        return bounded(loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats),
+                       strict, warn, stats)
 
     return merge_stream(read, store=store, report=merged)
 
 
 def _quiet(message: str) -> None:
     pass
+
+
+def bounded(records: Iterable[Paper | PaperFacts], strict: bool = False, warn: Warn | None = None,
+            stats: "LoadStats | None" = None) -> Iterator[Paper | PaperFacts]:
+    """The records with their texts, titles and identifiers within ``kg.limits`` (a warning
+    ``FILE:LINE: what was cut`` for each cut; ``strict``: ``BadRecord`` instead). A facts
+    record whose title or id is over the limit is skipped (its evidence refers to that text)."""
+    from kg.errors import BadRecord
+    from kg.limits import MAX_ID, MAX_TITLE, bound_paper, location
+
+    def problem(source: str, reason: str, skipped: bool) -> None:
+        if strict:
+            raise BadRecord(location(source), reason)
+        if stats is not None:
+            stats.warnings += 1
+            stats.skipped += skipped
+        if warn is not None:
+            warn(f"{location(source)}: {reason}")
+
+    for rec in records:
+        if isinstance(rec, PaperFacts):
+            p = rec.paper
+            if len(p.title) > MAX_TITLE or len(p.id) > MAX_ID:
+                what = "title" if len(p.title) > MAX_TITLE else "paper id"
+                problem(p.source, f"{what} longer than {MAX_TITLE if what == 'title' else MAX_ID:,} characters; "
+                                  "facts record skipped", True)
+                continue
+            yield rec
+            continue
+        paper, cuts = bound_paper(rec)
+        for cut in cuts:
+            problem(rec.source, cut, False)
+        yield paper
 
 
 def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
@@ -116,6 +151,34 @@ def extract(records: Iterable[Paper | PaperFacts], workers: int = 1,
         return
 
 
+def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | None" = None) -> Iterator:
+    """Facts (or ``kg.resolve.stream.Prepared`` facts) with every entity name, alias and mention
+    within ``kg.limits.MAX_NAME``, as both stores need; a warning ``FILE:LINE`` for each cut."""
+    from kg.limits import bound_facts, location
+    from kg.resolve.stream import Prepared, prepare
+
+    for item in facts:
+        f = item.facts if isinstance(item, Prepared) else item
+        cut, cuts = bound_facts(f)
+        if cuts:
+            for c in cuts:
+                if report is not None and report.load is not None:
+                    report.load.warnings += 1
+                if warn is not None:
+                    warn(f"{location(f.paper.source)}: {c}")
+            item = prepare(cut) if isinstance(item, Prepared) else cut
+        yield item
+
+
+def workers_for(workers: int, papers: int) -> int:
+    """Extraction processes: ``workers``, or (0) as many as ``papers`` papers are worth."""
+    if workers > 0:
+        return workers
+    from kg.extract import auto_workers
+
+    return auto_workers(papers)
+
+
 def resolve(facts: Iterable[PaperFacts], store: GraphStore | None = None) -> Iterator[PaperFacts]:
     """Canonical entity ids across papers (and the papers already in ``store``)."""
     from kg.resolve import resolve_stream
@@ -148,6 +211,8 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     With ``dask``, the work runs on a Dask cluster and ``out`` is a directory of facts parts
     (``kg.cluster``); ``say`` gets notes such as the dashboard's address.
     """
+    from kg.corpus import RunKnowledge
+
     report = _report()
     if dask is not None:
         from kg.cluster.run import extract_to_dir
@@ -155,49 +220,48 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
         report.papers = extract_to_dir(inputs, os.fspath(out), dask, format, strict, warn, report.load, knowledge,
                                        progress, say, rules_only=rules_only)
         return report
-    stream = _progress(resolve(extract(load(inputs, format, strict, warn, report.load, merged=report.merge),
-                                       workers, knowledge, rules_only=rules_only)), progress, "extract")
-    if str(out) == "-":
-        for f in stream:
-            sys.stdout.write(f.to_json() + "\n")
-            report.papers += 1
-        return report
-    with _atomic_text_out(out, compress=str(out).endswith(".gz")) as fp:
-        for f in stream:
-            fp.write(f.to_json() + "\n")
-            report.papers += 1
+    run = RunKnowledge(None, external=knowledge)
+    facts = run.records(load(inputs, format, strict, warn, report.load, merged=report.merge),
+                        lambda records, known, count: extract(records, workers_for(workers, count), known,
+                                                              rules_only=rules_only))
+    stream = _progress(resolve(bound_names(facts, warn, report)), progress, "extract")
+    try:
+        if str(out) == "-":
+            for f in stream:
+                sys.stdout.write(f.to_json() + "\n")
+                report.papers += 1
+            return report
+        with _atomic_text_out(out, compress=str(out).endswith(".gz")) as fp:
+            for f in stream:
+                fp.write(f.to_json() + "\n")
+                report.papers += 1
+    finally:
+        run.close()
     return report
 
 
 @contextmanager
 def _atomic_text_out(out: str | os.PathLike[str], compress: bool = False) -> Iterator[TextIO]:
     """A text stream whose content replaces ``out`` only when the block ends without error
-    (a temporary file beside it, renamed into place)."""
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=str(out_path.parent))
-    try:
-        with _open_text_out(fd, compress) as fp:
-            yield fp
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def _open_text_out(fd: int, compress: bool) -> Iterator[TextIO]:
-    """A text stream on ``fd``; gzip with no name or time in the header (same facts, same bytes)."""
-    if not compress:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            yield fp
-        return
-    import gzip
+    (``kg.atomic``); gzip with no name or time in the header (same facts, same bytes)."""
     import io
 
-    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-            io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
-        yield text
+    from kg.atomic import atomic_file
+
+    with atomic_file(out, parents=True) as raw:
+        if not compress:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            try:
+                yield text
+                text.flush()
+            finally:
+                text.detach()  # the raw file is atomic_file's to close
+            return
+        import gzip
+
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
+                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
+            yield text
 
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,
@@ -211,36 +275,59 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
     papers are read and extracted on a Dask cluster (``kg.cluster``) and resolved and
     written here.
     """
+    from kg.corpus import RunKnowledge
     from kg.resolve import resolve_chunks
 
     report = _report()
+    run = RunKnowledge(store, external=knowledge, batch_size=batch_size)
 
-    def counted(items: Iterable[PaperFacts]) -> Iterator[PaperFacts]:
+    def extracted(records: Iterable[Paper | PaperFacts], known: Mapping[str, str], count: int) -> Iterator:
+        return extract(records, workers_for(workers, count), known, prepare=True, rules_only=rules_only)
+
+    def counted(items: Iterable) -> Iterator:
         for f in items:
-            report.papers += 1
+            pid = (f.facts if hasattr(f, "facts") else f).paper.id
+            if pid in run.again_ids:
+                report.reextracted += 1
+            else:
+                report.papers += 1
             yield f
 
-    if dask is not None:
-        from kg.cluster.run import extract_stream
-
-        facts = counted(extract_stream(inputs, dask, format, strict, warn, report.load, knowledge, progress, say,
-                                       rules_only=rules_only))
-    else:
-        facts = counted(extract(load(inputs, format, strict, warn, report.load, store=store, merged=report.merge),
-                                workers, knowledge, prepare=True, rules_only=rules_only))
     bar = _bar(progress, "ingest")
     written = 0
-    try:
+
+    def write_all(facts: Iterable) -> None:
+        nonlocal written
         # each chunk is written before the next is asked for (resolve_chunks' contract)
         for chunk in resolve_chunks(facts, store, chunk_size=batch_size):
             report.write += store.write(chunk)
+            run.written(f.paper.id for f in chunk)
             written += len(chunk)
             if bar is not None:
                 bar.update(len(chunk))
+
+    try:
+        if dask is not None:  # read and extracted on the cluster (with its own corpus knowledge)
+            from kg.cluster.run import extract_stream
+
+            store.begin_writing()
+            write_all(counted(bound_names(extract_stream(inputs, dask, format, strict, warn, report.load, knowledge,
+                                                         progress, say, rules_only=rules_only), warn, report)))
+        else:
+            # --strict has checked the whole input here, before the store is touched
+            records = load(inputs, format, strict, warn, report.load, store=store, merged=report.merge)
+            store.begin_writing()
+            write_all(counted(bound_names(run.records(records, extracted), warn, report)))
+            for _ in range(3):  # the knowledge the written input changed (rarely more than once)
+                again = run.settle_again()
+                if not again:
+                    break
+                write_all(counted(bound_names(extracted(again, run.state.knowledge(), len(again)), warn, report)))
     finally:
+        run.close()
         if bar is not None:
             bar.close()
-    report.reresolved = max(0, written - report.papers)
+    report.reresolved = max(0, written - report.papers - report.reextracted)
     return report
 
 
@@ -258,6 +345,9 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
     """The corpus knowledge of the inputs' papers (the cheap first pass of extraction: text
     rules, no spaCy pipeline), written atomically to ``out`` for ``kg extract --knowledge``;
     computed on a Dask cluster with ``dask``."""
+    from kg.corpus import RunKnowledge
+    from kg.extract.knowledge import write_knowledge
+
     report = _report()
     if dask is not None:
         from kg.cluster.run import collect_knowledge as on_cluster
@@ -267,16 +357,16 @@ def run_knowledge(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLi
             fp.write(known.text)  # written by write_knowledge on the cluster
         report.names = len(known.names)
         return report
-    from kg.extract import collect_knowledge
-    from kg.extract.knowledge import write_knowledge
-
-    def papers() -> Iterator[Paper]:
+    run = RunKnowledge(None)
+    try:
         for rec in load(inputs, format, strict, warn, report.load, merged=report.merge):
             if isinstance(rec, Paper):
                 report.papers += 1
-                yield rec
-
-    knowledge = collect_knowledge(papers())
+                run.note(rec)
+        run.flush()
+        knowledge = run.knowledge()
+    finally:
+        run.close()
     with _atomic_text_out(out) as fp:
         write_knowledge(knowledge, fp)
     report.names = len(knowledge)

@@ -427,8 +427,13 @@ def format_rows(result: Result, fmt: str = "table") -> str:
 
 
 def _csv_cell(v: Any) -> Any:
+    """A CSV cell; text a spreadsheet would run as a formula is escaped (``kg.export.csv_cell``)."""
+    from kg.export import FORMULA_START
+
     if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False)
+        v = json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
     return "" if v is None else v
 
 

@@ -36,6 +36,7 @@ Pass ``stats=LoadStats()`` to get counts for a summary line (``stats.summary()``
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -187,6 +188,13 @@ def _files(inputs: Sequence[str | Path]) -> Iterator[tuple[str, bool]]:
         name = os.fspath(given)
         p = Path(name)
         if not p.exists():
+            if os.path.islink(name):  # the link is there, what it points to is not (or loops)
+                try:
+                    os.stat(name)
+                    what = "cannot be read"
+                except OSError as exc:
+                    what = "a symbolic link loop" if exc.errno == errno.ELOOP else "a broken symbolic link"
+                raise InputNotFound(f"{name}: {what}")
             raise InputNotFound(f"{name}: no such file or directory")
         if p.is_dir():
             found = []

@@ -11,18 +11,59 @@ with ``json.JSONDecoder.raw_decode`` over a sliding buffer (broken JSON there is
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterator
 
-from ._base import CHUNK, TextReader
+from ._base import CHUNK, MAX_LINE, TextReader
 
 #: keys of a wrapper object that hold the records (S2: data, OpenAlex: results)
 WRAPPER_KEYS = ("data", "results", "papers", "records", "works", "items")
-#: one JSON value (a record) larger than this is refused
-MAX_VALUE = 256 << 20
+#: one JSON value (a record), or one JSON Lines line, larger than this (in characters) is refused
+#: while it is read: memory stays bounded whatever the input
+MAX_VALUE = MAX_LINE
 _WS = " \t\r\n"
 #: read at least this much text at a time (copying the buffer stays amortised)
 FILL = 64 << 10
 _decoder = json.JSONDecoder()
+#: a JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into decoded text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_WARNING = "lone UTF-16 surrogate escape(s) (e.g. \\ud800) replaced with U+FFFD"
+
+
+def scrub(value: Any) -> tuple[Any, bool]:
+    """``value`` with every lone surrogate (legal in JSON escapes, not encodable in UTF-8)
+    replaced with U+FFFD in its strings and keys; and whether there was any."""
+    if isinstance(value, str):
+        if value.isascii() or not _SURROGATE.search(value):
+            return value, False
+        return _SURROGATE.sub("\ufffd", value), True
+    if isinstance(value, list):
+        changed = False
+        out = []
+        for v in value:
+            v, c = scrub(v)
+            changed |= c
+            out.append(v)
+        return (out, True) if changed else (value, False)
+    if isinstance(value, dict):
+        changed = False
+        pairs = []
+        for k, v in value.items():
+            k, ck = scrub(k)
+            v, cv = scrub(v)
+            changed |= ck or cv
+            pairs.append((k, v))
+        return (dict(pairs), True) if changed else (value, False)
+    return value, False
+
+
+def _scrubbed(pairs: Iterator[tuple[int, Any]], src) -> Iterator[tuple[int, Any]]:
+    for line, value in pairs:
+        value, changed = scrub(value)
+        if changed:
+            src.warn(line, SURROGATE_WARNING)
+        yield line, value
 
 
 def expand(value: Any) -> list[Any]:
@@ -55,9 +96,10 @@ def iter_json(reader: TextReader, line_mode: bool = False) -> Iterator[tuple[int
     by_line = line_mode or (stripped[:1] in ("{", "[") and first.endswith("\n") and _parses(stripped))
     del first, stripped  # do not hold the head while streaming
     if by_line:
-        yield from _by_line(_lines(_replay(head, pieces)), src)
+        yield from _by_line(_lines(_replay(head, pieces), src), src)
     else:
-        yield from _Stream(_replay(head, pieces), src).records()
+        stream = _Stream(_replay(head, pieces), src)
+        yield from _scrubbed(stream.records(), src)
 
 
 def _replay(head: list[tuple[int, str]], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -76,17 +118,31 @@ def _parses(text: str) -> bool:
         return False
 
 
-def _lines(pieces: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def _lines(pieces: Iterator[tuple[int, str]], src=None) -> Iterator[tuple[int, str]]:
+    """Whole lines; a line longer than ``MAX_VALUE`` is dropped as it is read (a bad record)."""
     parts: list[str] = []
+    size = 0
     start = 0
+    too_long = False
     for line, text in pieces:
-        if not parts:
+        if not parts and not too_long:
             start = line
-        parts.append(text)
+        if not too_long:
+            size += len(text)
+            if size > MAX_VALUE:
+                too_long, parts = True, []
+            else:
+                parts.append(text)
         if text.endswith("\n"):
-            yield start, "".join(parts)
-            parts = []
-    if parts:
+            if too_long:
+                if src is not None:
+                    src.skip(start, f"line longer than {MAX_VALUE >> 20} MB")
+            else:
+                yield start, "".join(parts)
+            parts, size, too_long = [], 0, False
+    if too_long and src is not None:
+        src.skip(start, f"line longer than {MAX_VALUE >> 20} MB")
+    elif parts:
         yield start, "".join(parts)
 
 
@@ -100,6 +156,10 @@ def _by_line(lines: Iterator[tuple[int, str]], src) -> Iterator[tuple[int, Any]]
             continue
         try:
             value = json.loads(text)
+            if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+                value, changed = scrub(value)
+                if changed:
+                    src.warn(line, SURROGATE_WARNING)
         except ValueError as exc:
             src.skip(line, f"not valid JSON ({_short(exc)})")
             continue
@@ -113,6 +173,8 @@ def _by_line(lines: Iterator[tuple[int, str]], src) -> Iterator[tuple[int, Any]]
 def _short(exc: Exception) -> str:
     msg = getattr(exc, "msg", None) or str(exc)
     col = getattr(exc, "colno", None)
+    if msg.endswith(" at"):  # "Invalid control character at": not "at at column"
+        msg = msg[:-3]
     return f"{msg} at column {col}" if col else msg
 
 

@@ -122,7 +122,7 @@ def test_unknown_name_is_one_line_with_closest_matches(store, tmp_path):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: no node named 'Lama-2'; closest: ")
-    assert "Llama" in lines[0]
+    assert "(model:llama2)" in lines[0].split("; ")[1]  # the closest first, found by any of its names
     assert not (tmp_path / "x.html").exists()
 
 

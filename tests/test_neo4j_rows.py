@@ -168,3 +168,18 @@ def test_admin_csv_files(tmp_path):
     assert not list(out.glob(".*.tmp"))
     assert "--array-delimiter=U+001F" in import_command(out)
     assert "neo4j-admin database import full" in (out / "IMPORT.txt").read_text()
+
+
+def test_derived_edges_start_from_proposed_models_and_methods_only():
+    """A paper that proposes a method and a benchmark and builds on BERT: the method builds on
+    BERT; the benchmark does not (a dataset is not derived from the model a paper fine-tunes)."""
+    from kg.store.rows import support_rows
+
+    def row(t, e, c=0.9):
+        return {"type": t, "entity_id": e, "paper_id": "p1", "confidence": c}
+
+    rows = [row("PROPOSES", "method:foo"), row("PROPOSES", "dataset:foobench"),
+            row("BUILDS_ON", "model:bert", 0.8), row("EVALUATES_ON", "dataset:glue", 0.5)]
+    edges = {(r["source"], r["type"], r["target"]): r["confidence"] for r in support_rows(rows)}
+    assert edges == {("method:foo", "BUILDS_ON", "model:bert"): 0.72,
+                     ("method:foo", "EVALUATED_ON", "dataset:glue"): 0.45}

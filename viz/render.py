@@ -113,6 +113,10 @@ def _listed(values: Any) -> str:
     return text + (f" (+{more} more)" if more > 0 else "")
 
 
+#: characters of the view's title (a 100,000-character name must not fill the page)
+TITLE_MAX = 120
+
+
 def node_tip(node: Mapping[str, Any]) -> dict[str, Any]:
     """Tooltip fields of a node: a heading and (key, value) rows, all plain text."""
     if node.get("label") == "Paper":
@@ -285,7 +289,7 @@ def view_data(nodes: list[Mapping[str, Any]], edges: list[Mapping[str, Any]], ce
     rels = sorted({e["type"] for e in vis_edges}, key=lambda r: (list(REL_COLORS).index(r) if r in REL_COLORS else 99, r))
     return {
         "iterations": stabilization_iterations(len(vis_nodes)),
-        "title": title or (names.get(center, "") if center else "knowledge graph"),
+        "title": shorten(title or (names.get(center, "") if center else "knowledge graph"), TITLE_MAX),
         "center": center,
         "nodes": vis_nodes,
         "edges": vis_edges,

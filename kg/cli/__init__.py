@@ -15,26 +15,47 @@ from kg.errors import KGError
 
 
 class KGGroup(click.Group):
-    """A group that turns our exceptions into one clean line and a non-zero exit."""
+    """A group that turns our exceptions into one clean line and a non-zero exit, and makes
+    SIGTERM, SIGHUP and Ctrl-C end a command with one line too (``kg.signals``)."""
 
     def invoke(self, ctx: click.Context):
+        from kg.signals import Terminated, exit_code, handling_signals
+
         try:
-            return super().invoke(ctx)
+            with handling_signals():
+                return super().invoke(ctx)
         except KGError as exc:
             raise click.ClickException(str(exc)) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            click.echo("Interrupted." if isinstance(exc, KeyboardInterrupt) else f"Terminated ({exc}).", err=True)
+            sys.exit(exit_code(exc))
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as exc:  # the environment: a full disk, a read-only file system, ...
+            if os.environ.get("KG_DEBUG"):
+                raise
+            raise click.ClickException(environment_message(exc)) from None
         except Exception as exc:  # an unexpected bug: still one line, unless KG_DEBUG is set
             if os.environ.get("KG_DEBUG"):
                 raise
             raise click.ClickException(
                 f"internal error: {type(exc).__name__}: {exc} (set KG_DEBUG=1 for a traceback)"
             ) from None
+
+
+def environment_message(exc: OSError) -> str:
+    """An ``OSError`` as one line naming the file (when known) and the cause."""
+    import errno
+
+    where = exc.filename if exc.filename is not None else None
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full while writing {where}" if where else "disk full"
+    if where is not None:
+        return f"{where}: {cause}"
+    return cause
 
 
 @click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -127,14 +127,17 @@ def ingest_command(inputs, fmt, strict, workers, knowledge, rules_only, batch_si
     if as_json:
         click.echo(json.dumps({"read": report.papers, "skipped": report.warnings, "added": w.papers_added,
                                "updated": w.papers_updated, "unchanged": w.papers_unchanged,
-                               "reresolved": report.reresolved, "records": report.merge.records,
-                               "merged": report.merge.merged, "absorbed": report.merge.absorbed,
+                               "reresolved": report.reresolved, "reextracted": report.reextracted,
+                               "records": report.merge.records, "merged": report.merge.merged,
+                               "absorbed": report.merge.absorbed,
                                "stats": stats}, indent=2, sort_keys=True))
         return
     if quiet:
         return
-    again = (f" (and {report.reresolved} stored papers resolved again, as the new ones changed their entities)"
-             if report.reresolved else "")
+    parts = [f"{n} stored papers {what} again, as the new ones changed {why}"
+             for n, what, why in ((report.reextracted, "extracted", "the names the corpus introduces"),
+                                  (report.reresolved, "resolved", "their entities")) if n]
+    again = f" (and {', and '.join(parts)})" if parts else ""
     read = (f"Read {report.papers} papers" if report.merge.records in (0, report.papers)
             else f"Read {report.merge.records} records as {report.papers} papers")
     click.echo(f"{read}{_merged_text(report)}{again}: {w.papers_added} added, "

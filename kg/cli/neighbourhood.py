@@ -52,11 +52,17 @@ def neighbourhood_command(name, depth, types, rels, min_confidence, limit, fmt, 
     left_out = f"; {'at least ' if not sub.omitted_exact else ''}{sub.omitted} more left out by --limit {limit}" \
         if sub.omitted or not sub.omitted_exact else ""
     if sub.other_matches:
-        shown = ", ".join(sub.other_matches[:5]) + (", ..." if len(sub.other_matches) > 5 else "")
+        shown = ", ".join(_short(m) for m in sub.other_matches[:5]) + (", ..." if len(sub.other_matches) > 5 else "")
         click.echo(f"{name!r} also names {shown}; give an id to pick another.", err=True)
-    click.echo(f"Wrote the neighbourhood of {sub.center_node.get('name') or sub.center_node.get('title') or sub.center} "
-               f"({sub.center}) as {fmt} to {output}: {len(sub.nodes)} nodes, {len(sub.edges)} edges{left_out}.",
-               err=True)
+    centre = _short(sub.center_node.get('name') or sub.center_node.get('title') or sub.center)
+    click.echo(f"Wrote the neighbourhood of {centre} ({_short(sub.center)}) as {fmt} to {output}: "
+               f"{len(sub.nodes)} nodes, {len(sub.edges)} edges{left_out}.", err=True)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A name for a one-line message (a name may be 500 characters long)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 COMMANDS = [neighbourhood_command]

@@ -42,7 +42,8 @@ def store_options(func: Callable) -> Callable:
             default=None,
             envvar="NEO4J_PASSWORD",
             show_envvar=True,
-            help="Neo4j password (never printed or logged).",
+            help="Neo4j password, never printed or logged. Given here it is on kg's command line, which every "
+                 "local user can read (ps): prefer the NEO4J_PASSWORD environment variable.",
         ),
         click.option(
             "--state",
@@ -70,9 +71,26 @@ def open_store_from(store_path: str | None, neo4j_uri: str | None, database: str
     if neo4j_uri:
         if store_path:
             raise click.UsageError("give either --store or --neo4j, not both")
+        _warn_visible_secrets(neo4j_uri, neo4j_password)
         return open_store(neo4j_uri=neo4j_uri, database=database, user=neo4j_user or "neo4j",
                           password=neo4j_password, state=neo4j_state, **extra)
-    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist)
+    return open_store(path=store_path or os.environ.get("KG_STORE") or DEFAULT_STORE, create=not must_exist,
+                      readonly=must_exist, say=lambda message: click.echo(f"kg: {message}", err=True))
+
+
+def _warn_visible_secrets(uri: str, password: str | None) -> None:
+    """Say so when a password is on the command line (``ps`` shows it to every local user)."""
+    from click.core import ParameterSource
+
+    from kg.store.neo4j import split_credentials
+
+    ctx = click.get_current_context(silent=True)
+    on_argv = bool(password) and ctx is not None and \
+        ctx.get_parameter_source("neo4j_password") == ParameterSource.COMMANDLINE
+    if on_argv or split_credentials(uri)[2] is not None:
+        where = "--password" if on_argv else "the password in the --neo4j URI"
+        click.echo(f"kg: warning: {where} is on the command line, which every local user can read (ps); "
+                   "set NEO4J_PASSWORD instead", err=True)
 
 
 def pop_store_options(kwargs: dict[str, Any]) -> dict[str, Any]:

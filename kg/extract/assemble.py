@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kg.extract.base import SEP, Candidate, Mention, PaperDoc, model_only
-from kg.extract.features import Group, group_key
+from kg.extract.features import group_key
+from kg.extract.text import type_from_shape
 from kg.ids import compact_key as _compact_key
 from kg.ids import entity_id as _entity_id
 from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
@@ -147,11 +148,19 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
     starts = [s for s, _ in st.sents]
     entities: list[tuple[int, Entity]] = []
     relations: list[Relation] = []
-    for g, rtype, prob in st.decisions or ():
+    for g, rtype, prob, likely in st.decisions or ():
         ms = sorted(g.mentions, key=lambda m: (m.start, m.end))
         name, typ, aliases = describe(g.key, ms, g.cands, st, text, long_keys)
         if typ not in ALLOWED[rtype]:
-            typ = _COERCE.get(rtype) or default_type(ms[0])
+            if _typed_by_name(ms, typ):
+                # the name says what it is (the lexicon, an acronym, a size suffix): the most
+                # probable relation it can hold, if the model gives it enough, else none
+                fits = sorted(((p, t) for t, p in likely.items() if typ in ALLOWED[t]), reverse=True)
+                if not fits:
+                    continue
+                prob, rtype = fits[0]
+            else:
+                typ = _COERCE.get(rtype) or default_type(ms[0])
         eid = entity_id(typ, name)
         entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
         same = [c for c in g.cands if c.type == rtype] or g.cands
@@ -162,6 +171,13 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
             relations.append(make_relation(paper, st, text, "EVALUATES_ON", eid,
                                            Candidate("EVALUATES_ON", ev.mention, "proposed-benchmark", prob), starts))
     return _facts(paper, entities, relations)
+
+
+def _typed_by_name(ms: list[Mention], typ: str) -> bool:
+    """The entity's type comes from its name, not from a cue: the lexicon, corpus knowledge,
+    an acronym definition, or a released-model size suffix ("-7B", "-base")."""
+    return any(m.type == typ and _SOURCE_TRUST.get(m.source, 9) <= 2 for m in ms) or \
+        (typ == "Model" and any(type_from_shape(m.text) == "Model" for m in ms))
 
 
 def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text: str,

@@ -44,7 +44,7 @@ class Candidate:
 #: (``assemble`` without a model) ignores them
 MODEL_ONLY_RULES = frozenset({
     "abstract-lead-name", "title-subject", "we-propose-untyped", "proposed-variant", "subject-claim",
-    "name-contains", "x-based-lineage", "model-experiments", "title-for-method", "pretrained-x",
+    "name-contains", "x-based-lineage", "model-experiments", "title-for-method", "pretrained-x", "title-phrase",
 })
 
 

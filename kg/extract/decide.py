@@ -32,5 +32,8 @@ class Decide:
         groups = candidate_groups(st)
         picks = choose(self.model, [g.features for g in groups],
                        [[(m.start, m.end) for m in g.mentions] for g in groups])
-        st.decisions = [(groups[p.index], p.type, p.probability) for p in picks]
+        classes = self.model.classes
+        st.decisions = [(groups[p.index], p.type, p.probability,
+                         {c: x for c, x in zip(classes, p.others) if c != "NONE" and x >= self.model.threshold})
+                        for p in picks]
         return doc

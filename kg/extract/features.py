@@ -232,7 +232,8 @@ def group_features(g: Group, st: PaperDoc, starts: list[int], lead_end: int) -> 
     f.add("nment=" + _bucket(len(g.mentions)))
     for c in g.cands:
         f.add("rule=" + c.rule)
-        f.add("cand=" + c.type)
+        if c.type:
+            f.add("cand=" + c.type)
         if c.implied_type:
             f.add("implied=" + c.implied_type)
     return f

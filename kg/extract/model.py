@@ -114,6 +114,8 @@ class Choice:
     index: int
     type: str
     probability: float
+    #: the probability of every relation type (by ``LinearModel.classes``), for a second choice
+    others: tuple[float, ...] = ()
 
 
 def choose(model: LinearModel, features: Sequence[Sequence[str]], spans: Sequence[Sequence[tuple[int, int]]],
@@ -125,6 +127,7 @@ def choose(model: LinearModel, features: Sequence[Sequence[str]], spans: Sequenc
     picks: list[tuple[float, int, int]] = []
     none = model.classes.index(NONE)
     probs = model.batch(features)
+    full = probs.copy()
     probs[:, none] = -1.0
     best = probs.argmax(axis=1)
     for i, c in enumerate(best.tolist()):
@@ -141,6 +144,6 @@ def choose(model: LinearModel, features: Sequence[Sequence[str]], spans: Sequenc
         if own and all(any(s < e2 and s2 < e for s2, e2 in taken) for s, e in own):
             continue  # every mention of it is inside a more probable candidate's
         taken += own
-        out.append(Choice(i, model.classes[c], round(p, 4)))
+        out.append(Choice(i, model.classes[c], round(p, 4), tuple(round(float(x), 4) for x in full[i])))
     out.sort(key=lambda ch: pos[ch.index])
     return out

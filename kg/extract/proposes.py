@@ -9,7 +9,8 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.base import SEP, Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences, state
+from kg.extract.base import (SEP, Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences,
+                             model_only, state)
 from kg.extract.candidates import chunks
 from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head,
                              type_from_shape)
@@ -216,6 +217,39 @@ def _heading_subject(text: str, st: PaperDoc, h: int, he: int) -> list[Candidate
     return [Candidate("PROPOSES", m, "title-subject", 0.3, implied_type=subtitle_type(text[e:he]))]
 
 
+_TRAIL_HEAD = frozenset("""
+method methods approach approaches framework frameworks technique strategy scheme paradigm algorithm algorithms
+procedure pipeline recipe mechanism objective module modules system architecture model models network networks
+""".split())
+
+
+def title_phrases(text: str, st: PaperDoc) -> list[Candidate]:
+    """Every phrase of the titles (the title and a title glued to the abstract), and each
+    without a generic head word: a title names what the paper proposes, builds on and
+    addresses ("... via Direct Volumetric CNN Regression"). For the model only."""
+    out = []
+    taken = {(m.start, m.end) for m in st.mentions}
+    for h, he in st.sents:
+        if h not in st.headings:
+            continue
+        for ch in chunks(text, h, he):
+            ws = ch.words
+            spans = [(ws[0].start, ws[-1].end)]
+            j = len(ws) - 1
+            while j > 0 and ws[j].lower in _TRAIL_HEAD:
+                j -= 1
+            if j < len(ws) - 1:
+                spans.append((ws[0].start, ws[j].end))
+            for s, e in spans:
+                phrase = text[s:e]
+                if (s, e) in taken or is_generic(phrase) or len(phrase) < 3 or phrase[:1].isdigit():
+                    continue
+                taken.add((s, e))
+                out.append(Candidate("", Mention(s, e, phrase, type_from_head(phrase), "title-phrase"),
+                                     "title-phrase", 0.3))
+    return out
+
+
 def _abstract_lead(text: str, st: PaperDoc) -> list[Candidate]:
     """An abstract that opens with "Name: ..." (a title glued to its abstract, as in some
     collections) names the paper's contribution the way a title's lead does."""
@@ -344,15 +378,15 @@ def make_proposes(nlp: Language, name: str):
 
 class ProposesCues:
     def __call__(self, doc: Doc) -> Doc:
-        from kg.extract.lexicon import load_lexicon
 
         st = state(doc)
         cands = new_names(st.text, st, _lexicon_names())
+        # sentences that name the paper's own contribution speak of its own work
+        own = {c.mention.text for c in cands if not model_only(c.rule)}
         cands += subject_claims(st.text, st, _lexicon_names())
         cands += variants(st, cands)
+        cands += title_phrases(st.text, st)
         st.cands += cands
-        # sentences that name the paper's own contribution speak of its own work
-        own = {c.mention.text for c in cands}
         index_sentences(st)
         for s, e in st.sents:
             if s not in st.own_sents and any(m.text in own for m in st.by_sent[s]):

@@ -23,9 +23,7 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
@@ -240,9 +238,9 @@ IN_MEMORY = 20_000
 def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[PaperFacts]]:
     from kg.store.sqlite_resolution import SQLiteResolution
 
-    fd, path = tempfile.mkstemp(prefix="kg-resolve-", suffix=".db")
-    os.close(fd)
-    db = sqlite3.connect(path, isolation_level=None)
+    # SQLite's private temporary database (an empty file name): a file in the temporary
+    # directory that SQLite unlinks as soon as it is open, so no ending leaves it behind
+    db = temporary_db()
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
@@ -288,8 +286,12 @@ def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[Pap
             yield [resolve_paper(f, cache)[0] for f in chunk]
     finally:
         db.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            try:
-                os.unlink(path + suffix)
-            except FileNotFoundError:
-                pass
+
+
+def temporary_db() -> sqlite3.Connection:
+    """A private on-disk SQLite database that no process ending can leave behind (SQLite
+    unlinks its file right after opening it); its page cache spills to disk, so memory stays
+    bounded."""
+    db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA temp_store=FILE")
+    return db

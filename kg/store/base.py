@@ -119,7 +119,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def node_names(self) -> Iterator[tuple[str, str]]:
-        """(id, display name) of every node: for suggesting close matches."""
+        """(id, name) of every name a node is known by, for suggesting close matches:
+        each node's display name (entity name or paper title) comes before its aliases."""
 
     # -- merging records of one paper --------------------------------------------------
     # What kg.record_stream asks so that a record read later merges into the paper already
@@ -207,6 +208,47 @@ class GraphStore(ABC):
 
     def resolution_set_version(self, version: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+
+    # -- corpus knowledge ------------------------------------------------------------
+    # What extraction's corpus knowledge needs across runs (see kg/corpus.py): the names each
+    # paper the store extracted introduces, and the papers to extract again when the
+    # knowledge changes. A store without these raises NotImplementedError and the knowledge
+    # then spans one run only.
+    def knowledge_save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
+        """For each (paper id, title id, title and abstract, [(name, type)]): replace what the
+        paper contributes to the corpus knowledge (and index its text)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
+        """These papers contribute nothing any more (loaded from facts now)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge_settle(self, decide) -> list[str]:
+        """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
+        mark pending every stored paper mentioning a name whose decision changed. Returns those
+        names."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge(self) -> dict[str, str]:
+        """The corpus knowledge the stored papers are (or are being) extracted with."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge_pending(self) -> list[str]:
+        """Sorted ids of stored papers to extract again."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge_done(self, paper_ids: Iterable[str]) -> None:
+        """Clear the pending marks of these papers (extracted again and written)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    def knowledge_tracked(self) -> bool:
+        """Whether any stored paper contributes corpus knowledge."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+
+    # -- one writer at a time ----------------------------------------------------------
+    def begin_writing(self) -> None:
+        """Become the store's only writer until ``close`` (a second one waits): ``kg ingest``
+        calls it before it reads or writes anything, so two runs never interleave."""
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:  # pragma: no cover - trivial

@@ -24,13 +24,17 @@ Write semantics (the Neo4j store mirrors them):
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import replace
-from itertools import groupby
 import sqlite3
+import sys
+import tempfile
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from urllib.parse import quote
 
 from kg.errors import StoreError
 from kg.ids import compact_key
@@ -131,65 +135,331 @@ class Changed(NamedTuple):
 Publisher = Callable[[sqlite3.Cursor, Changed], None]
 
 
+#: the first bytes of every SQLite database file
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+#: (pid, device, inode) of the store files this process holds the writer lock of
+_WRITING: set[tuple[int, int, int]] = set()
+
+
+def _file_id(fd: int) -> tuple[int, int]:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino
+
+
+def _say_stderr(message: str) -> None:
+    print(f"kg: {message}", file=sys.stderr, flush=True)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.stat(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(f"{path}: a symbolic link loop, not a store") from None
+        raise StoreError(f"{path}: cannot open ({exc.strerror or exc})") from None
+
+
+def _check_header(path: Path) -> None:
+    """Refuse, without touching it, a file that is not an SQLite database."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not head:
+        raise StoreError(f"{path}: an empty file, not a kg store (left untouched; remove it to start a new store "
+                         "there)")
+    if head != SQLITE_HEADER:
+        raise StoreError(f"{path}: not a kg store (not an SQLite database; left untouched)")
+
+
+def _check_writable(path: Path) -> None:
+    """A writer needs the file and its folder (for SQLite's -wal and -shm files) writable."""
+    folder = path.parent if str(path.parent) else Path(".")
+    for what in (path, folder):
+        if not os.access(what, os.W_OK):
+            raise StoreError(f"{path}: the store is read-only ({what} is not writable); kg ingest needs to write "
+                             "it, reading commands work as they are")
+
+
+def _check_creatable(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    while not _exists(parent):
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: cannot create the store: {parent} is not writable")
+
+
+def _require_kg_tables(db: sqlite3.Connection, path: Path) -> None:
+    """A kg store of this schema version, else ``StoreError`` (nothing written)."""
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            row = None
+        else:
+            raise
+    if row is None:
+        raise StoreError(f"{path}: not a kg store (an SQLite database without kg's tables; left untouched)")
+    if row[0] != SCHEMA_VERSION:
+        raise StoreError(f"{path}: store schema version {row[0]}, this kg needs {SCHEMA_VERSION}")
+
+
+def _tune(db: sqlite3.Connection, readonly: bool = False) -> None:
+    if not readonly:
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=OFF")
+    db.execute("PRAGMA busy_timeout=30000")
+    # a page cache that holds the hot indexes of a 100k-paper store (the default is 2 MB)
+    db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
+    db.execute("PRAGMA temp_store=MEMORY")
+
+
+def _init_schema(db: sqlite3.Connection) -> None:
+    # one script, one transaction: a crash leaves either no schema or all of it
+    db.executescript(
+        "BEGIN IMMEDIATE;" + _SCHEMA
+        + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
+        + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
+        + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
+        + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
+        + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
+    )
+
+
+def _chmod_umask(path: str) -> None:
+    """The permissions a new file gets from the umask (``mkstemp`` makes 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def store_error(path: Path, exc: BaseException) -> StoreError:
+    """What went wrong with the store at ``path``, in one line naming it and the cause."""
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreError(f"disk full while writing {path}")
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return StoreError(f"{path}: cannot write the store ({exc.strerror}); kg ingest needs a writable "
+                              "file and directory")
+        return StoreError(f"{path}: {exc.strerror or exc}")
+    msg = str(exc)
+    low = msg.lower()
+    if "disk is full" in low or "database or disk is full" in low:
+        return StoreError(f"disk full while writing {path} (what was committed before is intact)")
+    if "readonly" in low or "read-only" in low:
+        return StoreError(f"{path}: the store is read-only (file, directory or medium not writable); kg ingest "
+                          "needs to write it, reading commands work as they are")
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return StoreError(f"{path}: the store is damaged ({msg})")
+    if "disk i/o error" in low:
+        return StoreError(f"{path}: disk I/O error while using the store")
+    if "locked" in low or "busy" in low:
+        return StoreError(f"{path}: the store stayed locked by another process ({msg})")
+    if "unable to open" in low:
+        return StoreError(f"{path}: cannot open the store ({msg})")
+    return StoreError(f"{path}: {msg}")
+
+
 class EmbeddedStore(GraphStore):
-    """The graph in one SQLite file at ``path`` (created on first write)."""
+    """The graph in one SQLite file at ``path``.
+
+    A writer (the default) creates the file on first use, atomically (built beside it and
+    linked into place, so two runs starting together on a new path end with one store), and
+    holds an exclusive lock on it (``flock``) from its first use until ``close``: a second
+    writer waits for the first to finish (saying so once through ``say``), so two runs never
+    interleave. A reader (``readonly=True``) never creates or alters a file: it opens the
+    store with SQLite's ``mode=ro`` (``immutable`` when no writer is at work and no
+    write-ahead log is pending, which also works on read-only media), and refuses a file that
+    is not a kg store without touching it.
+    """
 
     kind = "embedded"
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True):
+    def __init__(self, path: str | os.PathLike[str], create: bool = True, readonly: bool = False,
+                 say: "Callable[[str], None] | None" = None):
         self.path = Path(path)
+        self.readonly = readonly
+        self._say = say or _say_stderr
         self._stats_ready = False
         self._links_ready = False
         self._counts_ready = False
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
-        if not create and not self.path.exists():
-            raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
+        self._db: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a store file")
-        try:
-            if self.path.parent and not self.path.parent.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=OFF")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            # a page cache that holds the hot indexes of a 100k-paper store (the default is 2 MB)
-            self.db.execute(f"PRAGMA cache_size=-{CACHE_KB}")
-            self.db.execute("PRAGMA temp_store=MEMORY")
-            self._init_schema()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a kg store ({exc})") from None
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot open ({exc.strerror or exc})") from None
+        exists = _exists(self.path)
+        if not exists and (readonly or not create):
+            raise StoreError(f"{self.path}: no store here (run `kg ingest` first)")
+        if exists:
+            _check_header(self.path)
+            if not readonly:
+                _check_writable(self.path)
+        elif not readonly:
+            _check_creatable(self.path)
+        if readonly:
+            self._connect_readonly()
+
+    def begin_writing(self) -> None:
+        """Create (if need be) and lock the store now (see the class)."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        self.db  # noqa: B018  (opening a writer locks)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection; a writer creates and locks the store here, on first use."""
+        if self._db is None:
+            self._connect_writer()
+        assert self._db is not None
+        return self._db
 
     # -- setup ---------------------------------------------------------------------
-    def _init_schema(self) -> None:
-        row = None
+    def _connect_writer(self) -> None:
+        if not _exists(self.path):
+            self._create()
+        self._lock(exclusive=True)
         try:
-            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.OperationalError:
-            pass
-        if row is not None:
-            if row[0] != SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: store schema version {row[0]}, this kg needs {SCHEMA_VERSION}")
-            return
-        # one script, one transaction: a crash leaves either no schema or all of it
-        self.db.executescript(
-            "BEGIN IMMEDIATE;" + _SCHEMA
-            + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
-            + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
-            + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
-            + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
-            + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
-        )
+            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            self._unlock()
+            raise store_error(self.path, exc) from None
+        try:
+            _require_kg_tables(db, self.path)
+            db.execute("PRAGMA journal_mode=WAL")
+            _tune(db)
+        except BaseException as exc:
+            db.close()
+            self._unlock()
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(self.path, exc) from None
+            raise
+        self._db = db
+
+    def _connect_readonly(self) -> None:
+        """``mode=ro``; ``immutable`` when nobody writes (a shared lock held till ``close``) and
+        no write-ahead log is pending: then SQLite creates no -wal/-shm file either."""
+        quiet = self._lock(exclusive=False)
+        wal = Path(str(self.path) + "-wal")
+        pending_log = _exists(wal) and wal.stat().st_size > 0
+        params = "mode=ro&immutable=1" if quiet and not pending_log else "mode=ro"
+        uri = f"file:{quote(str(self.path.resolve()))}?{params}"
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            _require_kg_tables(db, self.path)
+            _tune(db, readonly=True)
+        except sqlite3.Error as exc:
+            self._unlock()
+            if pending_log and "unable to open" in str(exc):
+                raise StoreError(f"{self.path}: cannot read the store: its write-ahead log {wal.name} (left by an "
+                                 "interrupted write) needs a writable directory; run `kg ingest` on it where it "
+                                 "is writable") from None
+            raise store_error(self.path, exc) from None
+        except BaseException:
+            self._unlock()
+            raise
+        self._db = db
+
+    def _lock(self, exclusive: bool) -> bool:
+        """Lock the store file (exclusive: wait for the other process, saying so). True when the
+        lock is held; a reader that finds a writer at work (or no lock support) gets False."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open ({exc.strerror or exc})") from None
+        import fcntl
+
+        ident = (os.getpid(), *_file_id(fd))
+        if exclusive and ident in _WRITING:  # waiting for ourselves would be for ever
+            os.close(fd)
+            raise StoreError(f"{self.path}: this process already writes this store (close the other "
+                             "EmbeddedStore first)")
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not exclusive:
+                os.close(fd)
+                return False
+            self._say(f"{self.path}: another kg process is writing this store; waiting for it to finish "
+                      "(two writers never interleave)")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+        except OSError:  # a file system without flock: SQLite's own locking still applies
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        if exclusive:
+            self._lock_id = ident
+            _WRITING.add(ident)
+        return True
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            _WRITING.discard(getattr(self, "_lock_id", None))
+            try:
+                os.close(self._lock_fd)  # releases the flock
+            finally:
+                self._lock_fd = None
+
+    def _create(self) -> None:
+        """A new store, atomically: built in a temporary file beside ``path`` and linked into
+        place; when another process got there first, its store is used."""
+        parent = self.path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=str(parent))
+            os.close(fd)
+        except OSError as exc:
+            raise store_error(self.path, exc) from None
+        try:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                _init_schema(db)
+            finally:
+                db.close()  # checkpoints: the file is whole, without -wal
+            _chmod_umask(tmp)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another run created it first: use that one
+            except OSError:  # no hard links here: rename, unless the path appeared meanwhile
+                if not _exists(self.path):
+                    os.replace(tmp, self.path)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+        except OSError as exc:
+            raise store_error(self.path, exc) from None
+        finally:
+            for leftover in (tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"):
+                try:
+                    os.unlink(leftover)
+                except FileNotFoundError:
+                    pass
 
     def close(self) -> None:
         try:
-            self.db.close()
+            if self._db is not None:
+                self._db.close()
         except Exception:  # pragma: no cover
             pass
+        finally:
+            self._db = None
+            self._unlock()
 
     # -- writing -------------------------------------------------------------------
     def write(self, facts: Iterable[PaperFacts], publish: Publisher | None = None) -> WriteSummary:
@@ -692,6 +962,9 @@ class EmbeddedStore(GraphStore):
             yield r[0], r[1]
         for r in self.db.execute("SELECT id, title FROM papers ORDER BY id"):
             yield r[0], r[1]
+        for r in self.db.execute("SELECT id, aliases FROM entities WHERE aliases NOT IN ('', '[]') ORDER BY id"):
+            for alias in json.loads(r[1]):
+                yield r[0], alias
 
     # -- helpers for queries and resolution -------------------------------------------
     def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -705,7 +978,7 @@ class EmbeddedStore(GraphStore):
         from kg.store.sqlite_resolution import SQLiteResolution
 
         if getattr(self, "_resolution_state", None) is None:
-            self._resolution_state = SQLiteResolution(self.db)
+            self._resolution_state = SQLiteResolution(self.db, readonly=self.readonly)
         return self._resolution_state
 
     def resolution_votes(self, keys: Iterable[str]) -> list[tuple[str, str, str, int, int]]:
@@ -754,6 +1027,89 @@ class EmbeddedStore(GraphStore):
 
     def resolution_set_version(self, version: int) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
+
+    # -- corpus knowledge ---------------------------------------------------------------
+    # in tables of kg/store/sqlite_knowledge.py (created on first use)
+    @property
+    def _knowledge(self):
+        from kg.store.sqlite_knowledge import SQLiteKnowledge
+
+        if getattr(self, "_knowledge_state", None) is None:
+            self._knowledge_state = SQLiteKnowledge(self.db, readonly=self.readonly, text_of=self._paper_texts)
+        return self._knowledge_state
+
+    def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
+        """Title and abstract of stored papers, as their raw facts keep them."""
+        out = {}
+        for pid, raw in self.resolution_raw(paper_ids):
+            paper = json.loads(raw).get("paper") or {}
+            out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
+        return out
+
+    def knowledge_save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
+        self._knowledge.save(papers)
+
+    def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
+        self._knowledge.forget(paper_ids)
+
+    def knowledge_settle(self, decide) -> list[str]:
+        return self._knowledge.settle(decide)
+
+    def knowledge(self) -> dict[str, str]:
+        return self._knowledge.knowledge()
+
+    def knowledge_pending(self) -> list[str]:
+        return self._knowledge.pending()
+
+    def knowledge_done(self, paper_ids: Iterable[str]) -> None:
+        self._knowledge.done(paper_ids)
+
+    def knowledge_tracked(self) -> bool:
+        return self._knowledge.has_papers()
+
+
+def _guarded(method: Callable) -> Callable:
+    """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
+    and the cause (disk full, read-only, damaged, ...); generators are guarded as they run."""
+    import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def gen(self: "EmbeddedStore", *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except (sqlite3.Error, OSError) as exc:
+                raise store_error(self.path, exc) from None
+        return gen
+
+    @functools.wraps(method)
+    def call(self: "EmbeddedStore", *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from None
+        if isinstance(result, Iterator) and not isinstance(result, (list, dict, set, tuple)):
+            return _guard_iter(self.path, result)
+        return result
+    return call
+
+
+def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from it
+    except (sqlite3.Error, OSError) as exc:
+        raise store_error(path, exc) from None
+
+
+for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
+              "edges_between", "find_nodes", "node_names", "sql", "resolution_votes", "resolution_keys",
+              "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
+              "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
+              "resolution_version", "resolution_set_version",
+              "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge", "knowledge_pending",
+              "knowledge_done", "knowledge_tracked"):
+    setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
 
 
 #: per entity id, the mentions it gained (1) and lost (-1), one paper's at a time

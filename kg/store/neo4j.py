@@ -63,12 +63,37 @@ LINKS_MARKER = "paper_links"
 #: an entity node some paper mentions (the others are placeholder ends of derived edges)
 REAL = "e.paper_count > 0"
 
-_USERINFO = re.compile(r"//[^/@]*@")
+def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """``(uri without user info, user, password)`` of a URI such as ``bolt://user:pw@host:7687``.
+
+    Parsed with ``urllib.parse`` (percent-escapes decoded). A password written with an
+    unescaped ``/``, ``?``, ``#`` or ``@`` does not parse as a URI; its user info then ends at
+    the last ``@`` (a host never holds one), so no part of it stays in the URI.
+    """
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.scheme or "@" not in uri:
+        return uri, None, None
+    if "@" in parts.netloc and "@" not in (parts.path + parts.query + parts.fragment):
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        clean = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    else:  # an unescaped delimiter in the password: the user info runs to the last "@"
+        scheme, sep, rest = uri.partition("://")
+        if not sep:
+            return uri, None, None
+        userinfo, _, after = rest.rpartition("@")
+        clean = f"{scheme}://{after}"
+    user, colon, password = userinfo.partition(":")
+    return clean, unquote(user) or None, unquote(password) if colon else None
 
 
 def safe_uri(uri: str) -> str:
     """The URI without any user:password@ part (for messages)."""
-    return _USERINFO.sub("//", uri)
+    return split_credentials(uri)[0]
 
 
 class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
@@ -83,12 +108,16 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
 
     def __init__(self, uri: str, database: str | None = None, user: str = "neo4j", password: str | None = None,
                  batch_size: int = 1000, *, retry_time: float = 30.0, connection_timeout: float = 10.0,
-                 must_exist: bool = False, state: str | os.PathLike[str] | None = None):
+                 must_exist: bool = False, state: str | os.PathLike[str] | None = None, say: Any = None):
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError
 
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        # credentials written in the URI are used, and never reach the driver or a message
+        uri, uri_user, uri_password = split_credentials(uri)
+        user = uri_user or user
+        password = uri_password if uri_password is not None else password
         self.uri = uri
         self.database = database
         self.user = user or "neo4j"
@@ -106,6 +135,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         except (ValueError, ConfigurationError) as exc:  # a malformed URI
             raise Neo4jUnavailable(f"bad Neo4j URI {safe_uri(uri)!r}: {exc}") from None
         self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
+        self._say = say or (lambda message: print(f"kg: {message}", file=__import__("sys").stderr, flush=True))
+        self._writer: tuple[Any, Any] | None = None
 
     # -- connection and errors -------------------------------------------------------
     def _translate(self, exc: Exception, during: str = "") -> KGError:
@@ -145,7 +176,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         for attempt in range(8):
             try:
                 with self._session() as s:
-                    for stmt in SCHEMA:
+                    for stmt in missing_rules(s, SCHEMA):
                         try:
                             s.run(stmt).consume()
                         except ClientError as exc:  # an equivalent index under another name exists
@@ -171,7 +202,53 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         except Exception as exc:
             raise self._translate(exc) from None
 
+    #: the node whose write lock a writer holds for its whole run (released when its
+    #: transaction ends: on close, or when a killed writer's connection drops)
+    _WRITER_LOCK = "MERGE (m:KgMeta {name: 'writer'}) SET m.taken = timestamp()"
+
+    def begin_writing(self) -> None:
+        """Become the only writer: a transaction held open until ``close`` keeps the lock of
+        one bookkeeping node; a second writer waits for it (saying so)."""
+        if self._writer is not None:
+            return
+        master = self._state_store(writing=True)
+        if master is not None:  # the bookkeeping is in a state file: its lock is the writer's
+            master.begin_writing()
+            self._writer = (None, None)
+            return
+        from neo4j.exceptions import Neo4jError
+
+        self._resolution_schema()  # the whole schema first: no rule is made while the lock is held
+        session = self._session()
+        try:
+            # a probe with a time limit says whether to wait (the held transaction has none)
+            probe = session.begin_transaction(timeout=3.0)
+            try:
+                probe.run(self._WRITER_LOCK).consume()
+            except Neo4jError:
+                self._say(f"Neo4j at {self._where}: another kg process is writing this database; waiting for "
+                          "it to finish (two writers never interleave)")
+            finally:
+                try:
+                    probe.rollback()
+                except Exception:
+                    pass
+            tx = session.begin_transaction()
+            tx.run(self._WRITER_LOCK).consume()
+        except Exception as exc:
+            session.close()
+            raise self._translate(exc) from None
+        self._writer = (session, tx)
+
     def close(self) -> None:
+        if self._writer is not None:
+            session, tx = self._writer
+            self._writer = None
+            for step in ((tx.rollback, session.close) if tx is not None else ()):
+                try:
+                    step()
+                except Exception:
+                    pass
         if self._master is not None:
             self._master.close()
             self._master = None
@@ -460,13 +537,20 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             yield r["id"], r["name"]
         for r in self._stream("MATCH (p:Paper) RETURN p.id AS id, p.title AS name ORDER BY id"):
             yield r["id"], r["name"]
+        for r in self._stream(f"MATCH (e:Entity) WHERE {REAL} AND size(coalesce(e.aliases, [])) > 0 "
+                              "RETURN e.id AS id, e.aliases AS aliases ORDER BY id"):
+            for alias in r["aliases"]:
+                yield r["id"], alias
 
     # -- merging records of one paper -------------------------------------------------
+    # With a state file, the link keys of the papers are there (the state file is an
+    # embedded store with the same papers); in Neo4j they are the papers' ``_links``.
     def _ensure_links(self) -> None:
         """Give ``_links`` to the papers of a database written before them (once)."""
         if getattr(self, "_links_ready", False):
             return
         self._resolution_schema()  # the KgMeta constraint
+        self._ensure_state_indexes()  # kg_paper_links (a database imported with neo4j-admin has none yet)
         try:
             with self._session() as s:
                 if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single()["n"] == 0:
@@ -484,6 +568,9 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         want = sorted(set(keys))
         if not want:
             return {}
+        m = self._state_store()
+        if m is not None:
+            return m.papers_by_links(want)
         self._ensure_links()
         out: dict[str, set[str]] = {}
         for i in range(0, len(want), 400):  # Lucene's clause limit is 1024
@@ -501,6 +588,9 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         want = sorted(set(ids))
         if not want:
             return []
+        m = self._state_store()
+        if m is not None:
+            return m.stored_papers(want)
         self._ensure_links()
         rows = self._read("UNWIND $ids AS id MATCH (p:Paper {id: id}) RETURN collect(properties(p)) AS rows",
                           ids=want)[0]["rows"]
@@ -519,6 +609,21 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
     def cypher(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """Run a read-only Cypher query (canned queries); records as plain dicts."""
         return [dict(r) for r in self._read(query, **params)]
+
+
+def missing_rules(session: Any, statements: Iterable[str]) -> list[str]:
+    """The ``CREATE ... name IF NOT EXISTS`` statements whose index or constraint is not there
+    yet: creating a rule, even one that exists, waits for every open transaction on its label,
+    and a writer holds one open for its whole run (``begin_writing``)."""
+    have = {r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name RETURN name")}
+    have |= {r["name"] for r in session.run("SHOW INDEXES YIELD name RETURN name")}
+    out = []
+    for stmt in statements:
+        words = stmt.split()
+        name = words[words.index("IF") - 1] if "IF" in words else None
+        if name not in have:
+            out.append(stmt)
+    return out
 
 
 #: times a chunk is run again after losing a race to create an entity

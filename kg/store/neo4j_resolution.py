@@ -147,8 +147,10 @@ class Neo4jResolution:
 
         self._ensure_schema()
         try:
+            from kg.store.neo4j import missing_rules
+
             with self._session() as s:
-                for stmt in RESOLUTION_SCHEMA:
+                for stmt in missing_rules(s, RESOLUTION_SCHEMA):
                     try:
                         s.run(stmt).consume()
                     except ClientError as exc:

@@ -100,6 +100,8 @@ def relation_rows(facts: PaperFacts) -> list[dict[str, Any]]:
     return rows
 
 
+#: the entities whose lineage and evaluations a paper's relations tell (id prefixes)
+_DERIVING = ("model:", "method:")
 #: (paper relation of the proposed thing, paper relation of the other) -> entity edge type
 DERIVATIONS = (("BUILDS_ON", "BUILDS_ON"), ("EVALUATES_ON", "EVALUATED_ON"))
 
@@ -108,10 +110,11 @@ def support_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Derived entity -> entity support from one paper's relation rows.
 
     When a paper PROPOSES X and BUILDS_ON Y: X -BUILDS_ON-> Y; when it PROPOSES X and
-    EVALUATES_ON D: X -EVALUATED_ON-> D. Confidence is the product of the two. Plus the
-    VARIANT_OF support of ``variant_rows``.
+    EVALUATES_ON D: X -EVALUATED_ON-> D. X is a model or a method (a benchmark a paper
+    contributes does not build on the model the paper fine-tunes). Confidence is the product
+    of the two. Plus the VARIANT_OF support of ``variant_rows``.
     """
-    proposed = [r for r in rows if r["type"] == "PROPOSES"]
+    proposed = [r for r in rows if r["type"] == "PROPOSES" and r["entity_id"].startswith(_DERIVING)]
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for rel, edge_type in DERIVATIONS:
         for other in (r for r in rows if r["type"] == rel):

@@ -63,8 +63,9 @@ def _chunks(items: list[str], n: int = _CHUNK) -> Iterator[list[str]]:
 class SQLiteResolution:
     """The resolution methods over one SQLite connection (autocommit mode)."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, readonly: bool = False):
         self.db = db
+        self.readonly = readonly
         self._ready = False
 
     def _ensure(self) -> None:
@@ -72,7 +73,14 @@ class SQLiteResolution:
             return
         have = {r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'resolution_%'")}
-        if not _TABLES <= have:
+        if not _TABLES <= have and self.readonly:
+            # a store made before these tables, read without altering it: the empty tables
+            # live in a temporary schema that shadows nothing and goes with the connection
+            self.db.executescript(_DDL.replace("CREATE TABLE IF NOT EXISTS ", "CREATE TEMP TABLE IF NOT EXISTS ")
+                                  .replace("CREATE INDEX IF NOT EXISTS ", "CREATE INDEX IF NOT EXISTS temp.")
+                                  + "CREATE TEMP TABLE IF NOT EXISTS resolution_sums(key TEXT, kind TEXT, value TEXT,"
+                                  " papers INTEGER, weight INTEGER);")
+        elif not _TABLES <= have:
             # one transaction; the sums of a store made before them are built from its votes
             sums = "" if "resolution_sums" in have else _SUMS_DDL
             self.db.executescript("BEGIN IMMEDIATE;" + _DDL + sums + "COMMIT;")

@@ -1,0 +1,296 @@
+"""Corpus knowledge in SQLite: the embedded store's (and a temporary run state's) side of the
+``GraphStore`` knowledge methods.
+
+Extraction knows, in every paper, the names any paper of the corpus introduces with a strong
+cue (``kg.extract.knowledge``). For the graph after any sequence of runs to equal the graph of
+one run, the store keeps what each paper it extracted contributes, and the knowledge its
+stored papers were extracted with:
+
+* ``knowledge_papers(rowid, paper_id, title_id, text_hash)``: the papers the store extracted
+  itself (not loaded from facts files); ``rowid`` is their row in the full-text index;
+* ``knowledge_votes(name, type, paper_id)``: the names each of them introduces, with the type
+  its own text gives (``""`` when none); ``knowledge_sums(name, type, papers)`` counts them,
+  kept in step in the same transactions;
+* ``knowledge_text``: an FTS5 index (contentless, no positions: small) of their titles and
+  abstracts, to find the papers that mention a name without reading every paper; a paper whose
+  text changes is indexed again under a new rowid and its old row is no longer looked up;
+* ``knowledge_dirty(name)``: names whose votes changed since the last ``settle``;
+* ``knowledge_applied(name, type)``: the knowledge every stored paper was extracted with;
+* ``knowledge_pending(paper_id)``: stored papers to extract again, because a name they mention
+  entered, left or changed type in ``knowledge_applied``.
+
+A paper's id follows the rules of the resolution state (``kg.store.sqlite_resolution``): a
+paper with a real id replaces what its title id saved; a title id whose title a real id holds
+is not saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from typing import Callable, Iterable, Iterator, Mapping
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS knowledge_papers(rowid INTEGER PRIMARY KEY, paper_id TEXT NOT NULL UNIQUE,
+    title_id TEXT NOT NULL, text_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS knowledge_papers_title ON knowledge_papers(title_id);
+CREATE TABLE IF NOT EXISTS knowledge_votes(name TEXT NOT NULL, type TEXT NOT NULL, paper_id TEXT NOT NULL,
+    PRIMARY KEY(name, type, paper_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS knowledge_votes_paper ON knowledge_votes(paper_id);
+CREATE TABLE IF NOT EXISTS knowledge_sums(name TEXT NOT NULL, type TEXT NOT NULL, papers INTEGER NOT NULL,
+    PRIMARY KEY(name, type)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS knowledge_dirty(name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS knowledge_applied(name TEXT PRIMARY KEY, type TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS knowledge_pending(paper_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_text USING fts5(text, content='', detail='none');
+"""
+_TABLES = {"knowledge_papers", "knowledge_votes", "knowledge_sums", "knowledge_dirty", "knowledge_applied",
+           "knowledge_pending", "knowledge_text"}
+_CHUNK = 500
+#: a name's words, as the full-text index splits text (letters and digits)
+_WORD = re.compile(r"[^\W_]+")
+
+#: (paper id, title id, title and abstract, [(name, type)]) for ``save``
+KnowledgePaper = tuple[str, str, str, list[tuple[str, str]]]
+#: decides the knowledge from vote counts {name: {type: papers}}: {name: type} for the names
+#: that are known (a name left out is not)
+Decide = Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]
+
+
+def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def squeeze(text: str) -> str:
+    """Lower case without white space: a name's text is found in a paper's whatever the spacing."""
+    return "".join(text.lower().split())
+
+
+def fts_query(name: str) -> str | None:
+    """Every word of ``name`` (an FTS5 query), or None when it has none."""
+    words = _WORD.findall(name)
+    if not words:
+        return None
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in dict.fromkeys(words))
+
+
+class SQLiteKnowledge:
+    """The knowledge methods over one SQLite connection (autocommit mode)."""
+
+    def __init__(self, db: sqlite3.Connection, readonly: bool = False,
+                 text_of: Callable[[list[str]], Mapping[str, str]] | None = None, index: bool = True):
+        self.db = db
+        self.readonly = readonly
+        #: keep the full-text index (a run's temporary state re-extracts nothing: it needs none)
+        self.index = index
+        #: the title and abstract of stored papers, to check a name is really in them
+        self.text_of = text_of
+        self._ready = False
+
+    def _ensure(self) -> bool:
+        """Create the tables on first use; False when they are missing and cannot be made."""
+        if self._ready:
+            return True
+        have = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'knowledge_%'")}
+        if not _TABLES <= have:
+            if self.readonly:
+                return False
+            self.db.executescript("BEGIN IMMEDIATE;" + _DDL + "COMMIT;")
+        self._ready = True
+        return True
+
+    def has_papers(self) -> bool:
+        """Whether any paper contributes knowledge (else facts-only runs skip all of this)."""
+        if not self._ensure():
+            return False
+        return self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone() is not None
+
+    # -- writes ------------------------------------------------------------------------
+    def save(self, papers: Iterable[KnowledgePaper]) -> None:
+        """Replace what these papers contribute (a paper listed twice: the last one)."""
+        self._ensure()
+        latest: dict[str, KnowledgePaper] = {}
+        for p in papers:
+            latest.pop(p[0], None)
+            latest[p[0]] = p
+        real_titles = {tid for pid, tid, _, _ in latest.values() if pid != tid}
+        keep: list[KnowledgePaper] = []
+        for pid, tid, text, votes in latest.values():
+            if pid == tid and (tid in real_titles or self.db.execute(
+                    "SELECT 1 FROM knowledge_papers WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
+                continue
+            keep.append((pid, tid, text, votes))
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            dropped = {tid for pid, tid, _, _ in keep if pid != tid}
+            self._drop_votes(cur, sorted({pid for pid, _, _, _ in keep} | dropped))
+            self._drop_papers(cur, sorted(dropped))
+            cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in sorted(dropped)])
+            hashes = {pid: h for pid, h in self._hashes(cur, [p[0] for p in keep])}
+            new_rows = []
+            for pid, tid, text, votes in keep:
+                h = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+                if hashes.get(pid) == h:
+                    cur.execute("UPDATE knowledge_papers SET title_id=? WHERE paper_id=?", (tid, pid))
+                    continue
+                cur.execute("DELETE FROM knowledge_papers WHERE paper_id=?", (pid,))
+                cur.execute("INSERT INTO knowledge_papers(paper_id, title_id, text_hash) VALUES(?,?,?)",
+                            (pid, tid, h))
+                new_rows.append((cur.lastrowid, text))
+            if self.index:
+                cur.executemany("INSERT INTO knowledge_text(rowid, text) VALUES(?,?)", new_rows)
+            votes_rows = sorted({(n, t, pid) for pid, _, _, votes in keep for n, t in votes})
+            cur.executemany("INSERT OR IGNORE INTO knowledge_votes(name, type, paper_id) VALUES(?,?,?)", votes_rows)
+            self._bump(cur, [(n, t, 1) for n, t, _ in votes_rows])
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+
+    def forget(self, paper_ids: Iterable[str]) -> None:
+        """These papers contribute nothing any more (they now come from facts, extracted elsewhere)."""
+        ids = sorted(set(paper_ids))
+        if not ids or not self.has_papers():
+            return
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            self._drop_votes(cur, ids)
+            self._drop_papers(cur, ids)
+            cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in ids])
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+
+    def _hashes(self, cur: sqlite3.Cursor, ids: list[str]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            out += cur.execute(f"SELECT paper_id, text_hash FROM knowledge_papers WHERE paper_id IN ({marks})",
+                               chunk).fetchall()
+        return out
+
+    def _drop_votes(self, cur: sqlite3.Cursor, ids: list[str]) -> None:
+        old: list[tuple[str, str]] = []
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            old += cur.execute(f"SELECT name, type FROM knowledge_votes WHERE paper_id IN ({marks})", chunk).fetchall()
+        cur.executemany("DELETE FROM knowledge_votes WHERE paper_id=?", [(p,) for p in ids])
+        self._bump(cur, [(n, t, -1) for n, t in old])
+
+    @staticmethod
+    def _drop_papers(cur: sqlite3.Cursor, ids: list[str]) -> None:
+        # their full-text rows stay, unreachable: a contentless index forgets a row only when
+        # given its text again, and a lookup goes through knowledge_papers
+        cur.executemany("DELETE FROM knowledge_papers WHERE paper_id=?", [(p,) for p in ids])
+
+    @staticmethod
+    def _bump(cur: sqlite3.Cursor, changes: list[tuple[str, str, int]]) -> None:
+        delta: dict[tuple[str, str], int] = {}
+        for n, t, d in changes:
+            delta[(n, t)] = delta.get((n, t), 0) + d
+        rows = sorted((n, t, d) for (n, t), d in delta.items() if d)
+        cur.executemany("INSERT INTO knowledge_sums(name, type, papers) VALUES(?,?,?) ON CONFLICT(name, type)"
+                        " DO UPDATE SET papers=papers+excluded.papers", rows)
+        cur.executemany("DELETE FROM knowledge_sums WHERE name=? AND type=? AND papers<=0",
+                        [(n, t) for n, t, d in rows if d < 0])
+        cur.executemany("INSERT OR IGNORE INTO knowledge_dirty(name) VALUES(?)", sorted({(n,) for n, _, _ in rows}))
+
+    # -- settling ----------------------------------------------------------------------
+    def settle(self, decide: Decide) -> list[str]:
+        """Bring the applied knowledge in line with the votes: every stored paper that mentions
+        a name whose decision changed is marked pending (one transaction). Returns the names
+        that changed."""
+        if not self._ensure():
+            return []
+        dirty = [r[0] for r in self.db.execute("SELECT name FROM knowledge_dirty ORDER BY name")]
+        if not dirty:
+            return []
+        counts: dict[str, dict[str, int]] = {}
+        applied: dict[str, str] = {}
+        for chunk in _chunks(dirty):
+            marks = ",".join("?" * len(chunk))
+            for n, t, c in self.db.execute(f"SELECT name, type, papers FROM knowledge_sums WHERE name IN ({marks})",
+                                           chunk):
+                counts.setdefault(n, {})[t] = c
+            applied.update(self.db.execute(f"SELECT name, type FROM knowledge_applied WHERE name IN ({marks})",
+                                           chunk).fetchall())
+        now = decide(counts)
+        changed = sorted(n for n in dirty if now.get(n) != applied.get(n))
+        pending = self._mentioning(changed)
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            cur.executemany("INSERT OR IGNORE INTO knowledge_pending(paper_id) VALUES(?)", [(p,) for p in pending])
+            cur.executemany("DELETE FROM knowledge_applied WHERE name=?", [(n,) for n in changed if n not in now])
+            cur.executemany("INSERT OR REPLACE INTO knowledge_applied(name, type) VALUES(?,?)",
+                            [(n, now[n]) for n in changed if n in now])
+            cur.executemany("DELETE FROM knowledge_dirty WHERE name=?", [(n,) for n in dirty])
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+        return changed
+
+    def _mentioning(self, names: list[str]) -> list[str]:
+        """Sorted ids of the papers whose text has one of ``names`` (found through the index,
+        then checked in the text where the store has it)."""
+        if not names or not self.index or not self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone():
+            return []
+        found: dict[str, set[str]] = {}
+        for name in names:
+            q = fts_query(name)
+            if q is None:
+                continue
+            try:
+                rows = self.db.execute(
+                    "SELECT k.paper_id FROM knowledge_text t JOIN knowledge_papers k ON k.rowid = t.rowid"
+                    " WHERE knowledge_text MATCH ?", (q,)).fetchall()
+            except sqlite3.OperationalError:  # a word the index splits further: every paper may have it
+                rows = self.db.execute("SELECT paper_id FROM knowledge_papers").fetchall()
+            for (pid,) in rows:
+                found.setdefault(pid, set()).add(name)
+        if not found or self.text_of is None:
+            return sorted(found)
+        out = []
+        for chunk in _chunks(sorted(found)):
+            texts = self.text_of(chunk)
+            for pid in chunk:
+                text = texts.get(pid)
+                if text is None or any(squeeze(n) in squeeze(text) for n in found[pid]):
+                    out.append(pid)
+        return out
+
+    # -- reads -------------------------------------------------------------------------
+    def knowledge(self) -> dict[str, str]:
+        """The applied knowledge: name -> type (``""``: untyped)."""
+        if not self._ensure():
+            return {}
+        return dict(self.db.execute("SELECT name, type FROM knowledge_applied ORDER BY name"))
+
+    def pending(self) -> list[str]:
+        if not self._ensure():
+            return []
+        return [r[0] for r in self.db.execute("SELECT paper_id FROM knowledge_pending ORDER BY paper_id")]
+
+    def done(self, paper_ids: Iterable[str]) -> None:
+        ids = sorted(set(paper_ids))
+        if not ids or not self._ensure():
+            return
+        cur = self.db.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in ids])
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
