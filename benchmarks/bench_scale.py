@@ -353,11 +353,18 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
         (SELECT json_group_array(p) FROM (SELECT {pid.format(col='j.value')} AS p
             FROM json_each(e.papers) j, copies k ORDER BY p)),
         e.support * ?, e.confidence FROM s.entity_edges e""", (copies,))
-    # no link keys copied: the store builds them from its papers when first asked
-    con.execute("DELETE FROM meta WHERE key='paper_links'")
+    # no link keys copied: the store builds them from its papers when first asked; the counts
+    # `kg stats` reads and the names index are built below, as for a store made before them
+    con.execute("DELETE FROM meta WHERE key IN ('paper_links', 'counts', 'names_index')")
     con.execute("COMMIT")
     con.execute("DETACH s")
     con.close()
+    with EmbeddedStore(dst) as store:
+        cur = store.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        store._ensure_counts(cur)
+        store._ensure_names(cur)
+        cur.execute("COMMIT")
 
 
 # ------------------------------------------------------------------------- the run

@@ -138,11 +138,18 @@ def not_found_message(name: str, suggestions: Sequence[tuple[str, str]]) -> str:
 
 # -- selection -------------------------------------------------------------------------------
 
+def suggest(store: GraphStore, name: str, limit: int = 5) -> list[tuple[str, str]]:
+    """The nodes whose names are closest to ``name`` (``closest_names``), scoring the store's
+    indexed candidates (``name_candidates``) when it has them, else every name."""
+    candidates = store.name_candidates(name)
+    return closest_names(name, store.node_names() if candidates is None else candidates, limit)
+
+
 def find_center(store: GraphStore, name: str) -> tuple[NodeDict, list[str]]:
     """The node ``name`` names (id, name, alias or paper title), and the other exact matches."""
     matches = store.find_nodes(name, limit=20)
     if not matches:
-        raise NotFound(not_found_message(name, closest_names(name, store.node_names())))
+        raise NotFound(not_found_message(name, suggest(store, name)))
     center = pick_center(matches, name)
     return center, sorted(n["id"] for n in matches if n["id"] != center["id"])
 

@@ -122,6 +122,11 @@ class GraphStore(ABC):
         """(id, name) of every name a node is known by, for suggesting close matches:
         each node's display name (entity name or paper title) comes before its aliases."""
 
+    def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
+        """A few ``node_names`` pairs likely closest to ``text``, from an index, or None when
+        the store has none (the suggestion then scans ``node_names``)."""
+        return None
+
     # -- merging records of one paper --------------------------------------------------
     # What kg.record_stream asks so that a record read later merges into the paper already
     # stored (kg/records.py). A store keeps, per paper, every link key of the records merged

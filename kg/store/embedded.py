@@ -68,8 +68,8 @@ CREATE TABLE IF NOT EXISTS relations(
     evidence_sentence TEXT NOT NULL, mention TEXT NOT NULL,
     PRIMARY KEY(paper_id, type, entity_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type);
-CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence);
 CREATE INDEX IF NOT EXISTS relations_type ON relations(type);
+CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence);
 CREATE TABLE IF NOT EXISTS edge_support(
     source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, paper_id TEXT NOT NULL,
     confidence REAL NOT NULL, PRIMARY KEY(source, type, target, paper_id)) WITHOUT ROWID;
@@ -107,6 +107,37 @@ _COUNTS_FILL = (
     "INSERT INTO counts(kind, key, n) SELECT 'relation_type', type, COUNT(*) FROM relations GROUP BY type",
     "INSERT INTO counts(kind, key, n) SELECT 'edge_type', type, COUNT(*) FROM entity_edges GROUP BY type",
 )
+
+#: an entity's relations in paper order, with their confidence (covering): a neighbourhood
+#: ranks a hub's papers from it without a sort or a table read (``NeighbourRanking``); added
+#: after schema version 1 shipped, so stores made before it build it on their first write
+_RANK_INDEX = "CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence)"
+
+#: every name a node is known by (an entity's name and aliases, a paper's title) as its
+#: suggestion key (``name_key``: rapidfuzz's ``default_process``, what the closest-name scan
+#: compares), with a trigram full-text index over the keys: the closest-name suggestion for an
+#: unknown name reads candidates from it instead of scanning every name. Kept by every write;
+#: added after schema version 1 shipped, so stores made before it build it on their first
+#: write (readers of a store without it scan, as before)
+_NAMES_DDL = (
+    "CREATE TABLE IF NOT EXISTS node_names(rowid INTEGER PRIMARY KEY, node_id TEXT NOT NULL, key TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS node_names_node ON node_names(node_id)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS node_names_fts USING fts5(key, content='node_names', content_rowid='rowid',"
+    " tokenize='trigram')",
+)
+_NAMES_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS node_names_ins AFTER INSERT ON node_names BEGIN"
+    " INSERT INTO node_names_fts(rowid, key) VALUES(new.rowid, new.key); END",
+    "CREATE TRIGGER IF NOT EXISTS node_names_del AFTER DELETE ON node_names BEGIN"
+    " INSERT INTO node_names_fts(node_names_fts, rowid, key) VALUES('delete', old.rowid, old.key); END",
+)
+
+#: postings (rows per trigram, summed) the suggestion reads at most, its rarest trigrams first
+NAME_POSTINGS = 300_000
+#: a name this short (its key) is also compared with every name at most 3 characters longer
+SHORT_NAME = 4
+#: candidate names the suggestion hands to the scorer (``kg.neighbourhood.closest_names``)
+NAME_CANDIDATES = 300
 
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
              "confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
@@ -227,7 +258,9 @@ def _init_schema(db: sqlite3.Connection) -> None:
     db.executescript(
         "BEGIN IMMEDIATE;" + _SCHEMA
         + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
+        + "".join(stmt + ";" for stmt in (*_NAMES_DDL, *_NAMES_TRIGGERS))
         + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
+        + "INSERT OR REPLACE INTO meta VALUES('names_index', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
@@ -293,6 +326,8 @@ class EmbeddedStore(GraphStore):
         self._stats_ready = False
         self._links_ready = False
         self._counts_ready = False
+        self._names_ready = False
+        self._rank_index_ready = False
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
@@ -478,6 +513,10 @@ class EmbeddedStore(GraphStore):
             self._ensure_entity_stats(cur)
             self._ensure_links(cur)
             self._ensure_counts(cur)
+            self._ensure_names(cur)
+            if not self._rank_index_ready:
+                cur.execute(_RANK_INDEX)  # nothing to do once it is there
+                self._rank_index_ready = True
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges, papers)
             self._refresh_entities(cur, changes, summary)
@@ -501,7 +540,8 @@ class EmbeddedStore(GraphStore):
         facts = self._reconcile_id(cur, facts, changes, touched_edges, papers)
         paper = facts.paper
         chash = R.content_hash(facts)
-        old = cur.execute("SELECT content_hash, source FROM papers WHERE id=?", (paper.id,)).fetchone()
+        old = cur.execute("SELECT content_hash, source, title FROM papers WHERE id=?", (paper.id,)).fetchone()
+        old_title = old[2] if old is not None else None
         if old is not None and old[0] == chash:
             summary.papers_unchanged += 1
             if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
@@ -527,6 +567,8 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper.id,))
         cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)",
                         [(k, paper.id) for k in sorted(link_keys(paper))])
+        if old is None or old_title != p["title"]:
+            _set_names(cur, paper.id, [p["title"]], replace=old is not None)
         rel_rows = R.relation_rows(facts)
         aliases_json: dict[tuple[str, ...], str] = {}  # one entity's rows share its aliases
         values = []
@@ -573,6 +615,7 @@ class EmbeddedStore(GraphStore):
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
         self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
+        cur.execute("DELETE FROM node_names WHERE node_id=?", (paper_id,))
 
     def _ensure_links(self, cur: sqlite3.Cursor) -> None:
         """Build ``paper_links`` from the papers of a store made before it (once)."""
@@ -696,6 +739,34 @@ class EmbeddedStore(GraphStore):
             cur.execute("INSERT INTO meta(key, value) VALUES('counts', '1')")
         self._counts_ready = True
 
+    def _ensure_names(self, cur: sqlite3.Cursor) -> None:
+        """Build the names index (``node_names``) of a store made before it (once): every
+        entity's name and aliases and every paper's title, indexed in one pass."""
+        if self._names_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
+            for stmt in _NAMES_DDL:
+                cur.execute(stmt)
+            cur.execute("DROP TRIGGER IF EXISTS node_names_ins")  # filled first, indexed in one pass
+            cur.execute("DROP TRIGGER IF EXISTS node_names_del")
+            cur.execute("DELETE FROM node_names")
+            rows = cur.execute("SELECT id, name, aliases FROM entities ORDER BY id").fetchall()
+            cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                            [(eid, k) for eid, name, aliases in rows for k in _name_keys([name, *json.loads(aliases)])])
+            del rows
+            titles = cur.execute("SELECT id, title FROM papers ORDER BY id")
+            while True:
+                chunk = titles.fetchmany(50_000)
+                if not chunk:
+                    break
+                self.db.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                                    [(pid, k) for pid, title in chunk for k in _name_keys([title])])
+            cur.execute("INSERT INTO node_names_fts(node_names_fts) VALUES('rebuild')")
+            for stmt in _NAMES_TRIGGERS:
+                cur.execute(stmt)
+            cur.execute("INSERT INTO meta(key, value) VALUES('names_index', '1')")
+        self._names_ready = True
+
     def _apply_tally(self, cur: sqlite3.Cursor) -> None:
         """Add this write's changes to ``counts`` (in its transaction); keys counted down to
         nothing go, as ``GROUP BY`` would not list them."""
@@ -714,6 +785,7 @@ class EmbeddedStore(GraphStore):
         the same node ``rows.entity_props`` gives from every relation row.
         """
         stat_set, stat_gone, upserts, deletes, keys_gone, keys_new = [], [], [], [], [], []
+        names: list[tuple[str, list[str] | None]] = []  # entities whose names changed (None: gone)
         for eid in sorted(changes):
             state = empty_state()
             for kind, value, n in cur.execute("SELECT kind, value, n FROM entity_stats WHERE entity_id=?", (eid,)):
@@ -735,7 +807,10 @@ class EmbeddedStore(GraphStore):
                 self._count("entity_type", new["type"], 1)
             if new is None:
                 deletes.append((eid,))
+                names.append((eid, None))
             else:
+                if old is None or (old["name"], old["aliases"]) != (new["name"], new["aliases"]):
+                    names.append((eid, [new["name"], *new["aliases"]]))
                 summary.entities_added += old is None
                 upserts.append((eid, new["name"], new["type"], json.dumps(new["aliases"], ensure_ascii=False),
                                 new["paper_count"]))
@@ -752,6 +827,8 @@ class EmbeddedStore(GraphStore):
             " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
         cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", keys_gone)
         cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", keys_new)
+        for eid, known in names:
+            _set_names(cur, eid, known or [])
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):
@@ -966,6 +1043,66 @@ class EmbeddedStore(GraphStore):
             for alias in json.loads(r[1]):
                 yield r[0], alias
 
+    def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
+        """(id, name) pairs, each node's display name first, of the names most like ``text``
+        by shared trigrams, read from the names index (``node_names``): what the closest-name
+        suggestion scores instead of every name. The rarest trigrams of the key are looked up
+        (at most ``NAME_POSTINGS`` index rows); the names sharing the most, nearest in length
+        first, are the ``NAME_CANDIDATES`` handed on. None when the store has no index (a store
+        made before it, not written since) or ``text`` has no letter or digit: scan then."""
+        q = self.db.execute
+        if q("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
+            return None
+        key = name_key(text)
+        if not key:
+            return None
+        grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
+        if grams:
+            q("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kg_names_vocab USING fts5vocab(main, node_names_fts, 'row')")
+            df = {}
+            for g in grams:
+                row = q("SELECT doc FROM temp.kg_names_vocab WHERE term=?", (g,)).fetchone()
+                if row and row[0]:
+                    df[g] = row[0]
+            chosen, total = [], 0
+            for g in sorted(df, key=lambda g: (df[g], g)):
+                if chosen and total + df[g] > NAME_POSTINGS:
+                    break
+                chosen.append(g)
+                total += df[g]
+            if chosen:
+                sub = " UNION ALL ".join(["SELECT rowid FROM node_names_fts WHERE node_names_fts MATCH ?"] * len(chosen))
+                rows = q(f"SELECT g.shared, n.rowid, n.node_id, n.key FROM (SELECT rowid, COUNT(*) AS shared FROM ({sub})"
+                         f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g JOIN node_names n ON n.rowid = g.rowid",
+                         ['"' + g.replace('"', '""') + '"' for g in chosen] + [NAME_CANDIDATES * 20]).fetchall()
+            else:  # no trigram of the name is anywhere: the most cited entities are the suggestions
+                rows = [(0, 0, eid, "") for (eid,) in q(
+                    "SELECT id FROM entities ORDER BY paper_count DESC, id LIMIT ?", (NAME_CANDIDATES,))]
+        else:  # one or two characters: the names that contain them, shortest first
+            rows = q("SELECT 1, rowid, node_id, key FROM node_names WHERE instr(key, ?) > 0"
+                     " ORDER BY length(key), rowid LIMIT ?", (key, NAME_CANDIDATES)).fetchall()
+        rows.sort(key=lambda r: (-r[0], abs(len(r[3]) - len(key)), r[1]))
+        rows = rows[:NAME_CANDIDATES]
+        if len(key) <= SHORT_NAME:  # a typo leaves a short name few trigrams: score the short names too
+            from rapidfuzz import fuzz, process
+
+            short = q("SELECT rowid, node_id, key FROM node_names WHERE length(key) <= ?",
+                      (len(key) + 3,)).fetchall()
+            rows += [(0, *short[i]) for _, _, i in process.extract(
+                key, [r[2] for r in short], scorer=fuzz.WRatio, processor=None, limit=NAME_CANDIDATES)]
+        ids = sorted({r[2] for r in rows})
+        names: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            names.update(q(f"SELECT id, name FROM entities WHERE id IN ({marks})", chunk).fetchall())
+            titles.update(q(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
+        # in ``node_names``' order (entity names, paper titles, then aliases; by id), so that
+        # the scorer breaks ties among these as it does in a scan of every name
+        own = {i: name_key(n) for i, n in (*names.items(), *titles.items())}
+        aliases = sorted({(r[2], r[1], r[3]) for r in rows if r[2] in names and r[3] and r[3] != own[r[2]]})
+        return [*sorted(names.items()), *sorted(titles.items()), *((i, k) for i, _, k in aliases)]
+
     # -- helpers for queries and resolution -------------------------------------------
     def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:
         """Run a read-only SQL statement (for canned-query implementations)."""
@@ -1103,7 +1240,7 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "sql", "resolution_votes", "resolution_keys",
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes", "resolution_keys",
               "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
               "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
               "resolution_version", "resolution_set_version",
@@ -1133,6 +1270,26 @@ def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:
         entities=facts.entities,
         relations=tuple(replace(r, source=new_id) for r in facts.relations),
     )
+
+
+def name_key(name: str) -> str:
+    """A name as the closest-name suggestion compares it (rapidfuzz's ``default_process``:
+    lower case, every character not a letter or digit a space, trimmed)."""
+    from rapidfuzz import utils
+
+    return utils.default_process(name)
+
+
+def _name_keys(names: Iterable[str]) -> list[str]:
+    """The distinct, non-empty keys of ``names``, in their order."""
+    return [k for k in dict.fromkeys(name_key(n) for n in names if n) if k]
+
+
+def _set_names(cur: sqlite3.Cursor, node_id: str, names: Iterable[str], replace: bool = True) -> None:
+    """The names index rows of one node: ``names`` (none: the node is gone)."""
+    if replace:
+        cur.execute("DELETE FROM node_names WHERE node_id=?", (node_id,))
+    cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)", [(node_id, k) for k in _name_keys(names)])
 
 
 def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
