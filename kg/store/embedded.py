@@ -1310,13 +1310,14 @@ class NeighbourRanking:
     highest link confidence, then the most papers, then id; with ``ORDER BY ... LIMIT``, so a
     hub's 200,000 neighbours never become Python objects.
 
-    Papers and entities are ranked apart (their ids never meet) and the two best lists merged:
+    Papers and entities are grouped apart (their ids never meet) into one candidate table:
     a paper candidate is linked by the relations of frontier entities, read in paper order
-    from ``relations_entity_paper`` (one frontier node: grouped as it streams, no sort); a
-    relation's paper is always a stored paper (they are written and deleted together). An
-    entity candidate is linked by the relations of frontier papers and by derived edges.
-    The nodes already kept or ranked at an earlier level (``seen``) and the frontier live in
-    temporary tables of the connection (in memory; a read-only store can have them).
+    from ``relations_entity_paper`` (one frontier node: grouped as it streams, no sort, no
+    table read); a relation's paper is always a stored paper (they are written and deleted
+    together). An entity candidate is linked by the relations of frontier papers and by
+    derived edges. The candidates, the nodes already kept or ranked at an earlier level
+    (``seen``) and the frontier live in temporary tables of the connection (in memory; a
+    read-only store can have them).
     """
 
     def __init__(self, db: sqlite3.Connection):
@@ -1324,6 +1325,8 @@ class NeighbourRanking:
         self.close()
         db.execute("CREATE TEMP TABLE kg_nbh_frontier(id TEXT PRIMARY KEY) WITHOUT ROWID")
         db.execute("CREATE TEMP TABLE kg_nbh_seen(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE kg_nbh_cand(nb TEXT NOT NULL, support INTEGER NOT NULL, conf REAL NOT NULL,"
+                   " paper_count INTEGER NOT NULL)")
 
     def keep(self, ids: Iterable[str]) -> None:
         """Nodes kept: never candidates again."""
@@ -1353,19 +1356,16 @@ class NeighbourRanking:
             return (f"{alias}.{col} {at} AND {text} AND {alias}.{{nb}} NOT IN (SELECT id FROM temp.kg_nbh_seen)",
                     fparams + cparams)
 
-        scored: list[tuple[tuple, str]] = []
-        passed = 0
+        # each level's candidates are grouped once, into a temporary table: counted, ranked
+        # (ORDER BY ... LIMIT) and marked seen from there
+        db.execute("DELETE FROM temp.kg_nbh_cand")
         entity_types = None if types is None else sorted(t for t in types if t != "Paper")
         if types is None or "Paper" in types:
             w, p = where("r", "entity_id")
             papers = f"SELECT r.paper_id AS nb, COUNT(*) AS support, MAX(r.confidence) AS conf FROM relations r" \
                      f" WHERE {w.format(nb='paper_id')} GROUP BY r.paper_id"
-            passed += db.execute(f"SELECT COUNT(*) FROM ({papers})", p).fetchone()[0]
-            if room > 0:
-                scored += [((-s, -c, 0, i), i) for i, s, c in db.execute(
-                    f"{papers} ORDER BY support DESC, conf DESC, nb LIMIT ?", (*p, room))]
-            if not last:
-                db.execute(f"INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM ({papers})", p)
+            db.execute(f"INSERT INTO temp.kg_nbh_cand(nb, support, conf, paper_count)"
+                       f" SELECT nb, support, conf, 0 FROM ({papers})", p)
         if entity_types is None or entity_types:
             w1, p1 = where("r", "paper_id")
             w2, p2 = where("x", "source")
@@ -1382,15 +1382,14 @@ class NeighbourRanking:
                     f" FROM (SELECT l.nb AS nb, SUM(l.support) AS support, MAX(l.conf) AS conf FROM ({links}) l"
                     f" GROUP BY l.nb) a JOIN entities e ON e.id = a.nb{kind}")
             ep = lp + (entity_types or [])
-            passed += db.execute(f"SELECT COUNT(*) FROM ({ents})", ep).fetchone()[0]
-            if room > 0:
-                scored += [((-s, -c, -n, i), i) for i, s, c, n in db.execute(
-                    f"{ents} ORDER BY support DESC, conf DESC, paper_count DESC, nb LIMIT ?", (*ep, room))]
-            if not last:
-                db.execute(f"INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM ({ents})", ep)
-        scored.sort()
-        return [i for _, i in scored[:max(room, 0)]], passed
+            db.execute(f"INSERT INTO temp.kg_nbh_cand(nb, support, conf, paper_count) {ents}", ep)
+        passed = db.execute("SELECT COUNT(*) FROM temp.kg_nbh_cand").fetchone()[0]
+        best = [r[0] for r in db.execute("SELECT nb FROM temp.kg_nbh_cand ORDER BY support DESC, conf DESC,"
+                                         " paper_count DESC, nb LIMIT ?", (room,))] if room > 0 else []
+        if not last:
+            db.execute("INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM temp.kg_nbh_cand")
+        return best, passed
 
     def close(self) -> None:
-        for t in ("kg_nbh_frontier", "kg_nbh_seen"):
+        for t in ("kg_nbh_frontier", "kg_nbh_seen", "kg_nbh_cand"):
             self.db.execute(f"DROP TABLE IF EXISTS temp.{t}")
