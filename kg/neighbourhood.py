@@ -181,7 +181,7 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     omitted = 0
     exact = True
     # a store that ranks in its own engine (the embedded store: SQL ORDER BY ... LIMIT)
-    ranking = store.neighbour_ranking() if hasattr(store, "neighbour_ranking") else None
+    ranking = store.neighbour_ranking() if hasattr(store, "neighbour_ranking") else None  # duck-typed stores too
     if ranking is not None:
         ranking.keep([center["id"]])
     try:

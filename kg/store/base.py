@@ -122,6 +122,11 @@ class GraphStore(ABC):
         """(id, name) of every name a node is known by, for suggesting close matches:
         each node's display name (entity name or paper title) comes before its aliases."""
 
+    def neighbour_ranking(self) -> Any:
+        """A ranking of neighbourhood candidates done by the store's own engine (see
+        ``EmbeddedStore.neighbour_ranking``), or None: ``kg.neighbourhood`` ranks in Python."""
+        return None
+
     def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
         """A few ``node_names`` pairs likely closest to ``text``, from an index, or None when
         the store has none (the suggestion then scans ``node_names``)."""

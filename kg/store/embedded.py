@@ -134,6 +134,8 @@ _NAMES_TRIGGERS = (
 
 #: postings (rows per trigram, summed) the suggestion reads at most, its rarest trigrams first
 NAME_POSTINGS = 300_000
+#: the length of the pieces of a name looked up whole (as substrings) for the suggestion
+NAME_WINDOW = 8
 #: a name this short (its key) is also compared with every name at most 3 characters longer
 SHORT_NAME = 4
 #: candidate names the suggestion hands to the scorer (``kg.neighbourhood.closest_names``)
@@ -1046,8 +1048,9 @@ class EmbeddedStore(GraphStore):
     def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
         """(id, name) pairs, each node's display name first, of the names most like ``text``
         by shared trigrams, read from the names index (``node_names``): what the closest-name
-        suggestion scores instead of every name. The rarest trigrams of the key are looked up
-        (at most ``NAME_POSTINGS`` index rows); the names sharing the most, nearest in length
+        suggestion scores instead of every name. The names holding the rarest trigrams of the
+        key (at most ``NAME_POSTINGS`` index rows read) or a longer piece of it (``NAME_WINDOW``
+        characters) are pooled; those sharing the most trigrams with the key, nearest in length
         first, are the ``NAME_CANDIDATES`` handed on. None when the store has no index (a store
         made before it, not written since) or ``text`` has no letter or digit: scan then."""
         q = self.db.execute
@@ -1070,11 +1073,25 @@ class EmbeddedStore(GraphStore):
                     break
                 chosen.append(g)
                 total += df[g]
+            pool: dict[int, tuple[str, str]] = {}  # rowid -> (node id, key)
             if chosen:
                 sub = " UNION ALL ".join(["SELECT rowid FROM node_names_fts WHERE node_names_fts MATCH ?"] * len(chosen))
-                rows = q(f"SELECT g.shared, n.rowid, n.node_id, n.key FROM (SELECT rowid, COUNT(*) AS shared FROM ({sub})"
-                         f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g JOIN node_names n ON n.rowid = g.rowid",
-                         ['"' + g.replace('"', '""') + '"' for g in chosen] + [NAME_CANDIDATES * 20]).fetchall()
+                for rowid, node_id, k in q(
+                        f"SELECT n.rowid, n.node_id, n.key FROM (SELECT rowid, COUNT(*) AS shared FROM ({sub})"
+                        f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g JOIN node_names n ON n.rowid = g.rowid",
+                        [_phrase(g) for g in chosen] + [NAME_CANDIDATES * 20]):
+                    pool[rowid] = (node_id, k)
+            # common trigrams are left out above: the names containing a longer piece of the key
+            # (every other window of NAME_WINDOW characters) join the pool
+            for i in range(0, max(len(key) - NAME_WINDOW, 0) + 1, 2) if len(key) > NAME_WINDOW else ():
+                window = key[i:i + NAME_WINDOW]
+                for rowid, node_id, k in q("SELECT n.rowid, n.node_id, n.key FROM node_names_fts f JOIN node_names n"
+                                           " ON n.rowid = f.rowid WHERE node_names_fts MATCH ? LIMIT ?",
+                                           (_phrase(window), NAME_CANDIDATES)):
+                    pool[rowid] = (node_id, k)
+            if pool:  # ranked by the trigrams shared with the key (all of them), nearest length first
+                rows = [(len(grams_set & {k[i:i + 3] for i in range(len(k) - 2)}), rowid, node_id, k)
+                        for grams_set in [set(grams)] for rowid, (node_id, k) in pool.items()]
             else:  # no trigram of the name is anywhere: the most cited entities are the suggestions
                 rows = [(0, 0, eid, "") for (eid,) in q(
                     "SELECT id FROM entities ORDER BY paper_count DESC, id LIMIT ?", (NAME_CANDIDATES,))]
@@ -1283,6 +1300,11 @@ def name_key(name: str) -> str:
 def _name_keys(names: Iterable[str]) -> list[str]:
     """The distinct, non-empty keys of ``names``, in their order."""
     return [k for k in dict.fromkeys(name_key(n) for n in names if n) if k]
+
+
+def _phrase(text: str) -> str:
+    """``text`` as an FTS5 phrase (with the trigram tokenizer: a substring)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _set_names(cur: sqlite3.Cursor, node_id: str, names: Iterable[str], replace: bool = True) -> None:
