@@ -456,12 +456,18 @@ def bench(args: argparse.Namespace) -> list[Run]:
                 print(f"size {size} (synthetic store: {copies} copies of the {src_size}-paper store):",
                       file=sys.stderr)
                 db = work / f"store-{size}-synthetic.db"
+                done = work / f"store-{size}-synthetic.done"
                 t0 = time.perf_counter()
-                synthetic_store(src, db, copies)
+                reused = args.reuse_stores and done.exists()
+                if not reused:
+                    done.unlink(missing_ok=True)
+                    synthetic_store(src, db, copies)
+                    done.write_text(src.name)
                 size = copies * src_size
                 run = Run("synthetic-store", size, f"synthetic_store({src.name}, copies={copies})",
                           wall=time.perf_counter() - t0, store_mb=du_mb(db, Path(f"{db}-wal")),
-                          note=f"SQL copies of the {src_size}-paper store (not an ingest)")
+                          note=f"SQL copies of the {src_size}-paper store (not an ingest)"
+                               + ("; reused from an earlier run" if reused else ""))
                 run.extra.update(store_summary(db))
                 record(run)
                 record(median_run("stats", size, [*KG, "stats", "--store", db], log_dir=logs))

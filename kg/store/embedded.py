@@ -916,6 +916,8 @@ class EmbeddedStore(GraphStore):
     _REL_SQL = ("SELECT paper_id, entity_id, type, confidence, rule, evidence_field, evidence_start,"
                 " evidence_end, evidence_sentence, mention FROM relations")
     _EDGE_SQL = "SELECT source, target, type, papers, support, confidence FROM entity_edges"
+    _REL_KEYED = ("SELECT r.paper_id, r.entity_id, r.type, r.confidence, r.rule, r.evidence_field, r.evidence_start,"
+                  " r.evidence_end, r.evidence_sentence, r.mention")
 
     @staticmethod
     def _rel_edge(r: tuple) -> EdgeDict:
@@ -1011,9 +1013,12 @@ class EmbeddedStore(GraphStore):
             chunk = want[i:i + 300]
             values = ",".join("(?,?,?)" for _ in chunk)
             flat = [x for k in chunk for x in k]
-            for sql, conv in ((self._REL_SQL + f" WHERE (paper_id, type, entity_id) IN (VALUES {values})",
-                               self._rel_edge),
-                              (self._EDGE_SQL + f" WHERE (source, type, target) IN (VALUES {values})",
+            # each key a primary-key lookup (a row-value IN list would scan the table)
+            keyed = f"WITH k(a, b, c) AS (VALUES {values}) "
+            for sql, conv in ((keyed + self._REL_KEYED + " FROM k CROSS JOIN relations r"
+                               " ON r.paper_id = k.a AND r.type = k.b AND r.entity_id = k.c", self._rel_edge),
+                              (keyed + "SELECT x.source, x.target, x.type, x.papers, x.support, x.confidence"
+                               " FROM k CROSS JOIN entity_edges x ON x.source = k.a AND x.type = k.b AND x.target = k.c",
                                self._entity_edge)):
                 for r in self.db.execute(sql, flat):
                     e = conv(r)
