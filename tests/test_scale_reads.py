@@ -322,3 +322,20 @@ def test_suggestions_from_the_index_are_as_good_as_the_scan(sample_store):
     assert found["index"] >= found["scan"] and first["index"] >= first["scan"]
     assert found["scan"] >= 0.9 * len(names)  # the typos leave the names recognisable
     assert agree >= 0.95 * len(names)
+
+
+def test_an_emptied_neo4j_state_file_keeps_a_working_names_index(tmp_path):
+    """``reset_state_file`` (a Neo4j state file emptied with its database) empties every table
+    but leaves the full-text index's own tables to SQLite: the next write indexes again."""
+    from kg.neighbourhood import suggest
+    from kg.store.neo4j_state import reset_state_file
+
+    rng = random.Random(9)
+    with EmbeddedStore(tmp_path / "state.kgstate") as store:
+        store.write([random_facts(rng, i) for i in range(20)])
+        assert reset_state_file(store)
+        assert store.sql("SELECT COUNT(*) FROM papers") == [(0,)] and _indexed_names(store) == []
+        store.write([random_facts(rng, i) for i in range(20, 30)])
+        assert _indexed_names(store) == _expected_names(store) != []
+        assert store.stats() == store.counted_stats()
+        assert suggest(store, "Lama 2")[0] == ("model:llama2", "Llama 2")
