@@ -288,9 +288,12 @@ def test_a_store_made_before_the_names_index_is_scanned_by_readers_and_indexed_b
         store.write([random_facts(rng, i) for i in range(30, 40)])
         assert _indexed_names(store) == _expected_names(store)
         assert store.sql("SELECT name FROM sqlite_master WHERE name='relations_entity_paper'")
-    with EmbeddedStore(path, readonly=True) as store:
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with EmbeddedStore(path, readonly=True) as store:  # the index read (a temporary vocabulary table)
         assert store.name_candidates("Lama 2") is not None
         assert suggest(store, "Lama 2")[0] == ("model:llama2", "Llama 2")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db"]
 
 
 def _typo(rng: random.Random, s: str) -> str:

@@ -1018,7 +1018,8 @@ class EmbeddedStore(GraphStore):
             for sql, conv in ((keyed + self._REL_KEYED + " FROM k CROSS JOIN relations r"
                                " ON r.paper_id = k.a AND r.type = k.b AND r.entity_id = k.c", self._rel_edge),
                               (keyed + "SELECT x.source, x.target, x.type, x.papers, x.support, x.confidence"
-                               " FROM k CROSS JOIN entity_edges x ON x.source = k.a AND x.type = k.b AND x.target = k.c",
+                               " FROM k CROSS JOIN entity_edges x"
+                               " ON x.source = k.a AND x.type = k.b AND x.target = k.c",
                                self._entity_edge)):
                 for r in self.db.execute(sql, flat):
                     e = conv(r)
@@ -1080,10 +1081,12 @@ class EmbeddedStore(GraphStore):
                 total += df[g]
             pool: dict[int, tuple[str, str]] = {}  # rowid -> (node id, key)
             if chosen:
-                sub = " UNION ALL ".join(["SELECT rowid FROM node_names_fts WHERE node_names_fts MATCH ?"] * len(chosen))
+                one = "SELECT rowid FROM node_names_fts WHERE node_names_fts MATCH ?"
+                sub = " UNION ALL ".join([one] * len(chosen))
                 for rowid, node_id, k in q(
                         f"SELECT n.rowid, n.node_id, n.key FROM (SELECT rowid, COUNT(*) AS shared FROM ({sub})"
-                        f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g JOIN node_names n ON n.rowid = g.rowid",
+                        f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g"
+                        f" JOIN node_names n ON n.rowid = g.rowid",
                         [_phrase(g) for g in chosen] + [NAME_CANDIDATES * 20]):
                     pool[rowid] = (node_id, k)
             # common trigrams are left out above: the names containing a longer piece of the key
@@ -1262,7 +1265,8 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes", "resolution_keys",
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes",
+              "resolution_keys",
               "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
               "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
               "resolution_version", "resolution_set_version",
