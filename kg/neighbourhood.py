@@ -138,11 +138,18 @@ def not_found_message(name: str, suggestions: Sequence[tuple[str, str]]) -> str:
 
 # -- selection -------------------------------------------------------------------------------
 
+def suggest(store: GraphStore, name: str, limit: int = 5) -> list[tuple[str, str]]:
+    """The nodes whose names are closest to ``name`` (``closest_names``), scoring the store's
+    indexed candidates (``name_candidates``) when it has them, else every name."""
+    candidates = store.name_candidates(name)
+    return closest_names(name, store.node_names() if candidates is None else candidates, limit)
+
+
 def find_center(store: GraphStore, name: str) -> tuple[NodeDict, list[str]]:
     """The node ``name`` names (id, name, alias or paper title), and the other exact matches."""
     matches = store.find_nodes(name, limit=20)
     if not matches:
-        raise NotFound(not_found_message(name, closest_names(name, store.node_names())))
+        raise NotFound(not_found_message(name, suggest(store, name)))
     center = pick_center(matches, name)
     return center, sorted(n["id"] for n in matches if n["id"] != center["id"])
 
@@ -173,24 +180,33 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, types: Iterable[
     considered: set[str] = set()  # every neighbour already ranked (kept, dropped or filtered out)
     omitted = 0
     exact = True
-    for level in range(depth):
-        if not frontier:
-            break
-        # ranked on edge briefs (no evidence text): the edges kept are read whole at the end
-        level_edges = [e for e in store.edge_briefs(frontier) if edge_passes(e, rel_set, min_confidence)]
-        links: dict[str, list[EdgeDict]] = {}
-        for edge in level_edges:
-            for end in (edge["source"], edge["target"]):
-                if end not in kept and end not in considered:
-                    links.setdefault(end, []).append(edge)
-        considered.update(links)
-        chosen, dropped = best_candidates(store, links, type_set, limit - len(kept))
-        omitted += dropped
-        if dropped and level < depth - 1:
-            exact = False  # what lies beyond the dropped nodes was not counted
-        for node in chosen:
-            kept[node["id"]] = node
-        frontier = [n["id"] for n in chosen]
+    # a store that ranks in its own engine (the embedded store: SQL ORDER BY ... LIMIT)
+    ranking = store.neighbour_ranking() if hasattr(store, "neighbour_ranking") else None  # duck-typed stores too
+    if ranking is not None:
+        ranking.keep([center["id"]])
+    try:
+        for level in range(depth):
+            if not frontier:
+                break
+            if ranking is not None:
+                best, passed = ranking.rank(frontier, rel_set, min_confidence, type_set, limit - len(kept),
+                                            last=level == depth - 1)
+                whole = {n["id"]: n for n in store.get_nodes(best)}
+                chosen = [whole[nid] for nid in best if nid in whole]
+                dropped = passed - len(best)
+                ranking.keep(n["id"] for n in chosen)
+            else:
+                chosen, dropped = _rank_in_python(store, frontier, kept, considered, rel_set, min_confidence,
+                                                  type_set, limit - len(kept))
+            omitted += dropped
+            if dropped and level < depth - 1:
+                exact = False  # what lies beyond the dropped nodes was not counted
+            for node in chosen:
+                kept[node["id"]] = node
+            frontier = [n["id"] for n in chosen]
+    finally:
+        if ranking is not None:
+            ranking.close()
     # every edge among the kept nodes (each was a frontier, so each such edge was walked)
     _add_internal(found, (e for e in store.edges_between(kept) if edge_passes(e, rel_set, min_confidence)), kept)
 
@@ -213,11 +229,10 @@ def derived_evidence(store: GraphStore, edges: Iterable[EdgeDict], per_edge: int
     derived = [e for e in edges if e.get("papers") and e.get("type") in SUPPORTING]
     if not derived:
         return {}
-    papers = {p for e in derived for p in list(e["papers"])[:candidates]}
-    ends = {e["source"] for e in derived} | {e["target"] for e in derived}
-    rels = {(r["source"], r["type"], r["target"]): r for r in store.edges_between(papers | ends)}
-    titles = {n["id"]: n.get("title") for n in store.get_nodes(papers)}
-    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    keys = {k for e in derived for p in list(e["papers"])[:candidates]
+            for k in ((p, "PROPOSES", e["source"]), (p, SUPPORTING[e["type"]], e["target"]))}
+    rels = {(r["source"], r["type"], r["target"]): r for r in store.edges_by_keys(keys)}
+    picked: dict[tuple[str, str, str], list[tuple[str, list[Any]]]] = {}
     for e in derived:
         items = []
         for p in list(e["papers"])[:candidates]:
@@ -227,12 +242,29 @@ def derived_evidence(store: GraphStore, edges: Iterable[EdgeDict], per_edge: int
             if not found:
                 continue
             conf = min(edge_confidence(r) for r in found)
-            items.append((-conf, p, {"paper": p, "title": titles.get(p),
-                                     "sentences": [r.get("evidence_sentence") for r in found]}))
+            items.append((-conf, p, [r.get("evidence_sentence") for r in found]))
         items.sort(key=lambda x: (x[0], x[1]))
         if items:
-            out[(e["source"], e["type"], e["target"])] = [x[2] for x in items[:per_edge]]
-    return out
+            picked[(e["source"], e["type"], e["target"])] = [(p, sentences) for _, p, sentences in items[:per_edge]]
+    # only the titles of the papers shown are read
+    titles = {n["id"]: n.get("title") for n in store.get_nodes({p for ps in picked.values() for p, _ in ps})}
+    return {k: [{"paper": p, "title": titles.get(p), "sentences": sentences} for p, sentences in ps]
+            for k, ps in picked.items()}
+
+
+def _rank_in_python(store: GraphStore, frontier: list[str], kept: dict[str, NodeDict], considered: set[str],
+                    rel_set: frozenset[str] | None, min_confidence: float, type_set: frozenset[str] | None,
+                    room: int) -> tuple[list[NodeDict], int]:
+    """One level's chosen nodes and how many others passed, ranked here (``rank_key``) on
+    edge briefs (no evidence text: the edges kept are read whole at the end)."""
+    level_edges = [e for e in store.edge_briefs(frontier) if edge_passes(e, rel_set, min_confidence)]
+    links: dict[str, list[EdgeDict]] = {}
+    for edge in level_edges:
+        for end in (edge["source"], edge["target"]):
+            if end not in kept and end not in considered:
+                links.setdefault(end, []).append(edge)
+    considered.update(links)
+    return best_candidates(store, links, type_set, room)
 
 
 def best_candidates(store: GraphStore, links: dict[str, list[EdgeDict]], types: frozenset[str] | None,

@@ -125,10 +125,12 @@ def _marks(n: int) -> str:
 # -- the queries ------------------------------------------------------------------------------
 @implements("most_evaluated_benchmarks")
 def most_evaluated_benchmarks(store: Any, params: dict[str, Any]) -> list[Row]:
+    # one relation per (paper, type, entity); counted per dataset on the covering index
+    # relations_entity (entity_id, type, paper_id), not by grouping every EVALUATES_ON row
     rows = store.sql(
-        "SELECT e.id, e.name, COUNT(*) AS papers FROM entities e"  # one relation per (paper, type, entity)
-        " JOIN relations r ON r.entity_id = e.id AND r.type = 'EVALUATES_ON'"
-        " WHERE e.type = 'Dataset' GROUP BY e.id ORDER BY papers DESC, e.name, e.id LIMIT ?",
+        "SELECT id, name, papers FROM (SELECT e.id AS id, e.name AS name, (SELECT COUNT(*) FROM relations r"
+        " INDEXED BY relations_entity WHERE r.entity_id = e.id AND r.type = 'EVALUATES_ON') AS papers"
+        " FROM entities e WHERE e.type = 'Dataset') WHERE papers > 0 ORDER BY papers DESC, name, id LIMIT ?",
         (params["limit"],))
     return [{"name": n, "papers": c, "id": i} for i, n, c in rows]
 

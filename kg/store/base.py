@@ -105,6 +105,13 @@ class GraphStore(ABC):
         want = set(ids)
         return [e for e in self.edges_of(want) if e["source"] in want and e["target"] in want]
 
+    def edges_by_keys(self, keys: Iterable[tuple[str, str, str]]) -> list[EdgeDict]:
+        """The edges with these (source, type, target) keys (missing ones left out), sorted:
+        ``edges_between`` their ends, filtered. Stores may look the keys up directly."""
+        want = set(keys)
+        ends = {k[0] for k in want} | {k[2] for k in want}
+        return [e for e in self.edges_between(ends) if (e["source"], e["type"], e["target"]) in want]
+
     @abstractmethod
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         """Every edge with an end in ``ids`` (both directions), sorted."""
@@ -117,6 +124,16 @@ class GraphStore(ABC):
     def node_names(self) -> Iterator[tuple[str, str]]:
         """(id, name) of every name a node is known by, for suggesting close matches:
         each node's display name (entity name or paper title) comes before its aliases."""
+
+    def neighbour_ranking(self) -> Any:
+        """A ranking of neighbourhood candidates done by the store's own engine (see
+        ``EmbeddedStore.neighbour_ranking``), or None: ``kg.neighbourhood`` ranks in Python."""
+        return None
+
+    def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
+        """A few ``node_names`` pairs likely closest to ``text``, from an index, or None when
+        the store has none (the suggestion then scans ``node_names``)."""
+        return None
 
     # -- merging records of one paper --------------------------------------------------
     # What kg.record_stream asks so that a record read later merges into the paper already

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS relations(
     PRIMARY KEY(paper_id, type, entity_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type);
 CREATE INDEX IF NOT EXISTS relations_type ON relations(type);
+CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence);
 CREATE TABLE IF NOT EXISTS edge_support(
     source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, paper_id TEXT NOT NULL,
     confidence REAL NOT NULL, PRIMARY KEY(source, type, target, paper_id)) WITHOUT ROWID;
@@ -97,6 +98,51 @@ _STATS_DDL = """CREATE TABLE IF NOT EXISTS entity_stats(
 _LINKS_DDL = """CREATE TABLE IF NOT EXISTS paper_links(
     key TEXT NOT NULL, paper_id TEXT NOT NULL, PRIMARY KEY(key, paper_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS paper_links_paper ON paper_links(paper_id)"""
+
+#: the counts ``kg stats`` prints, kept in step with the tables by every write (one row per
+#: (kind, key): ``papers`` / ``''``, ``entity_type`` / T, ``relation_type`` / T, ``edge_type`` / T);
+#: added after schema version 1 shipped, so stores made before it count once on their first write
+_COUNTS_DDL = """CREATE TABLE IF NOT EXISTS counts(
+    kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID"""
+_COUNTS_FILL = (
+    "INSERT INTO counts(kind, key, n) SELECT 'papers', '', COUNT(*) FROM papers",
+    "INSERT INTO counts(kind, key, n) SELECT 'entity_type', type, COUNT(*) FROM entities GROUP BY type",
+    "INSERT INTO counts(kind, key, n) SELECT 'relation_type', type, COUNT(*) FROM relations GROUP BY type",
+    "INSERT INTO counts(kind, key, n) SELECT 'edge_type', type, COUNT(*) FROM entity_edges GROUP BY type",
+)
+
+#: an entity's relations in paper order, with their confidence (covering): a neighbourhood
+#: ranks a hub's papers from it without a sort or a table read (``NeighbourRanking``); added
+#: after schema version 1 shipped, so stores made before it build it on their first write
+_RANK_INDEX = "CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence)"
+
+#: every name a node is known by (an entity's name and aliases, a paper's title) as its
+#: suggestion key (``name_key``: rapidfuzz's ``default_process``, what the closest-name scan
+#: compares), with a trigram full-text index over the keys: the closest-name suggestion for an
+#: unknown name reads candidates from it instead of scanning every name. Kept by every write;
+#: added after schema version 1 shipped, so stores made before it build it on their first
+#: write (readers of a store without it scan, as before)
+_NAMES_DDL = (
+    "CREATE TABLE IF NOT EXISTS node_names(rowid INTEGER PRIMARY KEY, node_id TEXT NOT NULL, key TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS node_names_node ON node_names(node_id)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS node_names_fts USING fts5(key, content='node_names', content_rowid='rowid',"
+    " tokenize='trigram')",
+)
+_NAMES_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS node_names_ins AFTER INSERT ON node_names BEGIN"
+    " INSERT INTO node_names_fts(rowid, key) VALUES(new.rowid, new.key); END",
+    "CREATE TRIGGER IF NOT EXISTS node_names_del AFTER DELETE ON node_names BEGIN"
+    " INSERT INTO node_names_fts(node_names_fts, rowid, key) VALUES('delete', old.rowid, old.key); END",
+)
+
+#: postings (rows per trigram, summed) the suggestion reads at most, its rarest trigrams first
+NAME_POSTINGS = 300_000
+#: the length of the pieces of a name looked up whole (as substrings) for the suggestion
+NAME_WINDOW = 8
+#: a name this short (its key) is also compared with every name at most 3 characters longer
+SHORT_NAME = 4
+#: candidate names the suggestion hands to the scorer (``kg.neighbourhood.closest_names``)
+NAME_CANDIDATES = 300
 
 _REL_COLS = ("paper_id", "type", "entity_id", "entity_name", "entity_type", "entity_aliases",
              "confidence", "rule", "evidence_field", "evidence_start", "evidence_end",
@@ -216,9 +262,12 @@ def _init_schema(db: sqlite3.Connection) -> None:
     # one script, one transaction: a crash leaves either no schema or all of it
     db.executescript(
         "BEGIN IMMEDIATE;" + _SCHEMA
-        + _STATS_DDL + ";" + _LINKS_DDL + ";"
+        + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
+        + "".join(stmt + ";" for stmt in (*_NAMES_DDL, *_NAMES_TRIGGERS))
         + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
+        + "INSERT OR REPLACE INTO meta VALUES('names_index', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
+        + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
     )
 
@@ -284,6 +333,11 @@ class EmbeddedStore(GraphStore):
         self._say = say or _say_stderr
         self._stats_ready = False
         self._links_ready = False
+        self._counts_ready = False
+        self._names_ready = False
+        self._rank_index_ready = False
+        #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
+        self._tally: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
         self._lock_fd: int | None = None
         if self.path.is_dir():
@@ -462,14 +516,21 @@ class EmbeddedStore(GraphStore):
         touched_edges: set[tuple[str, str, str]] = set()
         papers: set[str] = set()  # written or deleted
         cur = self.db.cursor()
+        self._tally = {}
         try:
             cur.execute("BEGIN IMMEDIATE")
             self._ensure_entity_stats(cur)
             self._ensure_links(cur)
+            self._ensure_counts(cur)
+            self._ensure_names(cur)
+            if not self._rank_index_ready:
+                cur.execute(_RANK_INDEX)  # nothing to do once it is there
+                self._rank_index_ready = True
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges, papers)
             self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
+            self._apply_tally(cur)
             if publish is not None:
                 publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
             cur.execute("COMMIT")
@@ -488,7 +549,8 @@ class EmbeddedStore(GraphStore):
         facts = self._reconcile_id(cur, facts, changes, touched_edges, papers)
         paper = facts.paper
         chash = R.content_hash(facts)
-        old = cur.execute("SELECT content_hash, source FROM papers WHERE id=?", (paper.id,)).fetchone()
+        old = cur.execute("SELECT content_hash, source, title FROM papers WHERE id=?", (paper.id,)).fetchone()
+        old_title = old[2] if old is not None else None
         if old is not None and old[0] == chash:
             summary.papers_unchanged += 1
             if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
@@ -500,6 +562,7 @@ class EmbeddedStore(GraphStore):
             summary.papers_updated += 1
         else:
             summary.papers_added += 1
+            self._count("papers", "", 1)
         p = R.paper_row(paper)
         cur.execute(
             "INSERT INTO papers(id,title,abstract,year,authors,url,source,title_key,arxiv,doi,s2,openalex,content_hash)"
@@ -513,6 +576,8 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper.id,))
         cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)",
                         [(k, paper.id) for k in sorted(link_keys(paper))])
+        if old is None or old_title != p["title"]:
+            _set_names(cur, paper.id, [p["title"]], replace=old is not None)
         rel_rows = R.relation_rows(facts)
         aliases_json: dict[tuple[str, ...], str] = {}  # one entity's rows share its aliases
         values = []
@@ -523,6 +588,8 @@ class EmbeddedStore(GraphStore):
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
         summary.relations_added += len(rel_rows)
+        for r in rel_rows:
+            self._count("relation_type", r["type"], 1)
         _note(changes, [(r["entity_id"], (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
                                         r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
@@ -555,8 +622,9 @@ class EmbeddedStore(GraphStore):
                       touched_edges: set[tuple[str, str, str]]) -> None:
         """A stored paper gone: its relations, support, row and link keys."""
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
-        cur.execute("DELETE FROM papers WHERE id=?", (paper_id,))
+        self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
+        cur.execute("DELETE FROM node_names WHERE node_id=?", (paper_id,))
 
     def _ensure_links(self, cur: sqlite3.Cursor) -> None:
         """Build ``paper_links`` from the papers of a store made before it (once)."""
@@ -632,9 +700,12 @@ class EmbeddedStore(GraphStore):
 
     def _drop_paper_facts(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                           touched_edges: set[tuple[str, str, str]]) -> int:
-        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention)) for eid, name, etype, aliases, mention
-                      in cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention"
-                                     " FROM relations WHERE paper_id=?", (paper_id,))], -1)
+        rows = cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention, type"
+                           " FROM relations WHERE paper_id=?", (paper_id,)).fetchall()
+        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention))
+                        for eid, name, etype, aliases, mention, _ in rows], -1)
+        for r in rows:
+            self._count("relation_type", r[5], -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
@@ -660,6 +731,60 @@ class EmbeddedStore(GraphStore):
             cur.execute("INSERT INTO meta(key, value) VALUES('entity_stats', '1')")
         self._stats_ready = True
 
+    def _count(self, kind: str, key: str, delta: int) -> None:
+        if delta:
+            k = (kind, key)
+            self._tally[k] = self._tally.get(k, 0) + delta
+
+    def _ensure_counts(self, cur: sqlite3.Cursor) -> None:
+        """Count ``counts`` from the tables of a store made before it (once)."""
+        if self._counts_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='counts'").fetchone() is None:
+            cur.execute(_COUNTS_DDL)
+            cur.execute("DELETE FROM counts")
+            for stmt in _COUNTS_FILL:
+                cur.execute(stmt)
+            cur.execute("INSERT INTO meta(key, value) VALUES('counts', '1')")
+        self._counts_ready = True
+
+    def _ensure_names(self, cur: sqlite3.Cursor) -> None:
+        """Build the names index (``node_names``) of a store made before it (once): every
+        entity's name and aliases and every paper's title, indexed in one pass."""
+        if self._names_ready:
+            return
+        if cur.execute("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
+            for stmt in _NAMES_DDL:
+                cur.execute(stmt)
+            cur.execute("DROP TRIGGER IF EXISTS node_names_ins")  # filled first, indexed in one pass
+            cur.execute("DROP TRIGGER IF EXISTS node_names_del")
+            cur.execute("DELETE FROM node_names")
+            rows = cur.execute("SELECT id, name, aliases FROM entities ORDER BY id").fetchall()
+            cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                            [(eid, k) for eid, name, aliases in rows for k in _name_keys([name, *json.loads(aliases)])])
+            del rows
+            titles = cur.execute("SELECT id, title FROM papers ORDER BY id")
+            while True:
+                chunk = titles.fetchmany(50_000)
+                if not chunk:
+                    break
+                self.db.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                                    [(pid, k) for pid, title in chunk for k in _name_keys([title])])
+            cur.execute("INSERT INTO node_names_fts(node_names_fts) VALUES('rebuild')")
+            for stmt in _NAMES_TRIGGERS:
+                cur.execute(stmt)
+            cur.execute("INSERT INTO meta(key, value) VALUES('names_index', '1')")
+        self._names_ready = True
+
+    def _apply_tally(self, cur: sqlite3.Cursor) -> None:
+        """Add this write's changes to ``counts`` (in its transaction); keys counted down to
+        nothing go, as ``GROUP BY`` would not list them."""
+        rows = [(kind, key, n) for (kind, key), n in sorted(self._tally.items()) if n]
+        self._tally = {}
+        cur.executemany("INSERT INTO counts(kind, key, n) VALUES(?,?,?)"
+                        " ON CONFLICT(kind, key) DO UPDATE SET n = n + excluded.n", rows)
+        cur.execute("DELETE FROM counts WHERE n = 0 AND kind <> 'papers'")
+
     def _refresh_entities(self, cur: sqlite3.Cursor, changes: _Changes, summary: WriteSummary) -> None:
         """Rewrite the entity nodes this batch's mentions changed, from their counted state.
 
@@ -669,6 +794,7 @@ class EmbeddedStore(GraphStore):
         the same node ``rows.entity_props`` gives from every relation row.
         """
         stat_set, stat_gone, upserts, deletes, keys_gone, keys_new = [], [], [], [], [], []
+        names: list[tuple[str, list[str] | None]] = []  # entities whose names changed (None: gone)
         for eid in sorted(changes):
             state = empty_state()
             for kind, value, n in cur.execute("SELECT kind, value, n FROM entity_stats WHERE entity_id=?", (eid,)):
@@ -684,9 +810,16 @@ class EmbeddedStore(GraphStore):
             if new == old:
                 continue
             old_keys = set(old["keys"]) if old else set()
+            if old is not None and (new is None or new["type"] != old["type"]):
+                self._count("entity_type", old["type"], -1)
+            if new is not None and (old is None or new["type"] != old["type"]):
+                self._count("entity_type", new["type"], 1)
             if new is None:
                 deletes.append((eid,))
+                names.append((eid, None))
             else:
+                if old is None or (old["name"], old["aliases"]) != (new["name"], new["aliases"]):
+                    names.append((eid, [new["name"], *new["aliases"]]))
                 summary.entities_added += old is None
                 upserts.append((eid, new["name"], new["type"], json.dumps(new["aliases"], ensure_ascii=False),
                                 new["paper_count"]))
@@ -703,6 +836,8 @@ class EmbeddedStore(GraphStore):
             " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
         cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", keys_gone)
         cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", keys_new)
+        for eid, known in names:
+            _set_names(cur, eid, known or [])
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):
@@ -710,20 +845,45 @@ class EmbeddedStore(GraphStore):
                 "SELECT paper_id, confidence FROM edge_support WHERE source=? AND type=? AND target=?"
                 " ORDER BY paper_id", (source, etype, target)).fetchall()
             if not sup:
-                cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
-                            (source, etype, target))
+                gone = cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
+                                   (source, etype, target)).rowcount
+                self._count("edge_type", etype, -gone)
                 continue
             papers = [p for p, _ in sup]
-            cur.execute(
-                "INSERT INTO entity_edges(source,type,target,papers,support,confidence) VALUES(?,?,?,?,?,?)"
-                " ON CONFLICT(source,type,target) DO UPDATE SET papers=excluded.papers,"
-                " support=excluded.support, confidence=excluded.confidence",
-                (source, etype, target, json.dumps(papers), len(papers),
-                 R.combine_confidence(c for _, c in sup)),
-            )
+            values = (json.dumps(papers), len(papers), R.combine_confidence(c for _, c in sup), source, etype, target)
+            if not cur.execute("UPDATE entity_edges SET papers=?, support=?, confidence=?"
+                               " WHERE source=? AND type=? AND target=?", values).rowcount:
+                cur.execute("INSERT INTO entity_edges(papers,support,confidence,source,type,target)"
+                            " VALUES(?,?,?,?,?,?)", values)
+                self._count("edge_type", etype, 1)
 
     # -- reading -------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
+        """The counts kept by the writes (``counts``); a store made before them is counted."""
+        q = self.db.execute
+        try:
+            kept = q("SELECT 1 FROM meta WHERE key='counts'").fetchone() is not None
+        except sqlite3.OperationalError:
+            kept = False
+        if kept:
+            by: dict[str, dict[str, int]] = {"papers": {}, "entity_type": {}, "relation_type": {}, "edge_type": {}}
+            for kind, key, n in q("SELECT kind, key, n FROM counts ORDER BY kind, key"):
+                if kind in by and n:
+                    by[kind][key] = n
+            return {
+                "store": str(self.path),
+                "papers": by["papers"].get("", 0),
+                "entities": sum(by["entity_type"].values()),
+                "relations": sum(by["relation_type"].values()),
+                "entity_relations": sum(by["edge_type"].values()),
+                "entity_types": by["entity_type"],
+                "relation_types": by["relation_type"],
+                "entity_relation_types": by["edge_type"],
+            }
+        return self.counted_stats()
+
+    def counted_stats(self) -> dict[str, Any]:
+        """``stats`` counted from the tables (what the kept counts must equal)."""
         q = self.db.execute
         return {
             "store": str(self.path),
@@ -763,6 +923,8 @@ class EmbeddedStore(GraphStore):
     _REL_SQL = ("SELECT paper_id, entity_id, type, confidence, rule, evidence_field, evidence_start,"
                 " evidence_end, evidence_sentence, mention FROM relations")
     _EDGE_SQL = "SELECT source, target, type, papers, support, confidence FROM entity_edges"
+    _REL_KEYED = ("SELECT r.paper_id, r.entity_id, r.type, r.confidence, r.rule, r.evidence_field, r.evidence_start,"
+                  " r.evidence_end, r.evidence_sentence, r.mention")
 
     @staticmethod
     def _rel_edge(r: tuple) -> EdgeDict:
@@ -846,6 +1008,31 @@ class EmbeddedStore(GraphStore):
                         seen[(e["source"], e["type"], e["target"])] = e
         return [seen[k] for k in sorted(seen)]
 
+    # -- a neighbourhood, ranked in SQL (``kg.neighbourhood``) -------------------------------
+    def neighbour_ranking(self) -> "NeighbourRanking":
+        """One neighbourhood walk's ranking state (temporary tables of this connection)."""
+        return NeighbourRanking(self.db)
+
+    def edges_by_keys(self, keys: Iterable[tuple[str, str, str]]) -> list[EdgeDict]:
+        want = sorted(set(keys))
+        seen: dict[tuple[str, str, str], EdgeDict] = {}
+        for i in range(0, len(want), 300):
+            chunk = want[i:i + 300]
+            values = ",".join("(?,?,?)" for _ in chunk)
+            flat = [x for k in chunk for x in k]
+            # each key a primary-key lookup (a row-value IN list would scan the table)
+            keyed = f"WITH k(a, b, c) AS (VALUES {values}) "
+            for sql, conv in ((keyed + self._REL_KEYED + " FROM k CROSS JOIN relations r"
+                               " ON r.paper_id = k.a AND r.type = k.b AND r.entity_id = k.c", self._rel_edge),
+                              (keyed + "SELECT x.source, x.target, x.type, x.papers, x.support, x.confidence"
+                               " FROM k CROSS JOIN entity_edges x"
+                               " ON x.source = k.a AND x.type = k.b AND x.target = k.c",
+                               self._entity_edge)):
+                for r in self.db.execute(sql, flat):
+                    e = conv(r)
+                    seen[(e["source"], e["type"], e["target"])] = e
+        return [seen[k] for k in sorted(seen)]
+
     def find_nodes(self, text: str, limit: int = 10) -> list[NodeDict]:
         text = text.strip()
         ids: list[str] = []
@@ -870,6 +1057,83 @@ class EmbeddedStore(GraphStore):
         for r in self.db.execute("SELECT id, aliases FROM entities WHERE aliases NOT IN ('', '[]') ORDER BY id"):
             for alias in json.loads(r[1]):
                 yield r[0], alias
+
+    def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
+        """(id, name) pairs, each node's display name first, of the names most like ``text``
+        by shared trigrams, read from the names index (``node_names``): what the closest-name
+        suggestion scores instead of every name. The names holding the rarest trigrams of the
+        key (at most ``NAME_POSTINGS`` index rows read) or a longer piece of it (``NAME_WINDOW``
+        characters) are pooled; those sharing the most trigrams with the key, nearest in length
+        first, are the ``NAME_CANDIDATES`` handed on. None when the store has no index (a store
+        made before it, not written since) or ``text`` has no letter or digit: scan then."""
+        q = self.db.execute
+        if q("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
+            return None
+        key = name_key(text)
+        if not key:
+            return None
+        grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
+        if grams:
+            q("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kg_names_vocab USING fts5vocab(main, node_names_fts, 'row')")
+            df = {}
+            for g in grams:
+                row = q("SELECT doc FROM temp.kg_names_vocab WHERE term=?", (g,)).fetchone()
+                if row and row[0]:
+                    df[g] = row[0]
+            chosen, total = [], 0
+            for g in sorted(df, key=lambda g: (df[g], g)):
+                if chosen and total + df[g] > NAME_POSTINGS:
+                    break
+                chosen.append(g)
+                total += df[g]
+            pool: dict[int, tuple[str, str]] = {}  # rowid -> (node id, key)
+            if chosen:
+                one = "SELECT rowid FROM node_names_fts WHERE node_names_fts MATCH ?"
+                sub = " UNION ALL ".join([one] * len(chosen))
+                for rowid, node_id, k in q(
+                        f"SELECT n.rowid, n.node_id, n.key FROM (SELECT rowid, COUNT(*) AS shared FROM ({sub})"
+                        f" GROUP BY rowid ORDER BY shared DESC, rowid LIMIT ?) g"
+                        f" JOIN node_names n ON n.rowid = g.rowid",
+                        [_phrase(g) for g in chosen] + [NAME_CANDIDATES * 20]):
+                    pool[rowid] = (node_id, k)
+            # common trigrams are left out above: the names containing a longer piece of the key
+            # (every other window of NAME_WINDOW characters) join the pool
+            for i in range(0, max(len(key) - NAME_WINDOW, 0) + 1, 2) if len(key) > NAME_WINDOW else ():
+                window = key[i:i + NAME_WINDOW]
+                for rowid, node_id, k in q("SELECT n.rowid, n.node_id, n.key FROM node_names_fts f JOIN node_names n"
+                                           " ON n.rowid = f.rowid WHERE node_names_fts MATCH ? LIMIT ?",
+                                           (_phrase(window), NAME_CANDIDATES)):
+                    pool[rowid] = (node_id, k)
+            if pool:  # ranked by the trigrams shared with the key (all of them), nearest length first
+                rows = [(len(grams_set & {k[i:i + 3] for i in range(len(k) - 2)}), rowid, node_id, k)
+                        for grams_set in [set(grams)] for rowid, (node_id, k) in pool.items()]
+            else:  # no trigram of the name is anywhere: the most cited entities are the suggestions
+                rows = [(0, 0, eid, "") for (eid,) in q(
+                    "SELECT id FROM entities ORDER BY paper_count DESC, id LIMIT ?", (NAME_CANDIDATES,))]
+        else:  # one or two characters: the names that contain them, shortest first
+            rows = q("SELECT 1, rowid, node_id, key FROM node_names WHERE instr(key, ?) > 0"
+                     " ORDER BY length(key), rowid LIMIT ?", (key, NAME_CANDIDATES)).fetchall()
+        rows.sort(key=lambda r: (-r[0], abs(len(r[3]) - len(key)), r[1]))
+        rows = rows[:NAME_CANDIDATES]
+        if len(key) <= SHORT_NAME:  # a typo leaves a short name few trigrams: score the short names too
+            from rapidfuzz import fuzz, process
+
+            short = q("SELECT rowid, node_id, key FROM node_names WHERE length(key) <= ?",
+                      (len(key) + 3,)).fetchall()
+            rows += [(0, *short[i]) for _, _, i in process.extract(
+                key, [r[2] for r in short], scorer=fuzz.WRatio, processor=None, limit=NAME_CANDIDATES)]
+        ids = sorted({r[2] for r in rows})
+        names: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            names.update(q(f"SELECT id, name FROM entities WHERE id IN ({marks})", chunk).fetchall())
+            titles.update(q(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
+        # in ``node_names``' order (entity names, paper titles, then aliases; by id), so that
+        # the scorer breaks ties among these as it does in a scan of every name
+        own = {i: name_key(n) for i, n in (*names.items(), *titles.items())}
+        aliases = sorted({(r[2], r[1], r[3]) for r in rows if r[2] in names and r[3] and r[3] != own[r[2]]})
+        return [*sorted(names.items()), *sorted(titles.items()), *((i, k) for i, _, k in aliases)]
 
     # -- helpers for queries and resolution -------------------------------------------
     def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -1007,7 +1271,8 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "sql", "resolution_votes", "resolution_keys",
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes",
+              "resolution_keys",
               "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
               "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
               "resolution_version", "resolution_set_version",
@@ -1039,6 +1304,31 @@ def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:
     )
 
 
+def name_key(name: str) -> str:
+    """A name as the closest-name suggestion compares it (rapidfuzz's ``default_process``:
+    lower case, every character not a letter or digit a space, trimmed)."""
+    from rapidfuzz import utils
+
+    return utils.default_process(name)
+
+
+def _name_keys(names: Iterable[str]) -> list[str]:
+    """The distinct, non-empty keys of ``names``, in their order."""
+    return [k for k in dict.fromkeys(name_key(n) for n in names if n) if k]
+
+
+def _phrase(text: str) -> str:
+    """``text`` as an FTS5 phrase (with the trigram tokenizer: a substring)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _set_names(cur: sqlite3.Cursor, node_id: str, names: Iterable[str], replace: bool = True) -> None:
+    """The names index rows of one node: ``names`` (none: the node is gone)."""
+    if replace:
+        cur.execute("DELETE FROM node_names WHERE node_id=?", (node_id,))
+    cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)", [(node_id, k) for k in _name_keys(names)])
+
+
 def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -1048,3 +1338,95 @@ def _merge_sorted(a: Iterator[EdgeDict], b: Iterator[EdgeDict]) -> Iterator[Edge
     import heapq
 
     return heapq.merge(a, b, key=lambda e: (e["source"], e["type"], e["target"]))
+
+
+class NeighbourRanking:
+    """The candidates of a neighbourhood walk ranked by SQLite, level by level, as
+    ``kg.neighbourhood.rank_key`` ranks them in Python: most support on the links to the
+    frontier (an entity -> entity edge counts its ``support``, any other edge 1), then the
+    highest link confidence, then the most papers, then id; with ``ORDER BY ... LIMIT``, so a
+    hub's 200,000 neighbours never become Python objects.
+
+    Papers and entities are grouped apart (their ids never meet) into one candidate table:
+    a paper candidate is linked by the relations of frontier entities, read in paper order
+    from ``relations_entity_paper`` (one frontier node: grouped as it streams, no sort, no
+    table read); a relation's paper is always a stored paper (they are written and deleted
+    together). An entity candidate is linked by the relations of frontier papers and by
+    derived edges. The candidates, the nodes already kept or ranked at an earlier level
+    (``seen``) and the frontier live in temporary tables of the connection (in memory; a
+    read-only store can have them).
+    """
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.close()
+        db.execute("CREATE TEMP TABLE kg_nbh_frontier(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE kg_nbh_seen(id TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE kg_nbh_cand(nb TEXT NOT NULL, support INTEGER NOT NULL, conf REAL NOT NULL,"
+                   " paper_count INTEGER NOT NULL)")
+
+    def keep(self, ids: Iterable[str]) -> None:
+        """Nodes kept: never candidates again."""
+        self.db.executemany("INSERT OR IGNORE INTO temp.kg_nbh_seen(id) VALUES(?)", [(i,) for i in ids])
+
+    def rank(self, frontier: Iterable[str], rels: frozenset[str] | None, min_confidence: float,
+             types: frozenset[str] | None, room: int, last: bool = False) -> tuple[list[str], int]:
+        """The ids of the ``room`` best candidates linked to ``frontier`` (edges of ``rels``, at
+        least ``min_confidence``; nodes of ``types``) that are not ``seen``, best first, and how
+        many candidates passed the filters in all. The candidates are ``seen`` after (unless this
+        is the ``last`` level)."""
+        db = self.db
+        ids = sorted(set(frontier))
+        db.execute("DELETE FROM temp.kg_nbh_frontier")
+        db.executemany("INSERT INTO temp.kg_nbh_frontier(id) VALUES(?)", [(i,) for i in ids])
+        # one frontier node: an equality, so the planner streams its relations in index order
+        one = len(ids) == 1
+        at = "= ?" if one else "IN (SELECT id FROM temp.kg_nbh_frontier)"
+        fparams: list[Any] = ids[:1] if one else []
+        cond, cparams = ["{c} >= ?"], [float(min_confidence)]
+        if rels is not None:
+            cond.append(f"{{t}} IN ({','.join('?' * len(rels))})")
+            cparams += sorted(rels)
+
+        def where(alias: str, col: str) -> tuple[str, list[Any]]:
+            text = " AND ".join(c.format(c=f"{alias}.confidence", t=f"{alias}.type") for c in cond)
+            return (f"{alias}.{col} {at} AND {text} AND {alias}.{{nb}} NOT IN (SELECT id FROM temp.kg_nbh_seen)",
+                    fparams + cparams)
+
+        # each level's candidates are grouped once, into a temporary table: counted, ranked
+        # (ORDER BY ... LIMIT) and marked seen from there
+        db.execute("DELETE FROM temp.kg_nbh_cand")
+        entity_types = None if types is None else sorted(t for t in types if t != "Paper")
+        if types is None or "Paper" in types:
+            w, p = where("r", "entity_id")
+            papers = f"SELECT r.paper_id AS nb, COUNT(*) AS support, MAX(r.confidence) AS conf FROM relations r" \
+                     f" WHERE {w.format(nb='paper_id')} GROUP BY r.paper_id"
+            db.execute(f"INSERT INTO temp.kg_nbh_cand(nb, support, conf, paper_count)"
+                       f" SELECT nb, support, conf, 0 FROM ({papers})", p)
+        if entity_types is None or entity_types:
+            w1, p1 = where("r", "paper_id")
+            w2, p2 = where("x", "source")
+            w3, p3 = where("x", "target")
+            links = (f"SELECT r.entity_id AS nb, 1 AS support, r.confidence AS conf FROM relations r"
+                     f" WHERE {w1.format(nb='entity_id')}"
+                     f" UNION ALL SELECT x.target, COALESCE(NULLIF(x.support, 0), 1), x.confidence FROM entity_edges x"
+                     f" WHERE {w2.format(nb='target')}"
+                     f" UNION ALL SELECT x.source, COALESCE(NULLIF(x.support, 0), 1), x.confidence FROM entity_edges x"
+                     f" WHERE {w3.format(nb='source')}")
+            lp = p1 + p2 + p3
+            kind = "" if entity_types is None else f" AND e.type IN ({','.join('?' * len(entity_types))})"
+            ents = (f"SELECT a.nb AS nb, a.support AS support, a.conf AS conf, e.paper_count AS paper_count"
+                    f" FROM (SELECT l.nb AS nb, SUM(l.support) AS support, MAX(l.conf) AS conf FROM ({links}) l"
+                    f" GROUP BY l.nb) a JOIN entities e ON e.id = a.nb{kind}")
+            ep = lp + (entity_types or [])
+            db.execute(f"INSERT INTO temp.kg_nbh_cand(nb, support, conf, paper_count) {ents}", ep)
+        passed = db.execute("SELECT COUNT(*) FROM temp.kg_nbh_cand").fetchone()[0]
+        best = [r[0] for r in db.execute("SELECT nb FROM temp.kg_nbh_cand ORDER BY support DESC, conf DESC,"
+                                         " paper_count DESC, nb LIMIT ?", (room,))] if room > 0 else []
+        if not last:
+            db.execute("INSERT OR IGNORE INTO temp.kg_nbh_seen(id) SELECT nb FROM temp.kg_nbh_cand")
+        return best, passed
+
+    def close(self) -> None:
+        for t in ("kg_nbh_frontier", "kg_nbh_seen", "kg_nbh_cand"):
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{t}")

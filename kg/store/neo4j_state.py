@@ -311,7 +311,11 @@ def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) 
     only if it still holds that many papers (another process may have reset it and written
     since). Returns whether it did."""
     db = master.db
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name <> 'meta'")]
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type='table' AND name <> 'meta'").fetchall()
+    # a virtual table (the names index, FTS5) and its shadow tables are SQLite's to keep: the
+    # rows of its content table go with the triggers that index them
+    virtual = [n for n, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL TABLE")]
+    tables = [n for n, _ in rows if n not in virtual and not any(n.startswith(v + "_") for v in virtual)]
     db.execute("BEGIN IMMEDIATE")
     try:
         if expect_papers is not None and db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] != expect_papers:
