@@ -415,7 +415,6 @@ def bench(args: argparse.Namespace) -> list[Run]:
                 done.write_text(json.dumps(asdict(run)))
                 run.store_mb = du_mb(db, Path(f"{db}-wal"))
             run.extra.update(store_summary(db))
-            top = run.extra.get("top_entity")
             record(median_run("stats", size, [*KG, "stats", "--store", db], log_dir=logs))
             if has_query and args.queries:
                 queries(size, db, args.queries, record, logs)

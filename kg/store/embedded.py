@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 from urllib.parse import quote
 
+from kg.batch import chunked
 from kg.errors import StoreError
 from kg.ids import compact_key
 from kg.records import ids_from_links, link_keys, own_links
@@ -590,8 +591,8 @@ class EmbeddedStore(GraphStore):
         summary.relations_added += len(rel_rows)
         for r in rel_rows:
             self._count("relation_type", r["type"], 1)
-        _note(changes, [(r["entity_id"], (r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"],
-                                        r["mention"])) for r in rel_rows], 1)
+        _note(changes, [(r["entity_id"], R.Mention(r["paper_id"], r["entity_name"], r["entity_type"],
+                                                   r["entity_aliases"], r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
         cur.executemany(
             "INSERT INTO edge_support(source,type,target,paper_id,confidence) VALUES(?,?,?,?,?)",
@@ -664,7 +665,7 @@ class EmbeddedStore(GraphStore):
             return {}
         self._links_table()
         out: dict[str, list[str]] = {}
-        for chunk in _chunks(want, 500):
+        for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
             for key, pid in self.db.execute(
                     f"SELECT key, paper_id FROM paper_links WHERE key IN ({marks}) ORDER BY key, paper_id", chunk):
@@ -678,7 +679,7 @@ class EmbeddedStore(GraphStore):
         self._links_table()
         links: dict[str, list[str]] = {}
         rows = []
-        for chunk in _chunks(want, 500):
+        for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(self._PAPER_SQL + f" WHERE id IN ({marks})", chunk).fetchall()
             for key, pid in self.db.execute(
@@ -702,7 +703,7 @@ class EmbeddedStore(GraphStore):
                           touched_edges: set[tuple[str, str, str]]) -> int:
         rows = cur.execute("SELECT entity_id, entity_name, entity_type, entity_aliases, mention, type"
                            " FROM relations WHERE paper_id=?", (paper_id,)).fetchall()
-        _note(changes, [(eid, (paper_id, name, etype, json.loads(aliases), mention))
+        _note(changes, [(eid, R.Mention(paper_id, name, etype, json.loads(aliases), mention))
                         for eid, name, etype, aliases, mention, _ in rows], -1)
         for r in rows:
             self._count("relation_type", r[5], -1)
@@ -945,7 +946,7 @@ class EmbeddedStore(GraphStore):
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
         want = sorted(set(ids))
         out: list[NodeDict] = []
-        for chunk in _chunks(want, 500):
+        for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
             out += [self._paper_node(r) for r in self.db.execute(self._PAPER_SQL + f" WHERE id IN ({marks})", chunk)]
             out += [self._entity_node(r) for r in self.db.execute(self._ENTITY_SQL + f" WHERE id IN ({marks})", chunk)]
@@ -954,7 +955,7 @@ class EmbeddedStore(GraphStore):
     def node_briefs(self, ids: Iterable[str]) -> list[NodeDict]:
         want = sorted(set(ids))
         out: list[NodeDict] = []
-        for chunk in _chunks(want, 500):
+        for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
             out += [{"id": r[0], "label": "Paper"} for r in self.db.execute(
                 f"SELECT id FROM papers WHERE id IN ({marks})", chunk)]
@@ -965,7 +966,7 @@ class EmbeddedStore(GraphStore):
     def edges_of(self, ids: Iterable[str]) -> list[EdgeDict]:
         want = sorted(set(ids))
         seen: dict[tuple[str, str, str], EdgeDict] = {}
-        for chunk in _chunks(want, 400):
+        for chunk in chunked(want, 400):
             marks = ",".join("?" * len(chunk))
             for sql, conv in (
                 (self._REL_SQL + f" WHERE paper_id IN ({marks})", self._rel_edge),
@@ -981,7 +982,7 @@ class EmbeddedStore(GraphStore):
     def edge_briefs(self, ids: Iterable[str]) -> list[EdgeDict]:
         want = sorted(set(ids))
         seen: dict[tuple[str, str, str], EdgeDict] = {}
-        for chunk in _chunks(want, 400):
+        for chunk in chunked(want, 400):
             marks = ",".join("?" * len(chunk))
             rel = "SELECT paper_id, entity_id, type, confidence FROM relations WHERE {} IN (" + marks + ")"
             edge = "SELECT source, target, type, confidence, support FROM entity_edges WHERE {} IN (" + marks + ")"
@@ -998,7 +999,7 @@ class EmbeddedStore(GraphStore):
         # a hub among ``ids`` is never read whole
         want = set(ids)
         seen: dict[tuple[str, str, str], EdgeDict] = {}
-        for chunk in _chunks(sorted(want), 400):
+        for chunk in chunked(sorted(want), 400):
             marks = ",".join("?" * len(chunk))
             for sql, conv in ((self._REL_SQL + f" WHERE paper_id IN ({marks})", self._rel_edge),
                               (self._EDGE_SQL + f" WHERE source IN ({marks})", self._entity_edge)):
@@ -1125,7 +1126,7 @@ class EmbeddedStore(GraphStore):
         ids = sorted({r[2] for r in rows})
         names: dict[str, str] = {}
         titles: dict[str, str] = {}
-        for chunk in _chunks(ids, 500):
+        for chunk in chunked(ids, 500):
             marks = ",".join("?" * len(chunk))
             names.update(q(f"SELECT id, name FROM entities WHERE id IN ({marks})", chunk).fetchall())
             titles.update(q(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
@@ -1327,11 +1328,6 @@ def _set_names(cur: sqlite3.Cursor, node_id: str, names: Iterable[str], replace:
     if replace:
         cur.execute("DELETE FROM node_names WHERE node_id=?", (node_id,))
     cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)", [(node_id, k) for k in _name_keys(names)])
-
-
-def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
 
 
 def _merge_sorted(a: Iterator[EdgeDict], b: Iterator[EdgeDict]) -> Iterator[EdgeDict]:
