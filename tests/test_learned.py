@@ -126,6 +126,23 @@ def test_rules_only_is_the_rules_decision():
     assert {(r.type) for r in learned.relations} & {"EVALUATES_ON", "COMPARES_WITH"}
 
 
+def test_builds_on_and_compares_with_are_the_rules_decisions_on_the_models_entities():
+    from kg.extract.assemble import RULE_DECIDED
+
+    papers = [p for p in __import__("loaders").iter_records([SAMPLE])][:80]
+    seen = 0
+    for rules, learned in zip(extract_papers(papers, rules_only=True), extract_papers(papers)):
+        name = {e.id: e.name for e in learned.entities}
+        rname = {e.id: e.name for e in rules.entities}
+        assert len(set(name.values())) == len(name)  # one entity per name, whichever path kept it
+        got = {(r.type, r.evidence.start, r.evidence.field) for r in learned.relations if r.type in RULE_DECIDED}
+        want = {(r.type, r.evidence.start, r.evidence.field) for r in rules.relations if r.type in RULE_DECIDED}
+        assert got == want, learned.paper.title
+        seen += len(got)
+        assert all(r.target in name for r in learned.relations) and all(r.target in rname for r in rules.relations)
+    assert seen > 20
+
+
 def test_proposed_benchmark_is_also_evaluated_on():
     f = extract_one(paper("FooBench: A Benchmark for Parsing",
                           "We introduce FooBench, a new benchmark dataset for parsing. We evaluate 20 models on FooBench."))

@@ -141,15 +141,23 @@ def _facts(paper: Paper, entities: list[tuple[int, Entity]], relations: list[Rel
 #: the type an entity takes when a relation it holds cannot point at the type its mentions gave
 _COERCE = {"EVALUATES_ON": "Dataset", "ADDRESSES": "Task"}
 
+#: relation types the rules decide even when the model decides the rest: their cues are the more
+#: precise on papers neither was built from (out-of-fold, both training sets; see the README)
+RULE_DECIDED = ("BUILDS_ON", "COMPARES_WITH")
+
 
 def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
     """The facts of the model's decisions (``st.decisions``: a relation type and a probability
-    for some of ``st.groups``): each with the evidence of the cue that best supports it."""
+    for some of ``st.groups``): each with the evidence of the cue that best supports it; the
+    ``RULE_DECIDED`` types are the rules' decisions (``rule_decisions``), on the same entities."""
     long_keys = {compact_key(v): v for v in st.acronyms.values()}
     starts = [s for s, _ in st.sents]
     entities: list[tuple[int, Entity]] = []
     relations: list[Relation] = []
+    ids: dict[str, str] = {}  # group key -> entity id
     for g, rtype, prob, likely in st.decisions or ():
+        if rtype in RULE_DECIDED:
+            continue
         ms = sorted(g.mentions, key=lambda m: (m.start, m.end))
         name, typ, aliases = describe(g.key, ms, g.cands, st, text, long_keys)
         if typ not in ALLOWED[rtype]:
@@ -160,9 +168,12 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
                 if not fits:
                     continue
                 prob, rtype = fits[0]
+                if rtype in RULE_DECIDED:
+                    continue
             else:
                 typ = _COERCE.get(rtype) or default_type(ms[0])
         eid = entity_id(typ, name)
+        ids[g.key] = eid
         entities.append((ms[0].start, Entity(id=eid, name=name, type=typ, aliases=tuple(sorted(aliases)))))
         same = [c for c in g.cands if c.type == rtype] or g.cands
         ev = max(same, key=lambda c: (c.confidence, -c.mention.start))
@@ -171,6 +182,17 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         if rtype == "PROPOSES" and typ == "Dataset":  # a paper that contributes a benchmark reports on it
             relations.append(make_relation(paper, st, text, "EVALUATES_ON", eid,
                                            Candidate("EVALUATES_ON", ev.mention, "proposed-benchmark", prob), starts))
+    for d in rule_decisions(st, text):
+        for rtype in RULE_DECIDED:
+            c = d.best.get(rtype)
+            if c is None:
+                continue
+            eid = ids.get(d.key)
+            if eid is None:  # an entity the model kept nothing of
+                eid = ids[d.key] = entity_id(d.type, d.name)
+                entities.append((d.mentions[0].start, Entity(id=eid, name=d.name, type=d.type,
+                                                             aliases=tuple(sorted(d.aliases)))))
+            relations.append(make_relation(paper, st, text, rtype, eid, c, starts))
     return _facts(paper, entities, relations)
 
 

@@ -52,6 +52,8 @@ class Example:
 class PaperExamples:
     gold: GoldPaper
     examples: tuple[Example, ...]
+    #: the rules' relations of the types they decide (``assemble.RULE_DECIDED``), with confidences
+    rules: tuple[tuple[Predicted, float], ...] = ()
 
 
 def select_papers(gold: Sequence[GoldPaper], paper_paths: Sequence[str | Path]) -> dict[int, object]:
@@ -76,6 +78,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
     """The examples of every gold paper (in gold order); the corpus knowledge is collected over
     the gold papers, as ``kg eval`` does."""
     from kg.extract import collect_knowledge
+    from kg.extract.assemble import RULE_DECIDED, rule_decisions
     from kg.extract.base import new_state, state
     from kg.extract.features import candidate_groups
     from kg.extract.knowledge import paper_text
@@ -102,7 +105,9 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
             keys = {score_key(n) for n in names}
             labels = frozenset(t for t, ks in gold_keys if ks & keys)
             exs.append(Example(tuple(sorted(grp.features)), labels, names, tuple((m.start, m.end) for m in grp.mentions)))
-        out.append(PaperExamples(g, tuple(exs)))
+        rules = tuple((Predicted(t, frozenset({d.name, *d.aliases})), d.best[t].confidence)
+                      for d in rule_decisions(st, text) for t in RULE_DECIDED if t in d.best)
+        out.append(PaperExamples(g, tuple(exs), rules))
     return out
 
 
@@ -132,10 +137,14 @@ def fit(papers: Iterable[PaperExamples], c: float = C, threshold: float = THRESH
 
 
 def predict(model: LinearModel, paper: PaperExamples) -> list[tuple[Predicted, float]]:
-    """The relations the model gives one paper, with their confidences."""
+    """The relations extraction gives one paper with the model, with their confidences: the
+    model's, but for the types the rules decide (``assemble.RULE_DECIDED``: ``paper.rules``)."""
+    from kg.extract.assemble import RULE_DECIDED
+
     exs = paper.examples
     picks = choose(model, [e.features for e in exs], [e.spans for e in exs])
-    return [(Predicted(p.type, frozenset(exs[p.index].names)), p.probability) for p in picks]
+    return [(Predicted(p.type, frozenset(exs[p.index].names)), p.probability) for p in picks
+            if p.type not in RULE_DECIDED] + list(paper.rules)
 
 
 def folds(n: int, k: int) -> list[list[int]]:
