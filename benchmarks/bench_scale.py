@@ -362,8 +362,7 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
     with EmbeddedStore(dst) as store:
         cur = store.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
-        store._ensure_counts(cur)
-        store._ensure_names(cur)
+        store.upgrade(cur, ("counts", "names_index"))
         cur.execute("COMMIT")
 
 

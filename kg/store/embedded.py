@@ -332,10 +332,8 @@ class EmbeddedStore(GraphStore):
         self.exclusive = exclusive
         self.readonly = readonly
         self._say = say or _say_stderr
-        self._stats_ready = False
-        self._links_ready = False
-        self._counts_ready = False
-        self._names_ready = False
+        #: the tables added after schema version 1 (``_UPGRADES``) this store is known to have
+        self._upgraded: set[str] = set()
         self._rank_index_ready = False
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
@@ -520,10 +518,7 @@ class EmbeddedStore(GraphStore):
         self._tally = {}
         try:
             cur.execute("BEGIN IMMEDIATE")
-            self._ensure_entity_stats(cur)
-            self._ensure_links(cur)
-            self._ensure_counts(cur)
-            self._ensure_names(cur)
+            self.upgrade(cur)
             if not self._rank_index_ready:
                 cur.execute(_RANK_INDEX)  # nothing to do once it is there
                 self._rank_index_ready = True
@@ -627,28 +622,40 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
         cur.execute("DELETE FROM node_names WHERE node_id=?", (paper_id,))
 
-    def _ensure_links(self, cur: sqlite3.Cursor) -> None:
-        """Build ``paper_links`` from the papers of a store made before it (once)."""
-        if self._links_ready:
-            return
-        if cur.execute("SELECT 1 FROM meta WHERE key='paper_links'").fetchone() is None:
-            for stmt in _LINKS_DDL.split(";"):
-                cur.execute(stmt)
-            rows = []
-            for r in cur.execute(self._PAPER_SQL + " ORDER BY id").fetchall():
-                p = self._stored_paper(r, ())
-                rows += [(k, p.id) for k in sorted(own_links(p))]
-            cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)", rows)
-            cur.execute("INSERT INTO meta(key, value) VALUES('paper_links', '1')")
-        self._links_ready = True
+    # -- tables added after schema version 1 ------------------------------------------------
+    #: (``meta`` key, builder) of each: a store made before it gets it, built from what it
+    #: holds, on its next write (readers of such a store fall back to the older way)
+    _UPGRADES = (("entity_stats", "_build_entity_stats"), ("paper_links", "_build_links"),
+                 ("counts", "_build_counts"), ("names_index", "_build_names"))
+
+    def upgrade(self, cur: sqlite3.Cursor, keys: Iterable[str] | None = None) -> None:
+        """Give this store the tables of ``_UPGRADES`` (or of ``keys``) it lacks, inside the
+        caller's transaction; each built once and marked in ``meta``."""
+        for key, builder in self._UPGRADES:
+            if key in self._upgraded or (keys is not None and key not in keys):
+                continue
+            if cur.execute("SELECT 1 FROM meta WHERE key=?", (key,)).fetchone() is None:
+                getattr(self, builder)(cur)
+                cur.execute("INSERT INTO meta(key, value) VALUES(?, '1')", (key,))
+            self._upgraded.add(key)
+
+    def _build_links(self, cur: sqlite3.Cursor) -> None:
+        """``paper_links`` from the stored papers."""
+        for stmt in _LINKS_DDL.split(";"):
+            cur.execute(stmt)
+        rows = []
+        for r in cur.execute(self._PAPER_SQL + " ORDER BY id").fetchall():
+            p = self._stored_paper(r, ())
+            rows += [(k, p.id) for k in sorted(own_links(p))]
+        cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)", rows)
 
     def _links_table(self) -> None:
-        if self._links_ready:
+        if "paper_links" in self._upgraded:
             return
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
-            self._ensure_links(cur)
+            self.upgrade(cur, ("paper_links",))
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
@@ -713,69 +720,54 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM edge_support WHERE paper_id=?", (paper_id,))
         return n
 
-    def _ensure_entity_stats(self, cur: sqlite3.Cursor) -> None:
-        """Build ``entity_stats`` from the relation rows of a store made before it (once)."""
-        if self._stats_ready:
-            return
-        if cur.execute("SELECT 1 FROM meta WHERE key='entity_stats'").fetchone() is None:
-            cur.execute(_STATS_DDL)
-            cur.execute("DELETE FROM entity_stats")
-            states: dict[str, dict[str, dict[str, int]]] = {}
-            rows = cur.execute("SELECT entity_id, paper_id, entity_name, entity_type, entity_aliases, mention"
-                               " FROM relations ORDER BY entity_id, paper_id")
-            for (eid, _), group in groupby(rows, key=lambda r: (r[0], r[1])):  # one paper's rows at a time
-                state_apply(states.setdefault(eid, empty_state()),
-                            [(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
-            cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)",
-                            [(eid, kind, v, n) for eid, st in sorted(states.items())
-                             for kind, counts in sorted(st.items()) for v, n in sorted(counts.items())])
-            cur.execute("INSERT INTO meta(key, value) VALUES('entity_stats', '1')")
-        self._stats_ready = True
+    def _build_entity_stats(self, cur: sqlite3.Cursor) -> None:
+        """``entity_stats`` from the relation rows."""
+        cur.execute(_STATS_DDL)
+        cur.execute("DELETE FROM entity_stats")
+        states: dict[str, dict[str, dict[str, int]]] = {}
+        rows = cur.execute("SELECT entity_id, paper_id, entity_name, entity_type, entity_aliases, mention"
+                           " FROM relations ORDER BY entity_id, paper_id")
+        for (eid, _), group in groupby(rows, key=lambda r: (r[0], r[1])):  # one paper's rows at a time
+            state_apply(states.setdefault(eid, empty_state()),
+                        [(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
+        cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)",
+                        [(eid, kind, v, n) for eid, st in sorted(states.items())
+                         for kind, counts in sorted(st.items()) for v, n in sorted(counts.items())])
 
     def _count(self, kind: str, key: str, delta: int) -> None:
         if delta:
             k = (kind, key)
             self._tally[k] = self._tally.get(k, 0) + delta
 
-    def _ensure_counts(self, cur: sqlite3.Cursor) -> None:
-        """Count ``counts`` from the tables of a store made before it (once)."""
-        if self._counts_ready:
-            return
-        if cur.execute("SELECT 1 FROM meta WHERE key='counts'").fetchone() is None:
-            cur.execute(_COUNTS_DDL)
-            cur.execute("DELETE FROM counts")
-            for stmt in _COUNTS_FILL:
-                cur.execute(stmt)
-            cur.execute("INSERT INTO meta(key, value) VALUES('counts', '1')")
-        self._counts_ready = True
+    def _build_counts(self, cur: sqlite3.Cursor) -> None:
+        """``counts`` counted from the tables."""
+        cur.execute(_COUNTS_DDL)
+        cur.execute("DELETE FROM counts")
+        for stmt in _COUNTS_FILL:
+            cur.execute(stmt)
 
-    def _ensure_names(self, cur: sqlite3.Cursor) -> None:
-        """Build the names index (``node_names``) of a store made before it (once): every
-        entity's name and aliases and every paper's title, indexed in one pass."""
-        if self._names_ready:
-            return
-        if cur.execute("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
-            for stmt in _NAMES_DDL:
-                cur.execute(stmt)
-            cur.execute("DROP TRIGGER IF EXISTS node_names_ins")  # filled first, indexed in one pass
-            cur.execute("DROP TRIGGER IF EXISTS node_names_del")
-            cur.execute("DELETE FROM node_names")
-            rows = cur.execute("SELECT id, name, aliases FROM entities ORDER BY id").fetchall()
-            cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
-                            [(eid, k) for eid, name, aliases in rows for k in _name_keys([name, *json.loads(aliases)])])
-            del rows
-            titles = cur.execute("SELECT id, title FROM papers ORDER BY id")
-            while True:
-                chunk = titles.fetchmany(50_000)
-                if not chunk:
-                    break
-                self.db.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
-                                    [(pid, k) for pid, title in chunk for k in _name_keys([title])])
-            cur.execute("INSERT INTO node_names_fts(node_names_fts) VALUES('rebuild')")
-            for stmt in _NAMES_TRIGGERS:
-                cur.execute(stmt)
-            cur.execute("INSERT INTO meta(key, value) VALUES('names_index', '1')")
-        self._names_ready = True
+    def _build_names(self, cur: sqlite3.Cursor) -> None:
+        """The names index (``node_names``): every entity's name and aliases and every paper's
+        title, indexed in one pass."""
+        for stmt in _NAMES_DDL:
+            cur.execute(stmt)
+        cur.execute("DROP TRIGGER IF EXISTS node_names_ins")  # filled first, indexed in one pass
+        cur.execute("DROP TRIGGER IF EXISTS node_names_del")
+        cur.execute("DELETE FROM node_names")
+        rows = cur.execute("SELECT id, name, aliases FROM entities ORDER BY id").fetchall()
+        cur.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                        [(eid, k) for eid, name, aliases in rows for k in _name_keys([name, *json.loads(aliases)])])
+        del rows
+        titles = cur.execute("SELECT id, title FROM papers ORDER BY id")
+        while True:
+            chunk = titles.fetchmany(50_000)
+            if not chunk:
+                break
+            self.db.executemany("INSERT INTO node_names(node_id, key) VALUES(?,?)",
+                                [(pid, k) for pid, title in chunk for k in _name_keys([title])])
+        cur.execute("INSERT INTO node_names_fts(node_names_fts) VALUES('rebuild')")
+        for stmt in _NAMES_TRIGGERS:
+            cur.execute(stmt)
 
     def _apply_tally(self, cur: sqlite3.Cursor) -> None:
         """Add this write's changes to ``counts`` (in its transaction); keys counted down to
