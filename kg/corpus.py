@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import zlib
 from itertools import chain
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.schema import Paper, PaperFacts
 
@@ -54,38 +54,120 @@ def paper_text(paper: Paper) -> str:
     return f"{paper.title} {paper.abstract}"
 
 
+class Packed(NamedTuple):
+    """One input record as the spool keeps it."""
+    is_facts: int
+    blob: bytes
+
+
+def pack(rec: Paper | PaperFacts) -> Packed:
+    if isinstance(rec, PaperFacts):
+        return Packed(1, zlib.compress(rec.to_json().encode("utf-8"), 1))
+    return Packed(0, zlib.compress(json.dumps(rec.to_dict(), ensure_ascii=False).encode("utf-8"), 1))
+
+
+class FirstPass(NamedTuple):
+    """What the first pass makes of one input record: its knowledge votes (``None``: not a
+    paper, or the run's knowledge is given) and its spool form (``None``: not made, the spool
+    keeps the record in memory)."""
+    votes: list[tuple[str, str]] | None
+    packed: Packed | None
+
+
+def first_pass(records: list[Paper | PaperFacts], vote: bool, packs: bool) -> list[FirstPass]:
+    """The first pass over a chunk of records (pure; run in the extraction workers)."""
+    return [FirstPass(paper_votes(r) if vote and isinstance(r, Paper) else None, pack(r) if packs else None)
+            for r in records]
+
+
+#: records the first pass reads in this process before it starts a pool for the rest: small
+#: inputs never pay for a pool
+PARALLEL_AFTER = 2000
+#: records per chunk sent to a first-pass worker
+FIRST_PASS_CHUNK = 256
+#: records the spool keeps in memory; the rest of a longer input it packs into SQLite
+SPOOL_IN_MEMORY = 20_000
+
+
+def first_passed(records: Iterable[Paper | PaperFacts], vote: bool, workers: int,
+                 pack_from: int = SPOOL_IN_MEMORY) -> Iterator[tuple[Paper | PaperFacts, FirstPass]]:
+    """``records`` with their ``first_pass``, in input order: the first ``PARALLEL_AFTER`` in
+    this process, the rest in ``workers`` processes (when more than one) while this process
+    reads the input. Records from the ``pack_from``-th on come packed for the spool. The same
+    result whatever the number of workers."""
+    from collections import deque
+
+    from kg.batch import chunked
+
+    it = iter(records)
+    read = 0
+    for rec in it:
+        yield rec, first_pass([rec], vote, read >= pack_from)[0]
+        read += 1
+        if read >= PARALLEL_AFTER and workers > 1:
+            break
+    else:
+        return
+    from kg.extract import IN_FLIGHT, _pool_context
+
+    with _pool_context().Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in chunked(it, FIRST_PASS_CHUNK):
+            pending.append((chunk, pool.apply_async(first_pass, (chunk, vote, read + len(chunk) > pack_from))))
+            read += len(chunk)
+            if len(pending) >= IN_FLIGHT * workers:
+                done, result = pending.popleft()
+                yield from zip(done, result.get())
+        while pending:
+            done, result = pending.popleft()
+            yield from zip(done, result.get())
+
+
 class Spool:
-    """The input between the two passes, in SQLite's self-deleting temporary database."""
+    """The input between the two passes: its first ``in_memory`` records as they are, the rest
+    packed in SQLite's self-deleting temporary database."""
 
-    def __init__(self) -> None:
-        from kg.resolve.stream import temporary_db
-
-        self.db = temporary_db()
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE spool(seq INTEGER PRIMARY KEY, facts INTEGER NOT NULL, data BLOB NOT NULL)")
+    def __init__(self, in_memory: int | None = None) -> None:
+        self.in_memory = SPOOL_IN_MEMORY if in_memory is None else in_memory
+        self.kept: list[Paper | PaperFacts] = []
+        self.db = None
         self._rows: list[tuple[int, int, bytes]] = []
         self.count = 0
 
-    def add(self, rec: Paper | PaperFacts) -> None:
-        if isinstance(rec, PaperFacts):
-            data, is_facts = rec.to_json(), 1
-        else:
-            data, is_facts = json.dumps(rec.to_dict(), ensure_ascii=False), 0
-        self._rows.append((self.count, is_facts, zlib.compress(data.encode("utf-8"), 1)))
+    def _open(self):
+        from kg.resolve.stream import temporary_db
+
+        db = temporary_db()
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("CREATE TABLE spool(seq INTEGER PRIMARY KEY, facts INTEGER NOT NULL, data BLOB NOT NULL)")
+        return db
+
+    def add(self, rec: Paper | PaperFacts, packed: Packed | None = None) -> None:
+        """Keep ``rec`` (``packed``: its ``pack``, when a worker made it)."""
         self.count += 1
+        if self.count <= self.in_memory:
+            self.kept.append(rec)
+            return
+        is_facts, blob = packed if packed is not None else pack(rec)
+        self._rows.append((self.count, is_facts, blob))
         if len(self._rows) >= 2000:
             self._flush()
 
     def _flush(self) -> None:
         if self._rows:
+            if self.db is None:
+                self.db = self._open()
             self.db.execute("BEGIN")
             self.db.executemany("INSERT INTO spool(seq, facts, data) VALUES(?,?,?)", self._rows)
             self.db.execute("COMMIT")
             self._rows = []
 
     def __iter__(self) -> Iterator[Paper | PaperFacts]:
+        yield from self.kept
         self._flush()
+        if self.db is None:
+            return
         last = -1
         while True:
             rows = self.db.execute("SELECT seq, facts, data FROM spool WHERE seq>? ORDER BY seq LIMIT 500",
@@ -98,7 +180,9 @@ class Spool:
                 yield PaperFacts.from_json(text) if is_facts else Paper.from_dict(json.loads(text))
 
     def close(self) -> None:
-        self.db.close()
+        self.kept = []
+        if self.db is not None:
+            self.db.close()
 
 
 def keeps_knowledge(store: "GraphStore | None") -> bool:
@@ -149,14 +233,16 @@ class RunKnowledge:
             self._tracked = self.state.knowledge_tracked()
         return self._tracked
 
-    def note(self, rec: Paper | PaperFacts) -> None:
-        """What one input record means for the knowledge (saved in batches)."""
+    def note(self, rec: Paper | PaperFacts, votes: list[tuple[str, str]] | None = None) -> None:
+        """What one input record means for the knowledge (saved in batches); ``votes``: its
+        ``paper_votes`` when already made."""
         if isinstance(rec, Paper) and self.external is None:
             self.run_ids.add(rec.id)
             self._tracked = True
             from kg.ids import title_paper_id
 
-            self._ops.append(("save", (rec.id, title_paper_id(rec.title), paper_text(rec), paper_votes(rec))))
+            self._ops.append(("save", (rec.id, title_paper_id(rec.title), paper_text(rec),
+                                       paper_votes(rec) if votes is None else votes)))
         elif self._tracked_now():
             self._ops.append(("forget", rec.paper.id if isinstance(rec, PaperFacts) else rec.id))
         if len(self._ops) >= self.batch_size:
@@ -185,10 +271,12 @@ class RunKnowledge:
         return self.state.knowledge()
 
     def records(self, records: Iterable[Paper | PaperFacts],
-                extract: Callable[[Iterable[Paper | PaperFacts], Mapping[str, str], int], Iterator]) -> Iterator:
+                extract: Callable[[Iterable[Paper | PaperFacts], Mapping[str, str], int], Iterator],
+                workers: int = 1) -> Iterator:
         """Facts for ``records``: facts records before the first paper pass straight through;
         from the first paper on, the rest of the input is read (and spooled) first, then
-        extracted with the decided knowledge, followed by the stored papers to extract again."""
+        extracted with the decided knowledge, followed by the stored papers to extract again.
+        ``workers``: processes for the first pass over a long input (``first_passed``)."""
         it = iter(records)
         for rec in it:
             self.note(rec)
@@ -198,9 +286,9 @@ class RunKnowledge:
                 continue
             self.spool = Spool()
             self.spool.add(rec)
-            for r in it:
-                self.note(r)
-                self.spool.add(r)
+            for r, done in first_passed(it, self.external is None, workers, self.spool.in_memory - 1):
+                self.note(r, done.votes)
+                self.spool.add(r, done.packed)
             self.flush()
             self.papers += self.spool.count
             knowledge = self.knowledge()

@@ -170,7 +170,7 @@ def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | 
         yield item
 
 
-def workers_for(workers: int, papers: int) -> int:
+def workers_for(workers: int, papers: int | None) -> int:
     """Extraction processes: ``workers``, or (0) as many as ``papers`` papers are worth."""
     if workers > 0:
         return workers
@@ -223,7 +223,8 @@ def run_extract(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike
     run = RunKnowledge(None, external=knowledge)
     facts = run.records(load(inputs, format, strict, warn, report.load, merged=report.merge),
                         lambda records, known, count: extract(records, workers_for(workers, count), known,
-                                                              rules_only=rules_only))
+                                                              rules_only=rules_only),
+                        workers=workers_for(workers, None))
     stream = _progress(resolve(bound_names(facts, warn, report)), progress, "extract")
     try:
         if str(out) == "-":
@@ -317,7 +318,7 @@ def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, form
             # --strict has checked the whole input here, before the store is touched
             records = load(inputs, format, strict, warn, report.load, store=store, merged=report.merge)
             store.begin_writing()
-            write_all(counted(bound_names(run.records(records, extracted), warn, report)))
+            write_all(counted(bound_names(run.records(records, extracted, workers_for(workers, None)), warn, report)))
             for _ in range(3):  # the knowledge the written input changed (rarely more than once)
                 again = run.settle_again()
                 if not again:

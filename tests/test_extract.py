@@ -333,6 +333,41 @@ def test_workers_give_identical_output(corpus, corpus_facts):
     assert [f.to_json() for f in two] == [f.to_json() for f in corpus_facts]
 
 
+def test_the_first_pass_in_workers_gives_what_one_process_gives(corpus, corpus_facts, monkeypatch):
+    import kg.corpus as C
+
+    monkeypatch.setattr(C, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(C, "FIRST_PASS_CHUNK", 16)
+    records = [*corpus[:5], corpus_facts[5], *corpus[6:]]  # a facts record among the papers
+    alone = [(r, C.first_pass([r], True, True)[0]) for r in records]
+    pooled = list(C.first_passed(iter(records), True, 2, pack_from=0))
+    assert [r for r, _ in pooled] == records
+    assert [d for _, d in pooled] == [d for _, d in alone]
+    assert pooled[5][1].votes is None and pooled[5][1].packed.is_facts == 1
+    assert sum(1 for _, d in pooled if d.votes) > 100  # the sample papers introduce names
+    # what the spool keeps in memory is not packed; a chunk that reaches past it is
+    later = list(C.first_passed(iter(records), True, 2, pack_from=100))
+    assert [d.votes for _, d in later] == [d.votes for _, d in alone]
+    assert all(d.packed is None for _, d in later[:10]) and all(d.packed for _, d in later[100:])
+
+
+def test_the_spool_gives_back_what_it_kept_in_memory_and_on_disk(corpus, corpus_facts):
+    from kg.corpus import Spool, pack
+
+    records = [*corpus[:30], corpus_facts[30], *corpus[31:60]]
+    spool = Spool(in_memory=20)
+    for i, r in enumerate(records):
+        spool.add(r, pack(r) if i % 2 else None)  # packed by a worker, or not
+    try:
+        back = list(spool)
+        assert spool.count == 60 and len(spool.kept) == 20 and spool.db is not None
+        assert [type(r) for r in back] == [type(r) for r in records]
+        assert [r.to_json() if isinstance(r, PaperFacts) else r.to_dict() for r in back] == \
+            [r.to_json() if isinstance(r, PaperFacts) else r.to_dict() for r in records]
+    finally:
+        spool.close()
+
+
 def test_output_does_not_depend_on_input_order(corpus, corpus_facts):
     shuffled = list(corpus)
     random.Random(7).shuffle(shuffled)
