@@ -82,7 +82,7 @@ def first_pass(records: list[Paper | PaperFacts], vote: bool, packs: bool) -> li
 
 #: records the first pass reads in this process before it starts a pool for the rest: small
 #: inputs never pay for a pool
-PARALLEL_AFTER = 2000
+PARALLEL_AFTER = 500
 #: records per chunk sent to a first-pass worker
 FIRST_PASS_CHUNK = 256
 #: records the spool keeps in memory; the rest of a longer input it packs into SQLite
