@@ -58,23 +58,89 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     records of one paper merged into one (``kg.record_stream``: across the input, and with the
     papers ``store`` keeps).
 
-    With ``strict`` the inputs are checked completely first, so a bad record stops the
-    run before anything is extracted or written. The inputs are read twice (the merge
-    stage plans, then merges); the first read says nothing.
+    The inputs are read twice: the merge stage plans, then merges. The first read says nothing
+    and, with ``strict``, checks the inputs completely, so a bad record stops the run before
+    anything is extracted or written. An input that can be read only once (a named pipe,
+    standard input) is copied once to an unnamed temporary file and read from there.
     """
-    import loaders
-
-    if strict:
-        for _ in bounded(loaders.iter_records(inputs, format=format, strict=True, warn=warn), strict=True):
-            pass
+    inputs = list(inputs)
+    kept = _Kept(inputs)
 
     def read(quiet: bool) -> Iterator[Paper | PaperFacts]:
         if quiet:
-            return bounded(loaders.iter_records(inputs, format=format, strict=False, warn=_quiet))
-        return bounded(loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats),
-                       strict, warn, stats)
+            return bounded(kept.records(format, strict, _quiet, None), strict)
+        return bounded(kept.records(format, strict, warn, stats), strict, warn, stats)
 
-    return merge_stream(read, store=store, report=merged)
+    try:
+        records = merge_stream(read, store=store, report=merged, check_first=strict)
+    except BaseException:
+        kept.close()
+        raise
+
+    def closing() -> Iterator[Paper | PaperFacts]:
+        try:
+            yield from records
+        finally:
+            kept.close()
+
+    return closing()
+
+
+class _Kept:
+    """The inputs, with each one that cannot be read twice (not a regular file or a directory)
+    copied to an unnamed temporary file on its first read."""
+
+    def __init__(self, inputs: list[str | os.PathLike[str]]):
+        import stat
+
+        self.inputs = inputs
+        self.once: dict[int, object] = {}  # input index -> its temporary file, once copied
+        self.pipes = set()
+        for i, name in enumerate(inputs):
+            try:
+                mode = os.stat(name).st_mode
+            except OSError:
+                continue  # the loaders say what is wrong with it
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                self.pipes.add(i)
+
+    def records(self, format: str | None, strict: bool, warn: Warn | None,
+                stats: "LoadStats | None") -> Iterator[Paper | PaperFacts]:
+        import loaders
+
+        for i, name in enumerate(self.inputs):
+            if i not in self.pipes:
+                yield from loaders.iter_records([name], format=format, strict=strict, warn=warn, stats=stats)
+                continue
+            with self._open(i) as raw:
+                yield from loaders.read_stream(raw, os.fspath(name), format, strict, warn, stats)
+
+    def _open(self, i: int):
+        import shutil
+        import tempfile
+
+        copy = self.once.get(i)
+        if copy is None:
+            from kg.errors import InputNotFound
+
+            name = os.fspath(self.inputs[i])
+            copy = tempfile.TemporaryFile(prefix="kg-input-")
+            try:
+                with open(name, "rb") as src:
+                    shutil.copyfileobj(src, copy, 1 << 20)
+                copy.flush()
+            except OSError as exc:
+                copy.close()
+                raise InputNotFound(f"{name}: cannot read ({exc.strerror or exc})") from None
+            self.once[i] = copy
+        raw = os.fdopen(os.dup(copy.fileno()), "rb")  # type: ignore[attr-defined]
+        raw.seek(0)
+        return raw
+
+    def close(self) -> None:
+        for copy in self.once.values():
+            copy.close()  # type: ignore[attr-defined]
+        self.once = {}
 
 
 def _quiet(message: str) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from kg.errors import BadInput
 from kg.records import UnionFind, link_keys, merge, partner
@@ -74,15 +74,23 @@ def _supports_links(store) -> bool:
 class _Plan:
     """Pass one: the components of the records (and of the stored papers they link to)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, defer_store: bool = False) -> None:
+        #: ask the store only once the whole input is read (so a --strict read that stops at a
+        #: bad record has not touched it); the records' link keys are held until then
+        self.defer_store = defer_store
         self.uf = UnionFind()
         self.rec_nodes = array("q")
         self.first: dict[int, int] = {}  # hashed key -> a node with it
         #: per title key (hashed): the nodes with "t:" seen before any "o:" (None once one was)
         self.titled: dict[int, list[int] | None] = {}
-        self.store = store if _supports_links(store) and store.has_papers() else None
+        self._store = store
+        self.store = None if defer_store else self._linked_store()
         self.stored_nodes: dict[str, int] = {}
         self._pending: list[tuple[int, frozenset[str]]] = []
+
+    def _linked_store(self):
+        store = self._store
+        return store if _supports_links(store) and store.has_papers() else None
 
     def add(self, rec: Record) -> None:
         node = self.uf.add()
@@ -90,7 +98,9 @@ class _Plan:
         keys = link_keys(_paper(rec))
         for key in keys:
             self._link(node, key)
-        if self.store is not None:
+        if self.defer_store and self._store is not None:
+            self._pending.append((node, keys))
+        elif self.store is not None:
             self._pending.append((node, keys))
             if len(self._pending) >= BATCH:
                 self.flush()
@@ -140,6 +150,12 @@ class _Plan:
 
     def components(self) -> tuple[dict[int, int], dict[int, list[str]]]:
         """Per root: how many input records, and which stored papers."""
+        if self.defer_store:
+            self.store, self.defer_store = self._linked_store(), False
+            pending, self._pending = self._pending, []
+            for i in range(0, len(pending), BATCH):
+                self._pending = pending[i:i + BATCH]
+                self.flush()
         self.flush()
         counts: dict[int, int] = {}
         find = self.uf.find
@@ -153,22 +169,43 @@ class _Plan:
 
 
 def merge_stream(read: Callable[[bool], Iterable[Record]], store=None,
-                 report: MergeReport | None = None) -> Iterator[Record]:
+                 report: MergeReport | None = None, check_first: bool = False) -> Iterator[Record]:
     """The records of ``read(...)`` with the records of each paper merged (see the module doc).
 
     ``read(quiet)`` gives the input anew each time it is called; ``quiet=True`` for the first
     pass (its warnings were or will be given by the second). Both passes must give the same
-    records in the same order.
+    records in the same order. ``check_first``: the first pass runs now, before this returns
+    (so what it raises, such as a ``--strict`` read's bad record, comes before the caller goes
+    on), and asks the store only once it has read the whole input.
     """
     report = report if report is not None else MergeReport()
-    plan = _Plan(store)
+    if check_first:
+        return _merged_pass(_first_pass(read, store, True), read, store, report)
+    return _lazily(read, store, report)
+
+
+def _lazily(read, store, report: MergeReport) -> Iterator[Record]:
+    yield from _merged_pass(_first_pass(read, store, False), read, store, report)
+
+
+class _Planned(NamedTuple):
+    counts: dict[int, int]
+    stored: dict[int, list[str]]
+    find: Callable[[int], int]
+    rec_nodes: array
+
+
+def _first_pass(read: Callable[[bool], Iterable[Record]], store, defer_store: bool) -> _Planned:
+    plan = _Plan(store, defer_store)
     for rec in read(True):
         plan.add(rec)
     counts, stored = plan.components()
-    find = plan.uf.find
-    rec_nodes = plan.rec_nodes
-    del plan  # the hashes are no longer needed
+    return _Planned(counts, stored, plan.uf.find, plan.rec_nodes)  # the hashes are no longer needed
 
+
+def _merged_pass(planned: _Planned, read: Callable[[bool], Iterable[Record]], store,
+                 report: MergeReport) -> Iterator[Record]:
+    counts, stored, find, rec_nodes = planned
     held: dict[int, list[Record]] = {}
     ready: list[tuple[int, list[Record]]] = []  # components complete, in completion order
     i = -1

@@ -177,7 +177,10 @@ class _Prefixed(io.RawIOBase):
             b[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._rest.read(len(b))
+        # read1: what one read of the source gives (a pipe's writer may not be done), where
+        # read(n) would wait for all n bytes
+        read1 = getattr(self._rest, "read1", None)
+        data = read1(len(b)) if read1 is not None else self._rest.read(len(b))
         b[: len(data)] = data
         return len(data)
 

@@ -188,28 +188,36 @@ def test_gzip_streams_too():
 
 
 def test_a_named_pipe_is_read_as_it_is_written(tmp_path):
-    """iter_records on a path that cannot seek: the first paper comes before the writer is done."""
+    """iter_records on a path that cannot seek: the first paper comes before the writer is done.
+
+    The first record is longer than the HEAD_SIZE bytes read for format detection, so the
+    loader can give it while the writer waits (for the reader to have it) before writing more.
+    If the loader read to the end first, the writer's wait would time out: the test fails.
+    """
+    from loaders import HEAD_SIZE
+
     fifo = tmp_path / "papers.jsonl"
     os.mkfifo(fifo)
-    written = []
-    release = threading.Event()
+    got_first = threading.Event()
+    waited: list[bool] = []
 
     def writer():
         with open(fifo, "wb") as fh:
-            fh.write(b'{"title": "First"}\n')
+            fh.write(json.dumps({"title": "First", "abstract": "x" * (HEAD_SIZE + 1000)}).encode() + b"\n")
             fh.flush()
-            written.append(1)
-            release.wait(10)
+            waited.append(got_first.wait(20))
             fh.write(b'{"title": "Second"}\n')
 
     t = threading.Thread(target=writer)
     t.start()
     try:
         records = iter_records([fifo])
-        # HEAD_SIZE bytes are read for detection; the writer blocks, so the first record
-        # can come only once the pipe is closed or has HEAD_SIZE bytes: release first.
-        release.set()
-        assert [p.title for p in records] == ["First", "Second"]
+        first = next(records)
+        got_first.set()
+        assert first.title == "First"
+        assert [p.title for p in records] == ["Second"]
+        t.join(30)
+        assert waited == [True]  # the first paper came while the writer was still writing
     finally:
-        release.set()
+        got_first.set()
         t.join(10)

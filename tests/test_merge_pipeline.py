@@ -26,10 +26,10 @@ def dump(store):
     return list(store.iter_nodes()), list(store.iter_edges())
 
 
-def ingest_runs(path, runs):
+def ingest_runs(path, runs, strict=False):
     with EmbeddedStore(path) as store:
         for run in runs:
-            run_ingest([str(f) for f in run], store, workers=1)
+            run_ingest([str(f) for f in run], store, workers=1, strict=strict)
         return dump(store)
 
 
@@ -79,6 +79,8 @@ def test_runs_split_differently_give_the_same_graph(tmp_path):
     want = ingest_runs(tmp_path / "w.db", [files])
     assert ingest_runs(tmp_path / "x.db", [[S2_BIB, LLAMA_S2], [S2_BATCH]]) == want
     assert ingest_runs(tmp_path / "y.db", [[S2_BIB], [S2_BATCH, LLAMA_S2], [S2_BIB]]) == want
+    # --strict asks the store only once it has read the input: the same merges with stored papers
+    assert ingest_runs(tmp_path / "z.db", [[S2_BIB, LLAMA_S2], [S2_BATCH]], strict=True) == want
     # and re-running changes nothing
     with EmbeddedStore(tmp_path / "y.db") as store:
         report = run_ingest([str(f) for f in files], store, workers=1)

@@ -139,6 +139,77 @@ def test_strict_stops_and_writes_nothing(tmp_path):
             assert s.stats()["papers"] == 0
 
 
+def test_strict_reads_each_input_only_as_often_as_the_merge_stage_does(tmp_path, monkeypatch):
+    import loaders
+    from kg.pipeline import load
+
+    path = _mixed_file(tmp_path)
+    path.write_text("\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                              if "not json" not in line and "without a title" not in line) + "\n")
+    reads = []
+    real = loaders.iter_records
+
+    def counted(inputs, *args, **kwargs):
+        reads.append(list(inputs))
+        return real(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(loaders, "iter_records", counted)
+    assert [p.title for p in load([path], strict=True)] == ["Good paper one", "Good paper two"]
+    assert reads == [[path], [path]]  # the merge stage's plan and merge; no third, strict-only read
+
+
+def _through_a_pipe(tmp_path: Path, data: bytes, *args: str):
+    """``kg extract`` of a named pipe that a thread writes ``data`` into (a hang fails by timeout)."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    fifo = tmp_path / "papers.jsonl"
+    os.mkfifo(fifo)
+
+    def writer():
+        with open(fifo, "wb") as fh:
+            fh.write(data)
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    out = tmp_path / "facts.jsonl"
+    try:
+        result = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", "extract", *args, str(fifo),
+                                 "-o", str(out)],
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        if t.is_alive():  # the reader never opened the pipe: let the writer go
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        t.join(10)
+    return result, fifo, out
+
+
+def test_a_named_pipe_is_read_once_and_extracted(tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    data = "".join(lines[:40]).encode("utf-8")
+    (tmp_path / "pipe").mkdir()
+    result, fifo, out = _through_a_pipe(tmp_path / "pipe", data)
+    assert result.returncode == 0, result.stderr
+    plain = tmp_path / "papers.txt"
+    plain.write_bytes(data)
+    assert CliRunner().invoke(main, ["extract", str(plain), "-o", str(tmp_path / "plain.jsonl")]).exit_code == 0
+    piped = [PaperFacts.from_json(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    filed = [PaperFacts.from_json(line)
+             for line in (tmp_path / "plain.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(piped) >= 2
+    assert [(f.paper.id, f.relations) for f in piped] == [(f.paper.id, f.relations) for f in filed]
+
+
+def test_strict_on_a_named_pipe_is_one_line_naming_file_and_line(tmp_path):
+    data = (json.dumps({"title": "Good paper one", "abstract": "We propose FooNet."}) + "\n"
+            + json.dumps({"title": 5, "abstract": 3}) + "\n").encode("utf-8")
+    result, fifo, out = _through_a_pipe(tmp_path, data, "--strict")
+    assert result.returncode != 0 and not out.exists()
+    assert result.stderr.strip() == f"Error: {fifo}:2: title is not text (got int)"
+
+
 def test_no_progress_bar_when_not_a_terminal(tmp_path):
     result = CliRunner(mix_stderr=False).invoke(main, ["extract", str(SAMPLE), "-o", str(tmp_path / "f.jsonl")]) \
         if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else \
