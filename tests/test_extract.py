@@ -442,3 +442,13 @@ def test_background_prefilter_never_hides_a_match(corpus):
     assert len(matched) > len(phrases)
     assert all(_background(t, 0, len(t)) for t in matched)
     assert not _background("we propose a model.", 0, 19)
+
+
+def test_every_component_declares_what_it_assigns_and_requires():
+    from kg.extract.nlp import build_nlp
+
+    nlp = build_nlp({})
+    analysis = nlp.analyze_pipes()
+    assert len(nlp.pipe_names) >= 10
+    assert all(info["assigns"] == ["doc._.kg"] for info in analysis["summary"].values())
+    assert analysis["problems"] == {name: [] for name in nlp.pipe_names}  # each requirement is met before it

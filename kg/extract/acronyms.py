@@ -107,7 +107,7 @@ def _generic_acronyms() -> frozenset[str]:
     return GENERIC_ACRONYMS
 
 
-@Language.factory("kg_acronyms")
+@Language.factory("kg_acronyms", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_acronyms(nlp: Language, name: str):
     return AcronymFinder()
 

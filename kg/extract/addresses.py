@@ -57,7 +57,7 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
     return out
 
 
-@Language.factory("kg_addresses")
+@Language.factory("kg_addresses", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_addresses(nlp: Language, name: str):
     return AddressesCues()
 

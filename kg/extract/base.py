@@ -1,9 +1,10 @@
 """What the components share: mentions, relation candidates, the Doc extensions, slot helpers.
 
 A paper is one Doc whose text is ``title + "\\n\\n" + abstract``; offsets below are Doc
-character offsets (``assemble`` maps them back to the field). Components add
-:class:`Mention` objects to ``doc._.kg_mentions`` and :class:`Candidate` relations to
-``doc._.kg_cands``.
+character offsets (``assemble`` maps them back to the field). Every component reads and adds to
+one working state per Doc, :class:`PaperDoc` in ``doc._.kg`` (kept in ``doc.user_data["kg"]``;
+each factory declares ``assigns=["doc._.kg"]``): sentences, :class:`Mention` objects, relation
+:class:`Candidate` objects and, with the model, its decisions.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
     return out
 
 
-@Language.factory("kg_compares")
+@Language.factory("kg_compares", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_compares(nlp: Language, name: str):
     return ComparesCues()
 

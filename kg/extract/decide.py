@@ -16,7 +16,7 @@ from kg.extract.features import candidate_groups
 from kg.extract.model import LinearModel, choose, load_model
 
 
-@Language.factory("kg_decide", default_config={"rules_only": False}, assigns=["doc._.kg"])
+@Language.factory("kg_decide", default_config={"rules_only": False}, requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_decide(nlp: Language, name: str, rules_only: bool):
     return Decide(None if rules_only else load_model())
 

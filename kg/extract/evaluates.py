@@ -75,7 +75,7 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
     return out
 
 
-@Language.factory("kg_evaluates")
+@Language.factory("kg_evaluates", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_evaluates(nlp: Language, name: str):
     return EvaluatesCues()
 

@@ -112,7 +112,7 @@ def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
     return out
 
 
-@Language.factory("kg_lineage")
+@Language.factory("kg_lineage", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_lineage(nlp: Language, name: str):
     return LineageCues()
 

@@ -255,7 +255,7 @@ def keep_longest(mentions: Iterable[Mention]) -> list[Mention]:
     return sorted(chosen, key=lambda m: m.start)
 
 
-@Language.factory("kg_mentions", default_config={"known": {}})
+@Language.factory("kg_mentions", default_config={"known": {}}, requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_mentions(nlp: Language, name: str, known: Mapping[str, str]):
     return MentionFinder(nlp, known)
 

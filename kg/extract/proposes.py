@@ -371,7 +371,7 @@ def _lexicon_names() -> frozenset[str]:
     return frozenset(load_lexicon())
 
 
-@Language.factory("kg_proposes")
+@Language.factory("kg_proposes", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_proposes(nlp: Language, name: str):
     return ProposesCues()
 

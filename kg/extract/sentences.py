@@ -45,7 +45,7 @@ def _has_we(low: str, s: int, e: int) -> bool:
     return seg.startswith(("we ", "our ")) or " we " in seg or " our " in seg
 
 
-@Language.factory("kg_sentences")
+@Language.factory("kg_sentences", assigns=["doc._.kg"])
 def make_sentences(nlp: Language, name: str):
     return SentenceSplitter()
 

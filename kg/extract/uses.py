@@ -58,7 +58,7 @@ def use_targets(text: str, st: PaperDoc) -> list[Candidate]:
     return out
 
 
-@Language.factory("kg_uses")
+@Language.factory("kg_uses", requires=["doc._.kg"], assigns=["doc._.kg"])
 def make_uses(nlp: Language, name: str):
     return UsesCues()
 
