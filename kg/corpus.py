@@ -222,7 +222,7 @@ class RunKnowledge:
         """These stored papers, from their raw facts (to extract again)."""
         missing = set(pending)
         for i in range(0, len(pending), 500):
-            for pid, raw in self.state.resolution_raw(pending[i:i + 500]):
+            for pid, raw in self.state.resolution_state().raw(pending[i:i + 500]):
                 missing.discard(pid)
                 self.again_ids.add(pid)
                 yield PaperFacts.from_json(raw).paper

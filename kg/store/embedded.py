@@ -38,15 +38,15 @@ from urllib.parse import quote
 
 from kg.batch import chunked
 from kg.errors import StoreError
-from kg.ids import compact_key
+from kg.ids import TITLE_ID_PREFIX, compact_key
 from kg.records import ids_from_links, link_keys, own_links
-from kg.schema import Paper, PaperFacts
+from kg.schema import PAPER_LABEL, Paper, PaperFacts
 from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
 
 if TYPE_CHECKING:
-    from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
+    from kg.store.sqlite_resolution import SQLiteResolution
 
 SCHEMA_VERSION = "1"
 
@@ -338,6 +338,7 @@ class EmbeddedStore(GraphStore):
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
+        self._resolution: "SQLiteResolution | None" = None
         self._lock_fd: int | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a store file")
@@ -597,22 +598,22 @@ class EmbeddedStore(GraphStore):
 
     def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, changes: _Changes,
                       touched_edges: set[tuple[str, str, str]], papers: set[str]) -> PaperFacts:
-        """One paper, one id: match title-derived ids with real identifiers by title."""
+        """One paper, one id: a title-derived id meets a real id as ``rows.plan_paper_id`` says."""
         paper = facts.paper
         tkey = R.paper_row(paper)["title_key"]
         if not tkey:
             return facts
-        # the filtering is done by SQLite: many papers may share a title (with real ids)
-        if paper.id.startswith("title:"):
-            real = cur.execute("SELECT MIN(id) FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)<>'title:'",
-                               (tkey, paper.id)).fetchone()[0]
-            return _with_paper_id(facts, real) if real is not None else facts
-        others = [r[0] for r in cur.execute(
-            "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
-        for other in others:
+        # the candidates only (many papers may share a title, with real ids): the smallest real
+        # id with this title, and every title-derived one
+        same_title = [r[0] for r in cur.execute(
+            "SELECT MIN(id) FROM papers WHERE title_key=? AND id<>? AND substr(id,1,?)<>?"
+            " UNION ALL SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,?)=?",
+            (tkey, paper.id, len(TITLE_ID_PREFIX), TITLE_ID_PREFIX) * 2) if r[0] is not None]
+        plan = R.plan_paper_id(paper.id, same_title)
+        for other in plan.supersedes:
             self._delete_paper(cur, other, changes, touched_edges)
             papers.add(other)
-        return facts
+        return _with_paper_id(facts, plan.paper_id) if plan.paper_id != paper.id else facts
 
     def _delete_paper(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                       touched_edges: set[tuple[str, str, str]]) -> None:
@@ -899,7 +900,7 @@ class EmbeddedStore(GraphStore):
                 "doi", "s2", "openalex")
         d = dict(zip(keys, r))
         d["authors"] = json.loads(d["authors"])
-        d["label"] = "Paper"
+        d["label"] = PAPER_LABEL
         return R.clean_node(d)
 
     @staticmethod
@@ -949,7 +950,7 @@ class EmbeddedStore(GraphStore):
         out: list[NodeDict] = []
         for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
-            out += [{"id": r[0], "label": "Paper"} for r in self.db.execute(
+            out += [{"id": r[0], "label": PAPER_LABEL} for r in self.db.execute(
                 f"SELECT id FROM papers WHERE id IN ({marks})", chunk)]
             out += [{"id": r[0], "label": r[1], "paper_count": r[2]} for r in self.db.execute(
                 f"SELECT id, type, paper_count FROM entities WHERE id IN ({marks})", chunk)]
@@ -1135,59 +1136,15 @@ class EmbeddedStore(GraphStore):
 
     # -- resolution -------------------------------------------------------------------
     # kg.resolve's state, in tables of kg/store/sqlite_resolution.py (created on first use).
-    @property
-    def _resolution(self):
+    def resolution_state(self) -> "SQLiteResolution":
+        """The store's ``ResolutionState`` (on its connection: a writer opens and locks the
+        store); SQLite errors in it are one line naming the store, as the store's own."""
         from kg.store.sqlite_resolution import SQLiteResolution
 
-        if getattr(self, "_resolution_state", None) is None:
-            self._resolution_state = SQLiteResolution(self.db, readonly=self.readonly)
-        return self._resolution_state
-
-    def resolution_votes(self, keys: Iterable[str]) -> list[VoteSum]:
-        return self._resolution.votes(keys)
-
-    def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
-        return self._resolution.keys_of(paper_ids)
-
-    def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
-        return self._resolution.dependents(keys)
-
-    def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-        return self._resolution.raw(paper_ids)
-
-    def resolution_rows(self) -> Iterator[StoredVote]:
-        return self._resolution.rows()
-
-    def resolution_save(self, papers: Iterable[ResolutionRecord], dirty: "dict[str, str] | None" = None) -> None:
-        self._resolution.save(papers, dirty)
-
-    def resolution_dirty(self) -> dict[str, str]:
-        return self._resolution.dirty()
-
-    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
-        self._resolution.settle(keys, pending)
-
-    def resolution_pending(self) -> list[str]:
-        return self._resolution.pending()
-
-    def resolution_done(self, paper_ids: Iterable[str]) -> None:
-        self._resolution.done(paper_ids)
-
-    def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
-        self._resolution.save_deps(deps)
-
-    def resolution_version(self) -> int:
-        from kg.resolve.core import VOTES_VERSION
-
-        row = self.db.execute("SELECT value FROM meta WHERE key='votes_version'").fetchone()
-        if row is not None:
-            return int(row[0])
-        has_votes = self.db.execute("SELECT name FROM sqlite_master WHERE name='resolution_votes'").fetchone() and \
-            self.db.execute("SELECT 1 FROM resolution_votes LIMIT 1").fetchone()
-        return 1 if has_votes else VOTES_VERSION
-
-    def resolution_set_version(self, version: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
+        if self._resolution is None:
+            self._resolution = SQLiteResolution(self.db, readonly=self.readonly,
+                                                on_error=lambda exc: store_error(self.path, exc))
+        return self._resolution
 
     # -- corpus knowledge ---------------------------------------------------------------
     # in tables of kg/store/sqlite_knowledge.py (created on first use)
@@ -1202,7 +1159,7 @@ class EmbeddedStore(GraphStore):
     def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
         """Title and abstract of stored papers, as their raw facts keep them."""
         out = {}
-        for pid, raw in self.resolution_raw(paper_ids):
+        for pid, raw in self.resolution_state().raw(paper_ids):
             paper = json.loads(raw).get("paper") or {}
             out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
         return out
@@ -1264,11 +1221,7 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes",
-              "resolution_keys",
-              "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
-              "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
-              "resolution_version", "resolution_set_version",
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_state",
               "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge", "knowledge_pending",
               "knowledge_done", "knowledge_tracked"):
     setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
@@ -1384,8 +1337,8 @@ class NeighbourRanking:
         # each level's candidates are grouped once, into a temporary table: counted, ranked
         # (ORDER BY ... LIMIT) and marked seen from there
         db.execute("DELETE FROM temp.kg_nbh_cand")
-        entity_types = None if types is None else sorted(t for t in types if t != "Paper")
-        if types is None or "Paper" in types:
+        entity_types = None if types is None else sorted(t for t in types if t != PAPER_LABEL)
+        if types is None or PAPER_LABEL in types:
             w, p = where("r", "entity_id")
             papers = f"SELECT r.paper_id AS nb, COUNT(*) AS support, MAX(r.confidence) AS conf FROM relations r" \
                      f" WHERE {w.format(nb='paper_id')} GROUP BY r.paper_id"

@@ -25,9 +25,9 @@ from kg.batch import chunked
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
 from kg.ids import compact_key
 from kg.records import ids_from_links, own_links
-from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, Paper, PaperFacts
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PAPER_LABEL, Paper, PaperFacts
 from kg.store import neo4j_rows as N
-from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+from kg.store.base import EdgeDict, GraphStore, NodeDict, ResolutionState, WriteSummary
 from kg.store import neo4j_state as S
 from kg.store.neo4j_resolution import Neo4jResolution
 
@@ -96,12 +96,13 @@ def safe_uri(uri: str) -> str:
     return split_credentials(uri)[0]
 
 
-class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
+class Neo4jStore(GraphStore):
     """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``.
 
     ``state``: where the bookkeeping is kept (``kg.store.neo4j_state``): ``"auto"`` (default,
     or ``$KG_NEO4J_STATE``): a state file for a new database, in Neo4j for one that has it
-    there; ``"neo4j"``; or the path of a state file.
+    there; ``"neo4j"``; or the path of a state file. The resolution state goes with it
+    (``resolution_state``).
     """
 
     kind = "neo4j"
@@ -137,6 +138,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
         self._say = say or (lambda message: print(f"kg: {message}", file=__import__("sys").stderr, flush=True))
         self._writer: tuple[Any, Any] | None = None
+        #: the resolution state when it is kept in Neo4j
+        self._resolution = Neo4jResolution(self.driver, database, self._translate)
 
     # -- connection and errors -------------------------------------------------------
     def _translate(self, exc: Exception, during: str = "") -> KGError:
@@ -217,7 +220,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             return
         from neo4j.exceptions import Neo4jError
 
-        self._resolution_schema()  # the whole schema first: no rule is made while the lock is held
+        self._ensure_schema()  # the whole schema first: no rule is made while the lock is held
+        self._resolution.ensure_schema()
         session = self._session()
         try:
             # a probe with a time limit says whether to wait (the held transaction has none)
@@ -268,6 +272,14 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
                 f"Neo4j at {self._where} holds a kg graph whose bookkeeping is in a state file on the machine "
                 f"that loaded it (none in {S.state_dir()}): write there, or pass that file (a copy) with --state PATH")
         return self._master
+
+    def resolution_state(self) -> ResolutionState:
+        """The state file's resolution state when the store keeps one, else the one in Neo4j."""
+        master = self._state_store()
+        if master is not None:
+            return master.resolution_state()
+        self._ensure_schema()
+        return self._resolution
 
     def _decide_state(self) -> None:
         from kg.store.embedded import EmbeddedStore
@@ -378,7 +390,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
                 s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
         except Exception as exc:
             raise self._translate(exc) from None
-        self._resolution_ready = False  # the resolution marks go too: made again on next use
+        self._resolution.reset()  # the resolution marks go too: made again on next use
         self._links_ready = False
         self._clear_state_file()
         self._state_mode = None  # decided again: an empty database gets a state file
@@ -476,7 +488,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             for r in self._stream(q):
                 yield N.edge_dict(r["s"], r["t"], r["d"], r["p"])
 
-        yield from heapq.merge(edges("Paper"), edges("Entity"),
+        yield from heapq.merge(edges(PAPER_LABEL), edges("Entity"),
                                key=lambda e: (e["source"], e["type"], e["target"]))
 
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
@@ -533,7 +545,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         """Give ``_links`` to the papers of a database written before them (once)."""
         if getattr(self, "_links_ready", False):
             return
-        self._resolution_schema()  # the KgMeta constraint
+        self._ensure_schema()
+        self._resolution.ensure_schema()  # the KgMeta constraint
         self._ensure_state_indexes()  # kg_paper_links (a database imported with neo4j-admin has none yet)
         try:
             with self._session() as s:

@@ -21,7 +21,7 @@ from typing import Any, Iterable, TextIO
 
 from kg.errors import KGError
 from kg.ids import compact_key
-from kg.schema import ENTITY_RELATION_TYPES
+from kg.schema import ENTITY_RELATION_TYPES, PAPER_LABEL
 from kg.store.base import EdgeDict, NodeDict
 
 ARRAY_DELIMITER = "\x1f"
@@ -105,7 +105,7 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
         entities: dict[str, tuple[str, str, list[str]]] = {}
         for n in nodes:
             n_nodes += 1
-            if n.get("label") == "Paper":
+            if n.get("label") == PAPER_LABEL:
                 handles["papers"].write(_line(n.get(k) for k, _ in PAPER_COLUMNS))
             else:
                 row = dict(n)
