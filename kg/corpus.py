@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import zlib
 from itertools import chain
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from kg.schema import Paper, PaperFacts
 
@@ -127,7 +127,10 @@ class RunKnowledge:
         self.external = dict(external) if external is not None else None
         self.batch_size = batch_size
         self.persistent = keeps_knowledge(store)
-        if self.persistent:
+        #: the store, when it keeps the knowledge across runs
+        self.store = store if self.persistent else None
+        self.state: GraphStore | _TemporaryKnowledge
+        if store is not None and self.persistent:
             self.state = store
         else:
             from kg.resolve.stream import temporary_db
@@ -138,7 +141,7 @@ class RunKnowledge:
         #: ids of the run's papers extracted here, and of stored papers extracted again
         self.run_ids: set[str] = set()
         self.again_ids: set[str] = set()
-        self._ops: list[tuple[str, object]] = []
+        self._ops: list[tuple[str, Any]] = []
         self._tracked: bool | None = None
         self.spool: Spool | None = None
         self.papers = 0
@@ -221,8 +224,9 @@ class RunKnowledge:
     def stored_again(self, pending: list[str]) -> Iterator[Paper]:
         """These stored papers, from their raw facts (to extract again)."""
         missing = set(pending)
+        resolution = self.store.resolution_state() if self.store is not None else None
         for i in range(0, len(pending), 500):
-            for pid, raw in self.state.resolution_state().raw(pending[i:i + 500]):
+            for pid, raw in (resolution.raw(pending[i:i + 500]) if resolution is not None else ()):
                 missing.discard(pid)
                 self.again_ids.add(pid)
                 yield PaperFacts.from_json(raw).paper

@@ -51,7 +51,7 @@ class Subgraph:
 
 # -- pure helpers ------------------------------------------------------------------------------
 
-def parse_list(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
     """``"Model, Dataset"`` or ``["Model", "Dataset"]`` -> ``("Model", "Dataset")``; empty -> None."""
     if value is None:
         return None

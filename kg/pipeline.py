@@ -64,14 +64,16 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     """
     import loaders
 
+    paths = [os.fspath(i) for i in inputs]
+
     if strict:
-        for _ in bounded(loaders.iter_records(inputs, format=format, strict=True, warn=warn), strict=True):
+        for _ in bounded(loaders.iter_records(paths, format=format, strict=True, warn=warn), strict=True):
             pass
 
     def read(quiet: bool) -> Iterator[Paper | PaperFacts]:
         if quiet:
-            return bounded(loaders.iter_records(inputs, format=format, strict=False, warn=_quiet))
-        return bounded(loaders.iter_records(inputs, format=format, strict=strict, warn=warn, stats=stats),
+            return bounded(loaders.iter_records(paths, format=format, strict=False, warn=_quiet))
+        return bounded(loaders.iter_records(paths, format=format, strict=strict, warn=warn, stats=stats),
                        strict, warn, stats)
 
     return merge_stream(read, store=store, report=merged)
@@ -166,7 +168,7 @@ def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | 
                     report.load.warnings += 1
                 if warn is not None:
                     warn(f"{location(f.paper.source)}: {c}")
-            item = prepare(cut) if isinstance(item, Prepared) else cut
+            item = prepare(cut) if isinstance(item, Prepared) and isinstance(cut, PaperFacts) else cut
         yield item
 
 
@@ -260,8 +262,8 @@ def _atomic_text_out(out: str | os.PathLike[str], compress: bool = False) -> Ite
         import gzip
 
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
-            yield text
+                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as zipped:
+            yield zipped
 
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,

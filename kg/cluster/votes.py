@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class Claims(NamedTuple):
     """The paper ids a partition holds, for finding duplicates across partitions."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     ids: frozenset[str]
     #: ids derived from the paper's own title
     title_ids: frozenset[str]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 UNCERTAIN_RATIO = 0.5
 
 
-def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict]]:
+def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict[tuple[str, str], dict[str, Any]]]]:
     """(key, {(kind, value): {"papers", "weight", "surfaces"}}) from stored votes sorted by key."""
     for key, group in groupby(rows, key=lambda r: r.key):
         agg: dict[tuple[str, str], dict[str, Any]] = {}
@@ -42,7 +42,7 @@ def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict]]:
         yield key, agg
 
 
-def _common(c: Counter) -> str:
+def _common(c: "Counter[str]") -> str:
     return min(c, key=lambda s: (-c[s], s)) if c else ""
 
 
@@ -64,7 +64,7 @@ def build_report(store: "GraphStore", limit: int | None = None) -> dict[str, Any
         if defs:
             d = decide([("def", v, a["papers"], a["weight"]) for v, a in defs.items()])
             expansion_keys.update(d.expansions)
-            surfaces = sum((a["surfaces"] for a in defs.values()), Counter())
+            surfaces: Counter[str] = sum((a["surfaces"] for a in defs.values()), Counter())
             acronyms.append({
                 "acronym": _common(surfaces),
                 "key": key,
@@ -127,7 +127,9 @@ def build_report(store: "GraphStore", limit: int | None = None) -> dict[str, Any
         "entities_with_merged_forms": len(merged_forms),
         "variant_edges": store.stats().get("entity_relation_types", {}).get("VARIANT_OF", 0),
     }
-    cap = (lambda xs: xs[:limit]) if limit is not None else (lambda xs: xs)
+    def cap(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return xs[:limit] if limit is not None else xs
+
     return {"counts": counts, "acronyms": cap(acronyms), "types": cap(types), "merged_forms": cap(merged_forms)}
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
@@ -125,6 +125,9 @@ class ResolutionState(Protocol):
     def set_version(self, version: int) -> None:
         """Record that the stored votes are made as ``version`` says."""
         ...
+
+
+_Store = TypeVar("_Store", bound="GraphStore")
 
 
 class GraphStore(ABC):
@@ -249,7 +252,7 @@ class GraphStore(ABC):
         """These papers contribute nothing any more (loaded from facts now)."""
         raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
 
-    def knowledge_settle(self, decide) -> list[str]:
+    def knowledge_settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]) -> list[str]:
         """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
         mark pending every stored paper mentioning a name whose decision changed. Returns those
         names."""
@@ -280,7 +283,7 @@ class GraphStore(ABC):
     def close(self) -> None:  # pragma: no cover - trivial
         pass
 
-    def __enter__(self) -> "GraphStore":
+    def __enter__(self: _Store) -> _Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -46,6 +46,7 @@ from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
 
 if TYPE_CHECKING:
+    from kg.store.sqlite_knowledge import Decide, SQLiteKnowledge
     from kg.store.sqlite_resolution import SQLiteResolution
 
 SCHEMA_VERSION = "1"
@@ -339,6 +340,7 @@ class EmbeddedStore(GraphStore):
         self._tally: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
         self._resolution: "SQLiteResolution | None" = None
+        self._knowledge_state: "SQLiteKnowledge | None" = None
         self._lock_fd: int | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a store file")
@@ -696,7 +698,7 @@ class EmbeddedStore(GraphStore):
         return sorted((self._stored_paper(r, links.get(r[0], ())) for r in rows), key=lambda p: p.id)
 
     @staticmethod
-    def _stored_paper(r: tuple, links: Iterable[str]) -> Paper:
+    def _stored_paper(r: tuple[Any, ...], links: Iterable[str]) -> Paper:
         """A ``_PAPER_SQL`` row (and the paper's link keys) as a Paper record."""
         pid, title, abstract, year, authors, url, source, _tk, arxiv, doi, s2, openalex = r
         cols = {k: v for k, v in (("arxiv", arxiv), ("doi", doi), ("s2", s2), ("openalex", openalex)) if v}
@@ -730,7 +732,7 @@ class EmbeddedStore(GraphStore):
                            " FROM relations ORDER BY entity_id, paper_id")
         for (eid, _), group in groupby(rows, key=lambda r: (r[0], r[1])):  # one paper's rows at a time
             state_apply(states.setdefault(eid, empty_state()),
-                        [(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
+                        [R.Mention(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
         cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)",
                         [(eid, kind, v, n) for eid, st in sorted(states.items())
                          for kind, counts in sorted(st.items()) for v, n in sorted(counts.items())])
@@ -895,7 +897,7 @@ class EmbeddedStore(GraphStore):
     _ENTITY_SQL = "SELECT id,name,type,aliases,paper_count FROM entities"
 
     @staticmethod
-    def _paper_node(r: tuple) -> NodeDict:
+    def _paper_node(r: tuple[Any, ...]) -> NodeDict:
         keys = ("id", "title", "abstract", "year", "authors", "url", "source", "title_key", "arxiv",
                 "doi", "s2", "openalex")
         d = dict(zip(keys, r))
@@ -904,7 +906,7 @@ class EmbeddedStore(GraphStore):
         return R.clean_node(d)
 
     @staticmethod
-    def _entity_node(r: tuple) -> NodeDict:
+    def _entity_node(r: tuple[Any, ...]) -> NodeDict:
         return {"id": r[0], "label": r[2], "name": r[1], "type": r[2], "aliases": json.loads(r[3]),
                 "paper_count": r[4]}
 
@@ -921,13 +923,13 @@ class EmbeddedStore(GraphStore):
                   " r.evidence_end, r.evidence_sentence, r.mention")
 
     @staticmethod
-    def _rel_edge(r: tuple) -> EdgeDict:
+    def _rel_edge(r: tuple[Any, ...]) -> EdgeDict:
         return {"source": r[0], "target": r[1], "type": r[2], "confidence": r[3], "rule": r[4],
                 "evidence_field": r[5], "evidence_start": r[6], "evidence_end": r[7],
                 "evidence_sentence": r[8], "mention": r[9]}
 
     @staticmethod
-    def _entity_edge(r: tuple) -> EdgeDict:
+    def _entity_edge(r: tuple[Any, ...]) -> EdgeDict:
         return {"source": r[0], "target": r[1], "type": r[2], "papers": json.loads(r[3]),
                 "support": r[4], "confidence": r[5]}
 
@@ -1074,7 +1076,8 @@ class EmbeddedStore(GraphStore):
                 row = q("SELECT doc FROM temp.kg_names_vocab WHERE term=?", (g,)).fetchone()
                 if row and row[0]:
                     df[g] = row[0]
-            chosen, total = [], 0
+            chosen: list[str] = []
+            total = 0
             for g in sorted(df, key=lambda g: (df[g], g)):
                 if chosen and total + df[g] > NAME_POSTINGS:
                     break
@@ -1130,7 +1133,7 @@ class EmbeddedStore(GraphStore):
         return [*sorted(names.items()), *sorted(titles.items()), *((i, k) for i, _, k in aliases)]
 
     # -- helpers for queries and resolution -------------------------------------------
-    def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:
+    def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only SQL statement (for canned-query implementations)."""
         return self.db.execute(query, tuple(params)).fetchall()
 
@@ -1149,10 +1152,10 @@ class EmbeddedStore(GraphStore):
     # -- corpus knowledge ---------------------------------------------------------------
     # in tables of kg/store/sqlite_knowledge.py (created on first use)
     @property
-    def _knowledge(self):
+    def _knowledge(self) -> "SQLiteKnowledge":
         from kg.store.sqlite_knowledge import SQLiteKnowledge
 
-        if getattr(self, "_knowledge_state", None) is None:
+        if self._knowledge_state is None:
             self._knowledge_state = SQLiteKnowledge(self.db, readonly=self.readonly, text_of=self._paper_texts)
         return self._knowledge_state
 
@@ -1170,7 +1173,7 @@ class EmbeddedStore(GraphStore):
     def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
         self._knowledge.forget(paper_ids)
 
-    def knowledge_settle(self, decide) -> list[str]:
+    def knowledge_settle(self, decide: "Decide") -> list[str]:
         return self._knowledge.settle(decide)
 
     def knowledge(self) -> dict[str, str]:
@@ -1186,7 +1189,7 @@ class EmbeddedStore(GraphStore):
         return self._knowledge.has_papers()
 
 
-def _guarded(method: Callable) -> Callable:
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
     and the cause (disk full, read-only, damaged, ...); generators are guarded as they run."""
     import functools
@@ -1324,7 +1327,8 @@ class NeighbourRanking:
         one = len(ids) == 1
         at = "= ?" if one else "IN (SELECT id FROM temp.kg_nbh_frontier)"
         fparams: list[Any] = ids[:1] if one else []
-        cond, cparams = ["{c} >= ?"], [float(min_confidence)]
+        cond = ["{c} >= ?"]
+        cparams: list[Any] = [float(min_confidence)]
         if rels is not None:
             cond.append(f"{{t}} IN ({','.join('?' * len(rels))})")
             cparams += sorted(rels)

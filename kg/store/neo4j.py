@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from kg.batch import chunked
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
@@ -27,9 +27,17 @@ from kg.ids import compact_key
 from kg.records import ids_from_links, own_links
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PAPER_LABEL, Paper, PaperFacts
 from kg.store import neo4j_rows as N
+from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, ResolutionState, WriteSummary
 from kg.store import neo4j_state as S
 from kg.store.neo4j_resolution import Neo4jResolution
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from neo4j import ManagedTransaction, Session
+
+    from kg.store.embedded import Changed, EmbeddedStore
 
 #: the graph's own schema (what reading needs)
 SCHEMA = (
@@ -126,7 +134,7 @@ class Neo4jStore(GraphStore):
         self._schema_ready = False
         self._state_arg = str(state) if state else (os.environ.get("KG_NEO4J_STATE") or S.AUTO)
         self._state_mode: str | None = None  # decided on first use: S.IN_NEO4J, "file" or "missing"
-        self._master = None  # the state file's EmbeddedStore
+        self._master: "EmbeddedStore | None" = None  # the state file's store
         self._state_indexes_ready = False
         try:
             self.driver = GraphDatabase.driver(
@@ -166,7 +174,7 @@ class Neo4jStore(GraphStore):
             return StoreError(f"Neo4j at {self._where}: {code or type(exc).__name__}: {msg}")
         return StoreError(f"Neo4j at {self._where}: {type(exc).__name__}: {exc}")
 
-    def _session(self, **kw: Any):
+    def _session(self, **kw: Any) -> "Session":
         return self.driver.session(database=self.database, **kw)
 
     def _ensure_schema(self) -> None:
@@ -201,7 +209,8 @@ class Neo4jStore(GraphStore):
         self._ensure_schema()
         try:
             with self._session() as s:
-                return s.execute_read(lambda tx: list(tx.run(query, **params)))
+                records: list[Any] = s.execute_read(lambda tx: list(tx.run(query, **params)))
+                return records
         except Exception as exc:
             raise self._translate(exc) from None
 
@@ -261,7 +270,7 @@ class Neo4jStore(GraphStore):
             pass
 
     # -- where the bookkeeping is (kg.store.neo4j_state) -----------------------------------
-    def _state_store(self, writing: bool = False):
+    def _state_store(self, writing: bool = False) -> "EmbeddedStore | None":
         """The state file's ``EmbeddedStore``, or None when the state is kept in Neo4j."""
         if self._state_mode is None:
             self._decide_state()
@@ -353,12 +362,12 @@ class Neo4jStore(GraphStore):
         except Exception as exc:
             raise self._translate(exc, "write") from None
 
-    def _write_via_state(self, master, facts: Iterable[PaperFacts]) -> WriteSummary:
+    def _write_via_state(self, master: "EmbeddedStore", facts: Iterable[PaperFacts]) -> WriteSummary:
         publisher = S.Publisher(self, master)
         counters = {k: 0 for k in COUNTERS}
         summary = WriteSummary(extra=counters)
 
-        def publish(cur, changed) -> None:
+        def publish(cur: "sqlite3.Cursor", changed: "Changed") -> None:
             publisher(cur, changed, counters)
 
         if publisher.note.exists():  # a batch that failed between its two commits
@@ -550,7 +559,7 @@ class Neo4jStore(GraphStore):
         self._ensure_state_indexes()  # kg_paper_links (a database imported with neo4j-admin has none yet)
         try:
             with self._session() as s:
-                if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single()["n"] == 0:
+                if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single(strict=True)["n"] == 0:
                     s.run("MATCH (p:Paper) WHERE p._links IS NULL CALL { WITH p SET p._links = "
                           + _OWN_LINKS + " } IN TRANSACTIONS OF 10000 ROWS").consume()
                     s.run("MERGE (:KgMeta {name: $n})", n=LINKS_MARKER).consume()
@@ -639,7 +648,7 @@ def lucene_term(term: str) -> str:
 
 
 # -- the write transaction (a plain function: execute_write may run it more than once) ----
-def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
+def _write_chunk(tx: "ManagedTransaction", chunk: list[N.PaperRows]) -> WriteSummary:
     summary = WriteSummary()
     counters = {k: 0 for k in COUNTERS}
     summary.extra = counters
@@ -655,7 +664,8 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     # Reads return one record holding a list ("RETURN collect(...) AS rows"): the driver
     # handles one record per row several times slower than the rows of one list.
     def listed(query: str, **params: Any) -> list[list[Any]]:
-        return run(query, **params)[0]["rows"]
+        rows: list[list[Any]] = run(query, **params)[0]["rows"]
+        return rows
 
     ids = [p.id for p in chunk]
     keys = sorted({p.title_key for p in chunk if p.title_key})
@@ -688,19 +698,19 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     if dropped:
         old = listed("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
                    "RETURN collect([e.id, [p.id, r._name, r._type, r._aliases, r.mention]]) AS rows", ids=dropped)
-    minus: dict[str, list[N.Mention]] = {}
+    minus: dict[str, list[R.Mention]] = {}
     for eid, m in old:
-        minus.setdefault(eid, []).append(N.Mention._make(m))
+        minus.setdefault(eid, []).append(R.Mention._make(m))
     touched_entities = set(minus)
     summary.relations_removed = sum(1 for _, m in old if m[0] in plan.updated)
     # derived edges a dropped paper supported start at an entity it mentioned
-    sources = sorted({(m[0], eid) for eid, m in old})
+    supporters = sorted({(m[0], eid) for eid, m in old})
     touched_edges: set[tuple[str, str, str]] = set()
-    if sources:
+    if supporters:
         touched_edges.update(tuple(k) for k in listed(
             f"UNWIND $rows AS row MATCH (a:Entity {{id: row.eid}})-[e:{N.ENTITY_EDGE_TYPES}]->(b:Entity) "
             "WHERE row.pid IN e.papers RETURN collect(DISTINCT [a.id, type(e), b.id]) AS rows",
-            rows=[{"pid": p, "eid": e} for p, e in sources]))
+            rows=[{"pid": p, "eid": e} for p, e in supporters]))
     if old:
         run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped)
     if plan.deletes:
@@ -709,7 +719,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
     new_entities: dict[str, dict[str, Any]] = {}
-    plus: dict[str, list[N.Mention]] = {}
+    plus: dict[str, list[R.Mention]] = {}
     support: dict[tuple[str, str, str], dict[str, float]] = {}
     for p in plan.writes:
         for rtype, rows in N.relation_write_rows(p).items():
@@ -718,7 +728,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
             new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
                                                      "type": r["entity_type"]})
             plus.setdefault(r["entity_id"], []).append(
-                N.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
+                R.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     touched_entities.update(new_entities)
@@ -738,7 +748,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     unknown = {e for e in touched_entities if e in states and states[e] is None}
     full = {}
     if unknown:
-        full = {eid: [N.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
+        full = {eid: [R.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
             "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
             "RETURN collect([id, m]) AS rows", ids=sorted(unknown))}
@@ -752,10 +762,10 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
             up = N.entity_update(eid, full.get(eid, []) + plus.get(eid, []))
         else:
             text = states.get(eid, "")
-            state = N.state_from_json(text) or N.empty_state()
+            state = N.state_from_json(text) or R.empty_state()
             old_props = N.state_props(eid, state, text)
-            N.state_apply(state, minus.get(eid, []), -1)
-            N.state_apply(state, plus.get(eid, []), 1)
+            R.state_apply(state, minus.get(eid, []), -1)
+            R.state_apply(state, plus.get(eid, []), 1)
             up = N.state_props(eid, state)
         if up is None:
             gone.append(eid)

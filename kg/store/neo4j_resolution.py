@@ -100,16 +100,16 @@ def _save_tx(tx: "ManagedTransaction", papers: list[ResolutionRecord], dirty: li
                rows=chunk).consume()
     changes = [{"key": c.key, "kind": c.kind, "value": c.value, "dp": c.papers, "dw": c.weight}
                for c in sum_changes(old, (v for r in keep for v in r.votes))]
-    for chunk in chunked(changes, 5000):
-        tx.run(_APPLY_SUMS, rows=chunk).consume()
-    for chunk in chunked(dirty, 5000):
+    for sums in chunked(changes, 5000):
+        tx.run(_APPLY_SUMS, rows=sums).consume()
+    for marks in chunked(dirty, 5000):
         tx.run("UNWIND $rows AS row MERGE (d:KgDirty {key: row.key}) ON CREATE SET d.before = row.before",
-               rows=chunk).consume()
+               rows=marks).consume()
     if plan.forget:
         tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=plan.forget).consume()
 
 
-def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
+def _deps_tx(tx: "ManagedTransaction", ids: list[str], deps: list[dict[str, Any]]) -> None:
     # the papers locked, their old dependencies dropped; the new ones (distinct keys) created
     tx.run("UNWIND $ids AS id MERGE (r:KgResolution {paper_id: id}) SET r._lock = true REMOVE r._lock WITH r "
            "OPTIONAL MATCH (r)-[d:KG_DEPENDS_ON]->() DELETE d", ids=ids).consume()
@@ -118,7 +118,7 @@ def _deps_tx(tx, ids: list[str], deps: list[dict[str, Any]]) -> None:
                "MERGE (k:KgResolutionKey {key: key}) CREATE (r)-[:KG_DEPENDS_ON]->(k)", rows=chunk).consume()
 
 
-def _build_sums_tx(tx) -> None:
+def _build_sums_tx(tx: "ManagedTransaction") -> None:
     """Mark the database as keeping vote sums; if the mark is new, build them from the votes."""
     created = tx.run("MERGE (m:KgMeta {name: $name})", name=SUMS_MARKER).consume().counters.nodes_created
     if not created:
@@ -129,14 +129,14 @@ def _build_sums_tx(tx) -> None:
            "CREATE (:KgVoteSum {key: key, kind: kind, value: value, papers: n, weight: w})").consume()
 
 
-def _settle_tx(tx, keys: list[str], pending: list[str]) -> None:
+def _settle_tx(tx: "ManagedTransaction", keys: list[str], pending: list[str]) -> None:
     for chunk in chunked(pending, 5000):
         tx.run("UNWIND $ids AS id MERGE (:KgPending {paper_id: id})", ids=chunk).consume()
     for chunk in chunked(keys, 5000):
         tx.run("UNWIND $keys AS key MATCH (d:KgDirty {key: key}) DELETE d", keys=chunk).consume()
 
 
-def _done_tx(tx, ids: list[str]) -> None:
+def _done_tx(tx: "ManagedTransaction", ids: list[str]) -> None:
     for chunk in chunked(ids, 5000):
         tx.run("UNWIND $ids AS id MATCH (p:KgPending {paper_id: id}) DELETE p", ids=chunk).consume()
 
@@ -174,7 +174,7 @@ class Neo4jResolution:
             with self._session() as s:
                 for stmt in missing_rules(s, RESOLUTION_SCHEMA):
                     try:
-                        s.run(stmt).consume()  # type: ignore[arg-type]  # the driver wants a LiteralString
+                        s.run(stmt).consume()
                     except ClientError as exc:
                         if "EquivalentSchemaRule" not in (exc.code or "") and "AlreadyExists" not in (exc.code or ""):
                             raise
@@ -195,7 +195,7 @@ class Neo4jResolution:
         self.ensure_schema()
         try:
             with self._session() as s:
-                return s.execute_read(lambda tx: list(tx.run(query, **params)))  # type: ignore[arg-type]
+                return s.execute_read(lambda tx: list(tx.run(query, **params)))
         except Exception as exc:
             raise self._translate(exc, "") from None
 

@@ -97,7 +97,8 @@ class PaperRows:
 
     @property
     def title_key(self) -> str:
-        return self.paper["title_key"]
+        key: str = self.paper["title_key"]
+        return key
 
     @property
     def size(self) -> int:

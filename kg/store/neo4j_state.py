@@ -47,6 +47,8 @@ from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from neo4j import ManagedTransaction
+
     from kg.store.embedded import Changed, EmbeddedStore
 
 #: the state modes
@@ -183,7 +185,7 @@ COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relation
             "properties_set", "labels_added", "labels_removed")
 
 
-def publish_tx(tx, pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
+def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
     """Make Neo4j hold ``pub`` (``read_publication``); then, when ``papers_expected`` is given,
     check that it holds as many papers as the state file."""
     local = {k: 0 for k in COUNTERS}

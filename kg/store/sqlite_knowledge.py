@@ -134,7 +134,7 @@ class SQLiteKnowledge:
         return self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone() is not None
 
     # -- writes ------------------------------------------------------------------------
-    def save(self, papers: Iterable[KnowledgePaper]) -> None:
+    def save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
         """Replace what these papers contribute (a paper listed twice: the last one)."""
         self._ensure()
         with immediate(self.db) as cur:
