@@ -89,7 +89,7 @@ def atomic_file(path: str | os.PathLike[str], parents: bool = False) -> Iterator
     try:
         with os.fdopen(fd, "wb") as fh:
             try:
-                yield fh  # type: ignore[misc]
+                yield fh
                 fh.flush()
                 os.fchmod(fh.fileno(), mode)
                 os.fsync(fh.fileno())

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import zlib
 from itertools import chain
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.schema import Paper, PaperFacts
 
@@ -130,7 +130,7 @@ class Spool:
     def __init__(self, in_memory: int | None = None) -> None:
         self.in_memory = SPOOL_IN_MEMORY if in_memory is None else in_memory
         self.kept: list[Paper | PaperFacts] = []
-        self.db = None
+        self.db: Any = None  # a sqlite3 connection once the first record past ``in_memory`` comes
         self._rows: list[tuple[int, int, bytes]] = []
         self.count = 0
 
@@ -211,7 +211,10 @@ class RunKnowledge:
         self.external = dict(external) if external is not None else None
         self.batch_size = batch_size
         self.persistent = keeps_knowledge(store)
-        if self.persistent:
+        #: the store, when it keeps the knowledge across runs
+        self.store = store if self.persistent else None
+        self.state: GraphStore | _TemporaryKnowledge
+        if store is not None and self.persistent:
             self.state = store
         else:
             from kg.resolve.stream import temporary_db
@@ -222,7 +225,7 @@ class RunKnowledge:
         #: ids of the run's papers extracted here, and of stored papers extracted again
         self.run_ids: set[str] = set()
         self.again_ids: set[str] = set()
-        self._ops: list[tuple[str, object]] = []
+        self._ops: list[tuple[str, Any]] = []
         self._tracked: bool | None = None
         self.spool: Spool | None = None
         self.papers = 0
@@ -309,8 +312,9 @@ class RunKnowledge:
     def stored_again(self, pending: list[str]) -> Iterator[Paper]:
         """These stored papers, from their raw facts (to extract again)."""
         missing = set(pending)
+        resolution = self.store.resolution_state() if self.store is not None else None
         for i in range(0, len(pending), 500):
-            for pid, raw in self.state.resolution_raw(pending[i:i + 500]):
+            for pid, raw in (resolution.raw(pending[i:i + 500]) if resolution is not None else ()):
                 missing.discard(pid)
                 self.again_ids.add(pid)
                 yield PaperFacts.from_json(raw).paper

@@ -207,8 +207,8 @@ def evaluate(facts: Iterable[PaperFacts], gold: Sequence[GoldPaper],
     by_type = {t: Counts() for t in types}
     errors: list[PaperErrors] = []
     for i, g in enumerate(gold):
-        f = found.get(i)
-        counts, err = score_paper(predicted_relations(f) if f else (), g.relations, types)
+        got = found.get(i)
+        counts, err = score_paper(predicted_relations(got) if got else (), g.relations, types)
         for t, c in counts.items():
             by_type[t].add(c)
         err.title = g.title

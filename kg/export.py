@@ -16,7 +16,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 from kg.errors import KGError
 
@@ -146,7 +146,7 @@ def _target(target: Target, newline: str | None = None) -> Iterator[IO[str]]:
     if hasattr(target, "write"):
         yield target  # type: ignore[misc]
     else:
-        with atomic_text(target, newline=newline) as fp:  # type: ignore[arg-type]
+        with atomic_text(target, newline=newline) as fp:
             yield fp
 
 
@@ -300,7 +300,9 @@ def write_csv(nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, A
     return n_nodes, n_edges
 
 
-WRITERS = {"json": write_json, "graphml": write_graphml, "csv": write_csv}
+#: each writer takes (nodes, edges, target); csv wants a directory (a path), the others a file or path
+WRITERS: dict[str, Callable[[Iterable[Mapping[str, Any]], Iterable[Mapping[str, Any]], Any], tuple[int, int]]] = {
+    "json": write_json, "graphml": write_graphml, "csv": write_csv}
 
 
 def write_graph(fmt: str, nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]],

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Mapping
 
+from kg.schema import entity_id_prefix
+
 _ARXIV_NEW = re.compile(r"(?i)^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)?(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")
 _ARXIV_OLD = re.compile(r"(?i)^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)?([a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$")
 _ARXIV_DOI = re.compile(r"(?i)^10\.48550/arxiv\.(.+)$")
@@ -94,9 +96,18 @@ def paper_id(external_ids: Mapping[str, str], title: str) -> str:
     return title_paper_id(title)
 
 
+#: the prefix of a paper id derived from the title alone (``title_paper_id``)
+TITLE_ID_PREFIX = "title:"
+
+
 def title_paper_id(title: str) -> str:
     digest = hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:16]
-    return f"title:{digest}"
+    return f"{TITLE_ID_PREFIX}{digest}"
+
+
+def is_title_id(paper_id: str) -> bool:
+    """Is this paper id derived from the paper's title alone (it has no real identifier)?"""
+    return paper_id.startswith(TITLE_ID_PREFIX)
 
 
 def entity_key(name: str) -> str:
@@ -107,4 +118,4 @@ def entity_key(name: str) -> str:
 def entity_id(entity_type: str, name: str) -> str:
     """``type:key``, e.g. ``model:llama2``. Resolution may pick another canonical name."""
     key = entity_key(name) or hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:12]
-    return f"{entity_type.lower()}:{key}"
+    return f"{entity_id_prefix(entity_type)}:{key}"

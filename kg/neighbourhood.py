@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
 from kg.errors import NotFound
+from kg.schema import PAPER_LABEL
 from kg.store.base import EdgeDict, GraphStore, NodeDict
 
 DEFAULT_LIMIT = 300
 MAX_DEPTH = 5
 #: nodes fetched per ``get_nodes`` call while ranking candidates
 FETCH_CHUNK = 1000
-PAPER_LABEL = "Paper"
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Subgraph:
 
 # -- pure helpers ------------------------------------------------------------------------------
 
-def parse_list(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
     """``"Model, Dataset"`` or ``["Model", "Dataset"]`` -> ``("Model", "Dataset")``; empty -> None."""
     if value is None:
         return None

@@ -110,7 +110,7 @@ class _Kept:
 
         for i, name in enumerate(self.inputs):
             if i not in self.pipes:
-                yield from loaders.iter_records([name], format=format, strict=strict, warn=warn, stats=stats)
+                yield from loaders.iter_records([os.fspath(name)], format=format, strict=strict, warn=warn, stats=stats)
                 continue
             with self._open(i) as raw:
                 yield from loaders.read_stream(raw, os.fspath(name), format, strict, warn, stats)
@@ -232,7 +232,7 @@ def bound_names(facts: Iterable, warn: Warn | None = None, report: "RunReport | 
                     report.load.warnings += 1
                 if warn is not None:
                     warn(f"{location(f.paper.source)}: {c}")
-            item = prepare(cut) if isinstance(item, Prepared) else cut
+            item = prepare(cut) if isinstance(item, Prepared) and isinstance(cut, PaperFacts) else cut
         yield item
 
 
@@ -327,8 +327,8 @@ def _atomic_text_out(out: str | os.PathLike[str], compress: bool = False) -> Ite
         import gzip
 
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text:
-            yield text
+                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as zipped:
+            yield zipped
 
 
 def run_ingest(inputs: Sequence[str | os.PathLike[str]], store: GraphStore, format: str | None = None,

@@ -25,7 +25,32 @@ ENTITY_RELATION_TYPES: tuple[str, ...] = ("BUILDS_ON", "EVALUATED_ON", "VARIANT_
 #: The headline relation types of extraction quality.
 HEADLINE_TYPES: tuple[str, ...] = ("PROPOSES", "EVALUATES_ON", "BUILDS_ON")
 EVIDENCE_FIELDS: tuple[str, ...] = ("title", "abstract")
+#: The label of paper nodes (entity nodes are labelled with their type).
 PAPER_LABEL = "Paper"
+#: The entity types each paper -> entity relation type may point at.
+RELATION_TARGET_TYPES: dict[str, tuple[str, ...]] = {
+    "PROPOSES": ("Model", "Method", "Dataset"),
+    "EVALUATES_ON": ("Dataset",),
+    "BUILDS_ON": ("Model", "Method"),
+    "USES": ("Model", "Method", "Dataset", "Metric"),
+    "COMPARES_WITH": ("Model", "Method", "Dataset"),
+    "ADDRESSES": ("Task",),
+}
+
+
+def entity_id_prefix(entity_type: str) -> str:
+    """The prefix of an entity id of this type: ``Model`` -> ``model`` (``model:bert``)."""
+    return entity_type.lower()
+
+
+#: an entity id's prefix -> its type
+_TYPE_OF_PREFIX = {entity_id_prefix(t): t for t in ENTITY_TYPES}
+
+
+def entity_type_of(entity_id: str) -> str:
+    """The type an entity id names: ``model:bert`` -> ``Model`` (an unknown prefix, capitalised)."""
+    prefix = entity_id.split(":", 1)[0]
+    return _TYPE_OF_PREFIX.get(prefix, prefix.capitalize())
 
 
 @dataclass(frozen=True)

@@ -46,25 +46,47 @@ class Killed(BaseException):
 
 
 class DyingStore:
-    """A store whose process is killed before its ``n``-th state change."""
+    """A store whose process is killed before its ``n``-th state change (a write, or a change
+    of its resolution state)."""
 
-    MUTATORS = {"write", "resolution_save", "resolution_save_deps", "resolution_settle", "resolution_done"}
+    MUTATORS = {"write"}
+    STATE_MUTATORS = {"save", "save_deps", "settle", "done"}
 
     def __init__(self, store, n):
         self._store, self._left = store, n
 
+    def _change(self):
+        self._left -= 1
+        if self._left < 0:
+            raise Killed()
+
+    def _dying(self, target, mutators):
+        def get(name):
+            attr = getattr(target, name)
+            if name not in mutators:
+                return attr
+
+            def call(*args, **kwargs):
+                self._change()
+                return attr(*args, **kwargs)
+
+            return call
+        return get
+
     def __getattr__(self, name):
-        attr = getattr(self._store, name)
-        if name not in self.MUTATORS:
-            return attr
+        return self._dying(self._store, self.MUTATORS)(name)
 
-        def call(*args, **kwargs):
-            self._left -= 1
-            if self._left < 0:
-                raise Killed()
-            return attr(*args, **kwargs)
+    def resolution_state(self):
+        state = self._store.resolution_state()
+        return None if state is None else _DyingState(self._dying(state, self.STATE_MUTATORS))
 
-        return call
+
+class _DyingState:
+    def __init__(self, get):
+        self._get = get
+
+    def __getattr__(self, name):
+        return self._get(name)
 
 
 def ingest_lockstep(store, facts, chunk_size):

@@ -155,7 +155,7 @@ def test_strict_reads_each_input_only_as_often_as_the_merge_stage_does(tmp_path,
 
     monkeypatch.setattr(loaders, "iter_records", counted)
     assert [p.title for p in load([path], strict=True)] == ["Good paper one", "Good paper two"]
-    assert reads == [[path], [path]]  # the merge stage's plan and merge; no third, strict-only read
+    assert reads == [[str(path)], [str(path)]]  # the merge stage's plan and merge; no third, strict-only read
 
 
 def _through_a_pipe(tmp_path: Path, data: bytes, *args: str):

@@ -65,9 +65,9 @@ def test_neo4j_keeps_resolution_state_across_runs(neo):
     ingest(neo, [MIM_DEF])
     ids = {n["id"] for n in neo.iter_nodes() if n["label"] != "Paper"}
     assert "method:mim" in ids and "method:maskedimagemodeling" not in ids  # merged, the id kept
-    assert neo.resolution_votes(["mim"]) == [("mim", "def", "maskedimagemodeling", 1, 900),
+    assert neo.resolution_state().votes(["mim"]) == [("mim", "def", "maskedimagemodeling", 1, 900),
                                              ("mim", "type", "Method", 1, 900)]
-    assert neo.resolution_dependents(["mim"]) == ["a", "b"]
+    assert neo.resolution_state().dependents(["mim"]) == ["a", "b"]
     # the bookkeeping is not part of the graph
     assert neo.stats()["papers"] == 2 and all(n["label"] in ("Paper", "Method", "Dataset")
                                               for n in neo.iter_nodes())
@@ -107,8 +107,8 @@ def test_neo4j_a_paper_read_with_and_without_its_identifier_votes_once(neo):
     ingest(neo, [by_title])
     ingest(neo, [real])
     ingest(neo, [by_title])
-    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
-    assert [pid for pid, _ in neo.resolution_raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
+    assert neo.resolution_state().votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
+    assert [pid for pid, _ in neo.resolution_state().raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
 
 
 def test_neo4j_report_equals_the_embedded_report(neo, tmp_path):
@@ -126,7 +126,7 @@ def test_neo4j_report_equals_the_embedded_report(neo, tmp_path):
 def vote_totals(store) -> list[tuple]:
     """The aggregation of every stored vote: what the sums must equal."""
     totals: dict = {}
-    for key, kind, value, _pid, weight, _surface in store.resolution_rows():
+    for key, kind, value, _pid, weight, _surface in store.resolution_state().rows():
         t = totals.setdefault((key, kind, value), [0, 0])
         t[0] += 1
         t[1] += weight
@@ -145,18 +145,18 @@ def test_neo4j_sums_follow_the_votes_they_summarise(neo_db):
         ingest(neo_db, batch)
         expected = vote_totals(neo_db)
         keys = {k for k, *_ in expected}
-        assert expected and neo_db.resolution_votes(keys) == expected
+        assert expected and neo_db.resolution_state().votes(keys) == expected
         assert sum_nodes(neo_db) == len(expected)  # sums that reach 0 papers are dropped
 
 
 def test_neo4j_sums_drop_votes_a_paper_no_longer_casts(neo):
     ingest(neo, [MIM_BARE, paper("c", ("USES", "Method", "MIM"))])
-    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 2, 1800)]
+    assert neo.resolution_state().votes(["mim"]) == [("mim", "type", "Method", 2, 1800)]
     ingest(neo, [paper("c", ("USES", "Dataset", "MIM"))])  # c now says Dataset
-    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Dataset", 1, 900), ("mim", "type", "Method", 1, 900)]
+    assert neo.resolution_state().votes(["mim"]) == [("mim", "type", "Dataset", 1, 900), ("mim", "type", "Method", 1, 900)]
     ingest(neo, [paper("c", ("USES", "Method", "Other thing"))])  # c no longer votes on mim
-    assert neo.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
-    assert neo.resolution_votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"]
+    assert neo.resolution_state().votes(["mim"]) == [("mim", "type", "Method", 1, 900)]
+    assert neo.resolution_state().votes(["mim"]) == [v for v in vote_totals(neo) if v[0] == "mim"]
 
 
 def test_neo4j_sums_are_built_for_a_database_made_before_them(neo_db, neo4j_server):
@@ -168,39 +168,39 @@ def test_neo4j_sums_are_built_for_a_database_made_before_them(neo_db, neo4j_serv
     neo_db.driver.execute_query("MATCH (n) WHERE n:KgVoteSum OR n:KgMeta DETACH DELETE n")
     with Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"]) as fresh:
         keys = {k for k, *_ in expected}
-        assert fresh.resolution_votes(keys) == expected
+        assert fresh.resolution_state().votes(keys) == expected
         assert sum_nodes(fresh) == len(expected)
         ingest(fresh, [paper("z", ("USES", "Method", "MIM"))])  # kept up to date from there
-        assert fresh.resolution_votes(keys | {"mim"}) == [v for v in vote_totals(fresh) if v[0] in keys | {"mim"}]
+        assert fresh.resolution_state().votes(keys | {"mim"}) == [v for v in vote_totals(fresh) if v[0] in keys | {"mim"}]
 
 
 def test_neo4j_dirty_keys_keep_their_oldest_decision(neo):
-    neo.resolution_save([("p1", "{}", [("k1", "type", "Method", 900, "K1")], "title:p1")], {"k1": "old", "k2": "old2"})
-    neo.resolution_save([("p2", "{}", [("k1", "type", "Model", 900, "K1")], "title:p2")], {"k1": "newer", "k3": "x"})
-    assert neo.resolution_dirty() == {"k1": "old", "k2": "old2", "k3": "x"}
+    neo.resolution_state().save([("p1", "{}", [("k1", "type", "Method", 900, "K1")], "title:p1")], {"k1": "old", "k2": "old2"})
+    neo.resolution_state().save([("p2", "{}", [("k1", "type", "Model", 900, "K1")], "title:p2")], {"k1": "newer", "k3": "x"})
+    assert neo.resolution_state().dirty() == {"k1": "old", "k2": "old2", "k3": "x"}
     # the votes and the dirty marks went in together
-    assert neo.resolution_votes(["k1"]) == [("k1", "type", "Method", 1, 900), ("k1", "type", "Model", 1, 900)]
-    neo.resolution_save([], {"k4": "only a mark"})
-    assert neo.resolution_dirty()["k4"] == "only a mark"
+    assert neo.resolution_state().votes(["k1"]) == [("k1", "type", "Method", 1, 900), ("k1", "type", "Model", 1, 900)]
+    neo.resolution_state().save([], {"k4": "only a mark"})
+    assert neo.resolution_state().dirty()["k4"] == "only a mark"
 
 
 def test_neo4j_settle_pending_done_round_trip(neo):
-    neo.resolution_save([], {"k1": "a", "k2": "b", "k3": "c"})
-    neo.resolution_settle(["k1", "k2"], ["p3", "p1", "p2", "p1"])
-    assert neo.resolution_dirty() == {"k3": "c"}
-    assert neo.resolution_pending() == ["p1", "p2", "p3"]
-    neo.resolution_settle(["k3"], ["p2", "p4"])  # pending twice is pending once
-    assert neo.resolution_dirty() == {} and neo.resolution_pending() == ["p1", "p2", "p3", "p4"]
-    neo.resolution_done(["p2", "p9"])
-    assert neo.resolution_pending() == ["p1", "p3", "p4"]
-    neo.resolution_done(["p1", "p3", "p4"])
-    assert neo.resolution_pending() == []
+    neo.resolution_state().save([], {"k1": "a", "k2": "b", "k3": "c"})
+    neo.resolution_state().settle(["k1", "k2"], ["p3", "p1", "p2", "p1"])
+    assert neo.resolution_state().dirty() == {"k3": "c"}
+    assert neo.resolution_state().pending() == ["p1", "p2", "p3"]
+    neo.resolution_state().settle(["k3"], ["p2", "p4"])  # pending twice is pending once
+    assert neo.resolution_state().dirty() == {} and neo.resolution_state().pending() == ["p1", "p2", "p3", "p4"]
+    neo.resolution_state().done(["p2", "p9"])
+    assert neo.resolution_state().pending() == ["p1", "p3", "p4"]
+    neo.resolution_state().done(["p1", "p3", "p4"])
+    assert neo.resolution_state().pending() == []
 
 
 def test_neo4j_clear_removes_the_resolution_state(neo_db):
     ingest(neo_db, CORPUS)
-    neo_db.resolution_save([], {"k": "x"})
-    neo_db.resolution_settle([], ["p"])
+    neo_db.resolution_state().save([], {"k": "x"})
+    neo_db.resolution_state().settle([], ["p"])
     labels = {r["l"] for r in neo_db.cypher("MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l")}
     assert {"KgResolution", "KgVoteSum", "KgDirty", "KgPending", "KgMeta"} <= labels
     # none of it is part of the graph
@@ -209,9 +209,9 @@ def test_neo4j_clear_removes_the_resolution_state(neo_db):
     assert all(n["label"] in ("Paper", "Model", "Method", "Dataset", "Task", "Metric") for n in neo_db.iter_nodes())
     neo_db.clear()
     assert neo_db.cypher("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
-    assert neo_db.resolution_dirty() == {} and neo_db.resolution_pending() == [] and neo_db.resolution_votes(["mim"]) == []
+    assert neo_db.resolution_state().dirty() == {} and neo_db.resolution_state().pending() == [] and neo_db.resolution_state().votes(["mim"]) == []
     ingest(neo_db, [MIM_BARE])  # usable again, sums kept from the start
-    assert neo_db.resolution_votes(["mim"]) == [v for v in vote_totals(neo_db) if v[0] == "mim"] == [
+    assert neo_db.resolution_state().votes(["mim"]) == [v for v in vote_totals(neo_db) if v[0] == "mim"] == [
         ("mim", "type", "Method", 1, 900)]
     assert sum_nodes(neo_db) == len(vote_totals(neo_db))
 
@@ -228,7 +228,7 @@ def test_neo4j_a_killed_run_is_completed_by_running_it_again(neo, tmp_path, kill
     except Killed:
         pass
     ingest_lockstep(neo, second, 2)
-    assert neo.resolution_pending() == [] and neo.resolution_dirty() == {}
+    assert neo.resolution_state().pending() == [] and neo.resolution_state().dirty() == {}
     assert shape(neo) == expected
 
 
@@ -236,19 +236,19 @@ def test_neo4j_raw_facts_stored_compressed_and_text_ones_still_read(neo_db):
     ingest(neo_db, [MIM_BARE, MIM_DEF])
     stored = neo_db.cypher("MATCH (r:KgResolution {paper_id: 'a'}) RETURN r.raw AS raw")[0]["raw"]
     assert isinstance(stored, (bytes, bytearray)) and len(stored) < len(MIM_DEF.to_json())
-    assert dict(neo_db.resolution_raw(["a", "b"])) == {"a": MIM_DEF.to_json(), "b": MIM_BARE.to_json()}
+    assert dict(neo_db.resolution_state().raw(["a", "b"])) == {"a": MIM_DEF.to_json(), "b": MIM_BARE.to_json()}
     # a store written before the compression keeps the JSON text
     neo_db.driver.execute_query("MATCH (r:KgResolution {paper_id: 'b'}) SET r.raw = $raw", raw=MIM_BARE.to_json())
-    assert dict(neo_db.resolution_raw(["b"])) == {"b": MIM_BARE.to_json()}
+    assert dict(neo_db.resolution_state().raw(["b"])) == {"b": MIM_BARE.to_json()}
 
 
 def test_neo4j_a_database_made_before_short_ids_gets_them_on_its_next_ingest(neo, tmp_path, monkeypatch):
     from test_resolve_store import made_before_abbreviation_votes
 
     made_before_abbreviation_votes(neo, [MIM_DEF, MIM_BARE], monkeypatch)
-    assert neo.resolution_version() == 1 and "method:maskedimagemodeling" in {n["id"] for n in neo.iter_nodes()}
+    assert neo.resolution_state().version() == 1 and "method:maskedimagemodeling" in {n["id"] for n in neo.iter_nodes()}
     ingest(neo, [])
-    assert neo.resolution_version() == 2
+    assert neo.resolution_state().version() == 2
     with EmbeddedStore(tmp_path / "kg.db") as emb:
         ingest(emb, [MIM_DEF, MIM_BARE])
         assert shape(neo) == shape(emb)

@@ -182,8 +182,8 @@ def test_a_paper_read_with_and_without_its_identifier_votes_once(tmp_path):
         with EmbeddedStore(path) as s:
             ingest(s, [first])
             ingest(s, [second])
-            assert s.resolution_votes(["mim"]) == [("mim", "type", "Method", 1, 900)]  # one paper, one vote
-            assert [pid for pid, _ in s.resolution_raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
+            assert s.resolution_state().votes(["mim"]) == [("mim", "type", "Method", 1, 900)]  # one paper, one vote
+            assert [pid for pid, _ in s.resolution_state().raw([by_title.paper.id, real.paper.id])] == [real.paper.id]
             ingest(s, [MIM_DEF])  # re-resolves the stored paper: its real version
             assert s.stats()["papers"] == 2
             node = next(n for n in s.iter_nodes() if n["id"] == real.paper.id)
@@ -219,7 +219,7 @@ def test_a_run_killed_at_any_step_is_completed_by_running_it_again(tmp_path_fact
             pass
     with EmbeddedStore(path) as s:  # the user runs the same command again
         ingest_lockstep(s, second, chunk)
-        assert s.resolution_pending() == [] and s.resolution_dirty() == {}
+        assert s.resolution_state().pending() == [] and s.resolution_state().dirty() == {}
     with EmbeddedStore(path) as s:
         assert graph(s) == expected
 
@@ -229,12 +229,12 @@ def test_sums_follow_the_votes_they_summarise(tmp_path):
         for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]]):
             ingest(s, batch)
             totals: dict = {}
-            for key, kind, value, _pid, weight, _surface in s.resolution_rows():
+            for key, kind, value, _pid, weight, _surface in s.resolution_state().rows():
                 t = totals.setdefault((key, kind, value), [0, 0])
                 t[0] += 1
                 t[1] += weight
             keys = {k for k, _, _ in totals}
-            assert s.resolution_votes(keys) == sorted((*k, p, w) for k, (p, w) in totals.items())
+            assert s.resolution_state().votes(keys) == sorted((*k, p, w) for k, (p, w) in totals.items())
             assert s.db.execute("SELECT COUNT(*) FROM resolution_sums").fetchone()[0] == len(totals)
 
 
@@ -246,7 +246,7 @@ def made_before_abbreviation_votes(store, facts, monkeypatch):
     real = stream.paper_votes
     with monkeypatch.context() as m:
         m.setattr(stream, "paper_votes", lambda f: [v for v in real(f) if v[1] != "abbr"])
-        m.setattr(store, "resolution_set_version", lambda v: None)
+        m.setattr(store.resolution_state(), "set_version", lambda v: None)
         store.write(list(resolve_stream(facts, store)))
 
 
@@ -256,11 +256,11 @@ def test_a_store_made_before_short_ids_gets_them_on_its_next_ingest(tmp_path, mo
     bert_bare = paper("d", ("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"))
     with EmbeddedStore(tmp_path / "old.db") as s:
         made_before_abbreviation_votes(s, [MIM_DEF, MIM_BARE, bert_def, bert_bare], monkeypatch)
-        assert s.resolution_version() == 1
+        assert s.resolution_state().version() == 1
         assert {"method:maskedimagemodeling", "model:bidirectionalencoderrepresentationsfromtransformer"} <= set(
             entities(s))
         ingest(s, [])  # nothing new: the votes are cast again, the ids follow
-        assert s.resolution_version() == 2
+        assert s.resolution_state().version() == 2
         assert {"method:mim", "model:bert"} <= set(entities(s))
         assert not {"method:maskedimagemodeling", "model:bidirectionalencoderrepresentationsfromtransformer"} & set(
             entities(s))

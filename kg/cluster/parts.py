@@ -37,7 +37,7 @@ class FactsDir:
         #: what workers write to: a URL (or an absolute path) they can all reach
         self.staging = (os.path.abspath(self.staging_base) if self.local
                         else self.fs.unstrip_protocol(self.staging_base))
-        self._lock = None
+        self._lock: int | None = None
 
     def __enter__(self) -> "FactsDir":
         if self.fs.exists(self.base) and not self.fs.isdir(self.base):

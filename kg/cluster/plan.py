@@ -29,7 +29,7 @@ GROUP_BYTES_PER_PAPER = 1_000
 class Partition(NamedTuple):
     """One unit of work: pieces of input files, read one after the other."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     pieces: tuple[Piece, ...]
 
     @property

@@ -8,7 +8,7 @@ import os
 import sys
 import uuid
 from contextlib import contextmanager
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from kg.cluster import DaskOptions, work
 from kg.cluster.plan import Partition, needs_scan, plan, step
@@ -152,7 +152,7 @@ class Run:
             if len(futures) == 1:
                 return futures[0]
 
-    def results(self, futures: list, on_result: Callable[[object], None]) -> list:
+    def results(self, futures: list, on_result: Callable[[Any], None]) -> list:
         """Wait for ``futures``, calling ``on_result`` as each finishes (any order); a failure
         raises the error of the first failing future in input order (as one local run would)."""
         distributed = _distributed()
@@ -186,7 +186,7 @@ class Run:
         threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
         return plan(files, dict(zip(big, scans)), self.format, size, threads)
 
-    def knowledge(self, parts: list[Partition]) -> dict[str, str]:
+    def knowledge(self, parts: list[Partition]) -> "work.Knowledge":
         """The corpus knowledge: name counts per partition, summed on the cluster."""
         counts = [self.submit(work.name_counts, p, self.strict, name="names", index=p.index) for p in parts]
         infos = [self.submit(work.read_info, c, name="read-info", index=i) for i, c in enumerate(counts)]

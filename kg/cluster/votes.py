@@ -1,14 +1,15 @@
 """Resolution's votes over partitions: which papers' votes count, and their sums (pure functions).
 
 One ``kg extract`` resolves every paper with the decisions of the whole input
-(``kg.resolve.stream``: each paper's votes saved as ``SQLiteResolution.save`` keeps them, summed,
+(``kg.resolve.stream``: each paper's votes saved as a ``ResolutionState`` keeps them, summed,
 decided per key). Over partitions the same sums are an order-free reduce, once we know whose
 votes the one run would have kept:
 
 * a paper id read more than once counts once, with its **last** record (input order: a later
   partition, else later in its partition);
 * a paper whose id is derived from its title (``title:…``) does not count when a paper with a
-  real id (arXiv, DOI, …) has the same title: the stores merge the two.
+  real id (arXiv, DOI, …) has the same title: the stores merge the two (the rule of
+  ``kg.store.rows.plan_records``, whose ``title_derived`` and ``real_titles`` the claims hold).
 
 Each partition sums the votes of its last record of each id (``partition_sums``) and reports
 its ids (``claims_of``); one small reduce over the claims finds the records another partition
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple
 from kg.ids import title_paper_id
 from kg.resolve.core import paper_votes
 from kg.schema import PaperFacts
+from kg.store.rows import real_titles, title_derived
 
 if TYPE_CHECKING:
     from kg.cluster.work import Record, Sums
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 class Claims(NamedTuple):
     """The paper ids a partition holds, for finding duplicates across partitions."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     ids: frozenset[str]
     #: ids derived from the paper's own title
     title_ids: frozenset[str]
@@ -66,9 +68,8 @@ def partition_sums(facts: list[PaperFacts]) -> "tuple[list[Record], Sums]":
 
 
 def claims_of(index: int, records: "list[Record]") -> Claims:
-    return Claims(index, frozenset(r.paper_id for r in records),
-                  frozenset(r.paper_id for r in records if r.paper_id == r.title_id),
-                  frozenset(r.title_id for r in records if r.paper_id != r.title_id))
+    return Claims(index, frozenset(r.paper_id for r in records), frozenset(title_derived(records)),
+                  frozenset(real_titles(records)))
 
 
 def exclusions(*claims: Claims) -> dict[int, frozenset[str]]:

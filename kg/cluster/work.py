@@ -60,7 +60,7 @@ def _ignore(message: str) -> None:
 class NameCounts(NamedTuple):
     """How many papers of a partition introduce each ``(name, type)`` (a paper counts once)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     counts: Counter
     papers: int
     report: LoadReport
@@ -194,7 +194,7 @@ def facts_of(ex: Extracted) -> list[PaperFacts]:
 class ExtractInfo(NamedTuple):
     """The small part of an ``Extracted`` the client needs."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     records: int
     papers: int
     report: LoadReport | None
@@ -284,7 +284,7 @@ class _Hashing(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, b) -> int:  # type: ignore[override]
+    def write(self, b) -> int:
         data = bytes(b)
         self.digest.update(data)
         self.size += len(data)
@@ -306,7 +306,7 @@ def scan_file(file, format: str | None, every: int):
 
 
 class ReadInfo(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     papers: int
     report: LoadReport
 

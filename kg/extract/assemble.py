@@ -16,20 +16,13 @@ from kg.extract.lexicon import family_type
 from kg.extract.text import type_from_shape
 from kg.ids import compact_key as _compact_key
 from kg.ids import entity_id as _entity_id
-from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
+from kg.schema import RELATION_TARGET_TYPES, Entity, Evidence, Paper, PaperFacts, Relation
 
 compact_key = lru_cache(maxsize=1 << 16)(_compact_key)
 entity_id = lru_cache(maxsize=1 << 16)(_entity_id)
 
 #: the entity types each relation may point at
-ALLOWED = {
-    "PROPOSES": ("Model", "Method", "Dataset"),
-    "EVALUATES_ON": ("Dataset",),
-    "BUILDS_ON": ("Model", "Method"),
-    "USES": ("Model", "Method", "Dataset", "Metric"),
-    "COMPARES_WITH": ("Model", "Method", "Dataset"),
-    "ADDRESSES": ("Task",),
-}
+ALLOWED = RELATION_TARGET_TYPES  # the entity types each relation may point at (kg.schema)
 _REL_ORDER = {t: i for i, t in enumerate(("PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES"))}
 _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 1, "known": 2, "capseq": 3,
                  "task": 3, "title-for": 4, "phrase": 4, "title-lead": 4, "shape": 5}

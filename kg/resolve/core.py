@@ -51,7 +51,7 @@ class Vote(NamedTuple):
 
 
 class StoredVote(NamedTuple):
-    """A vote as a store keeps it: with the paper that cast it (``resolution_rows``)."""
+    """A vote as a store keeps it: with the paper that cast it (``ResolutionState.rows``)."""
 
     key: str
     kind: str
@@ -62,7 +62,7 @@ class StoredVote(NamedTuple):
 
 
 class VoteSum(NamedTuple):
-    """The votes on one (key, kind, value) added up over papers (``resolution_votes``); as a
+    """The votes on one (key, kind, value) added up over papers (``ResolutionState.votes``); as a
     change (``sum_changes``) the two counts are deltas."""
 
     key: str
@@ -73,7 +73,7 @@ class VoteSum(NamedTuple):
 
 
 class ResolutionRecord(NamedTuple):
-    """What a store keeps to resolve one paper again (``resolution_save``)."""
+    """What a store keeps to resolve one paper again (``ResolutionState.save``)."""
 
     paper_id: str
     #: the facts JSON as they came in (packed or not: ``pack_facts``); ``None`` forgets the

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 
 from kg.ids import compact_key, entity_id
+from kg.schema import entity_id_prefix
 
 # -- plurals ---------------------------------------------------------------------------
 #: words that end in "s" but are not plurals (or whose singular would be a different name)
@@ -92,7 +93,7 @@ def canonical_key(name: str) -> str:
 
 
 def canonical_id(entity_type: str, key: str) -> str:
-    return f"{entity_type.lower()}:{key}"
+    return f"{entity_id_prefix(entity_type)}:{key}"
 
 
 # -- acronyms --------------------------------------------------------------------------

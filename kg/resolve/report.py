@@ -1,6 +1,6 @@
 """``kg resolve --report``: the merges resolution made and the cases it was unsure of.
 
-Built from the store's resolution votes (``GraphStore.resolution_rows``) and its entity
+Built from the store's resolution votes (``ResolutionState.rows``) and its entity
 nodes, so it works the same on both stores. Sections:
 
 * ``acronyms``: every acronym some paper defines, the expansion it merges into, how many
@@ -16,17 +16,21 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from kg.resolve.core import StoredVote, decide
 from kg.resolve.keys import canonical_id
 from kg.errors import StoreError
 from kg.ids import compact_key
+from kg.schema import PAPER_LABEL
+
+if TYPE_CHECKING:
+    from kg.store.base import GraphStore
 
 UNCERTAIN_RATIO = 0.5
 
 
-def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict]]:
+def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict[tuple[str, str], dict[str, Any]]]]:
     """(key, {(kind, value): {"papers", "weight", "surfaces"}}) from stored votes sorted by key."""
     for key, group in groupby(rows, key=lambda r: r.key):
         agg: dict[tuple[str, str], dict[str, Any]] = {}
@@ -38,21 +42,21 @@ def _per_key(rows: Iterator[StoredVote]) -> Iterator[tuple[str, dict]]:
         yield key, agg
 
 
-def _common(c: Counter) -> str:
+def _common(c: "Counter[str]") -> str:
     return min(c, key=lambda s: (-c[s], s)) if c else ""
 
 
-def build_report(store, limit: int | None = None) -> dict[str, Any]:
+def build_report(store: "GraphStore", limit: int | None = None) -> dict[str, Any]:
     """The report as plain data (``limit`` caps each list; counts are always complete)."""
     acronyms: list[dict[str, Any]] = []
     types: list[dict[str, Any]] = []
     n_keys = 0
     papers: set[str] = set()
     expansion_keys: set[str] = set()
-    try:
-        rows = iter(store.resolution_rows())
-    except NotImplementedError:
-        raise StoreError(f"the {store.kind or 'given'} store keeps no resolution state to report on") from None
+    state = store.resolution_state()
+    if state is None:
+        raise StoreError(f"the {store.kind or 'given'} store keeps no resolution state to report on")
+    rows = iter(state.rows())
     for key, agg in _per_key(rows):
         n_keys += 1
         defs = {v: a for (k, v), a in agg.items() if k == "def"}
@@ -60,7 +64,7 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
         if defs:
             d = decide([("def", v, a["papers"], a["weight"]) for v, a in defs.items()])
             expansion_keys.update(d.expansions)
-            surfaces = sum((a["surfaces"] for a in defs.values()), Counter())
+            surfaces: Counter[str] = sum((a["surfaces"] for a in defs.values()), Counter())
             acronyms.append({
                 "acronym": _common(surfaces),
                 "key": key,
@@ -87,7 +91,7 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
     from kg.resolve.core import id_key
     from kg.resolve.stream import DecisionCache
 
-    cache = DecisionCache(store.resolution_votes)
+    cache = DecisionCache(state.votes)
     cache.prefetch(expansion_keys)
     for a in acronyms:
         for x in a["expansions"]:
@@ -98,7 +102,7 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
     merged_forms: list[dict[str, Any]] = []
     n_entities = 0
     for node in store.iter_nodes():
-        if node.get("label") == "Paper":
+        if node.get("label") == PAPER_LABEL:
             papers.add(node["id"])
             continue
         n_entities += 1
@@ -123,7 +127,9 @@ def build_report(store, limit: int | None = None) -> dict[str, Any]:
         "entities_with_merged_forms": len(merged_forms),
         "variant_edges": store.stats().get("entity_relation_types", {}).get("VARIANT_OF", 0),
     }
-    cap = (lambda xs: xs[:limit]) if limit is not None else (lambda xs: xs)
+    def cap(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return xs[:limit] if limit is not None else xs
+
     return {"counts": counts, "acronyms": cap(acronyms), "types": cap(types), "merged_forms": cap(merged_forms)}
 
 

@@ -16,6 +16,7 @@ same papers, and a paper is resolved again at most once per run however many chu
 change its keys. A run killed at any moment leaves dirty keys and pending marks that the
 next run finishes first.
 
+The store keeps that state in its ``resolution_state()`` (``kg.store.base.ResolutionState``).
 Without a store (``kg extract``) — or with one that keeps no state — the input is spooled
 to a temporary SQLite file: pass one collects every vote, pass two yields each paper
 resolved with the decisions of the whole input. Memory stays bounded either way.
@@ -24,7 +25,7 @@ resolved with the decisions of the whole input. Memory stays bounded either way.
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from kg.batch import chunked
 from kg.ids import title_paper_id
@@ -33,13 +34,17 @@ from kg.resolve.core import (NO_DECISION, VOTES_VERSION, Decision, ResolutionRec
 from kg.resolve.keys import canonical_key, family_chain
 from kg.schema import PaperFacts
 
+if TYPE_CHECKING:
+    from kg.resolve.core import VoteSum
+    from kg.store.base import GraphStore, ResolutionState
+
 CHUNK = 500
 
 
 class DecisionCache:
     """Decisions about keys, fetched from a vote source in batches and kept for one chunk."""
 
-    def __init__(self, votes) -> None:
+    def __init__(self, votes: "Callable[[list[str]], Iterable[VoteSum]]") -> None:
         self._votes = votes
         self._cache: dict[str, Decision] = {}
 
@@ -108,18 +113,7 @@ def _prefetch(cache: DecisionCache, papers: list[PaperFacts], read: list[frozens
     cache.prefetch(x for a in abbreviations for x in cache(a).expansions)
 
 
-
-def _supports_state(store) -> bool:
-    if store is None:
-        return False
-    try:
-        store.resolution_votes([])
-    except NotImplementedError:
-        return False
-    return True
-
-
-def resolve_chunks(facts: Iterable[PaperFacts | Prepared], store=None,
+def resolve_chunks(facts: Iterable[PaperFacts | Prepared], store: "GraphStore | None" = None,
                    chunk_size: int = CHUNK) -> Iterator[list[PaperFacts]]:
     """Chunks of facts with canonical entity ids, across the input and the papers in ``store``
     (facts may come ``prepare``d).
@@ -128,13 +122,15 @@ def resolve_chunks(facts: Iterable[PaperFacts | Prepared], store=None,
     tells the store that the last one is written. Papers come out in input order, then the
     stored papers whose entities the input merged (or split), resolved again.
     """
-    if _supports_state(store):
-        yield from _incremental(facts, store, chunk_size)
+    state = store.resolution_state() if store is not None else None
+    if state is not None:
+        yield from _incremental(facts, state, chunk_size)
     else:
         yield from _two_pass(facts, chunk_size)
 
 
-def resolve_stream(facts: Iterable[PaperFacts], store=None, chunk_size: int = CHUNK) -> Iterator[PaperFacts]:
+def resolve_stream(facts: Iterable[PaperFacts | Prepared], store: "GraphStore | None" = None,
+                   chunk_size: int = CHUNK) -> Iterator[PaperFacts]:
     """``resolve_chunks``, one paper at a time."""
     for chunk in resolve_chunks(facts, store, chunk_size):
         yield from chunk
@@ -145,64 +141,57 @@ def encode_decision(d: Decision) -> str:
     return f"{d.type or ''}|{' '.join(d.expansions)}|{' '.join(d.abbreviations)}"  # keys have no spaces, types no "|"
 
 
-def _settle(store) -> None:
+def _settle(state: "ResolutionState") -> None:
     """Mark pending the papers depending on dirty keys whose decision changed; forget the keys."""
-    dirty = store.resolution_dirty()
+    dirty = state.dirty()
     if not dirty:
         return
-    now = decisions(store.resolution_votes(dirty))
+    now = decisions(state.votes(dirty))
     changed = sorted(k for k, before in dirty.items() if before != encode_decision(now.get(k, NO_DECISION)))
-    store.resolution_settle(dirty, store.resolution_dependents(changed) if changed else [])
+    state.settle(dirty, state.dependents(changed) if changed else [])
 
 
-def _resolve_all(store, papers: list[PaperFacts], voted: dict[str, set[str]] | None = None,
+def _resolve_all(state: "ResolutionState", papers: list[PaperFacts], voted: dict[str, set[str]] | None = None,
                  read: list[frozenset[str]] | None = None) -> list[PaperFacts]:
     """The papers resolved with the current decisions; saves the keys each one read.
 
-    A paper's own vote keys are left out of its saved dependencies: the store finds it
-    through its votes already (``resolution_dependents``).
+    A paper's own vote keys are left out of its saved dependencies: the state finds it
+    through its votes already (``ResolutionState.dependents``).
     """
-    cache = DecisionCache(store.resolution_votes)
+    cache = DecisionCache(state.votes)
     _prefetch(cache, papers, read)
-    out, deps = [], {}
+    out: list[PaperFacts] = []
+    deps: dict[str, set[str]] = {}
     for f in papers:
         resolved, d = resolve_paper(f, cache)
         own = voted[f.paper.id] if voted is not None else {v.key for v in paper_votes(f)}
         deps[f.paper.id] = d - own
         out.append(resolved)
-    store.resolution_save_deps(deps)
+    state.save_deps(deps)
     return out
 
 
-def _votes_version(store) -> int | None:
-    try:
-        return store.resolution_version()
-    except (NotImplementedError, AttributeError):
-        return None
-
-
-def revote(store, chunk_size: int = CHUNK) -> int:
-    """Cast every stored paper's votes again from its raw facts (a store whose votes are older
+def revote(state: "ResolutionState", chunk_size: int = CHUNK) -> int:
+    """Cast every stored paper's votes again from its raw facts (a state whose votes are older
     than ``VOTES_VERSION``); the keys whose decisions that changes are settled, so the papers
     depending on them are resolved again in this run. Returns the number of papers."""
-    ids = sorted({row.paper_id for row in store.resolution_rows()})
+    ids = sorted({row.paper_id for row in state.rows()})
     for i in range(0, len(ids), chunk_size):
-        prepared = [prepare(PaperFacts.from_json(raw)) for _, raw in store.resolution_raw(ids[i:i + chunk_size])]
+        prepared = [prepare(PaperFacts.from_json(raw)) for _, raw in state.raw(ids[i:i + chunk_size])]
         records = [record_of(p) for p in prepared]
-        touched = store.resolution_keys({r.paper_id for r in records}) | {v.key for r in records for v in r.votes}
-        before = decisions(store.resolution_votes(touched))
-        store.resolution_save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
-        _settle(store)
+        touched = state.keys_of({r.paper_id for r in records}) | {v.key for r in records for v in r.votes}
+        before = decisions(state.votes(touched))
+        state.save(records, {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
+        _settle(state)
     return len(ids)
 
 
-def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterator[list[PaperFacts]]:
-    version = _votes_version(store)
-    if version is not None and version < VOTES_VERSION:  # a store made before: its votes again
-        revote(store, chunk_size)
-    if version is not None:  # (a new store says so too: its votes are made the current way)
-        store.resolution_set_version(VOTES_VERSION)
-    _settle(store)  # what a killed run left
+def _incremental(facts: Iterable[PaperFacts | Prepared], state: "ResolutionState",
+                 chunk_size: int) -> Iterator[list[PaperFacts]]:
+    if state.version() < VOTES_VERSION:  # a store made before: its votes again
+        revote(state, chunk_size)
+    state.set_version(VOTES_VERSION)  # (a new store says so too: its votes are made the current way)
+    _settle(state)  # what a killed run left
     for items in chunked(facts, chunk_size):
         prepared = [f if isinstance(f, Prepared) else prepare(f) for f in items]
         chunk = [p.facts for p in prepared]
@@ -210,29 +199,29 @@ def _incremental(facts: Iterable[PaperFacts], store, chunk_size: int) -> Iterato
         ids = {f.paper.id for f in chunk}
         # stored papers merged into papers of this chunk: their state goes (their votes too)
         gone = sorted({a for f in chunk for a in f.paper.absorbs} - ids)
-        touched = store.resolution_keys(ids | {r.title_id for r in records} | set(gone)) | {
+        touched = state.keys_of(ids | {r.title_id for r in records} | set(gone)) | {
             v.key for r in records for v in r.votes}
-        before = decisions(store.resolution_votes(touched))
-        store.resolution_save(records + [ResolutionRecord(g, None, [], g) for g in gone],
-                              {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
-        _settle(store)
+        before = decisions(state.votes(touched))
+        state.save(records + [ResolutionRecord(g, None, [], g) for g in gone],
+                   {k: encode_decision(before.get(k, NO_DECISION)) for k in touched})
+        _settle(state)
         voted = {r.paper_id: {v.key for v in r.votes} for r in records}  # the last of a repeated id
-        yield _resolve_all(store, chunk, voted, [p.keys for p in prepared])
-        store.resolution_done(ids)
+        yield _resolve_all(state, chunk, voted, [p.keys for p in prepared])
+        state.done(ids)
     # every paper whose keys changed, once, with the final decisions
-    pending = store.resolution_pending()
+    pending = state.pending()
     for batch in (pending[i:i + chunk_size] for i in range(0, len(pending), chunk_size)):
-        raws = [PaperFacts.from_json(raw) for _, raw in store.resolution_raw(batch)]
+        raws = [PaperFacts.from_json(raw) for _, raw in state.raw(batch)]
         if raws:
-            yield _resolve_all(store, raws)
-        store.resolution_done(batch)
+            yield _resolve_all(state, raws)
+        state.done(batch)
 
 
 #: papers ``kg extract`` keeps in memory between its two passes; more are spooled to disk
 IN_MEMORY = 20_000
 
 
-def _two_pass(facts: Iterable[PaperFacts], chunk_size: int) -> Iterator[list[PaperFacts]]:
+def _two_pass(facts: Iterable[PaperFacts | Prepared], chunk_size: int) -> Iterator[list[PaperFacts]]:
     from kg.store.sqlite_resolution import SQLiteResolution
 
     # SQLite's private temporary database (an empty file name): a file in the temporary

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
+    from kg.schema import Paper, PaperFacts
 
 NodeDict = dict[str, Any]
 EdgeDict = dict[str, Any]
@@ -52,6 +53,83 @@ class WriteSummary:
         return self
 
 
+class ResolutionState(Protocol):
+    """What kg.resolve keeps in a store so that papers ingested later merge into the entities
+    already there (see kg/resolve/core.py and kg/resolve/stream.py); ``GraphStore.resolution_state``
+    gives it. The embedded store keeps it in SQLite tables (``kg.store.sqlite_resolution``), the
+    Neo4j store in its state file (the same) or in bookkeeping nodes (``kg.store.neo4j_resolution``).
+
+    Votes are ``Vote(key, kind, value, weight, surface)``; weights are integers (thousandths).
+    The records (``Vote``, ``VoteSum``, ``StoredVote``, ``ResolutionRecord``) are kg.resolve.core's.
+    Which records a ``save`` keeps is decided by ``kg.store.rows.plan_resolution_save``.
+    """
+
+    def votes(self, keys: Iterable[str]) -> list["VoteSum"]:
+        """The sums (key, kind, value, papers, summed weight) of every stored paper's votes on
+        ``keys``, sorted. Cheap for a key with many votes (sums are kept)."""
+        ...
+
+    def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
+        """The keys these papers have stored votes on."""
+        ...
+
+    def dependents(self, keys: Iterable[str]) -> list[str]:
+        """Sorted ids of the papers that vote on or depend on any of ``keys``."""
+        ...
+
+    def raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(paper id, raw facts JSON as last saved) for these papers, sorted by id."""
+        ...
+
+    def rows(self) -> Iterator["StoredVote"]:
+        """Every stored vote (key, kind, value, paper_id, weight, surface), sorted."""
+        ...
+
+    def save(self, papers: Iterable["ResolutionRecord"], dirty: Mapping[str, str] | None = None) -> None:
+        """For each record (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it),
+        votes, title id; plain tuples in that order are taken too): replace the paper's raw facts
+        and votes; raw facts ``None`` forget the paper's state (its votes, raw facts,
+        dependencies and pending mark: a paper merged into another). A title-derived id meets a
+        real id as ``kg.store.rows.plan_resolution_save`` says.
+
+        In the same transaction, ``dirty`` (key -> its decision before these votes, as a
+        string) is added to the dirty keys; a key already dirty keeps its older decision."""
+        ...
+
+    def save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
+        """For each paper id: replace the keys its resolution depends on."""
+        ...
+
+    def dirty(self) -> dict[str, str]:
+        """The dirty keys with the decision each had when it became dirty."""
+        ...
+
+    def settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
+        """One transaction: mark the papers ``pending`` (to be resolved again) and forget the
+        dirty ``keys``."""
+        ...
+
+    def pending(self) -> list[str]:
+        """Sorted ids of the papers marked pending."""
+        ...
+
+    def done(self, paper_ids: Iterable[str]) -> None:
+        """Clear the pending marks of these papers (their resolved facts are written)."""
+        ...
+
+    def version(self) -> int:
+        """What the stored votes are made of (``kg.resolve.core.VOTES_VERSION`` of the kg that
+        cast them; 1 for a store made before versions were kept, once it holds votes)."""
+        ...
+
+    def set_version(self, version: int) -> None:
+        """Record that the stored votes are made as ``version`` says."""
+        ...
+
+
+_Store = TypeVar("_Store", bound="GraphStore")
+
+
 class GraphStore(ABC):
     """A place the knowledge graph lives. Use as a context manager."""
 
@@ -60,7 +138,7 @@ class GraphStore(ABC):
 
     # -- writing -------------------------------------------------------------------
     @abstractmethod
-    def write(self, facts: Iterable["PaperFacts"]) -> WriteSummary:  # noqa: F821
+    def write(self, facts: Iterable["PaperFacts"]) -> WriteSummary:
         """Write resolved facts (one ``PaperFacts`` per paper), idempotently.
 
         A paper already stored with the same content is left untouched; one whose
@@ -149,79 +227,16 @@ class GraphStore(ABC):
         """For each of ``keys`` that some stored paper has: the sorted ids of those papers."""
         raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
 
-    def stored_papers(self, ids: Iterable[str]) -> list["Paper"]:  # noqa: F821
+    def stored_papers(self, ids: Iterable[str]) -> list["Paper"]:
         """The stored papers with these ids as ``Paper`` records (``links``: the link keys
         their own fields do not give), sorted by id; missing ids left out."""
         raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
 
     # -- resolution ----------------------------------------------------------------
-    # What kg.resolve keeps in the store so papers ingested later merge into the entities
-    # already there (see kg/resolve/core.py). Votes are ``Vote(key, kind, value, weight, surface)``;
-    # weights are integers (thousandths). The records (``Vote``, ``VoteSum``, ``StoredVote``,
-    # ``ResolutionRecord``) are kg.resolve.core's. A store without these raises NotImplementedError
-    # and resolution then only spans one run.
-    def resolution_votes(self, keys: Iterable[str]) -> list["VoteSum"]:
-        """The sums (key, kind, value, papers, summed weight) of every stored paper's votes on
-        ``keys``, sorted."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
-        """The keys these papers have stored votes on."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
-        """Sorted ids of the papers that vote on or depend on any of ``keys``."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-        """(paper id, raw facts JSON as last saved) for these papers, sorted by id."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_rows(self) -> Iterator["StoredVote"]:
-        """Every stored vote (key, kind, value, paper_id, weight, surface), sorted."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_save(self, papers: Iterable["ResolutionRecord"], dirty: Mapping[str, str] | None = None) -> None:
-        """For each record (paper id, raw facts JSON (or ``kg.resolve.core.pack_facts`` of it),
-        votes, title id; plain tuples in that order are taken too): replace the paper's raw facts and
-        votes (one transaction); raw facts ``None`` forget the paper's state (its votes, raw
-        facts, dependencies and pending mark: a paper merged into another). ``title id`` is ``kg.ids.title_paper_id(title)``: a paper with
-        a real id drops the state saved under its title id; a paper whose id is its title id
-        is not saved when a paper with a real id holds that title id.
-
-        In the same transaction, ``dirty`` (key -> its decision before these votes, as a
-        string) is added to the dirty keys; a key already dirty keeps its older decision.
-        ``resolution_votes`` must stay cheap for a key with many votes (keep sums)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_dirty(self) -> dict[str, str]:
-        """The dirty keys with the decision each had when it became dirty."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
-        """One transaction: mark the papers ``pending`` (to be resolved again) and forget the
-        dirty ``keys``."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_pending(self) -> list[str]:
-        """Sorted ids of the papers marked pending."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_done(self, paper_ids: Iterable[str]) -> None:
-        """Clear the pending marks of these papers (their resolved facts are written)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
-        """For each paper id: replace the keys its resolution depends on."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_version(self) -> int:
-        """What the stored votes are made of (``kg.resolve.core.VOTES_VERSION`` of the kg that
-        cast them; 1 for a store made before versions were kept, once it holds votes)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
-
-    def resolution_set_version(self, version: int) -> None:
-        raise NotImplementedError(f"{type(self).__name__} keeps no resolution state")
+    def resolution_state(self) -> "ResolutionState | None":
+        """Where kg.resolve keeps its state in this store (``ResolutionState``), or None for
+        a store that keeps none (resolution then only spans one run)."""
+        return None
 
     # -- corpus knowledge ------------------------------------------------------------
     # What extraction's corpus knowledge needs across runs (see kg/corpus.py): the names each
@@ -237,7 +252,7 @@ class GraphStore(ABC):
         """These papers contribute nothing any more (loaded from facts now)."""
         raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
 
-    def knowledge_settle(self, decide) -> list[str]:
+    def knowledge_settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]) -> list[str]:
         """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
         mark pending every stored paper mentioning a name whose decision changed. Returns those
         names."""
@@ -268,7 +283,7 @@ class GraphStore(ABC):
     def close(self) -> None:  # pragma: no cover - trivial
         pass
 
-    def __enter__(self) -> "GraphStore":
+    def __enter__(self: _Store) -> _Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

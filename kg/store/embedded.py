@@ -38,15 +38,16 @@ from urllib.parse import quote
 
 from kg.batch import chunked
 from kg.errors import StoreError
-from kg.ids import compact_key
+from kg.ids import TITLE_ID_PREFIX, compact_key
 from kg.records import ids_from_links, link_keys, own_links
-from kg.schema import Paper, PaperFacts
+from kg.schema import PAPER_LABEL, Paper, PaperFacts
 from kg.store import rows as R
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
 
 if TYPE_CHECKING:
-    from kg.resolve.core import ResolutionRecord, StoredVote, VoteSum
+    from kg.store.sqlite_knowledge import Decide, SQLiteKnowledge
+    from kg.store.sqlite_resolution import SQLiteResolution
 
 SCHEMA_VERSION = "1"
 
@@ -338,6 +339,8 @@ class EmbeddedStore(GraphStore):
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
+        self._resolution: "SQLiteResolution | None" = None
+        self._knowledge_state: "SQLiteKnowledge | None" = None
         self._lock_fd: int | None = None
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a store file")
@@ -597,22 +600,22 @@ class EmbeddedStore(GraphStore):
 
     def _reconcile_id(self, cur: sqlite3.Cursor, facts: PaperFacts, changes: _Changes,
                       touched_edges: set[tuple[str, str, str]], papers: set[str]) -> PaperFacts:
-        """One paper, one id: match title-derived ids with real identifiers by title."""
+        """One paper, one id: a title-derived id meets a real id as ``rows.plan_paper_id`` says."""
         paper = facts.paper
         tkey = R.paper_row(paper)["title_key"]
         if not tkey:
             return facts
-        # the filtering is done by SQLite: many papers may share a title (with real ids)
-        if paper.id.startswith("title:"):
-            real = cur.execute("SELECT MIN(id) FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)<>'title:'",
-                               (tkey, paper.id)).fetchone()[0]
-            return _with_paper_id(facts, real) if real is not None else facts
-        others = [r[0] for r in cur.execute(
-            "SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,6)='title:'", (tkey, paper.id))]
-        for other in others:
+        # the candidates only (many papers may share a title, with real ids): the smallest real
+        # id with this title, and every title-derived one
+        same_title = [r[0] for r in cur.execute(
+            "SELECT MIN(id) FROM papers WHERE title_key=? AND id<>? AND substr(id,1,?)<>?"
+            " UNION ALL SELECT id FROM papers WHERE title_key=? AND id<>? AND substr(id,1,?)=?",
+            (tkey, paper.id, len(TITLE_ID_PREFIX), TITLE_ID_PREFIX) * 2) if r[0] is not None]
+        plan = R.plan_paper_id(paper.id, same_title)
+        for other in plan.supersedes:
             self._delete_paper(cur, other, changes, touched_edges)
             papers.add(other)
-        return facts
+        return _with_paper_id(facts, plan.paper_id) if plan.paper_id != paper.id else facts
 
     def _delete_paper(self, cur: sqlite3.Cursor, paper_id: str, changes: _Changes,
                       touched_edges: set[tuple[str, str, str]]) -> None:
@@ -695,7 +698,7 @@ class EmbeddedStore(GraphStore):
         return sorted((self._stored_paper(r, links.get(r[0], ())) for r in rows), key=lambda p: p.id)
 
     @staticmethod
-    def _stored_paper(r: tuple, links: Iterable[str]) -> Paper:
+    def _stored_paper(r: tuple[Any, ...], links: Iterable[str]) -> Paper:
         """A ``_PAPER_SQL`` row (and the paper's link keys) as a Paper record."""
         pid, title, abstract, year, authors, url, source, _tk, arxiv, doi, s2, openalex = r
         cols = {k: v for k, v in (("arxiv", arxiv), ("doi", doi), ("s2", s2), ("openalex", openalex)) if v}
@@ -729,7 +732,7 @@ class EmbeddedStore(GraphStore):
                            " FROM relations ORDER BY entity_id, paper_id")
         for (eid, _), group in groupby(rows, key=lambda r: (r[0], r[1])):  # one paper's rows at a time
             state_apply(states.setdefault(eid, empty_state()),
-                        [(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
+                        [R.Mention(pid, name, etype, json.loads(al), m) for _, pid, name, etype, al, m in group], 1)
         cur.executemany("INSERT INTO entity_stats(entity_id, kind, value, n) VALUES(?,?,?,?)",
                         [(eid, kind, v, n) for eid, st in sorted(states.items())
                          for kind, counts in sorted(st.items()) for v, n in sorted(counts.items())])
@@ -894,16 +897,16 @@ class EmbeddedStore(GraphStore):
     _ENTITY_SQL = "SELECT id,name,type,aliases,paper_count FROM entities"
 
     @staticmethod
-    def _paper_node(r: tuple) -> NodeDict:
+    def _paper_node(r: tuple[Any, ...]) -> NodeDict:
         keys = ("id", "title", "abstract", "year", "authors", "url", "source", "title_key", "arxiv",
                 "doi", "s2", "openalex")
         d = dict(zip(keys, r))
         d["authors"] = json.loads(d["authors"])
-        d["label"] = "Paper"
+        d["label"] = PAPER_LABEL
         return R.clean_node(d)
 
     @staticmethod
-    def _entity_node(r: tuple) -> NodeDict:
+    def _entity_node(r: tuple[Any, ...]) -> NodeDict:
         return {"id": r[0], "label": r[2], "name": r[1], "type": r[2], "aliases": json.loads(r[3]),
                 "paper_count": r[4]}
 
@@ -920,13 +923,13 @@ class EmbeddedStore(GraphStore):
                   " r.evidence_end, r.evidence_sentence, r.mention")
 
     @staticmethod
-    def _rel_edge(r: tuple) -> EdgeDict:
+    def _rel_edge(r: tuple[Any, ...]) -> EdgeDict:
         return {"source": r[0], "target": r[1], "type": r[2], "confidence": r[3], "rule": r[4],
                 "evidence_field": r[5], "evidence_start": r[6], "evidence_end": r[7],
                 "evidence_sentence": r[8], "mention": r[9]}
 
     @staticmethod
-    def _entity_edge(r: tuple) -> EdgeDict:
+    def _entity_edge(r: tuple[Any, ...]) -> EdgeDict:
         return {"source": r[0], "target": r[1], "type": r[2], "papers": json.loads(r[3]),
                 "support": r[4], "confidence": r[5]}
 
@@ -949,7 +952,7 @@ class EmbeddedStore(GraphStore):
         out: list[NodeDict] = []
         for chunk in chunked(want, 500):
             marks = ",".join("?" * len(chunk))
-            out += [{"id": r[0], "label": "Paper"} for r in self.db.execute(
+            out += [{"id": r[0], "label": PAPER_LABEL} for r in self.db.execute(
                 f"SELECT id FROM papers WHERE id IN ({marks})", chunk)]
             out += [{"id": r[0], "label": r[1], "paper_count": r[2]} for r in self.db.execute(
                 f"SELECT id, type, paper_count FROM entities WHERE id IN ({marks})", chunk)]
@@ -1073,7 +1076,8 @@ class EmbeddedStore(GraphStore):
                 row = q("SELECT doc FROM temp.kg_names_vocab WHERE term=?", (g,)).fetchone()
                 if row and row[0]:
                     df[g] = row[0]
-            chosen, total = [], 0
+            chosen: list[str] = []
+            total = 0
             for g in sorted(df, key=lambda g: (df[g], g)):
                 if chosen and total + df[g] > NAME_POSTINGS:
                     break
@@ -1129,80 +1133,36 @@ class EmbeddedStore(GraphStore):
         return [*sorted(names.items()), *sorted(titles.items()), *((i, k) for i, _, k in aliases)]
 
     # -- helpers for queries and resolution -------------------------------------------
-    def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple]:
+    def sql(self, query: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only SQL statement (for canned-query implementations)."""
         return self.db.execute(query, tuple(params)).fetchall()
 
     # -- resolution -------------------------------------------------------------------
     # kg.resolve's state, in tables of kg/store/sqlite_resolution.py (created on first use).
-    @property
-    def _resolution(self):
+    def resolution_state(self) -> "SQLiteResolution":
+        """The store's ``ResolutionState`` (on its connection: a writer opens and locks the
+        store); SQLite errors in it are one line naming the store, as the store's own."""
         from kg.store.sqlite_resolution import SQLiteResolution
 
-        if getattr(self, "_resolution_state", None) is None:
-            self._resolution_state = SQLiteResolution(self.db, readonly=self.readonly)
-        return self._resolution_state
-
-    def resolution_votes(self, keys: Iterable[str]) -> list[VoteSum]:
-        return self._resolution.votes(keys)
-
-    def resolution_keys(self, paper_ids: Iterable[str]) -> set[str]:
-        return self._resolution.keys_of(paper_ids)
-
-    def resolution_dependents(self, keys: Iterable[str]) -> list[str]:
-        return self._resolution.dependents(keys)
-
-    def resolution_raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
-        return self._resolution.raw(paper_ids)
-
-    def resolution_rows(self) -> Iterator[StoredVote]:
-        return self._resolution.rows()
-
-    def resolution_save(self, papers: Iterable[ResolutionRecord], dirty: "dict[str, str] | None" = None) -> None:
-        self._resolution.save(papers, dirty)
-
-    def resolution_dirty(self) -> dict[str, str]:
-        return self._resolution.dirty()
-
-    def resolution_settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
-        self._resolution.settle(keys, pending)
-
-    def resolution_pending(self) -> list[str]:
-        return self._resolution.pending()
-
-    def resolution_done(self, paper_ids: Iterable[str]) -> None:
-        self._resolution.done(paper_ids)
-
-    def resolution_save_deps(self, deps: "dict[str, Iterable[str]]") -> None:
-        self._resolution.save_deps(deps)
-
-    def resolution_version(self) -> int:
-        from kg.resolve.core import VOTES_VERSION
-
-        row = self.db.execute("SELECT value FROM meta WHERE key='votes_version'").fetchone()
-        if row is not None:
-            return int(row[0])
-        has_votes = self.db.execute("SELECT name FROM sqlite_master WHERE name='resolution_votes'").fetchone() and \
-            self.db.execute("SELECT 1 FROM resolution_votes LIMIT 1").fetchone()
-        return 1 if has_votes else VOTES_VERSION
-
-    def resolution_set_version(self, version: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
+        if self._resolution is None:
+            self._resolution = SQLiteResolution(self.db, readonly=self.readonly,
+                                                on_error=lambda exc: store_error(self.path, exc))
+        return self._resolution
 
     # -- corpus knowledge ---------------------------------------------------------------
     # in tables of kg/store/sqlite_knowledge.py (created on first use)
     @property
-    def _knowledge(self):
+    def _knowledge(self) -> "SQLiteKnowledge":
         from kg.store.sqlite_knowledge import SQLiteKnowledge
 
-        if getattr(self, "_knowledge_state", None) is None:
+        if self._knowledge_state is None:
             self._knowledge_state = SQLiteKnowledge(self.db, readonly=self.readonly, text_of=self._paper_texts)
         return self._knowledge_state
 
     def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
         """Title and abstract of stored papers, as their raw facts keep them."""
         out = {}
-        for pid, raw in self.resolution_raw(paper_ids):
+        for pid, raw in self.resolution_state().raw(paper_ids):
             paper = json.loads(raw).get("paper") or {}
             out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
         return out
@@ -1213,7 +1173,7 @@ class EmbeddedStore(GraphStore):
     def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
         self._knowledge.forget(paper_ids)
 
-    def knowledge_settle(self, decide) -> list[str]:
+    def knowledge_settle(self, decide: "Decide") -> list[str]:
         return self._knowledge.settle(decide)
 
     def knowledge(self) -> dict[str, str]:
@@ -1229,7 +1189,7 @@ class EmbeddedStore(GraphStore):
         return self._knowledge.has_papers()
 
 
-def _guarded(method: Callable) -> Callable:
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
     and the cause (disk full, read-only, damaged, ...); generators are guarded as they run."""
     import functools
@@ -1264,11 +1224,7 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_votes",
-              "resolution_keys",
-              "resolution_dependents", "resolution_raw", "resolution_rows", "resolution_save", "resolution_dirty",
-              "resolution_settle", "resolution_pending", "resolution_done", "resolution_save_deps",
-              "resolution_version", "resolution_set_version",
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_state",
               "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge", "knowledge_pending",
               "knowledge_done", "knowledge_tracked"):
     setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
@@ -1371,7 +1327,8 @@ class NeighbourRanking:
         one = len(ids) == 1
         at = "= ?" if one else "IN (SELECT id FROM temp.kg_nbh_frontier)"
         fparams: list[Any] = ids[:1] if one else []
-        cond, cparams = ["{c} >= ?"], [float(min_confidence)]
+        cond = ["{c} >= ?"]
+        cparams: list[Any] = [float(min_confidence)]
         if rels is not None:
             cond.append(f"{{t}} IN ({','.join('?' * len(rels))})")
             cparams += sorted(rels)
@@ -1384,8 +1341,8 @@ class NeighbourRanking:
         # each level's candidates are grouped once, into a temporary table: counted, ranked
         # (ORDER BY ... LIMIT) and marked seen from there
         db.execute("DELETE FROM temp.kg_nbh_cand")
-        entity_types = None if types is None else sorted(t for t in types if t != "Paper")
-        if types is None or "Paper" in types:
+        entity_types = None if types is None else sorted(t for t in types if t != PAPER_LABEL)
+        if types is None or PAPER_LABEL in types:
             w, p = where("r", "entity_id")
             papers = f"SELECT r.paper_id AS nb, COUNT(*) AS support, MAX(r.confidence) AS conf FROM relations r" \
                      f" WHERE {w.format(nb='paper_id')} GROUP BY r.paper_id"

@@ -19,17 +19,25 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from kg.batch import chunked
 from kg.errors import KGError, Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable, StoreError
 from kg.ids import compact_key
 from kg.records import ids_from_links, own_links
-from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, Paper, PaperFacts
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PAPER_LABEL, Paper, PaperFacts
 from kg.store import neo4j_rows as N
-from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
+from kg.store import rows as R
+from kg.store.base import EdgeDict, GraphStore, NodeDict, ResolutionState, WriteSummary
 from kg.store import neo4j_state as S
 from kg.store.neo4j_resolution import Neo4jResolution
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from neo4j import ManagedTransaction, Session
+
+    from kg.store.embedded import Changed, EmbeddedStore
 
 #: the graph's own schema (what reading needs)
 SCHEMA = (
@@ -96,12 +104,13 @@ def safe_uri(uri: str) -> str:
     return split_credentials(uri)[0]
 
 
-class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
+class Neo4jStore(GraphStore):
     """The graph in the Neo4j database ``database`` (default: the server's default) at ``uri``.
 
     ``state``: where the bookkeeping is kept (``kg.store.neo4j_state``): ``"auto"`` (default,
     or ``$KG_NEO4J_STATE``): a state file for a new database, in Neo4j for one that has it
-    there; ``"neo4j"``; or the path of a state file.
+    there; ``"neo4j"``; or the path of a state file. The resolution state goes with it
+    (``resolution_state``).
     """
 
     kind = "neo4j"
@@ -125,7 +134,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         self._schema_ready = False
         self._state_arg = str(state) if state else (os.environ.get("KG_NEO4J_STATE") or S.AUTO)
         self._state_mode: str | None = None  # decided on first use: S.IN_NEO4J, "file" or "missing"
-        self._master = None  # the state file's EmbeddedStore
+        self._master: "EmbeddedStore | None" = None  # the state file's store
         self._state_indexes_ready = False
         try:
             self.driver = GraphDatabase.driver(
@@ -137,6 +146,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         self._where = safe_uri(uri) + (f" (database {database!r})" if database else "")
         self._say = say or (lambda message: print(f"kg: {message}", file=__import__("sys").stderr, flush=True))
         self._writer: tuple[Any, Any] | None = None
+        #: the resolution state when it is kept in Neo4j
+        self._resolution = Neo4jResolution(self.driver, database, self._translate)
 
     # -- connection and errors -------------------------------------------------------
     def _translate(self, exc: Exception, during: str = "") -> KGError:
@@ -163,7 +174,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             return StoreError(f"Neo4j at {self._where}: {code or type(exc).__name__}: {msg}")
         return StoreError(f"Neo4j at {self._where}: {type(exc).__name__}: {exc}")
 
-    def _session(self, **kw: Any):
+    def _session(self, **kw: Any) -> "Session":
         return self.driver.session(database=self.database, **kw)
 
     def _ensure_schema(self) -> None:
@@ -198,7 +209,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         self._ensure_schema()
         try:
             with self._session() as s:
-                return s.execute_read(lambda tx: list(tx.run(query, **params)))
+                records: list[Any] = s.execute_read(lambda tx: list(tx.run(query, **params)))
+                return records
         except Exception as exc:
             raise self._translate(exc) from None
 
@@ -217,7 +229,8 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             return
         from neo4j.exceptions import Neo4jError
 
-        self._resolution_schema()  # the whole schema first: no rule is made while the lock is held
+        self._ensure_schema()  # the whole schema first: no rule is made while the lock is held
+        self._resolution.ensure_schema()
         session = self._session()
         try:
             # a probe with a time limit says whether to wait (the held transaction has none)
@@ -257,7 +270,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             pass
 
     # -- where the bookkeeping is (kg.store.neo4j_state) -----------------------------------
-    def _state_store(self, writing: bool = False):
+    def _state_store(self, writing: bool = False) -> "EmbeddedStore | None":
         """The state file's ``EmbeddedStore``, or None when the state is kept in Neo4j."""
         if self._state_mode is None:
             self._decide_state()
@@ -268,6 +281,14 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
                 f"Neo4j at {self._where} holds a kg graph whose bookkeeping is in a state file on the machine "
                 f"that loaded it (none in {S.state_dir()}): write there, or pass that file (a copy) with --state PATH")
         return self._master
+
+    def resolution_state(self) -> ResolutionState:
+        """The state file's resolution state when the store keeps one, else the one in Neo4j."""
+        master = self._state_store()
+        if master is not None:
+            return master.resolution_state()
+        self._ensure_schema()
+        return self._resolution
 
     def _decide_state(self) -> None:
         from kg.store.embedded import EmbeddedStore
@@ -341,12 +362,12 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         except Exception as exc:
             raise self._translate(exc, "write") from None
 
-    def _write_via_state(self, master, facts: Iterable[PaperFacts]) -> WriteSummary:
+    def _write_via_state(self, master: "EmbeddedStore", facts: Iterable[PaperFacts]) -> WriteSummary:
         publisher = S.Publisher(self, master)
         counters = {k: 0 for k in COUNTERS}
         summary = WriteSummary(extra=counters)
 
-        def publish(cur, changed) -> None:
+        def publish(cur: "sqlite3.Cursor", changed: "Changed") -> None:
             publisher(cur, changed, counters)
 
         if publisher.note.exists():  # a batch that failed between its two commits
@@ -378,7 +399,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
                 s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
         except Exception as exc:
             raise self._translate(exc) from None
-        self._resolution_ready = False  # the resolution marks go too: made again on next use
+        self._resolution.reset()  # the resolution marks go too: made again on next use
         self._links_ready = False
         self._clear_state_file()
         self._state_mode = None  # decided again: an empty database gets a state file
@@ -476,7 +497,7 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
             for r in self._stream(q):
                 yield N.edge_dict(r["s"], r["t"], r["d"], r["p"])
 
-        yield from heapq.merge(edges("Paper"), edges("Entity"),
+        yield from heapq.merge(edges(PAPER_LABEL), edges("Entity"),
                                key=lambda e: (e["source"], e["type"], e["target"]))
 
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
@@ -533,11 +554,12 @@ class Neo4jStore(S.StateRouting, Neo4jResolution, GraphStore):
         """Give ``_links`` to the papers of a database written before them (once)."""
         if getattr(self, "_links_ready", False):
             return
-        self._resolution_schema()  # the KgMeta constraint
+        self._ensure_schema()
+        self._resolution.ensure_schema()  # the KgMeta constraint
         self._ensure_state_indexes()  # kg_paper_links (a database imported with neo4j-admin has none yet)
         try:
             with self._session() as s:
-                if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single()["n"] == 0:
+                if s.run("MATCH (m:KgMeta {name: $n}) RETURN count(m) AS n", n=LINKS_MARKER).single(strict=True)["n"] == 0:
                     s.run("MATCH (p:Paper) WHERE p._links IS NULL CALL { WITH p SET p._links = "
                           + _OWN_LINKS + " } IN TRANSACTIONS OF 10000 ROWS").consume()
                     s.run("MERGE (:KgMeta {name: $n})", n=LINKS_MARKER).consume()
@@ -626,7 +648,7 @@ def lucene_term(term: str) -> str:
 
 
 # -- the write transaction (a plain function: execute_write may run it more than once) ----
-def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
+def _write_chunk(tx: "ManagedTransaction", chunk: list[N.PaperRows]) -> WriteSummary:
     summary = WriteSummary()
     counters = {k: 0 for k in COUNTERS}
     summary.extra = counters
@@ -642,7 +664,8 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     # Reads return one record holding a list ("RETURN collect(...) AS rows"): the driver
     # handles one record per row several times slower than the rows of one list.
     def listed(query: str, **params: Any) -> list[list[Any]]:
-        return run(query, **params)[0]["rows"]
+        rows: list[list[Any]] = run(query, **params)[0]["rows"]
+        return rows
 
     ids = [p.id for p in chunk]
     keys = sorted({p.title_key for p in chunk if p.title_key})
@@ -675,19 +698,19 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     if dropped:
         old = listed("MATCH (p:Paper)-[r]->(e:Entity) WHERE p.id IN $ids "
                    "RETURN collect([e.id, [p.id, r._name, r._type, r._aliases, r.mention]]) AS rows", ids=dropped)
-    minus: dict[str, list[N.Mention]] = {}
+    minus: dict[str, list[R.Mention]] = {}
     for eid, m in old:
-        minus.setdefault(eid, []).append(N.Mention._make(m))
+        minus.setdefault(eid, []).append(R.Mention._make(m))
     touched_entities = set(minus)
     summary.relations_removed = sum(1 for _, m in old if m[0] in plan.updated)
     # derived edges a dropped paper supported start at an entity it mentioned
-    sources = sorted({(m[0], eid) for eid, m in old})
+    supporters = sorted({(m[0], eid) for eid, m in old})
     touched_edges: set[tuple[str, str, str]] = set()
-    if sources:
+    if supporters:
         touched_edges.update(tuple(k) for k in listed(
             f"UNWIND $rows AS row MATCH (a:Entity {{id: row.eid}})-[e:{N.ENTITY_EDGE_TYPES}]->(b:Entity) "
             "WHERE row.pid IN e.papers RETURN collect(DISTINCT [a.id, type(e), b.id]) AS rows",
-            rows=[{"pid": p, "eid": e} for p, e in sources]))
+            rows=[{"pid": p, "eid": e} for p, e in supporters]))
     if old:
         run("MATCH (p:Paper)-[r]->(:Entity) WHERE p.id IN $ids DELETE r", ids=dropped)
     if plan.deletes:
@@ -696,7 +719,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     # 3. the new relations (entities created as needed; their properties are set in step 4)
     rel_rows: dict[str, list[dict[str, Any]]] = {}
     new_entities: dict[str, dict[str, Any]] = {}
-    plus: dict[str, list[N.Mention]] = {}
+    plus: dict[str, list[R.Mention]] = {}
     support: dict[tuple[str, str, str], dict[str, float]] = {}
     for p in plan.writes:
         for rtype, rows in N.relation_write_rows(p).items():
@@ -705,7 +728,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
             new_entities.setdefault(r["entity_id"], {"id": r["entity_id"], "name": r["entity_name"],
                                                      "type": r["entity_type"]})
             plus.setdefault(r["entity_id"], []).append(
-                N.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
+                R.Mention(r["paper_id"], r["entity_name"], r["entity_type"], r["entity_aliases"], r["mention"]))
         for s in p.support:
             support.setdefault((s["source"], s["type"], s["target"]), {})[s["paper_id"]] = s["confidence"]
     touched_entities.update(new_entities)
@@ -725,7 +748,7 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
     unknown = {e for e in touched_entities if e in states and states[e] is None}
     full = {}
     if unknown:
-        full = {eid: [N.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
+        full = {eid: [R.Mention._make(m) for m in ms if m[0] is not None] for eid, ms in listed(
             "UNWIND $ids AS id MATCH (e:Entity {id: id}) OPTIONAL MATCH (p:Paper)-[r]->(e) "
             "WITH id, collect([p.id, r._name, r._type, r._aliases, r.mention]) AS m "
             "RETURN collect([id, m]) AS rows", ids=sorted(unknown))}
@@ -739,10 +762,10 @@ def _write_chunk(tx, chunk: list[N.PaperRows]) -> WriteSummary:
             up = N.entity_update(eid, full.get(eid, []) + plus.get(eid, []))
         else:
             text = states.get(eid, "")
-            state = N.state_from_json(text) or N.empty_state()
+            state = N.state_from_json(text) or R.empty_state()
             old_props = N.state_props(eid, state, text)
-            N.state_apply(state, minus.get(eid, []), -1)
-            N.state_apply(state, plus.get(eid, []), 1)
+            R.state_apply(state, minus.get(eid, []), -1)
+            R.state_apply(state, plus.get(eid, []), 1)
             up = N.state_props(eid, state)
         if up is None:
             gone.append(eid)

@@ -21,7 +21,7 @@ from typing import Any, Iterable, TextIO
 
 from kg.errors import KGError
 from kg.ids import compact_key
-from kg.schema import ENTITY_RELATION_TYPES
+from kg.schema import ENTITY_RELATION_TYPES, PAPER_LABEL
 from kg.store.base import EdgeDict, NodeDict
 
 ARRAY_DELIMITER = "\x1f"
@@ -46,7 +46,7 @@ ENTITY_EDGE_COLUMNS = (("source", ":START_ID"), ("target", ":END_ID"), ("type", 
 FILES = {"papers": "papers.csv", "entities": "entities.csv", "relations": "relations.csv",
          "entity_relations": "entity_relations.csv"}
 #: paper relation whose confidence enters each derived entity edge type (with PROPOSES)
-_DERIVED_FROM = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
+_DERIVED_FROM: dict[str, str] = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
 
 
 def field(value: Any) -> str:
@@ -105,7 +105,7 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
         entities: dict[str, tuple[str, str, list[str]]] = {}
         for n in nodes:
             n_nodes += 1
-            if n.get("label") == "Paper":
+            if n.get("label") == PAPER_LABEL:
                 handles["papers"].write(_line(n.get(k) for k, _ in PAPER_COLUMNS))
             else:
                 row = dict(n)
@@ -126,7 +126,8 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
             handles["relations"].write(_line(row.get(k) for k, _ in RELATION_COLUMNS))
             confidences[(e["source"], e["type"], e["target"])] = float(e["confidence"])
         for e in pending:
-            other = _DERIVED_FROM.get(e["type"], e["type"])
+            etype = str(e["type"])
+            other = _DERIVED_FROM.get(etype, etype)
             confs = []
             for pid in e["papers"]:
                 a = confidences.get((pid, "PROPOSES", e["source"]))

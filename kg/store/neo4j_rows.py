@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
 from kg.records import link_keys
-from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES, PaperFacts
+from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PAPER_LABEL, RELATION_TYPES, PaperFacts
 from kg.store import rows as R
 from kg.store.rows import Mention, empty_state, state_apply, state_node  # noqa: F401  (shared with the embedded store)
 
@@ -97,7 +97,8 @@ class PaperRows:
 
     @property
     def title_key(self) -> str:
-        return self.paper["title_key"]
+        key: str = self.paper["title_key"]
+        return key
 
     @property
     def size(self) -> int:
@@ -152,7 +153,7 @@ class ChunkPlan:
 
 
 def plan_chunk(chunk: list[PaperRows], stored: Mapping[str, tuple[str, str | None]]) -> ChunkPlan:
-    """Mirror of the embedded store's per-paper decisions.
+    """The embedded store's per-paper decisions, for one chunk.
 
     ``stored``: id -> (title_key, content hash) of every stored paper whose id or title
     key occurs in the chunk.
@@ -165,14 +166,11 @@ def plan_chunk(chunk: list[PaperRows], stored: Mapping[str, tuple[str, str | Non
     ids = {p.id for p in chunk}
     plan.deletes += sorted({a for p in chunk for a in p.facts.paper.absorbs} - ids)
     for p in chunk:
-        others = [o for o in by_key.get(p.title_key, []) if o != p.id] if p.title_key else []
-        if others:
-            if p.id.startswith("title:"):
-                real = sorted(o for o in others if not o.startswith("title:"))
-                if real:
-                    p = with_paper_id(p, real[0])
-            else:
-                plan.deletes += sorted(o for o in others if o.startswith("title:") and o not in plan.deletes)
+        # one paper, one id (``rows.plan_paper_id``)
+        decided = R.plan_paper_id(p.id, by_key.get(p.title_key, []) if p.title_key else [])
+        if decided.paper_id != p.id:
+            p = with_paper_id(p, decided.paper_id)
+        plan.deletes += [o for o in decided.supersedes if o not in plan.deletes]
         old = stored.get(p.id)
         if old is not None and p.id not in plan.deletes and old[1] == p.hash:
             plan.unchanged += 1
@@ -273,8 +271,8 @@ def node_dict(labels: Iterable[str], props: Mapping[str, Any]) -> dict[str, Any]
     """A node as the GraphStore interface returns it."""
     d = public(props)
     # an empty list cannot be imported by neo4j-admin (it arrives as no property)
-    if "Paper" in labels:
-        d["label"] = "Paper"
+    if PAPER_LABEL in labels:
+        d["label"] = PAPER_LABEL
         d.setdefault("authors", [])
         # not stored when the state is in a file: a function of the title
         d.setdefault("title_key", R.paper_row_title_key(d.get("title") or ""))

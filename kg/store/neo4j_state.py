@@ -47,6 +47,8 @@ from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from neo4j import ManagedTransaction
+
     from kg.store.embedded import Changed, EmbeddedStore
 
 #: the state modes
@@ -183,7 +185,7 @@ COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relation
             "properties_set", "labels_added", "labels_removed")
 
 
-def publish_tx(tx, pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
+def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
     """Make Neo4j hold ``pub`` (``read_publication``); then, when ``papers_expected`` is given,
     check that it holds as many papers as the state file."""
     local = {k: 0 for k in COUNTERS}
@@ -366,63 +368,3 @@ def matching_ids(entity_rows: Iterable[Any], paper_rows: Iterable[Any], key: str
     ents = sorted((-r["n"], r["id"]) for r in entity_rows if any(compact_key(f) == key for f in r["forms"] if f))
     papers = sorted(r["id"] for r in paper_rows if compact_key(r["title"] or "") == key)
     return [i for _, i in ents] + papers
-
-
-class StateRouting:
-    """The ``GraphStore`` resolution methods of the Neo4j store: the state file's when it keeps
-    one, else those of the next class (``Neo4jResolution``: the state in Neo4j)."""
-
-    def _state_store(self, writing: bool = False):  # pragma: no cover - Neo4jStore defines it
-        raise NotImplementedError
-
-    def resolution_votes(self, keys):
-        m = self._state_store()
-        return m.resolution_votes(keys) if m is not None else super().resolution_votes(keys)
-
-    def resolution_keys(self, paper_ids):
-        m = self._state_store()
-        return m.resolution_keys(paper_ids) if m is not None else super().resolution_keys(paper_ids)
-
-    def resolution_dependents(self, keys):
-        m = self._state_store()
-        return m.resolution_dependents(keys) if m is not None else super().resolution_dependents(keys)
-
-    def resolution_raw(self, paper_ids):
-        m = self._state_store()
-        return m.resolution_raw(paper_ids) if m is not None else super().resolution_raw(paper_ids)
-
-    def resolution_rows(self):
-        m = self._state_store()
-        return m.resolution_rows() if m is not None else super().resolution_rows()
-
-    def resolution_save(self, papers, dirty=None):
-        m = self._state_store(writing=True)
-        return m.resolution_save(papers, dirty) if m is not None else super().resolution_save(papers, dirty)
-
-    def resolution_dirty(self):
-        m = self._state_store()
-        return m.resolution_dirty() if m is not None else super().resolution_dirty()
-
-    def resolution_settle(self, keys, pending):
-        m = self._state_store(writing=True)
-        return m.resolution_settle(keys, pending) if m is not None else super().resolution_settle(keys, pending)
-
-    def resolution_pending(self):
-        m = self._state_store()
-        return m.resolution_pending() if m is not None else super().resolution_pending()
-
-    def resolution_done(self, paper_ids):
-        m = self._state_store(writing=True)
-        return m.resolution_done(paper_ids) if m is not None else super().resolution_done(paper_ids)
-
-    def resolution_save_deps(self, deps):
-        m = self._state_store(writing=True)
-        return m.resolution_save_deps(deps) if m is not None else super().resolution_save_deps(deps)
-
-    def resolution_version(self):
-        m = self._state_store()
-        return m.resolution_version() if m is not None else super().resolution_version()
-
-    def resolution_set_version(self, version):
-        m = self._state_store(writing=True)
-        return m.resolution_set_version(version) if m is not None else super().resolution_set_version(version)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable, NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
-from kg.ids import compact_key, title_key
-from kg.schema import Paper, PaperFacts, Relation
+from kg.ids import compact_key, is_title_id, title_key
+from kg.resolve.core import ResolutionRecord, Vote
+from kg.schema import Paper, PaperFacts, Relation, entity_type_of
 
 #: paper properties exposed on Paper nodes (None values are left out)
 PAPER_PROPS = ("title", "abstract", "year", "authors", "url", "source", "title_key",
@@ -86,7 +88,7 @@ def relation_rows(facts: PaperFacts) -> list[dict[str, Any]]:
             "type": rtype,
             "entity_id": target,
             "entity_name": ent.name if ent else target,
-            "entity_type": ent.type if ent else target.split(":", 1)[0].capitalize(),
+            "entity_type": ent.type if ent else entity_type_of(target),
             "entity_aliases": sorted(set(ent.aliases)) if ent else [],
             "entity_family": ent.family if ent else None,
             "confidence": round(float(r.confidence), 4),
@@ -231,13 +233,128 @@ def state_node(entity_id: str, state: dict[str, dict[str, int]]) -> dict[str, An
             "keys": sorted({compact_key(f) for f in [name, *aliases]} - {""})}
 
 
-def entity_type_of(entity_id: str) -> str:
-    """``model:bert`` -> ``Model``."""
-    prefix = entity_id.split(":", 1)[0]
-    return {"model": "Model", "method": "Method", "dataset": "Dataset", "task": "Task",
-            "metric": "Metric"}.get(prefix, prefix.capitalize())
-
-
 def clean_node(d: dict[str, Any]) -> dict[str, Any]:
     """Leave out unknown (None) properties, as Neo4j does."""
     return {k: v for k, v in d.items() if v is not None}
+
+
+# -- one paper, one id: a title-derived id meets a real id -------------------------------------
+# A paper known by its title alone has an id derived from that title (``kg.ids.title_paper_id``,
+# ``title:...``). When a paper with a real id (arXiv, DOI, ...) has the same normalised title,
+# the two are one paper under the real id, whichever of them arrives first. This section is the
+# only place deciding it: the graph stores ask ``plan_paper_id`` about each paper they write;
+# the states kept beside the graph (resolution votes, corpus knowledge) ask ``plan_records``
+# (``plan_resolution_save`` for the resolution state) which records to keep; ``kg.cluster``
+# sums votes over partitions with ``title_derived`` and ``real_titles``.
+class PaperIdPlan(NamedTuple):
+    """What a graph store does with one paper it writes (``plan_paper_id``)."""
+
+    #: the id the paper is written under
+    paper_id: str
+    #: stored title-derived papers it replaces (the store deletes them), sorted
+    supersedes: tuple[str, ...]
+
+
+def plan_paper_id(paper_id: str, same_title: Iterable[str]) -> PaperIdPlan:
+    """A paper's id given ``same_title``, the ids of the stored papers with its normalised
+    title (a store may pass only the candidates: the smallest real id among them and every
+    title-derived one; none when the title normalises to nothing).
+
+    A title-derived id takes the smallest stored real id with its title; a real id supersedes
+    every stored title-derived paper with its title. So a paper's id does not depend on the
+    order papers arrive in.
+    """
+    others = sorted(set(same_title) - {paper_id})
+    if is_title_id(paper_id):
+        real = [o for o in others if not is_title_id(o)]
+        return PaperIdPlan(real[0] if real else paper_id, ())
+    return PaperIdPlan(paper_id, tuple(o for o in others if is_title_id(o)))
+
+
+class IdRecord(Protocol):
+    """What a state beside the graph keeps per paper: its id and its title-derived id
+    (``kg.ids.title_paper_id`` of its title; equal to the paper id for a paper known by its
+    title alone)."""
+
+    @property
+    def paper_id(self) -> str: ...
+
+    @property
+    def title_id(self) -> str: ...
+
+
+def title_derived(records: Iterable[IdRecord]) -> set[str]:
+    """The ids of the records of papers known by their title alone."""
+    return {r.paper_id for r in records if r.paper_id == r.title_id}
+
+
+def real_titles(records: Iterable[IdRecord]) -> set[str]:
+    """The title-derived ids that papers with a real id hold (their titles')."""
+    return {r.title_id for r in records if r.paper_id != r.title_id}
+
+
+RecordT = TypeVar("RecordT", bound=IdRecord)
+
+
+@dataclass(frozen=True)
+class RecordPlan(Generic[RecordT]):
+    """Which records of a batch a state keeps (``plan_records``)."""
+
+    #: the records to save (the last one of each paper id), in the order of their last occurrence
+    keep: list[RecordT]
+    #: title-derived ids whose saved state a kept record with a real id replaces, sorted
+    superseded: list[str]
+
+
+def plan_records(records: Iterable[RecordT], held: Callable[[list[str]], Iterable[str]]) -> RecordPlan[RecordT]:
+    """The records of a batch a state keeps (a paper listed twice: its last record).
+
+    A record of a paper known by its title alone is not kept when a paper with a real id holds
+    its title: one of the batch, or one the state keeps; ``held(title_ids)`` answers the latter
+    (which of these title ids the state keeps under another paper id; asked once, only when
+    some). A kept record with a real id supersedes what the state keeps under its title id.
+    """
+    latest: dict[str, RecordT] = {}
+    for r in records:
+        latest.pop(r.paper_id, None)
+        latest[r.paper_id] = r
+    real = real_titles(latest.values())
+    ask = sorted(title_derived(latest.values()) - real)
+    shadowed = real | (set(held(ask)) if ask else set())
+    keep = [r for r in latest.values() if not (r.paper_id == r.title_id and r.title_id in shadowed)]
+    return RecordPlan(keep, sorted(real_titles(keep)))
+
+
+@dataclass(frozen=True)
+class SavePlan:
+    """What a resolution state does with one ``save`` (``plan_resolution_save``)."""
+
+    #: records to save (raw facts and votes replaced), votes as ``Vote``s with integer weights
+    keep: list[ResolutionRecord]
+    #: papers merged into another paper: all their state goes, their pending mark too
+    forget: list[str]
+    #: title-derived ids whose state a kept record with a real id replaces
+    superseded: list[str]
+
+    @property
+    def gone(self) -> list[str]:
+        """The ids whose whole state goes."""
+        return sorted(set(self.forget) | set(self.superseded))
+
+    @property
+    def replaced(self) -> list[str]:
+        """The ids whose stored votes are replaced (by the kept records' votes, or by none)."""
+        return sorted({r.paper_id for r in self.keep} | set(self.gone))
+
+
+def plan_resolution_save(records: Iterable[ResolutionRecord], held: Callable[[list[str]], Iterable[str]]) -> SavePlan:
+    """``plan_records`` for the resolution state, whose records (plain tuples in the order of
+    ``ResolutionRecord`` are taken too) may also forget a paper: raw facts ``None``."""
+    latest: dict[str, ResolutionRecord] = {}
+    for rec in map(ResolutionRecord._make, records):
+        latest.pop(rec.paper_id, None)
+        latest[rec.paper_id] = rec._replace(votes=[Vote(v.key, v.kind, v.value, int(v.weight), v.surface)
+                                                   for v in map(Vote._make, rec.votes)])
+    forget = sorted(pid for pid, r in latest.items() if r.raw is None)
+    plan = plan_records([r for r in latest.values() if r.raw is not None], held)
+    return SavePlan(plan.keep, forget, plan.superseded)

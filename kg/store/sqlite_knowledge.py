@@ -19,7 +19,7 @@ stored papers were extracted with:
 * ``knowledge_pending(paper_id)``: stored papers to extract again, because a name they mention
   entered, left or changed type in ``knowledge_applied``.
 
-A paper's id follows the rules of the resolution state (``kg.store.sqlite_resolution``): a
+A paper's id follows the rule of the resolution state (``kg.store.rows.plan_records``): a
 paper with a real id replaces what its title id saved; a title id whose title a real id holds
 is not saved.
 """
@@ -30,9 +30,10 @@ import hashlib
 import re
 import sqlite3
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.batch import chunked
+from kg.store.rows import plan_records
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS knowledge_papers(rowid INTEGER PRIMARY KEY, paper_id TEXT NOT NULL UNIQUE,
@@ -54,8 +55,18 @@ _CHUNK = 500
 #: a name's words, as the full-text index splits text (letters and digits)
 _WORD = re.compile(r"[^\W_]+")
 
-#: (paper id, title id, title and abstract, [(name, type)]) for ``save``
-KnowledgePaper = tuple[str, str, str, list[tuple[str, str]]]
+class KnowledgePaper(NamedTuple):
+    """What one paper contributes (``save``; plain tuples in this order are taken too)."""
+
+    paper_id: str
+    #: ``kg.ids.title_paper_id`` of its title
+    title_id: str
+    #: its title and abstract
+    text: str
+    #: the names it introduces: (name, type its own text gives, or "")
+    names: list[tuple[str, str]]
+
+
 #: decides the knowledge from vote counts {name: {type: papers}}: {name: type} for the names
 #: that are known (a name left out is not)
 Decide = Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]
@@ -123,25 +134,16 @@ class SQLiteKnowledge:
         return self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone() is not None
 
     # -- writes ------------------------------------------------------------------------
-    def save(self, papers: Iterable[KnowledgePaper]) -> None:
+    def save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
         """Replace what these papers contribute (a paper listed twice: the last one)."""
         self._ensure()
-        latest: dict[str, KnowledgePaper] = {}
-        for p in papers:
-            latest.pop(p[0], None)
-            latest[p[0]] = p
-        real_titles = {tid for pid, tid, _, _ in latest.values() if pid != tid}
-        keep: list[KnowledgePaper] = []
-        for pid, tid, text, votes in latest.values():
-            if pid == tid and (tid in real_titles or self.db.execute(
-                    "SELECT 1 FROM knowledge_papers WHERE title_id=? AND paper_id<>?", (tid, pid)).fetchone()):
-                continue
-            keep.append((pid, tid, text, votes))
         with immediate(self.db) as cur:
-            dropped = {tid for pid, tid, _, _ in keep if pid != tid}
-            self._drop_votes(cur, sorted({pid for pid, _, _, _ in keep} | dropped))
-            self._drop_papers(cur, sorted(dropped))
-            cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in sorted(dropped)])
+            # which papers count: ``kg.store.rows.plan_records``
+            plan = plan_records(map(KnowledgePaper._make, papers), lambda title_ids: self._held(cur, title_ids))
+            keep, dropped = plan.keep, plan.superseded
+            self._drop_votes(cur, sorted({p.paper_id for p in keep} | set(dropped)))
+            self._drop_papers(cur, dropped)
+            cur.executemany("DELETE FROM knowledge_pending WHERE paper_id=?", [(p,) for p in dropped])
             hashes = {pid: h for pid, h in self._hashes(cur, [p[0] for p in keep])}
             new_rows = []
             for pid, tid, text, votes in keep:
@@ -158,6 +160,17 @@ class SQLiteKnowledge:
             votes_rows = sorted({(n, t, pid) for pid, _, _, votes in keep for n, t in votes})
             cur.executemany("INSERT OR IGNORE INTO knowledge_votes(name, type, paper_id) VALUES(?,?,?)", votes_rows)
             self._bump(cur, [(n, t, 1) for n, t, _ in votes_rows])
+
+    @staticmethod
+    def _held(cur: sqlite3.Cursor, title_ids: list[str]) -> set[str]:
+        """Which of these title ids a stored paper with another id (a real one) holds."""
+        out: set[str] = set()
+        for chunk in chunked(title_ids, _CHUNK):
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in cur.execute(
+                f"SELECT DISTINCT title_id FROM knowledge_papers WHERE title_id IN ({marks}) AND paper_id<>title_id",
+                chunk))
+        return out
 
     def forget(self, paper_ids: Iterable[str]) -> None:
         """These papers contribute nothing any more (they now come from facts, extracted elsewhere)."""

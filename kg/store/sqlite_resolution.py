@@ -1,5 +1,5 @@
-"""Resolution state in SQLite: the embedded store's (and a temporary spool's) side of
-the ``GraphStore`` resolution methods.
+"""Resolution state in SQLite: the embedded store's (and a temporary spool's)
+``ResolutionState`` (``kg.store.base``).
 
 Three tables, created on first use (so stores made before them still open):
 
@@ -18,16 +18,21 @@ Three tables, created on first use (so stores made before them still open):
 * ``resolution_pending(paper_id)``: papers to resolve again, until their new facts are written.
 
 The last two make re-resolution crash-safe: a run killed at any moment leaves marks that the
-next ``kg ingest`` finishes.
+next ``kg ingest`` finishes. The version of the votes is kept in ``meta`` (``votes_version``).
+
+This module only stores: which records a save keeps is ``kg.store.rows.plan_resolution_save``'s.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from kg.batch import chunked
-from kg.resolve.core import ResolutionRecord, StoredVote, Vote, VoteSum, pack_facts, sum_changes, unpack_facts
+from kg.resolve.core import (VOTES_VERSION, ResolutionRecord, StoredVote, VoteSum, pack_facts, sum_changes,
+                             unpack_facts)
+from kg.store.rows import plan_resolution_save
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, title_id TEXT NOT NULL, facts BLOB NOT NULL);
@@ -56,12 +61,46 @@ _TABLES = {"resolution_raw", "resolution_votes", "resolution_deps", "resolution_
 _CHUNK = 500
 
 
-class SQLiteResolution:
-    """The resolution methods over one SQLite connection (autocommit mode)."""
+F = TypeVar("F", bound=Callable[..., Any])
 
-    def __init__(self, db: sqlite3.Connection, readonly: bool = False):
+
+def _guarded(method: F) -> F:
+    """``method`` with SQLite and OS errors handed to the state's ``on_error`` (the embedded
+    store makes them one line naming the store); a generator is guarded as it runs."""
+    import inspect
+
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def gen(self: "SQLiteResolution", *args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from method(self, *args, **kwargs)
+            except (sqlite3.Error, OSError) as exc:
+                raise self.on_error(exc) from None
+        return gen  # type: ignore[return-value]  # same signature as ``method``
+
+    @functools.wraps(method)
+    def call(self: "SQLiteResolution", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise self.on_error(exc) from None
+    return call  # type: ignore[return-value]  # same signature as ``method``
+
+
+def _as_is(exc: BaseException) -> BaseException:
+    return exc
+
+
+class SQLiteResolution:
+    """The ``ResolutionState`` over one SQLite connection (autocommit mode).
+
+    ``on_error``: the exception to raise for an SQLite or OS error (default: that error)."""
+
+    def __init__(self, db: sqlite3.Connection, readonly: bool = False,
+                 on_error: Callable[[BaseException], BaseException] = _as_is):
         self.db = db
         self.readonly = readonly
+        self.on_error = on_error
         self._ready = False
 
     def _ensure(self) -> None:
@@ -82,7 +121,7 @@ class SQLiteResolution:
             self.db.executescript("BEGIN IMMEDIATE;" + _DDL + sums + "COMMIT;")
         self._ready = True
 
-    def _write(self, statements: Iterable[tuple[str, list[tuple]]]) -> None:
+    def _write(self, statements: Iterable[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
         self._ensure()
         cur = self.db.cursor()
         try:
@@ -97,6 +136,7 @@ class SQLiteResolution:
             raise
 
     # -- reads -------------------------------------------------------------------------
+    @_guarded
     def votes(self, keys: Iterable[str]) -> list[VoteSum]:
         self._ensure()
         out: list[VoteSum] = []
@@ -106,6 +146,7 @@ class SQLiteResolution:
                 f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})", chunk))
         return sorted(out)
 
+    @_guarded
     def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
         self._ensure()
         out: set[str] = set()
@@ -115,6 +156,7 @@ class SQLiteResolution:
                 f"SELECT key FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
         return out
 
+    @_guarded
     def dependents(self, keys: Iterable[str]) -> list[str]:
         self._ensure()
         out: set[str] = set()
@@ -125,6 +167,7 @@ class SQLiteResolution:
                 f" UNION SELECT paper_id FROM resolution_votes WHERE key IN ({marks})", chunk + chunk))
         return sorted(out)
 
+    @_guarded
     def raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
         self._ensure()
         for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
@@ -135,6 +178,7 @@ class SQLiteResolution:
             for pid, blob in rows:
                 yield pid, unpack_facts(blob)
 
+    @_guarded
     def rows(self) -> Iterator[StoredVote]:
         self._ensure()
         yield from map(StoredVote._make, self.db.execute(
@@ -142,50 +186,33 @@ class SQLiteResolution:
             " ORDER BY key, kind, value, paper_id"))
 
     # -- writes ------------------------------------------------------------------------
+    @_guarded
     def save(self, papers: Iterable[ResolutionRecord], dirty: Mapping[str, str] | None = None) -> None:
-        """Replace each paper's raw facts and votes (raw facts ``None``: forget the paper's
-        state, as when it is merged into another). A paper with a real id supersedes the state
-        of its title-derived id; a title-derived id whose title a real id already holds is
-        not saved (the stores merge such papers the same way). ``dirty`` keys are added in the
-        same transaction (a key already dirty keeps its older decision)."""
-        self._ensure()
-        latest = {r.paper_id: r for r in map(ResolutionRecord._make, papers)}
-        # a paper whose raw facts are None is forgotten (merged into another paper)
-        forget = sorted(r.paper_id for r in latest.values() if r.raw is None)
-        latest = {pid: rec for pid, rec in latest.items() if rec.raw is not None}
-        keep: list[ResolutionRecord] = []
-        real_titles = {r.title_id for r in latest.values() if r.paper_id != r.title_id}
-        for r in latest.values():
-            if r.paper_id == r.title_id and (r.title_id in real_titles or self.db.execute(
-                    "SELECT 1 FROM resolution_raw WHERE title_id=? AND paper_id<>?",
-                    (r.title_id, r.paper_id)).fetchone()):
-                continue
-            keep.append(r)
-        drop = sorted({r.paper_id for r in keep} | {r.title_id for r in keep if r.paper_id != r.title_id}
-                      | set(forget))
-        new_votes = [Vote(v.key, v.kind, v.value, int(v.weight), v.surface)
-                     for r in keep for v in map(Vote._make, r.votes)]
-        new_rows = [(v.key, v.kind, v.value, r.paper_id, int(v.weight), v.surface)
-                    for r in keep for v in map(Vote._make, r.votes)]
+        """Replace each paper's raw facts and votes, or forget its state, as
+        ``plan_resolution_save`` says; ``dirty`` keys are added in the same transaction (a key
+        already dirty keeps its older decision)."""
         self._ensure()
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
+            plan = plan_resolution_save(papers, lambda title_ids: self._held(cur, title_ids))
+            keep = plan.keep
             # the sums lose the votes being replaced and gain the new ones, in this transaction
             old: list[VoteSum] = []
-            for chunk in chunked(drop, _CHUNK):
+            for chunk in chunked(plan.replaced, _CHUNK):
                 marks = ",".join("?" * len(chunk))
                 old += map(VoteSum._make, cur.execute(
                     f"SELECT key, kind, value, 1, weight FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
-            changes = sum_changes(old, new_votes)
-            cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in drop])
-            titles = [(r.title_id,) for r in keep if r.paper_id != r.title_id] + [(pid,) for pid in forget]
-            cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", titles)
-            cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", titles)
+            changes = sum_changes(old, [v for r in keep for v in r.votes])
+            cur.executemany("DELETE FROM resolution_votes WHERE paper_id=?", [(p,) for p in plan.replaced])
+            gone = [(pid,) for pid in plan.superseded] + [(pid,) for pid in plan.forget]
+            cur.executemany("DELETE FROM resolution_deps WHERE paper_id=?", gone)
+            cur.executemany("DELETE FROM resolution_raw WHERE paper_id=?", gone)
             cur.executemany("INSERT OR REPLACE INTO resolution_raw(paper_id, title_id, facts) VALUES(?,?,?)",
                             [(r.paper_id, r.title_id, pack_facts(r.raw)) for r in keep if r.raw is not None])
             cur.executemany("INSERT OR REPLACE INTO resolution_votes(key, kind, value, paper_id, weight, surface)"
-                            " VALUES(?,?,?,?,?,?)", new_rows)
+                            " VALUES(?,?,?,?,?,?)",
+                            [(v.key, v.kind, v.value, r.paper_id, v.weight, v.surface) for r in keep for v in r.votes])
             cur.executemany("INSERT INTO resolution_sums(key, kind, value, papers, weight) VALUES(?,?,?,?,?)"
                             " ON CONFLICT(key, kind, value) DO UPDATE SET papers=papers+excluded.papers,"
                             " weight=weight+excluded.weight", changes)
@@ -193,13 +220,25 @@ class SQLiteResolution:
                             [(c.key, c.kind, c.value) for c in changes if c.papers < 0])
             cur.executemany("INSERT OR IGNORE INTO resolution_dirty(key, before) VALUES(?,?)",
                             sorted((dirty or {}).items()))
-            cur.executemany("DELETE FROM resolution_pending WHERE paper_id=?", [(pid,) for pid in forget])
+            cur.executemany("DELETE FROM resolution_pending WHERE paper_id=?", [(pid,) for pid in plan.forget])
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 cur.execute("ROLLBACK")
             raise
 
+    @staticmethod
+    def _held(cur: sqlite3.Cursor, title_ids: list[str]) -> set[str]:
+        """Which of these title ids a stored paper with another id (a real one) holds."""
+        out: set[str] = set()
+        for chunk in chunked(title_ids, _CHUNK):
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in cur.execute(
+                f"SELECT DISTINCT title_id FROM resolution_raw WHERE title_id IN ({marks}) AND paper_id<>title_id",
+                chunk))
+        return out
+
+    @_guarded
     def save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         self._write([
             ("DELETE FROM resolution_deps WHERE paper_id=?", [(pid,) for pid in deps]),
@@ -208,19 +247,41 @@ class SQLiteResolution:
         ])
 
     # -- dirty keys and pending papers -------------------------------------------------
+    @_guarded
     def dirty(self) -> dict[str, str]:
         self._ensure()
         return dict(self.db.execute("SELECT key, before FROM resolution_dirty ORDER BY key"))
 
+    @_guarded
     def settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
         self._write([
             ("INSERT OR IGNORE INTO resolution_pending(paper_id) VALUES(?)", [(p,) for p in sorted(set(pending))]),
             ("DELETE FROM resolution_dirty WHERE key=?", [(k,) for k in sorted(set(keys))]),
         ])
 
+    @_guarded
     def pending(self) -> list[str]:
         self._ensure()
         return [r[0] for r in self.db.execute("SELECT paper_id FROM resolution_pending ORDER BY paper_id")]
 
+    @_guarded
     def done(self, paper_ids: Iterable[str]) -> None:
         self._write([("DELETE FROM resolution_pending WHERE paper_id=?", [(p,) for p in sorted(set(paper_ids))])])
+
+    # -- what the votes are made of ----------------------------------------------------
+    @_guarded
+    def version(self) -> int:
+        tables = {r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('meta', 'resolution_votes')")}
+        if "meta" in tables:
+            row = self.db.execute("SELECT value FROM meta WHERE key='votes_version'").fetchone()
+            if row is not None:
+                return int(row[0])
+        has_votes = "resolution_votes" in tables and self.db.execute(
+            "SELECT 1 FROM resolution_votes LIMIT 1").fetchone() is not None
+        return 1 if has_votes else VOTES_VERSION
+
+    @_guarded
+    def set_version(self, version: int) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
