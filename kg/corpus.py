@@ -8,7 +8,7 @@ names its own text introduces (``kg.extract.knowledge.collect`` of the paper alo
 read twice votes once (its last version; a paper with a real id replaces its title id, as
 the stores do), and a name's type is decided from its votes (``reduce_names``).
 
-``kg ingest`` into a store that keeps corpus knowledge (``GraphStore.knowledge_*``, the
+``kg ingest`` into a store that keeps corpus knowledge (``GraphStore.knowledge_state``, the
 embedded store) makes it span runs: a first pass over the input saves what each paper
 introduces (and spools the input); the store settles the knowledge and marks every stored
 paper that mentions a name whose decision changed (found through its full-text index); the
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Na
 from kg.schema import Paper, PaperFacts
 
 if TYPE_CHECKING:
-    from kg.store.base import GraphStore
+    from kg.store.base import GraphStore, KnowledgeState
 
 
 def paper_votes(paper: Paper) -> list[tuple[str, str]]:
@@ -185,22 +185,6 @@ class Spool:
             self.db.close()
 
 
-def keeps_knowledge(store: "GraphStore | None") -> bool:
-    """Whether ``store`` implements the knowledge methods (asked without opening it)."""
-    from kg.store.base import GraphStore
-
-    if store is None:
-        return False
-    impl = getattr(type(store), "knowledge_tracked", None)
-    if impl is None:  # a proxy of a store: ask it
-        try:
-            store.knowledge_tracked()
-        except (NotImplementedError, AttributeError):
-            return False
-        return True
-    return impl is not GraphStore.knowledge_tracked
-
-
 class RunKnowledge:
     """The corpus knowledge of one run: kept in ``store`` across runs when it can, else in a
     temporary state of the run's own. ``external``: knowledge given (``--knowledge``); the
@@ -210,18 +194,10 @@ class RunKnowledge:
                  batch_size: int = 3000):
         self.external = dict(external) if external is not None else None
         self.batch_size = batch_size
-        self.persistent = keeps_knowledge(store)
-        #: the store, when it keeps the knowledge across runs
-        self.store = store if self.persistent else None
-        self.state: GraphStore | _TemporaryKnowledge
-        if store is not None and self.persistent:
-            self.state = store
-        else:
-            from kg.resolve.stream import temporary_db
-            from kg.store.sqlite_knowledge import SQLiteKnowledge
-
-            self._db = temporary_db()
-            self.state = _TemporaryKnowledge(SQLiteKnowledge(self._db, index=False))
+        self._store = store
+        self._state: "KnowledgeState | None" = None
+        self._db: Any = None
+        self._persistent = False
         #: ids of the run's papers extracted here, and of stored papers extracted again
         self.run_ids: set[str] = set()
         self.again_ids: set[str] = set()
@@ -230,10 +206,32 @@ class RunKnowledge:
         self.spool: Spool | None = None
         self.papers = 0
 
+    @property
+    def state(self) -> "KnowledgeState":
+        """The store's ``KnowledgeState``, else a temporary one of the run's own (asked on
+        first use: a ``--strict`` run that stops at a bad record has not touched the store)."""
+        if self._state is None:
+            state = self._store.knowledge_state() if self._store is not None else None
+            self._persistent = state is not None
+            if state is None:
+                from kg.resolve.stream import temporary_db
+                from kg.store.sqlite_knowledge import SQLiteKnowledge
+
+                self._db = temporary_db()
+                state = SQLiteKnowledge(self._db, index=False)
+            self._state = state
+        return self._state
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the knowledge is kept in the store across runs."""
+        self.state
+        return self._persistent
+
     # -- the first pass ----------------------------------------------------------------
     def _tracked_now(self) -> bool:
         if self._tracked is None:
-            self._tracked = self.state.knowledge_tracked()
+            self._tracked = self.state.tracked()
         return self._tracked
 
     def note(self, rec: Paper | PaperFacts, votes: list[tuple[str, str]] | None = None) -> None:
@@ -261,16 +259,16 @@ class RunKnowledge:
                 j += 1
             items = [op[1] for op in ops[i:j]]
             if kind == "save":
-                self.state.knowledge_save(items)
+                self.state.save(items)
             else:
-                self.state.knowledge_forget(items)
+                self.state.forget(items)
             i = j
 
     def knowledge(self) -> dict[str, str]:
         """The knowledge to extract with, once the first pass is done."""
         if self.external is not None:
             return dict(self.external)
-        self.state.knowledge_settle(decide)
+        self.state.settle(decide)
         return self.state.knowledge()
 
     def records(self, records: Iterable[Paper | PaperFacts],
@@ -307,19 +305,19 @@ class RunKnowledge:
         if not self.persistent:
             return []
         exclude = self.run_ids if exclude is None else exclude
-        return [p for p in self.state.knowledge_pending() if p not in exclude]
+        return [p for p in self.state.pending() if p not in exclude]
 
     def stored_again(self, pending: list[str]) -> Iterator[Paper]:
         """These stored papers, from their raw facts (to extract again)."""
         missing = set(pending)
-        resolution = self.store.resolution_state() if self.store is not None else None
+        resolution = self._store.resolution_state() if self.persistent and self._store is not None else None
         for i in range(0, len(pending), 500):
             for pid, raw in (resolution.raw(pending[i:i + 500]) if resolution is not None else ()):
                 missing.discard(pid)
                 self.again_ids.add(pid)
                 yield PaperFacts.from_json(raw).paper
         if missing:  # nothing to extract them from: their marks go
-            self.state.knowledge_done(missing)
+            self.state.done(missing)
 
     def written(self, paper_ids: Iterable[str]) -> None:
         """These papers are written: the ones extracted here with the current knowledge lose
@@ -327,7 +325,7 @@ class RunKnowledge:
         if self.persistent:
             ids = [p for p in paper_ids if p in self.run_ids or p in self.again_ids]
             if ids:
-                self.state.knowledge_done(ids)
+                self.state.done(ids)
 
     def settle_again(self) -> list[Paper]:
         """After the input is written: the stored papers a change of knowledge made during the
@@ -335,41 +333,13 @@ class RunKnowledge:
         if not self.persistent:
             return []
         if self.run_ids:
-            self.state.knowledge_done(self.run_ids)
-        self.state.knowledge_settle(decide)
+            self.state.done(self.run_ids)
+        self.state.settle(decide)
         self.again_ids = set()
         return list(self.stored_again(self.pending_ids(exclude=set())))
 
     def close(self) -> None:
         if self.spool is not None:
             self.spool.close()
-        if not self.persistent:
+        if self._db is not None:
             self._db.close()
-
-
-class _TemporaryKnowledge:
-    """``SQLiteKnowledge`` with the ``GraphStore`` method names (one run's state)."""
-
-    def __init__(self, state):
-        self._s = state
-
-    def knowledge_save(self, papers):
-        self._s.save(papers)
-
-    def knowledge_forget(self, ids):
-        self._s.forget(ids)
-
-    def knowledge_settle(self, decide):
-        return self._s.settle(decide)
-
-    def knowledge(self):
-        return self._s.knowledge()
-
-    def knowledge_pending(self):
-        return []
-
-    def knowledge_done(self, ids):
-        pass
-
-    def knowledge_tracked(self):
-        return self._s.has_papers()

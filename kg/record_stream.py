@@ -61,16 +61,6 @@ def _paper(rec: Record) -> Paper:
     return rec.paper if isinstance(rec, PaperFacts) else rec
 
 
-def _supports_links(store) -> bool:
-    if store is None:
-        return False
-    try:
-        store.papers_by_links([])
-    except NotImplementedError:
-        return False
-    return True
-
-
 class _Plan:
     """Pass one: the components of the records (and of the stored papers they link to)."""
 
@@ -90,7 +80,7 @@ class _Plan:
 
     def _linked_store(self):
         store = self._store
-        return store if _supports_links(store) and store.has_papers() else None
+        return store if store is not None and store.has_papers() else None
 
     def add(self, rec: Record) -> None:
         node = self.uf.add()

@@ -22,6 +22,15 @@ class FakeStore(GraphStore):
         self.edges = sorted((dict(e) for e in edges), key=lambda e: (e["source"], e["type"], e["target"]))
         self.calls: list[tuple[str, int]] = []
 
+    def has_papers(self) -> bool:  # pragma: no cover - not used
+        return False
+
+    def papers_by_links(self, keys):  # pragma: no cover - not used
+        return {}
+
+    def stored_papers(self, ids):  # pragma: no cover - not used
+        return []
+
     def write(self, facts):  # pragma: no cover - not used
         raise NotImplementedError
 

@@ -164,3 +164,18 @@ def test_graph_stores_hand_out_their_resolution_state_and_carry_none_of_its_meth
         for name in methods:
             want = list(inspect.signature(getattr(ResolutionState, name)).parameters)
             assert list(inspect.signature(getattr(impl, name)).parameters) == want, (impl, name)
+
+
+def test_graph_stores_hand_out_their_knowledge_state_and_carry_none_of_its_methods():
+    from kg.store.base import GraphStore, KnowledgeState
+    from kg.store.embedded import EmbeddedStore
+    from kg.store.neo4j import Neo4jStore
+    from kg.store.sqlite_knowledge import SQLiteKnowledge
+
+    for cls in (GraphStore, EmbeddedStore, Neo4jStore):
+        assert [n for n in dir(cls) if n.startswith("knowledge")] == ["knowledge_state"], cls
+    methods = [n for n, v in vars(KnowledgeState).items() if inspect.isfunction(v) and not n.startswith("_")]
+    assert len(methods) == 7
+    for name in methods:
+        want = list(inspect.signature(getattr(KnowledgeState, name)).parameters)
+        assert list(inspect.signature(getattr(SQLiteKnowledge, name)).parameters) == want, name

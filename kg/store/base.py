@@ -53,6 +53,37 @@ class WriteSummary:
         return self
 
 
+class KnowledgeState(Protocol):
+    """What extraction's corpus knowledge needs across runs (see kg/corpus.py): the names each
+    paper the store extracted introduces, and the papers to extract again when the knowledge
+    changes. ``GraphStore.knowledge_state`` gives it; the embedded store keeps it in SQLite
+    tables (``kg.store.sqlite_knowledge``), as does one run's temporary state."""
+
+    def save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
+        """For each (paper id, title id, title and abstract, [(name, type)]): replace what the
+        paper contributes to the corpus knowledge (and index its text)."""
+
+    def forget(self, paper_ids: Iterable[str]) -> None:
+        """These papers contribute nothing any more (loaded from facts now)."""
+
+    def settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]) -> list[str]:
+        """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
+        mark pending every stored paper mentioning a name whose decision changed. Returns those
+        names."""
+
+    def knowledge(self) -> dict[str, str]:
+        """The corpus knowledge the stored papers are (or are being) extracted with."""
+
+    def pending(self) -> list[str]:
+        """Sorted ids of stored papers to extract again."""
+
+    def done(self, paper_ids: Iterable[str]) -> None:
+        """Clear the pending marks of these papers (extracted again and written)."""
+
+    def tracked(self) -> bool:
+        """Whether any stored paper contributes corpus knowledge."""
+
+
 class ResolutionState(Protocol):
     """What kg.resolve keeps in a store so that papers ingested later merge into the entities
     already there (see kg/resolve/core.py and kg/resolve/stream.py); ``GraphStore.resolution_state``
@@ -217,20 +248,19 @@ class GraphStore(ABC):
     # What kg.record_stream asks so that a record read later merges into the paper already
     # stored (kg/records.py). A store keeps, per paper, every link key of the records merged
     # into it (``kg.records.link_keys``), written with the paper; writing a paper whose
-    # ``absorbs`` names stored papers deletes those. A store without these raises
-    # NotImplementedError and merging then only spans one run.
+    # ``absorbs`` names stored papers deletes those.
+    @abstractmethod
     def has_papers(self) -> bool:
         """Does the store hold any paper?"""
-        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
 
+    @abstractmethod
     def papers_by_links(self, keys: Iterable[str]) -> dict[str, list[str]]:
         """For each of ``keys`` that some stored paper has: the sorted ids of those papers."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
 
+    @abstractmethod
     def stored_papers(self, ids: Iterable[str]) -> list["Paper"]:
         """The stored papers with these ids as ``Paper`` records (``links``: the link keys
         their own fields do not give), sorted by id; missing ids left out."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no link keys")
 
     # -- resolution ----------------------------------------------------------------
     def resolution_state(self) -> "ResolutionState | None":
@@ -238,41 +268,11 @@ class GraphStore(ABC):
         a store that keeps none (resolution then only spans one run)."""
         return None
 
-    # -- corpus knowledge ------------------------------------------------------------
-    # What extraction's corpus knowledge needs across runs (see kg/corpus.py): the names each
-    # paper the store extracted introduces, and the papers to extract again when the
-    # knowledge changes. A store without these raises NotImplementedError and the knowledge
-    # then spans one run only.
-    def knowledge_save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
-        """For each (paper id, title id, title and abstract, [(name, type)]): replace what the
-        paper contributes to the corpus knowledge (and index its text)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
-        """These papers contribute nothing any more (loaded from facts now)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge_settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]) -> list[str]:
-        """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
-        mark pending every stored paper mentioning a name whose decision changed. Returns those
-        names."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge(self) -> dict[str, str]:
-        """The corpus knowledge the stored papers are (or are being) extracted with."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge_pending(self) -> list[str]:
-        """Sorted ids of stored papers to extract again."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge_done(self, paper_ids: Iterable[str]) -> None:
-        """Clear the pending marks of these papers (extracted again and written)."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
-
-    def knowledge_tracked(self) -> bool:
-        """Whether any stored paper contributes corpus knowledge."""
-        raise NotImplementedError(f"{type(self).__name__} keeps no corpus knowledge")
+    def knowledge_state(self) -> "KnowledgeState | None":
+        """Where extraction's corpus knowledge is kept across runs (``KnowledgeState``, see
+        kg/corpus.py), or None for a store that keeps none (the knowledge then spans one run).
+        Getting it does not open the store; its first use does."""
+        return None
 
     # -- one writer at a time ----------------------------------------------------------
     def begin_writing(self) -> None:

@@ -46,7 +46,7 @@ from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
 
 if TYPE_CHECKING:
-    from kg.store.sqlite_knowledge import Decide, SQLiteKnowledge
+    from kg.store.sqlite_knowledge import SQLiteKnowledge
     from kg.store.sqlite_resolution import SQLiteResolution
 
 SCHEMA_VERSION = "1"
@@ -1151,12 +1151,15 @@ class EmbeddedStore(GraphStore):
 
     # -- corpus knowledge ---------------------------------------------------------------
     # in tables of kg/store/sqlite_knowledge.py (created on first use)
-    @property
-    def _knowledge(self) -> "SQLiteKnowledge":
+    def knowledge_state(self) -> "SQLiteKnowledge":
+        """The store's ``KnowledgeState`` (on its connection, opened on first use); SQLite
+        errors in it are one line naming the store, as the store's own."""
         from kg.store.sqlite_knowledge import SQLiteKnowledge
 
         if self._knowledge_state is None:
-            self._knowledge_state = SQLiteKnowledge(self.db, readonly=self.readonly, text_of=self._paper_texts)
+            self._knowledge_state = SQLiteKnowledge(lambda: self.db, readonly=self.readonly,
+                                                    text_of=self._paper_texts,
+                                                    on_error=lambda exc: store_error(self.path, exc))
         return self._knowledge_state
 
     def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
@@ -1166,27 +1169,6 @@ class EmbeddedStore(GraphStore):
             paper = json.loads(raw).get("paper") or {}
             out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
         return out
-
-    def knowledge_save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
-        self._knowledge.save(papers)
-
-    def knowledge_forget(self, paper_ids: Iterable[str]) -> None:
-        self._knowledge.forget(paper_ids)
-
-    def knowledge_settle(self, decide: "Decide") -> list[str]:
-        return self._knowledge.settle(decide)
-
-    def knowledge(self) -> dict[str, str]:
-        return self._knowledge.knowledge()
-
-    def knowledge_pending(self) -> list[str]:
-        return self._knowledge.pending()
-
-    def knowledge_done(self, paper_ids: Iterable[str]) -> None:
-        self._knowledge.done(paper_ids)
-
-    def knowledge_tracked(self) -> bool:
-        return self._knowledge.has_papers()
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -1224,9 +1206,7 @@ def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
 
 
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
-              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_state",
-              "knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge", "knowledge_pending",
-              "knowledge_done", "knowledge_tracked"):
+              "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_state"):
     setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
 
 

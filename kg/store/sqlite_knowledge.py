@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.batch import chunked
 from kg.store.rows import plan_records
+from kg.store.sqlite_resolution import _as_is, _guarded
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS knowledge_papers(rowid INTEGER PRIMARY KEY, paper_id TEXT NOT NULL UNIQUE,
@@ -102,17 +103,27 @@ def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
         raise
 
 class SQLiteKnowledge:
-    """The knowledge methods over one SQLite connection (autocommit mode)."""
+    """The ``KnowledgeState`` over one SQLite connection (autocommit mode): ``db`` is the
+    connection or a function that opens it (called on first use). ``on_error``: the exception
+    to raise for an SQLite or OS error (default: that error)."""
 
-    def __init__(self, db: sqlite3.Connection, readonly: bool = False,
-                 text_of: Callable[[list[str]], Mapping[str, str]] | None = None, index: bool = True):
-        self.db = db
+    def __init__(self, db: sqlite3.Connection | Callable[[], sqlite3.Connection], readonly: bool = False,
+                 text_of: Callable[[list[str]], Mapping[str, str]] | None = None, index: bool = True,
+                 on_error: Callable[[BaseException], BaseException] = _as_is):
+        self._db = db
         self.readonly = readonly
         #: keep the full-text index (a run's temporary state re-extracts nothing: it needs none)
         self.index = index
         #: the title and abstract of stored papers, to check a name is really in them
         self.text_of = text_of
+        self.on_error = on_error
         self._ready = False
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if not isinstance(self._db, sqlite3.Connection):
+            self._db = self._db()
+        return self._db
 
     def _ensure(self) -> bool:
         """Create the tables on first use; False when they are missing and cannot be made."""
@@ -127,13 +138,15 @@ class SQLiteKnowledge:
         self._ready = True
         return True
 
-    def has_papers(self) -> bool:
+    @_guarded
+    def tracked(self) -> bool:
         """Whether any paper contributes knowledge (else facts-only runs skip all of this)."""
         if not self._ensure():
             return False
         return self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone() is not None
 
     # -- writes ------------------------------------------------------------------------
+    @_guarded
     def save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
         """Replace what these papers contribute (a paper listed twice: the last one)."""
         self._ensure()
@@ -172,10 +185,11 @@ class SQLiteKnowledge:
                 chunk))
         return out
 
+    @_guarded
     def forget(self, paper_ids: Iterable[str]) -> None:
         """These papers contribute nothing any more (they now come from facts, extracted elsewhere)."""
         ids = sorted(set(paper_ids))
-        if not ids or not self.has_papers():
+        if not ids or not self.tracked():
             return
         with immediate(self.db) as cur:
             self._drop_votes(cur, ids)
@@ -217,6 +231,7 @@ class SQLiteKnowledge:
         cur.executemany("INSERT OR IGNORE INTO knowledge_dirty(name) VALUES(?)", sorted({(n,) for n, _, _ in rows}))
 
     # -- settling ----------------------------------------------------------------------
+    @_guarded
     def settle(self, decide: Decide) -> list[str]:
         """Bring the applied knowledge in line with the votes: every stored paper that mentions
         a name whose decision changed is marked pending (one transaction). Returns the names
@@ -276,17 +291,20 @@ class SQLiteKnowledge:
         return out
 
     # -- reads -------------------------------------------------------------------------
+    @_guarded
     def knowledge(self) -> dict[str, str]:
         """The applied knowledge: name -> type (``""``: untyped)."""
         if not self._ensure():
             return {}
         return dict(self.db.execute("SELECT name, type FROM knowledge_applied ORDER BY name"))
 
+    @_guarded
     def pending(self) -> list[str]:
         if not self._ensure():
             return []
         return [r[0] for r in self.db.execute("SELECT paper_id FROM knowledge_pending ORDER BY paper_id")]
 
+    @_guarded
     def done(self, paper_ids: Iterable[str]) -> None:
         ids = sorted(set(paper_ids))
         if not ids or not self._ensure():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from advutil import graph, write_jsonl, sample_papers  # noqa: F401  (fixtures)
 from kg.pipeline import run_ingest
 from kg.store.embedded import EmbeddedStore
-from resolveutil import DyingStore, Killed
+from resolveutil import DyingStore, Killed, _DyingState
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,11 @@ def test_any_split_and_order_of_raw_inputs_gives_the_one_run_graph(tmp_path_fact
 class Dying(DyingStore):
     """A store whose process is killed before its ``n``-th state change (knowledge included)."""
 
-    MUTATORS = DyingStore.MUTATORS | {"knowledge_save", "knowledge_forget", "knowledge_settle", "knowledge_done"}
+    KNOWLEDGE_MUTATORS = {"save", "forget", "settle", "done"}
+
+    def knowledge_state(self):
+        state = self._store.knowledge_state()
+        return None if state is None else _DyingState(self._dying(state, self.KNOWLEDGE_MUTATORS))
 
 
 @pytest.mark.parametrize("kill", [1, 2, 3, 5, 8, 13, 21])
