@@ -33,8 +33,9 @@ def paper(pid: str, *mentions: Mention, title: str | None = None) -> PaperFacts:
 
 def graph(store) -> tuple[list, list]:
     """A store's whole graph, without where papers were read from."""
-    nodes = [{k: v for k, v in n.items() if k != "source"} for n in store.iter_nodes()]
-    return nodes, list(store.iter_edges())
+    from graphutil import graph as whole
+
+    return whole(store, drop=("source",))
 
 
 def entities(store) -> dict[str, dict]:

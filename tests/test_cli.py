@@ -23,7 +23,6 @@ def all_commands():
 
 
 def test_every_command_has_help_and_is_in_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     runner = CliRunner()
     assert sorted(main.commands) == ["eval", "export", "extract", "ingest", "knowledge", "neighbourhood",
                                      "queries", "query", "resolve", "stats"]

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SAMPLE, need_service
 
 from kg.cli import main
-from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 pytestmark = pytest.mark.dask
 KG = [sys.executable, "-c", "import sys; from kg.cli import main; sys.argv[0] = 'kg'; main()"]
@@ -65,11 +65,6 @@ def part_lines(out: Path) -> list[str]:
 
 def by_paper(lines: list[str]) -> list[str]:
     return sorted(lines, key=lambda line: (json.loads(line)["paper"]["id"], line))
-
-
-def graph(db: Path) -> tuple[list, list]:
-    with EmbeddedStore(db, create=False) as store:
-        return list(store.iter_nodes()), list(store.iter_edges())
 
 
 # -- the sample corpus ------------------------------------------------------------------------

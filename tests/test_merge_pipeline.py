@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from kg.pipeline import run_extract, run_ingest
 from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 S2_BATCH = REAL / "s2-batch-with-null.json"  # three papers with abstracts (and a null)
@@ -21,16 +22,11 @@ LLAMA_ARXIV = REAL / "arxiv-api-2302.13971.atom.xml"  # constructed, see SOURCES
 LLAMA = "arxiv:2302.13971"
 
 
-def dump(store):
-    """The graph as plain data (every node and edge, with every property)."""
-    return list(store.iter_nodes()), list(store.iter_edges())
-
-
 def ingest_runs(path, runs, strict=False):
     with EmbeddedStore(path) as store:
         for run in runs:
             run_ingest([str(f) for f in run], store, workers=1, strict=strict)
-        return dump(store)
+        return graph(store)
 
 
 def paper(graph, pid):
@@ -85,7 +81,7 @@ def test_runs_split_differently_give_the_same_graph(tmp_path):
     with EmbeddedStore(tmp_path / "y.db") as store:
         report = run_ingest([str(f) for f in files], store, workers=1)
         assert report.write.papers_added == report.write.papers_updated == 0
-        assert report.merge.merged == 0 and dump(store) == want
+        assert report.merge.merged == 0 and graph(store) == want
 
 
 def test_resolution_state_follows_the_merge(tmp_path):
@@ -138,12 +134,12 @@ def test_neo4j_merges_across_runs_like_the_embedded_store(neo4j_store, tmp_path)
     for run in runs:
         run_ingest([str(f) for f in run], neo4j_store, workers=1)
     want = ingest_runs(tmp_path / "e.db", [[S2_BATCH, S2_BIB, LLAMA_ARXIV, LLAMA_S2]])
-    assert dump(neo4j_store) == want
+    assert graph(neo4j_store) == want
     # the link keys are kept (hidden) and found through the full-text index
     assert neo4j_store.papers_by_links(["id:corpusid:257219404"]) == {"id:corpusid:257219404": [LLAMA]}
     assert [p.id for p in neo4j_store.stored_papers([LLAMA])] == [LLAMA]
     again = run_ingest([str(S2_BIB), str(LLAMA_S2)], neo4j_store, workers=1)
-    assert again.write.papers_added == again.write.papers_updated == 0 and dump(neo4j_store) == want
+    assert again.write.papers_added == again.write.papers_updated == 0 and graph(neo4j_store) == want
     # no resolution state is left under an absorbed id
     n = neo4j_store.cypher("MATCH (r:KgResolution) WHERE r.paper_id STARTS WITH 'title:' RETURN count(r) AS n")
     assert n[0]["n"] == 0

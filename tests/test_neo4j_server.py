@@ -28,6 +28,7 @@ from factsutil import make_facts
 from kg.errors import Neo4jUnavailable
 from kg.store.embedded import EmbeddedStore
 from kg.store.neo4j import Neo4jStore
+from graphutil import graph
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -93,14 +94,10 @@ def server_factory(tmp_path):
         s.cmd("stop", check=False)
 
 
-def dump(store):
-    return list(store.iter_nodes()), list(store.iter_edges())
-
-
 def embedded_dump(tmp_path: Path, facts) -> tuple:
     with EmbeddedStore(tmp_path / f"ref-{len(facts)}-{time.monotonic_ns()}.db") as ref:
         ref.write(facts)
-        return dump(ref)
+        return graph(ref)
 
 
 def corpus(n: int):
@@ -148,10 +145,10 @@ def test_server_dies_mid_load_then_rerun_completes(server_factory, tmp_path):
         n = s.stats()["papers"]
         assert 0 < n < len(facts) and n % batch == 0  # whole transactions only
         # what was committed is exactly the graph of the papers written so far
-        assert dump(s) == embedded_dump(tmp_path, facts[:n])
+        assert graph(s) == embedded_dump(tmp_path, facts[:n])
         w = s.write(facts)  # the same ingest again completes it
         assert w.papers_unchanged == n and w.papers_added == len(facts) - n
-        assert dump(s) == embedded_dump(tmp_path, facts)
+        assert graph(s) == embedded_dump(tmp_path, facts)
         again = s.write(facts)
         assert again.extra["nodes_created"] == 0 and again.extra["relationships_created"] == 0
         counts = s.cypher("MATCH (n) WHERE n:Paper OR n:Entity WITH count(n) AS n, count(DISTINCT n.id) AS ids "
@@ -167,7 +164,7 @@ def test_admin_import_of_export_gives_the_same_graph(server_factory, tmp_path):
     db = tmp_path / "kg.db"
     with EmbeddedStore(db) as e:
         run_ingest([SAMPLE], e)
-        want = dump(e)
+        want = graph(e)
         want_stats = e.stats()
     assert want_stats["papers"] > 100
     out = tmp_path / "admin"
@@ -185,7 +182,7 @@ def test_admin_import_of_export_gives_the_same_graph(server_factory, tmp_path):
         for k in ("papers", "entities", "relations", "entity_relations", "entity_types", "relation_types",
                   "entity_relation_types"):
             assert got_stats[k] == want_stats[k], k
-        assert dump(s) == want
+        assert graph(s) == want
         # the imported database can be extended: ingesting the same papers keeps the graph
         run_ingest([SAMPLE], s)
-        assert dump(s) == want
+        assert graph(s) == want

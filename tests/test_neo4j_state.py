@@ -16,6 +16,7 @@ from factsutil import make_facts
 from kg.store import neo4j_state as S
 from kg.store.embedded import EmbeddedStore
 from kg.store.neo4j import Neo4jStore
+from graphutil import graph
 
 pytestmark = pytest.mark.neo4j
 
@@ -51,15 +52,11 @@ def fresh(neo4j_server):
         store.close()
 
 
-def dump(store):
-    return list(store.iter_nodes()), list(store.iter_edges())
-
-
 def embedded(tmp_path, *batches):
     with EmbeddedStore(tmp_path / f"ref{len(list(tmp_path.iterdir()))}.db") as ref:
         for b in batches:
             ref.write(b)
-        return dump(ref)
+        return graph(ref)
 
 
 def assert_only_the_graph(store) -> None:
@@ -80,14 +77,14 @@ def test_a_new_database_holds_the_graph_only(fresh, tmp_path, neo4j_server):
     fresh.write([A, B, C])
     assert fresh._state_mode == "file"
     assert_only_the_graph(fresh)
-    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    assert graph(fresh) == embedded(tmp_path, [A, B, C])
     # the same labels the graph has, no more
     assert {r["labels"][0] for r in fresh.cypher("MATCH (n) RETURN DISTINCT labels(n) AS labels")} == {"Paper", "Entity"}
     # the bookkeeping is in the state file: the same graph, with the resolution state beside it
     path = fresh._master.path
     assert path.parent == S.state_dir() and path.exists()
     with EmbeddedStore(path) as state:
-        assert dump(state) == dump(fresh)
+        assert graph(state) == graph(fresh)
     # another client of the same database finds the same state file
     with store_for(neo4j_server) as other:
         assert other.write([A]).papers_unchanged == 1 and other._master.path == path
@@ -105,7 +102,7 @@ def test_the_sample_corpus_through_the_cli_leaves_only_the_graph(neo4j_server, f
     with EmbeddedStore(tmp_path / "e.db") as e:
         r = CliRunner().invoke(main, ["ingest", str(SAMPLE), "--store", str(tmp_path / "e.db"), "--quiet"])
         assert r.exit_code == 0, r.output
-        assert dump(fresh) == dump(e)
+        assert graph(fresh) == graph(e)
     # the resolution report reads the state file
     r = CliRunner().invoke(main, ["resolve", "--report", "--json", "--neo4j", neo4j_server["uri"]])
     assert r.exit_code == 0, r.output
@@ -142,9 +139,9 @@ def test_a_process_killed_between_its_two_commits_is_repaired_by_the_next_write(
     # the next write first makes Neo4j what the state file says (B never reached it), then writes
     fresh.write([C])
     assert not S.publishing_note(fresh._master.path).exists()
-    assert dump(fresh) == embedded(tmp_path, [A], [C])
+    assert graph(fresh) == embedded(tmp_path, [A], [C])
     fresh.write([A, B, C])
-    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    assert graph(fresh) == embedded(tmp_path, [A, B, C])
     assert_only_the_graph(fresh)
 
 
@@ -157,9 +154,9 @@ def test_a_batch_lost_after_neo4j_committed_it_is_finished_by_the_next_write(fre
     # Neo4j holds B: the next write writes it to the state file too, so B counts as there
     w = fresh.write([B, C])
     assert (w.papers_unchanged, w.papers_added) == (1, 1)
-    assert dump(fresh) == embedded(tmp_path, [A, B, C])
+    assert graph(fresh) == embedded(tmp_path, [A, B, C])
     with EmbeddedStore(fresh._master.path) as state:
-        assert dump(state) == dump(fresh)
+        assert graph(state) == graph(fresh)
 
 
 def test_another_writer_is_noticed_with_one_clear_error(fresh, neo4j_server):
@@ -180,7 +177,7 @@ def test_an_emptied_database_is_loaded_again_from_scratch(fresh, neo4j_server, t
     with store_for(neo4j_server) as again:
         w = again.write([C])
         assert w.papers_added == 1
-        assert dump(again) == embedded(tmp_path, [C])
+        assert graph(again) == embedded(tmp_path, [C])
 
 
 def test_reading_from_another_machine_and_writing_with_a_copy_of_the_state(fresh, neo4j_server, tmp_path,
@@ -193,13 +190,13 @@ def test_reading_from_another_machine_and_writing_with_a_copy_of_the_state(fresh
         fresh._master.db.backup(dst)
     monkeypatch.setenv("KG_STATE_DIR", str(tmp_path / "elsewhere"))
     with store_for(neo4j_server) as reader:
-        assert dump(reader) == dump(fresh)  # reading needs no state
+        assert graph(reader) == graph(fresh)  # reading needs no state
         assert reader.find_nodes("distilbert")[0]["id"] == "model:distilbert"
         with pytest.raises(S.StateNotFound, match="--state PATH"):
             reader.write([C])
     with store_for(neo4j_server, state=str(copy)) as writer:
         writer.write([C])
-        assert dump(writer) == embedded(tmp_path, [A, B, C])
+        assert graph(writer) == embedded(tmp_path, [A, B, C])
 
 
 def test_a_database_with_its_state_in_neo4j_keeps_it_there(neo4j_server, tmp_path):
@@ -210,5 +207,5 @@ def test_a_database_with_its_state_in_neo4j_keeps_it_there(neo4j_server, tmp_pat
     with store_for(neo4j_server) as auto:
         auto.write([B])
         assert auto._state_mode == S.IN_NEO4J
-        assert dump(auto) == embedded(tmp_path, [A, B])
+        assert graph(auto) == embedded(tmp_path, [A, B])
         auto.clear()

@@ -15,6 +15,7 @@ from factsutil import make_facts
 from kg.errors import Neo4jAuthError, Neo4jDatabaseNotFound, Neo4jUnavailable
 from kg.store.embedded import EmbeddedStore
 from kg.store.neo4j import Neo4jStore
+from graphutil import graph
 
 pytestmark = pytest.mark.neo4j
 
@@ -32,15 +33,11 @@ A2 = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBE
 TITLED = make_facts(A.paper.title, A.paper.abstract, [("PROPOSES", "Model", "DistilBERT")])
 
 
-def dump(store):
-    return list(store.iter_nodes()), list(store.iter_edges())
-
-
 def embedded_after(tmp_path, *batches):
     with EmbeddedStore(tmp_path / f"ref{len(list(tmp_path.iterdir()))}.db") as ref:
         for b in batches:
             ref.write(b)
-        return dump(ref)
+        return graph(ref)
 
 
 def raw_counts(store: Neo4jStore) -> tuple[int, int, int, int]:
@@ -54,7 +51,7 @@ def raw_counts(store: Neo4jStore) -> tuple[int, int, int, int]:
 def test_same_graph_as_embedded(neo4j_store, tmp_path):
     w = neo4j_store.write([A, B, C])
     assert (w.papers_added, w.relations_added, w.entities_added) == (3, 8, 6)
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A, B, C])
+    assert graph(neo4j_store) == embedded_after(tmp_path, [A, B, C])
     with EmbeddedStore(tmp_path / "e.db") as e:
         e.write([A, B, C])
         s1, s2 = neo4j_store.stats(), e.stats()
@@ -83,19 +80,19 @@ def test_values_are_plain_python(neo4j_store):
 
 def test_second_write_changes_nothing(neo4j_store):
     neo4j_store.write([A, B, C])
-    before = dump(neo4j_store)
+    before = graph(neo4j_store)
     w = neo4j_store.write([A, B, C])
     assert (w.papers_added, w.papers_updated, w.papers_unchanged) == (0, 0, 3)
     assert w.extra["nodes_created"] == 0 and w.extra["relationships_created"] == 0
     assert w.extra["properties_set"] == 0 and w.extra["relationships_deleted"] == 0
-    assert dump(neo4j_store) == before
+    assert graph(neo4j_store) == before
 
 
 @pytest.mark.parametrize("order", [[A, B, C], [C, B, A], [B, C, A]])
 def test_incremental_in_any_order(neo4j_store, tmp_path, order):
     for f in order:  # one paper per write
         neo4j_store.write([f])
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A, B, C])
+    assert graph(neo4j_store) == embedded_after(tmp_path, [A, B, C])
 
 
 def test_changed_paper_replaces_its_relations_only(neo4j_store, tmp_path):
@@ -108,12 +105,12 @@ def test_changed_paper_replaces_its_relations_only(neo4j_store, tmp_path):
     assert sorted(e["target"] for e in edges if e["source"] == A.paper.id) == \
         ["dataset:squad", "model:bert", "model:distilbert"]
     assert neo4j_store.find_nodes("GLUE")[0]["paper_count"] == 1
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A, B], [A2])
+    assert graph(neo4j_store) == embedded_after(tmp_path, [A, B], [A2])
     n, ids, r, keys = raw_counts(neo4j_store)
     assert (n, r) == (ids, keys)
     # and back again: an entity no paper mentions any more goes
     neo4j_store.write([A])
-    assert dump(neo4j_store) == embedded_after(tmp_path, [A, B], [A2], [A])
+    assert graph(neo4j_store) == embedded_after(tmp_path, [A, B], [A2], [A])
     assert neo4j_store.get_nodes(["dataset:squad"]) == []
 
 
@@ -122,7 +119,7 @@ def test_title_id_meets_real_id_in_any_order(neo4j_store, tmp_path):
         neo4j_store.clear()
         for f in order:
             neo4j_store.write([f])
-        assert dump(neo4j_store) == embedded_after(tmp_path, *[[f] for f in order])
+        assert graph(neo4j_store) == embedded_after(tmp_path, *[[f] for f in order])
         assert [n["id"] for n in neo4j_store.iter_nodes() if n["label"] == "Paper"] == ["arxiv:1910.01108"]
 
 
@@ -134,7 +131,7 @@ def test_batch_size_does_not_change_the_graph(neo4j_server, neo4j_store, tmp_pat
     with Neo4jStore(neo4j_server["uri"], user=neo4j_server["user"], password=neo4j_server["password"],
                     batch_size=7) as small:
         small.write(papers)
-        assert dump(small) == embedded_after(tmp_path, papers)
+        assert graph(small) == embedded_after(tmp_path, papers)
 
 
 def test_concurrent_ingests_create_no_duplicates(neo4j_server, neo4j_store, tmp_path):
@@ -161,7 +158,7 @@ def test_concurrent_ingests_create_no_duplicates(neo4j_server, neo4j_store, tmp_
     assert not errors
     n, ids, r, keys = raw_counts(neo4j_store)
     assert n == ids and r == keys
-    assert dump(neo4j_store) == embedded_after(tmp_path, papers)
+    assert graph(neo4j_store) == embedded_after(tmp_path, papers)
 
 
 def test_an_entity_created_meanwhile_by_another_writer(neo4j_store_state_in_db, tmp_path):
@@ -187,7 +184,7 @@ def test_an_entity_created_meanwhile_by_another_writer(neo4j_store_state_in_db, 
         other.commit()
         t.join(60)
     assert not errors
-    assert dump(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
+    assert graph(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
 
 
 def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store_state_in_db, tmp_path, monkeypatch):
@@ -207,7 +204,7 @@ def test_a_lost_race_to_create_an_entity_runs_the_chunk_again(neo4j_store_state_
     monkeypatch.setattr(K, "_write_chunk", racing)
     summary = neo4j_store_state_in_db.write([A])
     assert len(attempts) == 2 and summary.papers_added == 1
-    assert dump(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
+    assert graph(neo4j_store_state_in_db) == embedded_after(tmp_path, [A])
 
 
 def test_user_values_only_as_parameters(neo4j_store):
@@ -292,7 +289,7 @@ def test_variant_edges_like_embedded(neo4j_store, tmp_path, steps):
     assert any(e.family for e in V7B.entities)
     for batch in steps:
         neo4j_store.write(batch)
-    nodes, edges = dump(neo4j_store)
+    nodes, edges = graph(neo4j_store)
     assert (nodes, edges) == embedded_after(tmp_path, *steps)
     assert any(e["type"] == "VARIANT_OF" for e in edges)
     st = neo4j_store.stats()
@@ -305,10 +302,10 @@ def test_sample_corpus_same_graph_as_embedded(neo4j_store, tmp_path):
 
     with EmbeddedStore(tmp_path / "sample.db") as e:
         run_ingest([SAMPLE], e)
-        want, want_stats = dump(e), e.stats()
+        want, want_stats = graph(e), e.stats()
     report = run_ingest([SAMPLE], neo4j_store, batch_size=50)
     assert report.write.papers_added == want_stats["papers"] > 100
-    assert dump(neo4j_store) == want
+    assert graph(neo4j_store) == want
     got_stats = neo4j_store.stats()
     got_stats.pop("store"), want_stats.pop("store")
     assert got_stats == want_stats

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.schema import PaperFacts, validate_facts
 from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "hf-papers-pretraining.txt"
@@ -24,9 +25,7 @@ def ingest(*args: str) -> str:
 
 
 def dump(path: Path, drop=("source",)):
-    with EmbeddedStore(path, create=False) as s:
-        nodes = [{k: v for k, v in n.items() if k not in drop} for n in s.iter_nodes()]
-        return nodes, list(s.iter_edges())
+    return graph(path, drop)
 
 
 @pytest.fixture(scope="module")

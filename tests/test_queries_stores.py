@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from kg.query import get_query, list_queries, result_columns, run_query
 from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 pytestmark = pytest.mark.neo4j
 
@@ -59,7 +60,7 @@ def stores(neo4j_server, tmp_path_factory, sample_facts):
 
 
 def dump(store):
-    return store.stats() | {"store": None}, list(store.iter_nodes()), list(store.iter_edges())
+    return store.stats() | {"store": None}, *graph(store)
 
 
 def test_both_stores_hold_the_same_graph(stores):

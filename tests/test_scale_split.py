@@ -12,15 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "hf-papers-pretraining.txt"
-
-
-def _graph(path: Path) -> tuple[list, list]:
-    with EmbeddedStore(path, create=False) as store:
-        return list(store.iter_nodes()), list(store.iter_edges())
 
 
 def _ok(result) -> None:
@@ -31,7 +26,7 @@ def _ok(result) -> None:
 def direct(tmp_path_factory) -> tuple[Path, tuple[list, list]]:
     db = tmp_path_factory.mktemp("direct") / "kg.db"
     _ok(CliRunner().invoke(main, ["ingest", str(SAMPLE), "--store", str(db), "-q"]))
-    return db, _graph(db)
+    return db, graph(db)
 
 
 def test_extract_then_ingest_facts_gives_the_same_store(tmp_path, direct):
@@ -41,7 +36,7 @@ def test_extract_then_ingest_facts_gives_the_same_store(tmp_path, direct):
     assert len(facts.read_text(encoding="utf-8").splitlines()) == 226
     db = tmp_path / "from-facts.db"
     _ok(runner.invoke(main, ["ingest", str(facts), "--store", str(db), "-q"]))
-    nodes, edges = _graph(db)
+    nodes, edges = graph(db)
     want_nodes, want_edges = direct[1]
     assert len(nodes) > 226 and len(edges) > 226  # papers, entities and relations
     assert nodes == want_nodes
@@ -67,7 +62,7 @@ def _ingest_shards(tmp_path, knowledge: list[str]) -> tuple[list, list]:
     assert gzip.decompress(facts[1].read_bytes())  # written compressed
     db = tmp_path / "shards.db"
     _ok(runner.invoke(main, ["ingest", str(facts[1]), str(facts[0]), "--store", str(db), "-q"]))
-    return _graph(db)
+    return graph(db)
 
 
 def _strip(nodes: list) -> list:
@@ -99,12 +94,12 @@ def test_ingesting_facts_again_adds_nothing(tmp_path):
     _ok(runner.invoke(main, ["extract", str(SAMPLE), "-o", str(facts), "-q"]))
     db = tmp_path / "kg.db"
     _ok(runner.invoke(main, ["ingest", str(facts), "--store", str(db), "-q"]))
-    before = _graph(db)
+    before = graph(db)
     res = runner.invoke(main, ["ingest", str(facts), "--store", str(db), "--json"])
     _ok(res)
     summary = json.loads(res.output[res.output.index("{"):])
     assert summary["added"] == 0 and summary["updated"] == 0 and summary["unchanged"] == 226
-    assert _graph(db) == before
+    assert graph(db) == before
 
 
 def test_ingesting_facts_does_not_import_spacy(tmp_path):

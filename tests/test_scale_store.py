@@ -10,6 +10,7 @@ import pytest
 from kg.store.embedded import EmbeddedStore
 
 from factsutil import make_facts
+from graphutil import graph
 
 SPELLINGS = {"BERT": ["BERT", "Bert"], "GPT-4": ["GPT-4", "GPT 4", "GPT4"], "ImageNet": ["ImageNet", "Imagenet"]}
 
@@ -30,7 +31,7 @@ def _corpus(n: int, seed: int) -> list:
 
 
 def _dump(store: EmbeddedStore) -> tuple:
-    return (list(store.iter_nodes()), list(store.iter_edges()),
+    return (*graph(store),
             store.sql("SELECT form_key, entity_id FROM entity_forms ORDER BY 1, 2"), store.stats()["entities"])
 
 

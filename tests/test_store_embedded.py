@@ -12,6 +12,7 @@ from factsutil import make_facts
 from kg.errors import StoreError
 from kg.schema import validate_facts
 from kg.store.embedded import EmbeddedStore
+from graphutil import graph
 
 A = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBERT on GLUE.",
                [("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"),
@@ -21,10 +22,6 @@ B = make_facts("TinyBERT: distilling BERT", "TinyBERT builds on BERT and is test
                 ("EVALUATES_ON", "Dataset", "GLUE")], paper_id="arxiv:1909.10351")
 C = make_facts("A study of LLaMA-2", "We fine-tune Llama 2 on SQuAD.",
                [("USES", "Model", "LLaMA-2"), ("USES", "Model", "Llama 2"), ("EVALUATES_ON", "Dataset", "SQuAD")])
-
-
-def dump(store):
-    return list(store.iter_nodes()), list(store.iter_edges())
 
 
 def test_facts_are_valid():
@@ -64,10 +61,10 @@ def test_evidence_points_at_mention(tmp_path):
 def test_second_write_adds_nothing(tmp_path):
     with EmbeddedStore(tmp_path / "kg.db") as s:
         s.write([A, B, C])
-        before = dump(s)
+        before = graph(s)
         w = s.write([A, B, C])
         assert (w.papers_added, w.papers_updated, w.papers_unchanged, w.relations_added) == (0, 0, 3, 0)
-        assert dump(s) == before
+        assert graph(s) == before
 
 
 @pytest.mark.parametrize("order", [[A, B, C], [C, B, A], [B, C, A]])
@@ -75,11 +72,11 @@ def test_order_does_not_matter(tmp_path, order):
     ref = tmp_path / "ref.db"
     with EmbeddedStore(ref) as s:
         s.write([A, B, C])
-        want = dump(s)
+        want = graph(s)
     with EmbeddedStore(tmp_path / "x.db") as s:
         for f in order:  # one paper per batch: incremental
             s.write([f])
-        assert dump(s) == want
+        assert graph(s) == want
 
 
 def test_spelling_variants_one_node_with_aliases(tmp_path):
@@ -154,7 +151,7 @@ def test_killed_mid_write_leaves_old_content(tmp_path):
     path = tmp_path / "kg.db"
     with EmbeddedStore(path) as s:
         s.write([A])
-        before = dump(s)
+        before = graph(s)
     ready = multiprocessing.Event()
     proc = multiprocessing.get_context("fork").Process(target=_killed_writer, args=(str(path), ready))
     proc.start()
@@ -164,5 +161,5 @@ def test_killed_mid_write_leaves_old_content(tmp_path):
     os.kill(proc.pid, 9)
     proc.join()
     with EmbeddedStore(path) as s:
-        after = dump(s)
+        after = graph(s)
         assert after == before or s.stats()["papers"] == 20001

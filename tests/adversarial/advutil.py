@@ -61,11 +61,9 @@ def sample_facts(tmp_path_factory) -> Path:
 
 def graph(path: Path) -> tuple[list, list]:
     """A store's whole graph (without where papers were read from), read-only."""
-    from kg.store.embedded import EmbeddedStore
+    from graphutil import graph as whole
 
-    with EmbeddedStore(path, readonly=True) as s:
-        nodes = [{k: v for k, v in n.items() if k != "source"} for n in s.iter_nodes()]
-        return nodes, list(s.iter_edges())
+    return whole(path, drop=("source",))
 
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
