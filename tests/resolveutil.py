@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from kg.ids import entity_id
-from kg.schema import Entity, Evidence, Paper, PaperFacts, Relation
-
-#: (relation type, entity type, name[, aliases[, confidence]])
-Mention = tuple
+from factsutil import Mention, make_facts
+from kg.schema import PaperFacts
 
 
 def paper(pid: str, *mentions: Mention, title: str | None = None) -> PaperFacts:
@@ -16,19 +13,8 @@ def paper(pid: str, *mentions: Mention, title: str | None = None) -> PaperFacts:
         name, aliases = m[2], (m[3] if len(m) > 3 else ())
         parts.append(f"{name} ({aliases[0]})" if aliases else name)
     abstract = "We study " + "; ".join(parts) + "."
-    p = Paper(id=pid, title=title or f"Paper {pid}", abstract=abstract, source="test:inline:1")
-    entities: dict[str, Entity] = {}
-    relations = []
-    for m in mentions:
-        rtype, etype, name = m[0], m[1], m[2]
-        aliases = tuple(m[3]) if len(m) > 3 else ()
-        conf = m[4] if len(m) > 4 else 0.9
-        eid = entity_id(etype, name)
-        entities.setdefault(eid, Entity(eid, name, etype, aliases))
-        start = abstract.index(name)
-        relations.append(Relation(rtype, pid, eid, conf, Evidence("abstract", start, start + len(name), abstract),
-                                  "test"))
-    return PaperFacts(p, tuple(entities.values()), tuple(relations))
+    return make_facts(title or f"Paper {pid}", abstract, list(mentions), paper_id=pid, variants=False,
+                      in_title=False)
 
 
 def graph(store) -> tuple[list, list]:
