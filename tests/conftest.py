@@ -57,6 +57,15 @@ def store_path(tmp_path: Path) -> Path:
     return tmp_path / "kg.db"
 
 
+@pytest.fixture
+def store(store_path: Path):
+    """A new embedded store, open for the test and closed after it."""
+    from kg.store.embedded import EmbeddedStore
+
+    with EmbeddedStore(store_path) as s:
+        yield s
+
+
 # -- Neo4j (a real server: scripts/neo4j-local, or NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD) --
 NEO4J_LOCAL = ROOT / "scripts" / "neo4j-local"
 

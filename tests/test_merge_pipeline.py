@@ -84,21 +84,20 @@ def test_runs_split_differently_give_the_same_graph(tmp_path):
         assert report.merge.merged == 0 and graph(store) == want
 
 
-def test_resolution_state_follows_the_merge(tmp_path):
+def test_resolution_state_follows_the_merge(store):
     """A paper taken into another leaves no resolution state behind (its votes would count
     twice, and re-resolving it would bring it back)."""
-    with EmbeddedStore(tmp_path / "kg.db") as store:
-        run_ingest([str(S2_BIB)], store, workers=1)  # four title-only papers
-        assert sum(1 for _ in store.resolution_state().raw(["title:" + "0" * 16])) == 0
-        titled = [n["id"] for n in store.iter_nodes() if n["label"] == "Paper" and n["id"].startswith("title:")]
-        assert len(titled) == 3
-        report = run_ingest([str(S2_BATCH)], store, workers=1)
-        assert report.merge.absorbed == 3
-        ids = sorted(n["id"] for n in store.iter_nodes() if n["label"] == "Paper")
-        assert not any(i.startswith("title:") for i in ids)
-        raw = [pid for pid, _ in store.resolution_state().raw(ids + titled)]
-        assert raw == ids  # the title ids' state is gone, every paper has its own
-        assert not any(p.startswith("title:") for *_, p, _w, _s in store.resolution_state().rows())
+    run_ingest([str(S2_BIB)], store, workers=1)  # four title-only papers
+    assert sum(1 for _ in store.resolution_state().raw(["title:" + "0" * 16])) == 0
+    titled = [n["id"] for n in store.iter_nodes() if n["label"] == "Paper" and n["id"].startswith("title:")]
+    assert len(titled) == 3
+    report = run_ingest([str(S2_BATCH)], store, workers=1)
+    assert report.merge.absorbed == 3
+    ids = sorted(n["id"] for n in store.iter_nodes() if n["label"] == "Paper")
+    assert not any(i.startswith("title:") for i in ids)
+    raw = [pid for pid, _ in store.resolution_state().raw(ids + titled)]
+    assert raw == ids  # the title ids' state is gone, every paper has its own
+    assert not any(p.startswith("title:") for *_, p, _w, _s in store.resolution_state().rows())
 
 
 def test_facts_files_of_two_shards_merge_like_the_inputs(tmp_path):

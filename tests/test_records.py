@@ -158,24 +158,23 @@ def test_merge_stage_order_and_runs_free(tmp_path_factory, records, rnd, data):
     assert sorted(sorted(link_keys(p)) for p in got) == sorted(sorted(link_keys(p)) for p in merge_all(records))
 
 
-def test_merge_stage_report_and_absorbs(tmp_path):
+def test_merge_stage_report_and_absorbs(store):
     a = rec("Deep Residual Learning", "long abstract here", {"doi": "10.1109/cvpr.2016.90"}, source="a:1:1")
     b = rec("Deep Residual Learning", "", {}, source="b:1:1")
     c = rec("Deep residual learning", "x", {"arxiv": "1512.03385", "doi": "10.1109/cvpr.2016.90"}, source="c:1:1")
-    with EmbeddedStore(tmp_path / "kg.db") as store:
-        report = MergeReport()
-        out = ingest(store, [a, b], report)
-        assert [p.id for p in out] == ["doi:10.1109/cvpr.2016.90"]
-        assert (report.records, report.papers, report.merged, report.absorbed) == (2, 1, 1, 0)
-        report = MergeReport()
-        out = ingest(store, [c], report)  # the arXiv id makes it a new id: the stored doi: paper goes
-        assert [p.id for p in out] == ["arxiv:1512.03385"]
-        assert out[0].absorbs == ("doi:10.1109/cvpr.2016.90",) and out[0].abstract == "long abstract here"
-        assert (report.records, report.papers, report.merged, report.absorbed) == (1, 1, 1, 1)
-        assert [p.id for p in stored(store)] == ["arxiv:1512.03385"]
-        report = MergeReport()
-        ingest(store, [c, b], report)  # nothing new: nothing counted as merged
-        assert (report.papers, report.merged) == (1, 0)
+    report = MergeReport()
+    out = ingest(store, [a, b], report)
+    assert [p.id for p in out] == ["doi:10.1109/cvpr.2016.90"]
+    assert (report.records, report.papers, report.merged, report.absorbed) == (2, 1, 1, 0)
+    report = MergeReport()
+    out = ingest(store, [c], report)  # the arXiv id makes it a new id: the stored doi: paper goes
+    assert [p.id for p in out] == ["arxiv:1512.03385"]
+    assert out[0].absorbs == ("doi:10.1109/cvpr.2016.90",) and out[0].abstract == "long abstract here"
+    assert (report.records, report.papers, report.merged, report.absorbed) == (1, 1, 1, 1)
+    assert [p.id for p in stored(store)] == ["arxiv:1512.03385"]
+    report = MergeReport()
+    ingest(store, [c, b], report)  # nothing new: nothing counted as merged
+    assert (report.papers, report.merged) == (1, 0)
 
 
 def test_facts_of_a_record_with_the_merged_text_are_kept():

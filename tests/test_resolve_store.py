@@ -58,19 +58,18 @@ def test_a_later_definition_merges_the_stored_bare_acronym(tmp_path):
     assert runs(tmp_path / "rev.db", [[MIM_DEF], [MIM_BARE]]) == one_run(tmp_path / "one2.db", [MIM_BARE, MIM_DEF])
 
 
-def test_a_flipped_type_vote_moves_stored_entities(tmp_path):
+def test_a_flipped_type_vote_moves_stored_entities(store):
     p1 = paper("p1", ("USES", "Model", "MAE", (), 0.6))
     p2 = paper("p2", ("PROPOSES", "Method", "MAE", (), 0.9), ("USES", "Model", "BERT"))
     p3 = paper("p3", ("USES", "Model", "MAE", (), 0.6))
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        ingest(s, [p1])
-        assert set(entities(s)) == {"model:mae"}
-        ingest(s, [p2])
-        assert set(entities(s)) == {"method:mae", "model:bert"}
-        ingest(s, [p3])
-        assert set(entities(s)) == {"model:mae", "model:bert"}
-        assert entities(s)["model:mae"]["paper_count"] == 3
-        assert s.stats()["relations"] == 4
+    ingest(store, [p1])
+    assert set(entities(store)) == {"model:mae"}
+    ingest(store, [p2])
+    assert set(entities(store)) == {"method:mae", "model:bert"}
+    ingest(store, [p3])
+    assert set(entities(store)) == {"model:mae", "model:bert"}
+    assert entities(store)["model:mae"]["paper_count"] == 3
+    assert store.stats()["relations"] == 4
 
 
 def test_a_split_when_the_majority_definition_changes(tmp_path):
@@ -89,27 +88,25 @@ def test_a_split_when_the_majority_definition_changes(tmp_path):
     assert runs(tmp_path / "kg.db", []) == one_run(tmp_path / "one.db", [*semi, self1, mixed])
 
 
-def test_reingesting_changes_nothing(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        ingest(s, [MIM_BARE, MIM_DEF])
-        before = graph(s)
-        w = ingest(s, [MIM_DEF, MIM_BARE])
-        assert (w.papers_unchanged, w.papers_updated, w.papers_added) == (2, 0, 0)
-        assert graph(s) == before
+def test_reingesting_changes_nothing(store):
+    ingest(store, [MIM_BARE, MIM_DEF])
+    before = graph(store)
+    w = ingest(store, [MIM_DEF, MIM_BARE])
+    assert (w.papers_unchanged, w.papers_updated, w.papers_added) == (2, 0, 0)
+    assert graph(store) == before
 
 
-def test_a_changed_paper_withdraws_its_votes(tmp_path):
+def test_a_changed_paper_withdraws_its_votes(store):
     defn = paper("a", ("PROPOSES", "Method", "masked image modeling", ["MIM"]))
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        ingest(s, [MIM_BARE, defn])
-        assert "method:maskedimagemodeling" not in entities(s)
-        assert "masked image modeling" in {entities(s)["method:mim"]["name"], *entities(s)["method:mim"]["aliases"]}
-        # the paper comes again without the definition: the bare MIM is itself again
-        ingest(s, [paper("a", ("PROPOSES", "Method", "masked image modeling"))])
-        assert {"method:mim", "method:maskedimagemodeling"} <= set(entities(s))
+    ingest(store, [MIM_BARE, defn])
+    assert "method:maskedimagemodeling" not in entities(store)
+    assert "masked image modeling" in {entities(store)["method:mim"]["name"], *entities(store)["method:mim"]["aliases"]}
+    # the paper comes again without the definition: the bare MIM is itself again
+    ingest(store, [paper("a", ("PROPOSES", "Method", "masked image modeling"))])
+    assert {"method:mim", "method:maskedimagemodeling"} <= set(entities(store))
 
 
-def test_what_builds_on_bert_is_a_graph_walk(tmp_path):
+def test_what_builds_on_bert_is_a_graph_walk(store):
     papers = [
         paper("d", ("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT", (), 0.8)),
         paper("t", ("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "Bidirectional Encoder Representations "
@@ -117,19 +114,18 @@ def test_what_builds_on_bert_is_a_graph_walk(tmp_path):
         paper("t2", ("PROPOSES", "Model", "TinyBERT"), ("BUILDS_ON", "Model", "BERT", (), 0.5)),
         paper("r", ("PROPOSES", "Model", "RoBERTa"), ("USES", "Model", "BERT")),
     ]
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        ingest(s, papers)
-        (bert,) = s.find_nodes("BERT")[:1]
-        assert bert["id"] == "model:bert"  # the acronym people use, not the expansion's key
-        assert bert["paper_count"] == 4
-        builders = {e["source"]: e for e in s.edges_of([bert["id"]])
-                    if e["type"] == "BUILDS_ON" and e["target"] == bert["id"] and "papers" in e}
-        assert sorted(builders) == ["model:distilbert", "model:tinybert"]  # RoBERTa only uses it
-        tiny = builders["model:tinybert"]
-        assert tiny["papers"] == ["t", "t2"] and tiny["support"] == 2
-        # two papers support it: 1 - (1 - 0.9*0.7)(1 - 0.9*0.5)
-        assert tiny["confidence"] == round(1 - (1 - 0.63) * (1 - 0.45), 4)
-        assert tiny["confidence"] > max(0.63, 0.45)
+    ingest(store, papers)
+    (bert,) = store.find_nodes("BERT")[:1]
+    assert bert["id"] == "model:bert"  # the acronym people use, not the expansion'store key
+    assert bert["paper_count"] == 4
+    builders = {e["source"]: e for e in store.edges_of([bert["id"]])
+                if e["type"] == "BUILDS_ON" and e["target"] == bert["id"] and "papers" in e}
+    assert sorted(builders) == ["model:distilbert", "model:tinybert"]  # RoBERTa only uses it
+    tiny = builders["model:tinybert"]
+    assert tiny["papers"] == ["t", "t2"] and tiny["support"] == 2
+    # two papers support it: 1 - (1 - 0.9*0.7)(1 - 0.9*0.5)
+    assert tiny["confidence"] == round(1 - (1 - 0.63) * (1 - 0.45), 4)
+    assert tiny["confidence"] > max(0.63, 0.45)
 
 
 CORPUS = [
@@ -224,18 +220,17 @@ def test_a_run_killed_at_any_step_is_completed_by_running_it_again(tmp_path_fact
         assert graph(s) == expected
 
 
-def test_sums_follow_the_votes_they_summarise(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]]):
-            ingest(s, batch)
-            totals: dict = {}
-            for key, kind, value, _pid, weight, _surface in s.resolution_state().rows():
-                t = totals.setdefault((key, kind, value), [0, 0])
-                t[0] += 1
-                t[1] += weight
-            keys = {k for k, _, _ in totals}
-            assert s.resolution_state().votes(keys) == sorted((*k, p, w) for k, (p, w) in totals.items())
-            assert s.db.execute("SELECT COUNT(*) FROM resolution_sums").fetchone()[0] == len(totals)
+def test_sums_follow_the_votes_they_summarise(store):
+    for batch in ([MIM_DEF, MIM_BARE], CORPUS[2:6], CORPUS, [CORPUS[0]]):
+        ingest(store, batch)
+        totals: dict = {}
+        for key, kind, value, _pid, weight, _surface in store.resolution_state().rows():
+            t = totals.setdefault((key, kind, value), [0, 0])
+            t[0] += 1
+            t[1] += weight
+        keys = {k for k, _, _ in totals}
+        assert store.resolution_state().votes(keys) == sorted((*k, p, w) for k, (p, w) in totals.items())
+        assert store.db.execute("SELECT COUNT(*) FROM resolution_sums").fetchone()[0] == len(totals)
 
 
 def made_before_abbreviation_votes(store, facts, monkeypatch):

@@ -29,42 +29,39 @@ def test_facts_are_valid():
         assert validate_facts(f) == []
 
 
-def test_write_and_read_back(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        w = s.write([A, B])
-        assert (w.papers_added, w.relations_added) == (2, 6)
-        st = s.stats()
-        assert st["papers"] == 2
-        assert st["entities"] == 4  # DistilBERT, TinyBERT, BERT, GLUE
-        assert st["relation_types"] == {"BUILDS_ON": 2, "EVALUATES_ON": 2, "PROPOSES": 2}
-        assert st["entity_relation_types"] == {"BUILDS_ON": 2, "EVALUATED_ON": 2}
-        bert = s.find_nodes("bert")[0]
-        assert bert["id"] == "model:bert" and bert["paper_count"] == 2
-        # derived edge: what builds on BERT is a walk over entity edges
-        builders = sorted(e["source"] for e in s.edges_of(["model:bert"])
-                          if e["type"] == "BUILDS_ON" and e["source"].startswith("model:"))
-        assert builders == ["model:distilbert", "model:tinybert"]
-        edge = next(e for e in s.iter_edges() if e["source"] == "model:distilbert" and e["type"] == "BUILDS_ON")
-        assert edge["papers"] == ["arxiv:1910.01108"] and edge["support"] == 1
+def test_write_and_read_back(store):
+    w = store.write([A, B])
+    assert (w.papers_added, w.relations_added) == (2, 6)
+    st = store.stats()
+    assert st["papers"] == 2
+    assert st["entities"] == 4  # DistilBERT, TinyBERT, BERT, GLUE
+    assert st["relation_types"] == {"BUILDS_ON": 2, "EVALUATES_ON": 2, "PROPOSES": 2}
+    assert st["entity_relation_types"] == {"BUILDS_ON": 2, "EVALUATED_ON": 2}
+    bert = store.find_nodes("bert")[0]
+    assert bert["id"] == "model:bert" and bert["paper_count"] == 2
+    # derived edge: what builds on BERT is a walk over entity edges
+    builders = sorted(e["source"] for e in store.edges_of(["model:bert"])
+                      if e["type"] == "BUILDS_ON" and e["source"].startswith("model:"))
+    assert builders == ["model:distilbert", "model:tinybert"]
+    edge = next(e for e in store.iter_edges() if e["source"] == "model:distilbert" and e["type"] == "BUILDS_ON")
+    assert edge["papers"] == ["arxiv:1910.01108"] and edge["support"] == 1
 
 
-def test_evidence_points_at_mention(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        s.write([A, B, C])
-        papers = {n["id"]: n for n in s.iter_nodes() if n["label"] == "Paper"}
-        for e in s.iter_edges():
-            if "evidence_field" in e:
-                text = papers[e["source"]][e["evidence_field"]]
-                assert text[e["evidence_start"]:e["evidence_end"]] == e["mention"]
+def test_evidence_points_at_mention(store):
+    store.write([A, B, C])
+    papers = {n["id"]: n for n in store.iter_nodes() if n["label"] == "Paper"}
+    for e in store.iter_edges():
+        if "evidence_field" in e:
+            text = papers[e["source"]][e["evidence_field"]]
+            assert text[e["evidence_start"]:e["evidence_end"]] == e["mention"]
 
 
-def test_second_write_adds_nothing(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        s.write([A, B, C])
-        before = graph(s)
-        w = s.write([A, B, C])
-        assert (w.papers_added, w.papers_updated, w.papers_unchanged, w.relations_added) == (0, 0, 3, 0)
-        assert graph(s) == before
+def test_second_write_adds_nothing(store):
+    store.write([A, B, C])
+    before = graph(store)
+    w = store.write([A, B, C])
+    assert (w.papers_added, w.papers_updated, w.papers_unchanged, w.relations_added) == (0, 0, 3, 0)
+    assert graph(store) == before
 
 
 @pytest.mark.parametrize("order", [[A, B, C], [C, B, A], [B, C, A]])
@@ -79,31 +76,29 @@ def test_order_does_not_matter(tmp_path, order):
         assert graph(s) == want
 
 
-def test_spelling_variants_one_node_with_aliases(tmp_path):
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        s.write([C])
-        llama = [n for n in s.iter_nodes() if n["id"] == "model:llama2"]
-        assert len(llama) == 1
-        assert set([llama[0]["name"], *llama[0]["aliases"]]) == {"LLaMA-2", "Llama 2"}
+def test_spelling_variants_one_node_with_aliases(store):
+    store.write([C])
+    llama = [n for n in store.iter_nodes() if n["id"] == "model:llama2"]
+    assert len(llama) == 1
+    assert set([llama[0]["name"], *llama[0]["aliases"]]) == {"LLaMA-2", "Llama 2"}
 
 
-def test_changed_paper_replaces_its_relations_only(tmp_path):
+def test_changed_paper_replaces_its_relations_only(store):
     changed = make_facts("DistilBERT: a distilled version of BERT", "We evaluate DistilBERT on SQuAD.",
                          [("PROPOSES", "Model", "DistilBERT"), ("BUILDS_ON", "Model", "BERT"),
                           ("EVALUATES_ON", "Dataset", "SQuAD")], paper_id="arxiv:1910.01108")
-    with EmbeddedStore(tmp_path / "kg.db") as s:
-        s.write([A, B])
-        b_edges = [e for e in s.iter_edges() if e["source"] == B.paper.id]
-        w = s.write([changed])
-        assert w.papers_updated == 1 and w.relations_removed == 3
-        edges = list(s.iter_edges())
-        assert [e for e in edges if e["source"] == B.paper.id] == b_edges
-        a_targets = sorted(e["target"] for e in edges if e["source"] == A.paper.id)
-        assert a_targets == ["dataset:squad", "model:bert", "model:distilbert"]
-        glue = s.find_nodes("GLUE")[0]
-        assert glue["paper_count"] == 1
-        ev = next(e for e in edges if e["source"] == "model:distilbert" and e["type"] == "EVALUATED_ON")
-        assert ev["target"] == "dataset:squad"
+    store.write([A, B])
+    b_edges = [e for e in store.iter_edges() if e["source"] == B.paper.id]
+    w = store.write([changed])
+    assert w.papers_updated == 1 and w.relations_removed == 3
+    edges = list(store.iter_edges())
+    assert [e for e in edges if e["source"] == B.paper.id] == b_edges
+    a_targets = sorted(e["target"] for e in edges if e["source"] == A.paper.id)
+    assert a_targets == ["dataset:squad", "model:bert", "model:distilbert"]
+    glue = store.find_nodes("GLUE")[0]
+    assert glue["paper_count"] == 1
+    ev = next(e for e in edges if e["source"] == "model:distilbert" and e["type"] == "EVALUATED_ON")
+    assert ev["target"] == "dataset:squad"
 
 
 def test_title_id_meets_real_id_in_any_order(tmp_path):
