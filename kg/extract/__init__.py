@@ -24,6 +24,7 @@ import tempfile
 from collections import deque
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from kg.batch import chunked
 from kg.schema import Paper, PaperFacts
 
 __all__ = ["collect_knowledge", "extract_papers", "extract_one"]
@@ -49,17 +50,6 @@ def _run_chunk_prepared(papers: list[Paper]) -> list:
     from kg.resolve.stream import prepare
 
     return [prepare(f) for f in _run_chunk(papers)]
-
-
-def _chunks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
-    chunk: list[Paper] = []
-    for p in items:
-        chunk.append(p)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 #: papers kept in memory between the two passes; longer streams are spilled to a temp file
@@ -170,7 +160,7 @@ def collect_knowledge(papers: Iterable[Paper], workers: int = 0, batch_size: int
         else:
             return
         with _pool_context().Pool(n) as pool:
-            yield from _ordered_map(pool, _strong_chunk, _chunks(it, batch_size), n)
+            yield from _ordered_map(pool, _strong_chunk, chunked(it, batch_size), n)
 
     return reduce_names(per_paper())
 
@@ -232,7 +222,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     try:
         if workers <= 1:
             _init_worker(knowledge, rules_only)
-            for chunk in _chunks(items, batch_size):
+            for chunk in chunked(items, batch_size):
                 yield from run(chunk)
         else:
             with _pool_context().Pool(workers, initializer=_init_worker, initargs=(knowledge, rules_only)) as pool:
@@ -240,7 +230,7 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
                 # keeps every finished result until it is consumed, so a consumer slower than
                 # the workers (resolution and the store share the two cores) would hold a
                 # growing backlog (~0.5 GB at 100k papers)
-                yield from _ordered_map(pool, run, _chunks(items, batch_size), workers)
+                yield from _ordered_map(pool, run, chunked(items, batch_size), workers)
     finally:
         if buffer is not None:
             buffer.close()
