@@ -16,19 +16,13 @@ records (``select_records``) and extracts what is not a facts record already.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from kg.errors import GoldError, KGError
-from kg.ids import title_key
+from kg.ids import score_key, title_key
 from kg.schema import HEADLINE_TYPES, RELATION_TYPES, Paper, PaperFacts
-
-
-def score_key(name: str) -> str:
-    """The spec's normalisation: NFKC, case folded, only letters and digits kept."""
-    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
 
 
 @dataclass(frozen=True)

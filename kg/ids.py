@@ -1,4 +1,21 @@
-"""Stable ids: pure functions, so every stage and both stores agree without coordination."""
+"""Stable ids and name keys: pure functions, so every stage and both stores agree without
+coordination.
+
+Every way a name or title is normalised lives here, each for one purpose:
+
+=================  ==========================================================================
+``fold``           NFKC, case folded, white space collapsed: the base of the others
+``compact_key``    letters and digits only (a dot between digits kept): an entity's key, so
+                   spelling variants meet ("LLaMA-2" = "Llama 2"); ``entity_id`` is built on it
+``title_key``      ``compact_key`` of a title: a paper known by its title alone
+``score_key``      the extraction guidelines' scoring normalisation (``kg eval``): letters and
+                   digits only, no exception for dots
+``suggestion_key`` what the closest-name suggestion compares (rapidfuzz's ``default_process``)
+=================  ==========================================================================
+
+Resolution's ``kg.resolve.keys.canonical_key`` is ``compact_key`` of a name's singular (its
+plural rules live there).
+"""
 
 from __future__ import annotations
 
@@ -61,6 +78,20 @@ def title_key(title: str) -> str:
     return compact_key(title)
 
 
+def score_key(name: str) -> str:
+    """The extraction guidelines' normalisation for scoring: NFKC, case folded, only letters
+    and digits kept (unlike ``compact_key``, "GPT-3.5" and "GPT-35" are one)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
+
+
+def suggestion_key(name: str) -> str:
+    """A name as the closest-name suggestion compares it (rapidfuzz's ``default_process``:
+    lower case, every character not a letter or digit a space, trimmed)."""
+    from rapidfuzz import utils
+
+    return utils.default_process(name)
+
+
 #: identifier kinds that name a paper after the four main ones, in this order (any other
 #: kind then, alphabetically); ``id`` (a source's local row key) never does
 OTHER_ID_KINDS = ("corpusid", "pmid", "pmcid", "dblp", "acl", "mag", "pwc")
@@ -110,12 +141,7 @@ def is_title_id(paper_id: str) -> bool:
     return paper_id.startswith(TITLE_ID_PREFIX)
 
 
-def entity_key(name: str) -> str:
-    """The spelling-insensitive key of an entity name ("LLaMA-2" = "Llama 2" = "llama2")."""
-    return compact_key(name)
-
-
 def entity_id(entity_type: str, name: str) -> str:
     """``type:key``, e.g. ``model:llama2``. Resolution may pick another canonical name."""
-    key = entity_key(name) or hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:12]
+    key = compact_key(name) or hashlib.sha1(fold(name).encode("utf-8")).hexdigest()[:12]
     return f"{entity_id_prefix(entity_type)}:{key}"

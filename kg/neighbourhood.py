@@ -111,7 +111,9 @@ def closest_names(name: str, names: Iterable[tuple[str, str]], limit: int = 5) -
 
     ``names`` gives (id, name) for every name a node is known by, its display name first:
     an alias that matches suggests the node under its display name."""
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz, process
+
+    from kg.ids import suggestion_key
 
     pairs = list(names)
     if not pairs:
@@ -120,7 +122,7 @@ def closest_names(name: str, names: Iterable[tuple[str, str]], limit: int = 5) -
     for node_id, node_name in pairs:
         display.setdefault(node_id, node_name)
     hits = process.extract(name, [n for _, n in pairs], scorer=fuzz.WRatio,
-                           processor=utils.default_process, limit=limit * 10)
+                           processor=suggestion_key, limit=limit * 10)
     best: dict[str, float] = {}
     for _, score, index in hits:
         node_id = pairs[index][0]

@@ -212,7 +212,7 @@ def _expected_names(store) -> list[tuple[str, str]]:
     """(node id, key) of every name the tables give a node: what ``node_names`` must hold."""
     import json
 
-    from kg.store.embedded import name_key
+    from kg.ids import suggestion_key as name_key
 
     want = set()
     for eid, name, aliases in store.sql("SELECT id, name, aliases FROM entities"):

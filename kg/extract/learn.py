@@ -22,7 +22,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from kg.evaluate import Counts, GoldPaper, Predicted, load_gold, score_key, score_paper
+from kg.evaluate import Counts, GoldPaper, Predicted, load_gold, score_paper
+from kg.ids import score_key
 from kg.extract.model import NONE, LinearModel, choose
 from kg.ids import title_key
 from kg.schema import HEADLINE_TYPES, RELATION_TYPES

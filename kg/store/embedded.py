@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from kg.batch import chunked
 from kg.errors import StoreError
-from kg.ids import TITLE_ID_PREFIX, compact_key
+from kg.ids import TITLE_ID_PREFIX, compact_key, suggestion_key
 from kg.records import ids_from_links, link_keys, own_links
 from kg.schema import PAPER_LABEL, Paper, PaperFacts
 from kg.store import rows as R
@@ -119,7 +119,7 @@ _COUNTS_FILL = (
 _RANK_INDEX = "CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence)"
 
 #: every name a node is known by (an entity's name and aliases, a paper's title) as its
-#: suggestion key (``name_key``: rapidfuzz's ``default_process``, what the closest-name scan
+#: suggestion key (``kg.ids.suggestion_key``: rapidfuzz's ``default_process``, what the closest-name scan
 #: compares), with a trigram full-text index over the keys: the closest-name suggestion for an
 #: unknown name reads candidates from it instead of scanning every name. Kept by every write;
 #: added after schema version 1 shipped, so stores made before it build it on their first
@@ -1065,7 +1065,7 @@ class EmbeddedStore(GraphStore):
         q = self.db.execute
         if q("SELECT 1 FROM meta WHERE key='names_index'").fetchone() is None:
             return None
-        key = name_key(text)
+        key = suggestion_key(text)
         if not key:
             return None
         grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
@@ -1128,7 +1128,7 @@ class EmbeddedStore(GraphStore):
             titles.update(q(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
         # in ``node_names``' order (entity names, paper titles, then aliases; by id), so that
         # the scorer breaks ties among these as it does in a scan of every name
-        own = {i: name_key(n) for i, n in (*names.items(), *titles.items())}
+        own = {i: suggestion_key(n) for i, n in (*names.items(), *titles.items())}
         aliases = sorted({(r[2], r[1], r[3]) for r in rows if r[2] in names and r[3] and r[3] != own[r[2]]})
         return [*sorted(names.items()), *sorted(titles.items()), *((i, k) for i, _, k in aliases)]
 
@@ -1233,17 +1233,9 @@ def _with_paper_id(facts: PaperFacts, new_id: str) -> PaperFacts:
     )
 
 
-def name_key(name: str) -> str:
-    """A name as the closest-name suggestion compares it (rapidfuzz's ``default_process``:
-    lower case, every character not a letter or digit a space, trimmed)."""
-    from rapidfuzz import utils
-
-    return utils.default_process(name)
-
-
 def _name_keys(names: Iterable[str]) -> list[str]:
     """The distinct, non-empty keys of ``names``, in their order."""
-    return [k for k in dict.fromkeys(name_key(n) for n in names if n) if k]
+    return [k for k in dict.fromkeys(suggestion_key(n) for n in names if n) if k]
 
 
 def _phrase(text: str) -> str:

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
+from kg.ids import title_key
 from kg.records import link_keys
 from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, PAPER_LABEL, RELATION_TYPES, PaperFacts
 from kg.store import rows as R
@@ -275,7 +276,7 @@ def node_dict(labels: Iterable[str], props: Mapping[str, Any]) -> dict[str, Any]
         d["label"] = PAPER_LABEL
         d.setdefault("authors", [])
         # not stored when the state is in a file: a function of the title
-        d.setdefault("title_key", R.paper_row_title_key(d.get("title") or ""))
+        d.setdefault("title_key", title_key(d.get("title") or ""))
     else:
         d["label"] = d.get("type") or next((lb for lb in labels if lb != "Entity"), "Entity")
         d.setdefault("aliases", [])

@@ -34,11 +34,6 @@ def content_hash(facts: PaperFacts) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def paper_row_title_key(title: str) -> str:
-    """The ``title_key`` of a paper row (``paper_row``) with this title."""
-    return title_key(title)
-
-
 def paper_row(paper: Paper) -> dict[str, Any]:
     """Flat properties of a Paper node (``None`` for unknown values)."""
     ext = paper.external_ids
