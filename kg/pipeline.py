@@ -19,7 +19,7 @@ from kg.schema import Paper, PaperFacts
 
 if TYPE_CHECKING:
     from kg.cluster import DaskOptions
-    from loaders import LoadStats
+    from kg.loaders import LoadStats
 from kg.store.base import GraphStore, WriteSummary
 
 Warn = Callable[[str], None]
@@ -62,8 +62,7 @@ def load(inputs: Sequence[str | os.PathLike[str]], format: str | None = None, st
     run before anything is extracted or written. The inputs are read twice (the merge
     stage plans, then merges); the first read says nothing.
     """
-    import loaders
-
+    from kg import loaders
     if strict:
         for _ in bounded(loaders.iter_records(inputs, format=format, strict=True, warn=warn), strict=True):
             pass
@@ -390,6 +389,6 @@ def read_knowledge_file(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def _report() -> RunReport:
-    from loaders import LoadStats
+    from kg.loaders import LoadStats
 
     return RunReport(load=LoadStats())
