@@ -1228,6 +1228,12 @@ class EmbeddedStore(GraphStore):
     def knowledge_tracked(self) -> bool:
         return self._knowledge.has_papers()
 
+    def run_query(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The query's twin in ``kg/queries/NAME.py``: indexed SQL and a little Python."""
+        from kg.queries import run_embedded
+
+        return run_embedded(self, query.name, params)
+
 
 def _guarded(method: Callable) -> Callable:
     """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
