@@ -11,9 +11,11 @@ WITH trim(reduce(s = '', i IN range(0, size(text) - 1) |
                 WHEN s ENDS WITH ' ' THEN '' ELSE ' ' END)) AS words
 WHERE words <> ''
 // a name or alias with these words next to each other: between them, anything but letters and digits
-WITH '(?s)(.*[^\\p{L}\\p{N}])?' + replace(words, ' ', '[^\\p{L}\\p{N}]+') + '([^\\p{L}\\p{N}].*)?' AS pattern
+// (first the cheap test: it holds the longest word)
+WITH '(?s)(.*[^\\p{L}\\p{N}])?' + replace(words, ' ', '[^\\p{L}\\p{N}]+') + '([^\\p{L}\\p{N}].*)?' AS pattern,
+     reduce(longest = '', w IN split(words, ' ') | CASE WHEN size(w) > size(longest) THEN w ELSE longest END) AS word
 MATCH (e:Entity)
-WHERE any(form IN [e.name] + coalesce(e.aliases, []) WHERE toLower(form) =~ pattern)
+WHERE any(form IN [e.name] + coalesce(e.aliases, []) WHERE toLower(form) CONTAINS word AND toLower(form) =~ pattern)
 RETURN e.name AS name, e.type AS type, e.paper_count AS papers, coalesce(e.aliases, []) AS aliases, e.id AS id
 ORDER BY papers DESC, name, id
 LIMIT toInteger($limit)
