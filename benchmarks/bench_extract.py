@@ -48,7 +48,7 @@ print(n)
 
 def make_corpus(copies: int, out: Path) -> int:
     sys.path.insert(0, str(ROOT))
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     papers = list(iter_records([SAMPLE]))
     n = 0

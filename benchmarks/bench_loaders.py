@@ -110,7 +110,7 @@ _CHILD = {
         "import sys\nn = 0\nwith open(sys.argv[1], 'rb') as f:\n"
         "    for line in f:\n        line.decode('utf-8'); n += 1\nprint(n)"
     ),
-    "loaders": "import sys, loaders\nprint(sum(1 for _ in loaders.iter_records([sys.argv[1]])))",
+    "loaders": "import sys\nfrom kg import loaders\nprint(sum(1 for _ in loaders.iter_records([sys.argv[1]])))",
 }
 
 

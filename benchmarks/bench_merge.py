@@ -33,7 +33,8 @@ CHILD = r"""
 import resource, sys, time
 sys.path.insert(0, sys.argv[3])
 mode, path = sys.argv[1], sys.argv[2]
-import loaders, loaders.fields as F
+from kg import loaders
+import kg.loaders.fields as F
 if mode == "plain":
     F.normalize_text = lambda t: " ".join(t.split())
 t = time.perf_counter()

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 def sample_facts(cache: Path) -> list[dict]:
     if cache.exists():
         return [json.loads(line) for line in cache.open(encoding="utf-8")]
-    import loaders
+    from kg import loaders
     from kg.extract import extract_papers
 
     papers = [p for p in loaders.iter_records([ROOT / "data" / "sample" / "hf-papers-pretraining.txt"])]

@@ -194,7 +194,8 @@ def du_mb(*paths: Path) -> float:
 
 # ------------------------------------------------------------------------- stages
 READ_SCRIPT = """
-import sys, loaders
+import sys
+from kg import loaders
 n = 0
 for rec in loaders.iter_records(sys.argv[1:]):
     n += 1
@@ -202,7 +203,8 @@ print(n)
 """
 
 TOKENIZE_SCRIPT = """
-import sys, spacy, loaders
+import sys, spacy
+from kg import loaders
 nlp = spacy.blank("en")
 texts = (t for p in loaders.iter_records(sys.argv[1:]) for t in (p.title, p.abstract))
 n = 0

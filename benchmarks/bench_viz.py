@@ -82,7 +82,7 @@ def synthetic_subgraph(n_nodes: int, seed: int = 0) -> Subgraph:
 def pyvis_html(sub: Subgraph) -> str:
     """The baseline: pyvis's own Network with the same nodes, edges and (text) tooltips."""
     from pyvis.network import Network
-    from viz.render import NODE_STYLES, REL_COLORS, display_name, edge_tip, node_size, node_tip, shorten
+    from kg.viz.render import NODE_STYLES, REL_COLORS, display_name, edge_tip, node_size, node_tip, shorten
 
     net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line")
     names = {n["id"]: display_name(n) for n in sub.nodes}
@@ -108,7 +108,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 
 def bench_build(sizes: list[int], repeat: int) -> None:
-    from viz.render import render_subgraph, vis_assets
+    from kg.viz.render import render_subgraph, vis_assets
 
     vis_assets()  # read once, as every later call in a process does
     fixed = len(render_subgraph(synthetic_subgraph(1)).encode("utf-8"))
@@ -128,7 +128,7 @@ def bench_build(sizes: list[int], repeat: int) -> None:
 def bench_browser(repeat: int, screenshot: str | None, sizes: list[int]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from viz.render import write_html
+    from kg.viz.render import write_html
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

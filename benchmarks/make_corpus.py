@@ -123,7 +123,7 @@ def read_templates(path: str | os.PathLike[str] = DEFAULT_SOURCE) -> list[Templa
 
 def _read_papers(path: Path) -> Iterator[tuple[str, str]]:
     try:
-        from loaders import iter_records  # the project's loaders (format detection included)
+        from kg.loaders import iter_records  # the project's loaders (format detection included)
     except ImportError:
         iter_records = None
     if iter_records is not None:
@@ -131,8 +131,8 @@ def _read_papers(path: Path) -> Iterator[tuple[str, str]]:
             paper = getattr(rec, "paper", rec)  # a facts record carries its paper
             yield paper.title, paper.abstract
         return
-    from loaders import hf_papers  # the loaders package without its front door (yet)
-    from loaders._base import Source
+    from kg.loaders import hf_papers  # the loaders package without its front door (yet)
+    from kg.loaders._base import Source
 
     with open(path, "rb") as fp:
         for paper in hf_papers.parse(fp, Source(str(path), "hf-papers")):

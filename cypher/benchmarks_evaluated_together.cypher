@@ -1,5 +1,6 @@
 // Which benchmarks are evaluated together in the same papers?
 // param limit: int = 20 (1..100000) -- how many pairs to list
+// columns: benchmark_a, benchmark_b, papers, benchmark_a_id, benchmark_b_id
 // example: {"limit": 20}
 // :params {limit: 20}
 MATCH (p:Paper)-[:EVALUATES_ON]->(a:Dataset), (p)-[:EVALUATES_ON]->(b:Dataset)

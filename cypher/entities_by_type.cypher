@@ -1,6 +1,7 @@
 // Which entities of a type (Model, Method, Dataset, Task, Metric) appear in the most papers?
 // param type: string -- the entity type: Model, Method, Dataset, Task or Metric
 // param limit: int = 25 (1..100000) -- how many entities to list
+// columns: name, papers, aliases, id
 // example: {"type": "Dataset", "limit": 25}
 // :params {type: 'Dataset', limit: 25}
 MATCH (e:Entity)

@@ -2,10 +2,11 @@
 // param name: string -- the entity's id, name or alias (case-insensitive)
 // param relations: list = ["PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES"] -- relation types to show
 // param limit: int = 25 (1..100000) -- how many rows
+// columns: entity, relation, title, year, mention, sentence, confidence, url, entity_id, paper_id
 // example: {"name": "GLUE", "relations": ["EVALUATES_ON"], "limit": 25}
 // :params {name: 'GLUE', relations: ['EVALUATES_ON'], limit: 25}
 MATCH (m:Entity)
-WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(m, $name)
 MATCH (p:Paper)-[r]->(m)
 WHERE type(r) IN $relations
 RETURN m.name AS entity, type(r) AS relation, p.title AS title, p.year AS year, r.mention AS mention,

@@ -1,5 +1,6 @@
 // Which datasets are used by one paper only (the long tail)?
 // param limit: int = 50 (1..100000) -- how many datasets to list
+// columns: name, relations, title, year, url, id, paper_id
 // example: {"limit": 50}
 // :params {limit: 50}
 MATCH (d:Dataset)

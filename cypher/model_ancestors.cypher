@@ -2,10 +2,11 @@
 // param name: string -- the model's (or method's) id, name or alias (case-insensitive)
 // param max_depth: int = 3 (1..5) -- how many BUILDS_ON steps to follow
 // param limit: int = 100 (1..100000) -- how many rows
+// columns: root, name, type, depth, root_id, id
 // example: {"name": "DistilBERT", "max_depth": 3, "limit": 100}
 // :params {name: 'DistilBERT', max_depth: 3, limit: 100}
 MATCH (m:Entity)
-WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(m, $name)
 MATCH (m)-[:BUILDS_ON*1..5]->(a:Entity)
 WHERE a <> m
 WITH DISTINCT m, a

@@ -1,5 +1,6 @@
 // Which models do the most papers build on?
 // param limit: int = 10 (1..100000) -- how many models to list
+// columns: name, papers, successors, id
 // example: {"limit": 10}
 // :params {limit: 10}
 MATCH (p:Paper)-[:BUILDS_ON]->(m:Model)

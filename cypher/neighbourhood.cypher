@@ -2,15 +2,16 @@
 // param name: string -- an entity's id, name or alias, or a paper's id or title (case-insensitive)
 // param relations: list = ["PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES", "EVALUATED_ON", "VARIANT_OF"] -- relation types to follow
 // param limit: int = 50 (1..100000) -- how many rows
+// columns: node, relation, direction, neighbour, kind, year, confidence, support, node_id, id
 // example: {"name": "DistilBERT", "relations": ["PROPOSES", "EVALUATES_ON", "BUILDS_ON", "USES", "COMPARES_WITH", "ADDRESSES", "EVALUATED_ON", "VARIANT_OF"], "limit": 50}
 // :params {name: 'DistilBERT', relations: ['PROPOSES', 'EVALUATES_ON', 'BUILDS_ON', 'USES', 'COMPARES_WITH', 'ADDRESSES', 'EVALUATED_ON', 'VARIANT_OF'], limit: 50}
 CALL {
   MATCH (e:Entity)
-  WHERE e.id = $name OR toLower(e.name) = toLower($name) OR any(a IN e.aliases WHERE toLower(a) = toLower($name))
+  WHERE kg.entity_named(e, $name)
   RETURN e AS n
   UNION
   MATCH (p:Paper)
-  WHERE p.id = $name OR toLower(p.title) = toLower($name)
+  WHERE kg.paper_named(p, $name)
   RETURN p AS n
 }
 MATCH (n)-[r]-(m)

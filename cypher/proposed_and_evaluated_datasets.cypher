@@ -1,5 +1,6 @@
 // Which papers propose a dataset and evaluate on it themselves?
 // param limit: int = 50 (1..100000) -- how many rows
+// columns: title, year, name, url, paper_id, id
 // example: {"limit": 50}
 // :params {limit: 50}
 MATCH (p:Paper)-[:PROPOSES]->(d:Dataset)

@@ -2,12 +2,13 @@
 // param source: string -- the source entity's id, name or alias (case-insensitive)
 // param target: string -- the target entity's id, name or alias (case-insensitive)
 // param limit: int = 25 (1..100000) -- how many rows
+// columns: relation, source, target, title, year, source_sentence, target_sentence, url, source_id, target_id, paper_id
 // example: {"source": "DistilBERT", "target": "BERT", "limit": 25}
 // :params {source: 'DistilBERT', target: 'BERT', limit: 25}
 MATCH (s:Entity)
-WHERE s.id = $source OR toLower(s.name) = toLower($source) OR any(a IN s.aliases WHERE toLower(a) = toLower($source))
+WHERE kg.entity_named(s, $source)
 MATCH (s)-[e:BUILDS_ON|EVALUATED_ON]->(t:Entity)
-WHERE t.id = $target OR toLower(t.name) = toLower($target) OR any(a IN t.aliases WHERE toLower(a) = toLower($target))
+WHERE kg.entity_named(t, $target)
 UNWIND e.papers AS pid
 MATCH (p:Paper {id: pid})-[rs:PROPOSES]->(s)
 MATCH (p)-[rt]->(t)

@@ -2,13 +2,13 @@
 // param source: string -- the first entity's id, name or alias (case-insensitive)
 // param target: string -- the second entity's id, name or alias (case-insensitive)
 // param limit: int = 10 (1..100000) -- how many paths to list
+// columns: hops, path, relations, path_ids
 // example: {"source": "DistilBERT", "target": "GLUE", "limit": 10}
 // :params {source: 'DistilBERT', target: 'GLUE', limit: 10}
 MATCH (a:Entity)
-WHERE a.id = $source OR toLower(a.name) = toLower($source) OR any(x IN a.aliases WHERE toLower(x) = toLower($source))
+WHERE kg.entity_named(a, $source)
 MATCH (b:Entity)
-WHERE (b.id = $target OR toLower(b.name) = toLower($target) OR any(x IN b.aliases WHERE toLower(x) = toLower($target)))
-  AND a <> b
+WHERE kg.entity_named(b, $target) AND a <> b
 MATCH p = allShortestPaths((a)-[*..6]-(b))
 RETURN length(p) AS hops, [n IN nodes(p) | coalesce(n.name, n.title, n.id)] AS path,
        [i IN range(0, length(p) - 1) |

@@ -250,7 +250,7 @@ def evaluate_inputs(paths: Sequence[str], gold: Sequence[GoldPaper], types: Sequ
     """``kg eval``: read the inputs (any format ``kg extract`` reads), keep the gold papers'
     records, extract the papers (facts records are scored as they are) and score them all."""
     from kg.extract import extract_papers
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     selected = select_records(iter_records(list(paths)), gold)
     extracted = extract_papers(selected.papers, workers=workers, rules_only=rules_only)

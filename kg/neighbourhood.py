@@ -309,7 +309,7 @@ def _add_internal(found: dict[tuple[str, str, str], EdgeDict], edges: Iterable[E
 def write_subgraph(subgraph: Subgraph, fmt: str, output: str) -> None:
     """Write ``subgraph`` as ``html`` (the offline view), ``json``, ``graphml`` or ``csv`` (a directory)."""
     if fmt == "html":
-        from viz import write_html
+        from kg.viz import write_html
 
         write_html(subgraph, output)
         return

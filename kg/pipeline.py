@@ -19,7 +19,7 @@ from kg.schema import Paper, PaperFacts
 
 if TYPE_CHECKING:
     from kg.cluster import DaskOptions
-    from loaders import LoadStats
+    from kg.loaders import LoadStats
 from kg.store.base import GraphStore, WriteSummary
 
 Warn = Callable[[str], None]
@@ -106,7 +106,7 @@ class _Kept:
 
     def records(self, format: str | None, strict: bool, warn: Warn | None,
                 stats: "LoadStats | None") -> Iterator[Paper | PaperFacts]:
-        import loaders
+        from kg import loaders
 
         for i, name in enumerate(self.inputs):
             if i not in self.pipes:
@@ -457,6 +457,6 @@ def read_knowledge_file(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def _report() -> RunReport:
-    from loaders import LoadStats
+    from kg.loaders import LoadStats
 
     return RunReport(load=LoadStats())

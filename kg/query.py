@@ -4,6 +4,7 @@ A query file starts with a header of ``//`` comment lines::
 
     // Which benchmarks do the most papers evaluate on?          <- the question (one line)
     // param limit: int = 10 (1..100000) -- how many datasets    <- NAME: TYPE [= JSON default] [(min..max)] [-- help]
+    // columns: name, papers, id                                 <- the result's columns, in order
     // example: {"limit": 10}                                    <- example parameters, JSON
     // :params {limit: 10}                                       <- the same, one Neo4j Browser line
 
@@ -11,10 +12,17 @@ A query that answers with entities linked to entities may also have a *graph for
 ``cypher/graph/NAME.cypher``: the same parameters, returning paths the Neo4j Browser draws
 (``Query.graph``; ``kg query NAME --browser`` prints it with its ``:params`` line).
 
-Types are ``int``, ``float``, ``string`` and ``list`` (of strings). On Neo4j the file's text
-runs as written in a read transaction; on the embedded store the same question is answered
-by the SQL implementation of the same name in ``kg.query_embedded``. User values only ever
-reach either store as parameters.
+Shared pieces of Cypher are *fragments*, ``cypher/include/NAME.cypher``, written into a query
+where it says ``kg.NAME(node, $param)``: ``WHERE kg.entity_named(m, $name)`` becomes the
+clause that finds the entity a user names (its id, or its name or an alias in any case).
+What users see is the query with its fragments written out (``Query.text``, ``Query.cypher``,
+``Query.graph``: the Browser guide, ``kg query --browser``): complete Cypher that runs as
+pasted.
+
+Types are ``int``, ``float``, ``string`` and ``list`` (of strings). Each query has two
+implementations, paired by name: the Cypher, which Neo4j runs as written, and
+``kg/queries/NAME.py`` for the embedded store; a store runs either through its one
+``run_query(query, params)``. User values only ever reach either store as parameters.
 """
 
 from __future__ import annotations
@@ -78,8 +86,10 @@ class Query:
     params: tuple[Param, ...]
     example: dict[str, Any]
     browser_params: str  # the header's ``:params {...}`` line ("" when it has none)
-    text: str  # the whole file, header included (what a user pastes)
+    text: str  # the whole file, header included, fragments written out (what a user pastes)
     cypher: str = field(repr=False, default="")  # the statement without the header
+    #: the result's columns, in order (the header's ``// columns:`` line)
+    columns: tuple[str, ...] = ()
     #: the graph form (``cypher/graph/NAME.cypher``): paths for the Neo4j Browser to draw
     graph: str | None = field(repr=False, default=None)
 
@@ -88,14 +98,86 @@ class Query:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,
-                "params": [p.to_dict() for p in self.params], "example": self.example,
-                "graph": self.graph is not None}
+                "params": [p.to_dict() for p in self.params], "columns": list(self.columns),
+                "example": self.example, "graph": self.graph is not None}
 
 
 # -- reading the files --------------------------------------------------------------------
-def parse_query(name: str, text: str) -> Query:
-    """A ``Query`` from one file's text; ``QueryError`` naming the file and line when the header is bad."""
+_COLUMN = re.compile(r"[A-Za-z_]\w*")
+#: a fragment's use in a query file: ``kg.NAME(node, $param)``
+_USE = re.compile(r"\bkg\.(?P<name>\w+)\(\s*(?P<node>[A-Za-z_]\w*)\s*,\s*\$(?P<param>[A-Za-z_]\w*)\s*\)")
+#: a fragment file's declaration line: ``// fragment kg.NAME(node, $param)``
+_FRAGMENT = re.compile(r"^fragment\s+kg\.(?P<name>\w+)\(\s*(?P<node>[A-Za-z_]\w*)\s*,\s*\$(?P<param>[A-Za-z_]\w*)\s*\)$")
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A shared piece of Cypher (``cypher/include/NAME.cypher``): an expression about one node
+    and one parameter, written into a query where it says ``kg.NAME(node, $param)``."""
+
+    name: str
+    node: str  # the node variable of the file's own text
+    param: str  # the parameter of the file's own text
+    body: str  # the expression (one line)
+
+    def write(self, node: str, param: str) -> str:
+        """The expression about ``node`` and ``$param``."""
+        text = re.sub(rf"\b{re.escape(self.node)}\b", node, self.body)
+        return re.sub(rf"\${re.escape(self.param)}\b", "$" + param, text)
+
+
+def parse_fragment(name: str, text: str) -> Fragment:
+    """A ``Fragment`` from its file's text: ``//`` comments, a ``// fragment kg.NAME(n, $p)``
+    line among them, then the expression."""
+    where = f"cypher/include/{name}.cypher"
+    decl = None
+    body = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith("//"):
+            m = _FRAGMENT.match(line[2:].strip())
+            if m:
+                if m.group("name") != name:
+                    raise QueryError(f"{where}:{i}: the fragment is declared as kg.{m.group('name')}, not kg.{name}")
+                decl = m
+        elif line.strip():
+            body.append(line.strip())
+    if decl is None:
+        raise QueryError(f"{where}: no '// fragment kg.{name}(node, $param)' line")
+    if len(body) != 1:
+        raise QueryError(f"{where}: a fragment is one line of Cypher after its comments")
+    return Fragment(name, decl.group("node"), decl.group("param"), body[0])
+
+
+def expand(text: str, fragments: Mapping[str, Fragment], where: str) -> str:
+    """``text`` with each ``kg.NAME(node, $param)`` written out: in parentheses, unless it is
+    the whole condition of its ``WHERE`` line; ``QueryError`` naming FILE:LINE for an unknown one."""
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.startswith("//"):
+            out.append(line)
+            continue
+        whole = re.fullmatch(r"(\s*WHERE\s+)" + _USE.pattern + r"\s*", line)
+
+        def written(m: re.Match[str]) -> str:
+            frag = fragments.get(m.group("name"))
+            if frag is None:
+                raise QueryError(f"{where}:{lineno}: no fragment kg.{m.group('name')} "
+                                 f"(cypher/include/ has {', '.join(sorted(fragments)) or 'none'})")
+            return frag.write(m.group("node"), m.group("param"))
+
+        if whole:
+            out.append(whole.group(1) + written(whole))
+        else:
+            out.append(_USE.sub(lambda m: "(" + written(m) + ")", line))
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def parse_query(name: str, text: str, fragments: Mapping[str, Fragment] | None = None) -> Query:
+    """A ``Query`` from one file's text; ``QueryError`` naming the file and line when the header is bad.
+
+    ``fragments``: the shared pieces the text may use (``load_fragments()`` when not given)."""
     where = f"cypher/{name}.cypher"
+    text = expand(text, load_fragments() if fragments is None else fragments, where)
     lines = text.splitlines()
     header: list[tuple[int, str]] = []
     for i, line in enumerate(lines, 1):
@@ -107,10 +189,16 @@ def parse_query(name: str, text: str) -> Query:
     description = header[0][1]
     params: list[Param] = []
     example: dict[str, Any] | None = None
+    columns: tuple[str, ...] | None = None
     browser = ""
     for lineno, line in header[1:]:
         if line.startswith("param "):
             params.append(_parse_param(line, f"{where}:{lineno}"))
+        elif line.startswith("columns:"):
+            columns = tuple(c.strip() for c in line[len("columns:"):].split(","))
+            bad = [c for c in columns if not _COLUMN.fullmatch(c)]
+            if bad or len(set(columns)) != len(columns):
+                raise QueryError(f"{where}:{lineno}: write the columns as 'columns: a, b, c' (distinct names)")
         elif line.startswith("example:"):
             try:
                 example = json.loads(line[len("example:"):])
@@ -124,11 +212,13 @@ def parse_query(name: str, text: str) -> Query:
             browser = line
     if example is None:
         raise QueryError(f"{where}: no '// example: {{...}}' line in the header")
+    if columns is None:
+        raise QueryError(f"{where}: no '// columns: a, b, c' line in the header")
     body = "\n".join(lines[len(header):]).strip()
     if not body:
         raise QueryError(f"{where}: no Cypher after the header")
     return Query(name=name, description=description, params=tuple(params), example=example,
-                 browser_params=browser, text=text, cypher=body + "\n")
+                 browser_params=browser, text=text, cypher=body + "\n", columns=columns)
 
 
 def _parse_param(line: str, where: str) -> Param:
@@ -159,28 +249,48 @@ def _parse_param(line: str, where: str) -> Param:
     return p
 
 
-@lru_cache(maxsize=1)
-def load_queries() -> dict[str, Query]:
-    """Every canned query, by name (the ``cypher`` package's ``*.cypher`` files)."""
+def _files() -> Any:
+    """The folder of the query files (the ``kg.cypher`` package: ``cypher/`` in the repository)."""
     from importlib.resources import files
 
+    return files("kg.cypher")
+
+
+@lru_cache(maxsize=1)
+def load_fragments() -> dict[str, Fragment]:
+    """Every shared piece of Cypher (``cypher/include/*.cypher``), by name."""
+    folder = _files().joinpath("include")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else ():
+        if entry.name.endswith(".cypher"):
+            name = entry.name[: -len(".cypher")]
+            out[name] = parse_fragment(name, entry.read_text(encoding="utf-8"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_queries() -> dict[str, Query]:
+    """Every canned query, by name (the ``*.cypher`` files of ``cypher/``)."""
     out: dict[str, Query] = {}
-    root = files("cypher")
+    root = _files()
     graphs = root.joinpath("graph")
+    fragments = load_fragments()
     for entry in root.iterdir():
         if entry.name.endswith(".cypher"):
             name = entry.name[: -len(".cypher")]
-            q = parse_query(name, entry.read_text(encoding="utf-8"))
+            q = parse_query(name, entry.read_text(encoding="utf-8"), fragments)
             g = graphs.joinpath(entry.name)
             if g.is_file():
-                q = replace(q, graph=parse_graph(q, g.read_text(encoding="utf-8")))
+                q = replace(q, graph=parse_graph(q, g.read_text(encoding="utf-8"), fragments))
             out[name] = q
     return dict(sorted(out.items()))
 
 
-def parse_graph(query: Query, text: str) -> str:
-    """The graph form of ``query`` (its file's text): it may use only the query's parameters."""
+def parse_graph(query: Query, text: str, fragments: Mapping[str, Fragment] | None = None) -> str:
+    """The graph form of ``query`` (its file's text, fragments written out): it may use only the
+    query's parameters."""
     where = f"cypher/graph/{query.name}.cypher"
+    text = expand(text, load_fragments() if fragments is None else fragments, where)
     body = "\n".join(line for line in text.splitlines() if not line.startswith("//")).strip()
     if not body:
         raise QueryError(f"{where}: no Cypher in the file")
@@ -349,7 +459,7 @@ class Result:
 
 
 def run_query(store: Any, name: str, params: Mapping[str, Any] | None = None, example: bool = False) -> Result:
-    """Run canned query ``name`` on ``store`` (embedded or Neo4j) and return its rows.
+    """Run canned query ``name`` on ``store`` (any ``GraphStore``: ``store.run_query``) and return its rows.
 
     ``example``: start from the example parameters of the file's header (``params`` override them).
     """
@@ -357,53 +467,8 @@ def run_query(store: Any, name: str, params: Mapping[str, Any] | None = None, ex
     values = dict(query.example) if example else {}
     values.update(params or {})
     bound = bind(query, values)
-    if getattr(store, "kind", "") == "neo4j":
-        rows = [dict(r) for r in store.cypher(query.cypher, **bound)]
-    else:
-        from kg.query_embedded import run_embedded
-
-        rows = run_embedded(store, query.name, bound)
-    columns = list(rows[0]) if rows else result_columns(query)
-    return Result(query.name, bound, columns, rows)
-
-
-_RETURN = re.compile(r"\bRETURN\b", re.I)
-_RETURN_END = re.compile(r"\bORDER\s+BY\b|\bLIMIT\b", re.I)
-
-
-def result_columns(query: Query) -> list[str]:
-    """The column names of the final RETURN clause (what an empty result still has)."""
-    starts = [m.end() for m in _RETURN.finditer(query.cypher)]
-    if not starts:
-        return []
-    body = query.cypher[starts[-1]:]
-    end = _RETURN_END.search(body)
-    cols = []
-    for item in _split_top_level(body[:end.start()] if end else body):
-        alias = re.search(r"\bAS\s+(\w+)\s*$", item, re.I)
-        cols.append(alias.group(1) if alias else " ".join(item.split()))
-    return cols
-
-
-def _split_top_level(text: str) -> list[str]:
-    """``text`` split at commas outside brackets and string literals."""
-    parts, depth, quote, cur = [], 0, "", []
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur).strip())
-    return [p for p in parts if p]
+    rows = store.run_query(query, bound)
+    return Result(query.name, bound, list(query.columns), rows)
 
 
 # -- output -----------------------------------------------------------------------------------

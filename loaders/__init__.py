@@ -231,7 +231,7 @@ def _size(path: str) -> int | None:
 
 
 def _facts_parts(directory: str, names: list[str]) -> list[str] | None:
-    """The parts a ``kg extract --dask`` manifest in ``directory`` lists (see ``loaders.manifest``)."""
+    """The parts a ``kg extract --dask`` manifest in ``directory`` lists (see ``kg.loaders.manifest``)."""
     if manifest.MANIFEST not in names:
         manifest.unfinished(directory, names)
         return None

@@ -125,7 +125,10 @@ def _count_replace(err: UnicodeError):
     return ("\ufffd", err.end)  # type: ignore[attr-defined]
 
 
-codecs.register_error("kg-loaders-replace", _count_replace)
+#: the error handler's name is this module's own: the registry is the process's, and a second
+#: copy of this module (imported under another name) must not take over this one's handler
+_REPLACE = f"{__name__}.replace"
+codecs.register_error(_REPLACE, _count_replace)
 
 #: what reading a (possibly gzip-compressed) stream can raise on corrupt data
 READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
@@ -149,7 +152,7 @@ class TextReader:
         self.invalid_lines = 0
 
     def pieces(self) -> Iterator[tuple[int, str]]:
-        dec = codecs.getincrementaldecoder("utf-8")("kg-loaders-replace")
+        dec = codecs.getincrementaldecoder("utf-8")(_REPLACE)
         first = True
         warned_line = 0
         replaced = getattr(_replaced, "n", 0)

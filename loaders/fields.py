@@ -32,7 +32,7 @@ def clean(value: Any, what: str = "field") -> str:
 
 def clean_text(value: Any, what: str = "field") -> str:
     """A title, abstract or name: ``clean`` plus the one text normaliser every source shares
-    (``loaders.text.normalize_text``: HTML tags, LaTeX, entities, white space)."""
+    (``kg.loaders.text.normalize_text``: HTML tags, LaTeX, entities, white space)."""
     if value is None:
         return ""
     if not isinstance(value, str):

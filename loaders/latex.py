@@ -1,4 +1,4 @@
-"""LaTeX → Unicode text: the LaTeX step of :mod:`loaders.text` (pylatexenc, island by island)."""
+"""LaTeX → Unicode text: the LaTeX step of :mod:`kg.loaders.text` (pylatexenc, island by island)."""
 
 from __future__ import annotations
 

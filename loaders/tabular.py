@@ -1,4 +1,4 @@
-"""CSV and TSV files with a header row; the columns are those of :mod:`loaders.generic`.
+"""CSV and TSV files with a header row; the columns are those of :mod:`kg.loaders.generic`.
 
 CSV fields may be quoted (and then span lines); TSV fields are taken as they are.
 ``Paper.source`` has the physical line where a row starts.

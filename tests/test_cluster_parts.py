@@ -13,9 +13,9 @@ import pytest
 from conftest import FIXTURES, SAMPLE
 
 from kg.errors import BadInput
-from loaders import LoadStats, iter_records
-from loaders.manifest import PartEntry, manifest_json, part_name
-from loaders.ranges import Piece, list_inputs, read_piece, scan
+from kg.loaders import LoadStats, iter_records
+from kg.loaders.manifest import PartEntry, manifest_json, part_name
+from kg.loaders.ranges import Piece, list_inputs, read_piece, scan
 
 LOADERS = FIXTURES / "loaders"
 

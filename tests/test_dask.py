@@ -123,7 +123,7 @@ def test_workers_read_urls_and_small_files_in_groups(dask, local_sample, tmp_pat
     """Inputs as fsspec URLs (file:// here; s3:// and gs:// the same way), split in many files."""
     src = tmp_path / "corpus"
     src.mkdir()
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     papers = list(iter_records([str(SAMPLE)]))
     for i in range(0, len(papers), 40):
@@ -152,7 +152,7 @@ def _sourceless(nodes: list) -> list:
 # -- bad input, --strict, an unreachable scheduler ------------------------------------------------
 @pytest.fixture
 def with_bad_records(tmp_path) -> Path:
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     lines = [json.dumps({"id": p.id, "title": p.title, "abstract": p.abstract}) for p in iter_records([str(SAMPLE)])]
     lines[3] = '{"title": "broken'  # not JSON

@@ -173,7 +173,7 @@ def test_regression_guard_on_dev_gold(rules_only, floor):
             pytest.fail(f"CI=true but the dev gold {DEV_GOLD} is missing")
         pytest.skip(f"{DEV_GOLD} not available")
     from kg.extract import extract_papers
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     gold = load_gold(DEV_GOLD)
     titles = {g.title for g in gold}
@@ -187,7 +187,7 @@ def test_regression_guard_on_dev_gold(rules_only, floor):
 def test_cli_scores_a_facts_file_as_it_is(tmp_path):
     """A facts file is scored without extracting again: emptying its relations drops recall to 0."""
     from kg.extract import extract_papers
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     gold = tmp_path / "gold.jsonl"
     title = "MEDITRON-70B: Scaling Medical Pretraining for Large Language Models"

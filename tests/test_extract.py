@@ -296,7 +296,7 @@ def test_studies_and_known_names_are_not_phrase_proposals():
 
 @pytest.fixture(scope="module")
 def corpus() -> list[Paper]:
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     return [p for p in iter_records([SAMPLE]) if isinstance(p, Paper)]
 

@@ -44,7 +44,7 @@ def test_extract_then_ingest_facts_gives_the_same_store(tmp_path, direct):
 
 
 def _shards(tmp_path) -> list[Path]:
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     papers = list(iter_records([str(SAMPLE)]))
     shard_in = [tmp_path / "part-a.jsonl", tmp_path / "part-b.jsonl"]

@@ -103,7 +103,7 @@ def test_choose_keeps_the_more_probable_of_two_candidates_on_the_same_words():
 
 
 def test_learned_facts_are_valid_with_evidence_and_model_confidence():
-    facts = list(extract_papers([p for p in __import__("loaders").iter_records([SAMPLE])][:60]))
+    facts = list(extract_papers([p for p in __import__("kg.loaders").loaders.iter_records([SAMPLE])][:60]))
     rels = [r for f in facts for r in f.relations]
     assert len(rels) > 200
     for f in facts:
@@ -129,7 +129,7 @@ def test_rules_only_is_the_rules_decision():
 def test_builds_on_and_compares_with_are_the_rules_decisions_on_the_models_entities():
     from kg.extract.assemble import RULE_DECIDED
 
-    papers = [p for p in __import__("loaders").iter_records([SAMPLE])][:80]
+    papers = [p for p in __import__("kg.loaders").loaders.iter_records([SAMPLE])][:80]
     seen = 0
     for rules, learned in zip(extract_papers(papers, rules_only=True), extract_papers(papers)):
         name = {e.id: e.name for e in learned.entities}

@@ -15,7 +15,7 @@ import pytest
 from kg.errors import BadInput, BadRecord, InputNotFound, KGError, UnknownFormat
 from kg.ids import title_paper_id
 from kg.schema import Paper
-from loaders import FORMATS, LoadStats, detect_format, iter_records
+from kg.loaders import FORMATS, LoadStats, detect_format, iter_records
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "loaders"
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "hf-papers-pretraining.txt"
@@ -392,7 +392,7 @@ def test_every_error_is_a_kg_error():
 
 def test_import_loaders_is_light():
     code = (
-        "import sys, loaders; list(loaders.iter_records([sys.argv[1]]));"
+        "import sys; from kg import loaders; list(loaders.iter_records([sys.argv[1]]));"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('spacy', 'networkx', 'neo4j', 'pyvis')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

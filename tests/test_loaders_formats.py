@@ -9,10 +9,10 @@ import pytest
 
 from kg.errors import BadInput, BadRecord
 from kg.schema import PaperFacts
-from loaders import iter_records
-from loaders._base import Source
-from loaders.latex import decode
-from loaders.openalex import abstract_from_index
+from kg.loaders import iter_records
+from kg.loaders._base import Source
+from kg.loaders.latex import decode
+from kg.loaders.openalex import abstract_from_index
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "loaders"
 
@@ -332,7 +332,7 @@ def test_facts_round_trip(tmp_path):
 
 
 def test_parsers_take_file_objects():
-    from loaders import hf_papers
+    from kg.loaders import hf_papers
 
     src = Source("<memory>", "hf-papers")
     papers = list(hf_papers.parse(io.BytesIO(b"Get trending papers in your email inbox!\nSubscribeA\nB\n"), src))

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import BadInput, KGError
-from loaders import FORMATS, iter_records
+from kg.loaders import FORMATS, iter_records
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "loaders"
 FIXTURES = sorted(p for p in FIX.iterdir() if p.is_file())

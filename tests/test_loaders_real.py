@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import BadRecord
-from loaders import LoadStats, iter_records
+from kg.loaders import LoadStats, iter_records
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 SNAPSHOT = REAL / "arxiv-metadata-oai-snapshot-200.json.gz"
@@ -121,7 +121,7 @@ def test_semicolon_separated_author_cells(tmp_path):
     import io
 
     rows = list(csv.DictReader(io.StringIO(CSV.read_text(encoding="utf-8"), newline="")))[:3]
-    from loaders.fields import list_cell
+    from kg.loaders.fields import list_cell
 
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=list(rows[0]))
@@ -287,7 +287,7 @@ def test_arxiv_urls_have_one_form_in_every_source():
 
 
 def test_the_readme_input_formats_table_names_every_format():
-    from loaders import FORMATS
+    from kg.loaders import FORMATS
 
     readme = (REAL.parent.parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Input formats"):readme.index("## The graph")]
@@ -310,7 +310,7 @@ def test_the_readme_input_formats_table_names_every_format():
     ("a trailing backslash \\", "a trailing backslash \\"),
 ])
 def test_the_normaliser(raw, text):
-    from loaders.text import normalize_text
+    from kg.loaders.text import normalize_text
 
     assert normalize_text(raw) == text
     assert normalize_text(text) == text  # stable on its own output

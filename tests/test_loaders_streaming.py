@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from loaders import iter_records, read_stream
+from kg.loaders import iter_records, read_stream
 
 ABSTRACT = "We propose a method that improves pre-training of large models on many benchmarks. " * 8
 
@@ -148,7 +148,7 @@ _MEASURE = """
 import io, resource, sys
 sys.path.insert(0, sys.argv[1])
 from test_loaders_streaming import CASES, Generated
-from loaders import read_stream
+from kg.loaders import read_stream
 name, make = CASES[sys.argv[2]]
 stream = Generated(make(int(sys.argv[3])))
 count = sum(1 for _ in read_stream(io.BufferedReader(stream), name))

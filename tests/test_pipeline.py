@@ -139,7 +139,7 @@ def test_strict_stops_and_writes_nothing(tmp_path):
 
 
 def test_strict_reads_each_input_only_as_often_as_the_merge_stage_does(tmp_path, monkeypatch):
-    import loaders
+    from kg import loaders
     from kg.pipeline import load
 
     path = _mixed_file(tmp_path)

@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from factsutil import make_facts
 from kg.cli import main
 from kg.errors import NotFound, QueryError
-from kg.query import (bind, format_rows, get_query, list_queries, parse_cli_params, parse_query, queries_table,
-                      result_columns, run_query)
-from kg.query_embedded import IMPLEMENTATIONS, lucene_tokens
+from kg.query import bind, format_rows, get_query, list_queries, parse_cli_params, parse_query, queries_table, run_query
+from kg.queries import implementation
+from kg.queries import names as embedded_names
+from kg.queries.entity_search import words
 from kg.store.embedded import EmbeddedStore
 from conftest import ROOT
 
@@ -60,14 +61,14 @@ def hand_store(tmp_path_factory):
 
 def rows(store, query_name, **params):
     result = run_query(store, query_name, params)
-    assert all(list(r) == result.columns == result_columns(get_query(query_name)) for r in result.rows)
+    assert all(list(r) == result.columns == list(get_query(query_name).columns) for r in result.rows)
     return result.rows
 
 
 # -- the files ---------------------------------------------------------------------------------
 def test_enough_queries_each_with_an_embedded_implementation():
     assert len(QUERIES) >= 14
-    assert sorted(IMPLEMENTATIONS) == NAMES
+    assert embedded_names() == NAMES
 
 
 @pytest.mark.parametrize("q", QUERIES, ids=NAMES)
@@ -91,7 +92,7 @@ def test_header_is_complete_and_consistent(q):
 def test_readable_columns_first_ids_last():
     """People read names and titles; programs get the ids, in columns of their own at the end."""
     for q in QUERIES:
-        cols = result_columns(q)
+        cols = list(q.columns)
         ids = [c for c in cols if c == "id" or c.endswith("_id") or c.endswith("_ids")]
         assert ids and cols[-len(ids):] == ids, (q.name, cols)
         readable = set(cols) - set(ids)
@@ -139,9 +140,89 @@ def test_header_errors_name_file_and_line():
         parse_query("x", "// Q?\n// example: {'a': 1}\nRETURN 1")
 
 
-def test_result_columns_from_the_return_clause():
-    assert result_columns(get_query("most_evaluated_benchmarks")) == ["name", "papers", "id"]
-    assert result_columns(get_query("shortest_path")) == ["hops", "path", "relations", "path_ids"]
+def test_columns_are_declared_in_the_header():
+    assert list(get_query("most_evaluated_benchmarks").columns) == ["name", "papers", "id"]
+    assert list(get_query("shortest_path").columns) == ["hops", "path", "relations", "path_ids"]
+    with pytest.raises(QueryError, match="no '// columns: a, b, c' line"):
+        parse_query("x", "// Q?\n// example: {}\nRETURN 1 AS a")
+    with pytest.raises(QueryError, match=r"x\.cypher:2: write the columns"):
+        parse_query("x", "// Q?\n// columns: a, a\n// example: {}\nRETURN 1 AS a, 2 AS a")
+
+
+# -- both halves of each query -----------------------------------------------------------------
+def return_columns(cypher: str) -> list[str]:
+    """The column names of the final RETURN clause, read from the Cypher (the code reads the header)."""
+    body = re.split(r"\bRETURN\b", cypher)[-1]
+    body = re.split(r"\bORDER\s+BY\b|\bLIMIT\b", body)[0]
+    parts, depth, quote, cur = [], 0, "", ""
+    for ch in body:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        cur += ch
+    parts.append(cur)
+    return [(re.search(r"\bAS\s+(\w+)\s*$", p.strip()) or re.search(r"(.*)", p.strip())).group(1)
+            for p in parts if p.strip()]
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=NAMES)
+def test_each_query_has_both_halves_with_the_same_columns(q):
+    """cypher/NAME.cypher and kg/queries/NAME.py: the header, the module and the Cypher's RETURN
+    name the same columns in the same order."""
+    module = implementation(q.name)
+    assert module.COLUMNS == q.columns
+    assert return_columns(q.cypher) == list(q.columns)
+    assert callable(module.run)
+
+
+def test_the_entity_and_paper_rules_are_written_once():
+    from kg.browser_guide import render_guide
+    from kg.query import load_fragments
+
+    assert sorted(load_fragments()) == ["entity_named", "paper_named"]
+    sources = {p.relative_to(ROOT / "cypher").as_posix(): p.read_text(encoding="utf-8")
+               for p in (ROOT / "cypher").rglob("*.cypher")}
+    users = [f for f, text in sources.items() if "kg.entity_named(" in text]
+    assert len(users) >= 11
+    # the rule itself (aliases compared lower-cased) is in the fragment only
+    assert [f for f, text in sources.items() if "aliases WHERE toLower" in text] == ["include/entity_named.cypher"]
+    assert [f for f, text in sources.items() if "toLower(n.title)" in text] == ["include/paper_named.cypher"]
+    # what users see has it written out: the query texts, the graph forms, the Browser guide
+    use = re.compile(r"\bkg\.\w+\(")
+    for q in QUERIES:
+        assert not use.search(q.text) and not use.search(q.cypher) and not use.search(q.graph or ""), q.name
+    assert not use.search(render_guide())
+    lineage = get_query("model_lineage")
+    assert ("MATCH (m:Entity)\nWHERE m.id = $name OR toLower(m.name) = toLower($name) "
+            "OR any(alias IN m.aliases WHERE toLower(alias) = toLower($name))\n") in lineage.cypher
+    # inside a larger condition it is parenthesised, as a function call would be
+    assert ("WHERE (b.id = $target OR toLower(b.name) = toLower($target) "
+            "OR any(alias IN b.aliases WHERE toLower(alias) = toLower($target))) AND a <> b") in \
+        get_query("shortest_path").cypher
+    assert "WHERE p.id = $name OR toLower(p.title) = toLower($name)\n" in get_query("neighbourhood").cypher
+
+
+def test_fragment_errors_name_file_and_line():
+    from kg.query import parse_fragment
+
+    with pytest.raises(QueryError, match=r"cypher/x\.cypher:3: no fragment kg\.nope \(cypher/include/ has "
+                                         r"entity_named, paper_named\)"):
+        parse_query("x", "// Q?\n// example: {}\nMATCH (n) WHERE kg.nope(n, $a)\nRETURN n")
+    with pytest.raises(QueryError, match=r"cypher/include/f\.cypher: no '// fragment kg\.f\(node, \$param\)' line"):
+        parse_fragment("f", "// a piece\nn.id = $x\n")
+    with pytest.raises(QueryError, match=r"cypher/include/f\.cypher:1: the fragment is declared as kg\.g"):
+        parse_fragment("f", "// fragment kg.g(n, $x)\nn.id = $x\n")
+    frag = parse_fragment("f", "// fragment kg.f(n, $x)\nn.id = $x OR n.name = $x\n")
+    assert frag.write("node", "name") == "node.id = $name OR node.name = $name"
 
 
 # -- parameters -------------------------------------------------------------------------------
@@ -258,13 +339,14 @@ def test_neighbourhood_of_an_entity_and_of_a_paper(hand_store):
     assert rows(hand_store, "neighbourhood", name="bert", limit=2) == rows(hand_store, "neighbourhood", name="bert")[:2]
 
 
-def test_lucene_tokens_follow_the_standard_tokenizer():
-    # what Neo4j's standard-no-stop-words analyzer makes of these (checked on a live server)
-    assert lucene_tokens("GPT-3.5") == ["gpt", "3.5"]
-    assert lucene_tokens("don't stop e.g. U.S.A") == ["don't", "stop", "e.g", "u.s.a"]
-    assert lucene_tokens("1,000 foo_bar a:b C++ (2017) x/y") == ["1,000", "foo_bar", "a:b", "c", "2017", "x", "y"]
-    assert lucene_tokens("SQuAD v1.1 ImageNet-1k") == ["squad", "v1.1", "imagenet", "1k"]
-    assert lucene_tokens("'}) -- //") == []
+def test_search_words_are_runs_of_letters_and_digits():
+    # every other character separates words (Lucene's tokenizer kept 3.5, don't, foo_bar whole)
+    assert words("GPT-3.5") == ["gpt", "3", "5"]
+    assert words("don't stop e.g. U.S.A") == ["don", "t", "stop", "e", "g", "u", "s", "a"]
+    assert words("1,000 foo_bar a:b C++ (2017) x/y") == ["1", "000", "foo", "bar", "a", "b", "c", "2017", "x", "y"]
+    assert words("SQuAD v1.1 ImageNet-1k") == ["squad", "v1", "1", "imagenet", "1k"]
+    assert words("'}) -- //") == []
+    assert words("Résumé 深度学习 ΣΟΦΙΑ") == ["résumé", "深度学习", "σοφια"]
 
 
 def test_entity_search_is_a_phrase_over_words(hand_store):

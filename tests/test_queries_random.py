@@ -13,7 +13,7 @@ import pytest
 
 from factsutil import make_facts
 from kg.query import bind, get_query, list_queries, run_query
-from kg.query_embedded import lucene_tokens
+from kg.queries.entity_search import words
 from kg.store.embedded import EmbeddedStore
 
 pytestmark = pytest.mark.neo4j
@@ -141,11 +141,13 @@ def test_pasted_file_text_runs_as_is(stores):
         assert [dict(r) for r in neo.cypher(q.text, **params)] == run_query(emb, q.name, params).rows, q.name
 
 
-def test_tokens_agree_with_the_neo4j_index(stores):
-    """A phrase of each name's own tokens finds that entity on both stores."""
+def test_words_agree_with_the_cypher(stores):
+    """A phrase of each name's own words finds that entity on both stores."""
     emb, neo = stores
     for (name,) in emb.sql("SELECT name FROM entities"):
-        toks = lucene_tokens(name)
+        toks = words(name)
         if toks:
             found = [r["name"] for r in run_query(neo, "entity_search", {"text": " ".join(toks), "limit": 1000}).rows]
             assert name in found, (name, toks)
+            assert found == [r["name"] for r in run_query(emb, "entity_search",
+                                                           {"text": " ".join(toks), "limit": 1000}).rows]

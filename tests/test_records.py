@@ -16,7 +16,7 @@ from kg.record_stream import MergeReport, merge_stream
 from kg.schema import Paper, PaperFacts
 from kg.store.embedded import EmbeddedStore
 
-from loaders.fields import make_paper
+from kg.loaders.fields import make_paper
 
 
 def rec(title, abstract="", ids=None, year=None, authors=(), url=None, source="x:f:1"):
@@ -233,8 +233,7 @@ def test_every_permutation_of_three_real_sources(tmp_path):
     every order of the three record kinds: one store content."""
     from pathlib import Path
 
-    import loaders
-
+    from kg import loaders
     real = Path(__file__).parent / "fixtures" / "real"
     files = [real / "s2-batch-with-null.json", real / "s2-citation-styles.bib", real / "s2-paper-2302.13971.json"]
     records = {f.name: list(loaders.iter_records([f], warn=lambda m: None)) for f in files}

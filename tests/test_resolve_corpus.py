@@ -15,7 +15,7 @@ from resolveutil import entities, graph
 
 @pytest.fixture(scope="module")
 def raw_facts(request):
-    import loaders
+    from kg import loaders
     from kg.extract import extract_papers
 
     from conftest import SAMPLE

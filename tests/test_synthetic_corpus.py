@@ -113,9 +113,9 @@ def test_variant_names_are_deterministic_and_distinct():
 
 
 def test_the_loaders_read_the_corpus(tmp_path, templates):
-    loaders = pytest.importorskip("loaders")
+    loaders = pytest.importorskip("kg.loaders")
     if not hasattr(loaders, "iter_records"):
-        pytest.skip("loaders.iter_records not written yet")
+        pytest.skip("kg.loaders.iter_records not written yet")
     out = tmp_path / "c.jsonl.gz"
     mc.write_corpus(120, out, seed=2, templates=templates)
     papers = list(loaders.iter_records([str(out)]))

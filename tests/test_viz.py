@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg.neighbourhood import neighbourhood
-from viz.render import (csp_hash, inline_script, node_size, render_html, script_json, shorten, view_data,
+from kg.viz.render import (csp_hash, inline_script, node_size, render_html, script_json, shorten, view_data,
                         vis_assets, write_html)
 
 from test_neighbourhood import FakeStore, entity, paper, rel, small_graph
@@ -158,7 +158,7 @@ def test_same_graph_in_any_order_gives_the_same_page():
 
 
 def test_lone_neighbours_of_a_node_are_grouped_and_the_centre_never_is():
-    from viz.render import leaf_groups
+    from kg.viz.render import leaf_groups
 
     nodes = [{"id": "c", "label": "Method"}] + [{"id": f"p{i}", "label": "Paper"} for i in range(12)] + \
         [{"id": "m", "label": "Model"}, {"id": "q", "label": "Paper"}]
@@ -172,7 +172,7 @@ def test_lone_neighbours_of_a_node_are_grouped_and_the_centre_never_is():
 
 
 def test_parallel_edges_bend_apart_and_single_ones_stay_straight():
-    from viz.render import parallel_curves
+    from kg.viz.render import parallel_curves
 
     edges = [{"source": "a", "target": "b", "type": "USES"}, {"source": "a", "target": "b", "type": "COMPARES_WITH"},
              {"source": "b", "target": "a", "type": "BUILDS_ON"}, {"source": "a", "target": "c", "type": "USES"}]

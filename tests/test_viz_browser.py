@@ -198,7 +198,7 @@ def test_hostile_papers_view_runs_no_script_and_shows_payloads_as_text(browser, 
 def test_handmade_hostile_graph_every_field(browser, tmp_path: Path):
     """Hostile entity names, aliases, authors, mentions and evidence (beyond what extraction yields)."""
     from kg.neighbourhood import neighbourhood
-    from viz import write_html
+    from kg.viz import write_html
 
     from test_viz import PAYLOAD, hostile_graph
 
@@ -226,7 +226,7 @@ def test_handmade_hostile_graph_every_field(browser, tmp_path: Path):
 
 def test_filters_search_legend_and_omitted_line(browser, tmp_path: Path):
     from kg.neighbourhood import neighbourhood
-    from viz import write_html
+    from kg.viz import write_html
 
     from test_neighbourhood import small_graph
 
@@ -276,7 +276,7 @@ def big_view(tmp_path: Path, n: int = 300) -> tuple[Path, dict]:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from bench_viz import synthetic_subgraph
-    from viz import write_html
+    from kg.viz import write_html
 
     sub = synthetic_subgraph(n, seed=1)
     out = tmp_path / "big.html"

@@ -1,5 +1,5 @@
 """Neighbourhood views: one self-contained HTML page per subgraph (vis-network from pyvis, inlined)."""
 
-from viz.render import render_html, render_subgraph, view_data, write_html
+from kg.viz.render import render_html, render_subgraph, view_data, write_html
 
 __all__ = ["render_html", "render_subgraph", "view_data", "write_html"]

@@ -342,7 +342,7 @@ def vis_assets() -> tuple[str, str]:
 
 @lru_cache(maxsize=None)
 def _own(kind: str, name: str) -> str:
-    return resources.files("viz").joinpath(kind, name).read_text(encoding="utf-8")
+    return resources.files("kg.viz").joinpath(kind, name).read_text(encoding="utf-8")
 
 
 # -- rendering ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The graph of entity_variants: the variants with their VARIANT_OF edges.
 MATCH (m:Entity)
-WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(m, $name)
 MATCH path = (v:Entity)-[e:VARIANT_OF]->(m)
 RETURN path
 ORDER BY m.id, e.support DESC, v.name, v.id

@@ -1,6 +1,6 @@
 // The graph of evaluated_on_dataset: the methods and models with their EVALUATED_ON edges to the dataset.
 MATCH (d:Dataset)
-WHERE d.id = $name OR toLower(d.name) = toLower($name) OR any(a IN d.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(d, $name)
 MATCH path = (m:Entity)-[e:EVALUATED_ON]->(d)
 WHERE m:Model OR m:Method
 RETURN path

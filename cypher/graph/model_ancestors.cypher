@@ -1,6 +1,6 @@
 // The graph of model_ancestors: the model's shortest BUILDS_ON path to each ancestor.
 MATCH (m:Entity)
-WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(m, $name)
 MATCH (m)-[:BUILDS_ON*1..5]->(a:Entity)
 WHERE a <> m
 WITH DISTINCT m, a

@@ -1,6 +1,6 @@
 // The graph of model_lineage: each descendant's shortest BUILDS_ON path to the model.
 MATCH (m:Entity)
-WHERE m.id = $name OR toLower(m.name) = toLower($name) OR any(a IN m.aliases WHERE toLower(a) = toLower($name))
+WHERE kg.entity_named(m, $name)
 MATCH (d:Entity)-[:BUILDS_ON*1..5]->(m)
 WHERE d <> m
 WITH DISTINCT m, d

@@ -1,11 +1,11 @@
 // The graph of neighbourhood: the node and what is directly linked to it.
 CALL {
   MATCH (e:Entity)
-  WHERE e.id = $name OR toLower(e.name) = toLower($name) OR any(a IN e.aliases WHERE toLower(a) = toLower($name))
+  WHERE kg.entity_named(e, $name)
   RETURN e AS n
   UNION
   MATCH (p:Paper)
-  WHERE p.id = $name OR toLower(p.title) = toLower($name)
+  WHERE kg.paper_named(p, $name)
   RETURN p AS n
 }
 MATCH path = (n)-[r]-(m)

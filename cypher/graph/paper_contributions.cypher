@@ -1,6 +1,6 @@
 // The graph of paper_contributions: the paper and the entities it relates to.
 MATCH (p:Paper)
-WHERE p.id = $paper OR toLower(p.title) = toLower($paper)
+WHERE kg.paper_named(p, $paper)
 MATCH path = (p)-[r]->(e:Entity)
 WHERE type(r) IN $relations
 RETURN path

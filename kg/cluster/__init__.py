@@ -2,7 +2,7 @@
 
 The work is cut into partitions (``plan``: input files, grouped when small, and ranges of
 lines of big JSON Lines files) that the workers read themselves, from paths on a shared file
-system or fsspec URLs (``loaders.ranges``). The client lists the files and reads nothing else.
+system or fsspec URLs (``kg.loaders.ranges``). The client lists the files and reads nothing else.
 On the cluster (``run``, over the worker functions of ``work``):
 
 1. knowledge: name counts per partition, summed in a tree (order free), made into the corpus

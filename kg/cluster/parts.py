@@ -5,7 +5,7 @@ skip hidden folders). When every part is there, the client commits: the old mani
 first, then the parts are moved into ``DIR`` (parts of an earlier, bigger run are removed)
 and the new ``DIR/_manifest.json`` is written last, atomically. A run that fails removes its
 staging folder and leaves ``DIR`` as it was; a commit cut short leaves parts without a
-manifest, which ``kg ingest`` refuses (``loaders.manifest``). On a local file system a lock
+manifest, which ``kg ingest`` refuses (``kg.loaders.manifest``). On a local file system a lock
 file keeps two runs from writing one ``DIR`` at once.
 """
 
@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from kg.errors import ClusterError
-from loaders.manifest import MANIFEST, PART_RE, PartEntry, manifest_json
+from kg.loaders.manifest import MANIFEST, PART_RE, PartEntry, manifest_json
 
 LOCK = ".kg-lock"
 STAGING = ".kg-staging-"

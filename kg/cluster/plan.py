@@ -2,7 +2,7 @@
 
 Small files are grouped, in input order, into partitions of about ``partition_size`` papers
 (guessed from their bytes); a JSON Lines file with more lines than ``partition_size`` is cut
-into ranges of ``partition_size`` lines (``loaders.ranges.scan`` finds where they start).
+into ranges of ``partition_size`` lines (``kg.loaders.ranges.scan`` finds where they start).
 Reading the partitions in index order reads every record in the order one local run does.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping, NamedTuple, Sequence
 
-from loaders.ranges import FileScan, InputFile, Piece
+from kg.loaders.ranges import FileScan, InputFile, Piece
 
 #: at most this many papers per partition (a range of a big JSON Lines file has at most this many lines)
 PARTITION_SIZE = 10_000

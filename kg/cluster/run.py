@@ -14,7 +14,7 @@ from kg.cluster import DaskOptions, work
 from kg.cluster.plan import Partition, needs_scan, plan, step
 from kg.errors import ClusterError, KGError
 from kg.schema import PaperFacts
-from loaders import LoadStats
+from kg.loaders import LoadStats
 
 Say = Callable[[str], None]
 #: partial results merged per reduce task
@@ -176,7 +176,7 @@ class Run:
     # -- the phases ----------------------------------------------------------------------
     def partitions(self, inputs: Sequence[str | os.PathLike[str]]) -> list[Partition]:
         """List the inputs here (names and sizes only); big files are scanned on the cluster."""
-        from loaders.ranges import list_inputs
+        from kg.loaders.ranges import list_inputs
 
         size = self.opts.partition_size
         files = list_inputs(inputs)

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.cluster.plan import Partition
 from kg.schema import Paper, PaperFacts
-from loaders import LoadStats
-from loaders.manifest import PartEntry, part_name
+from kg.loaders import LoadStats
+from kg.loaders.manifest import PartEntry, part_name
 
 if TYPE_CHECKING:
     from kg.resolve.core import Decision
@@ -44,7 +44,7 @@ class LoadReport:
 
 def read(part: Partition, strict: bool = False, report: LoadReport | None = None) -> Iterator[Paper | PaperFacts]:
     """The records of a partition, in order; warnings go to ``report`` (or nowhere)."""
-    from loaders.ranges import read_piece
+    from kg.loaders.ranges import read_piece
 
     warn = report.warnings.append if report is not None else _ignore
     stats = report.stats if report is not None else LoadStats()
@@ -295,9 +295,9 @@ class _Hashing(io.RawIOBase):
 
 # -- small accessors: what the client and the reducers need of a big result ------------------------
 def scan_file(file, format: str | None, every: int):
-    """``loaders.ranges.scan``, or None when reading the file will report the problem itself."""
+    """``kg.loaders.ranges.scan``, or None when reading the file will report the problem itself."""
     from kg.errors import KGError
-    from loaders.ranges import scan
+    from kg.loaders.ranges import scan
 
     try:
         return scan(file, format, every)

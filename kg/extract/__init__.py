@@ -22,7 +22,7 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from kg.batch import chunked
 from kg.schema import Paper, PaperFacts
@@ -43,6 +43,7 @@ def _init_worker(known: Mapping[str, str], rules_only: bool = False) -> None:
 def _run_chunk(papers: list[Paper]) -> list[PaperFacts]:
     from kg.extract.nlp import extract_batch
 
+    assert _NLP is not None, "_init_worker runs first"
     return extract_batch(_NLP, papers)
 
 
@@ -66,7 +67,7 @@ class _Buffer:
         self.limit = IN_MEMORY if limit is None else limit
         self.papers: list[Paper] = []
         self.path: str | None = None
-        self._file = None
+        self._file: Any = None
         self.count = 0
 
     def __len__(self) -> int:
@@ -90,7 +91,8 @@ class _Buffer:
             yield from self.papers
             return
         self._file.close()
-        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+        assert self.path is not None
+        with open(self.path, "rb") as f:
             while True:
                 try:
                     yield pickle.load(f)
@@ -194,11 +196,12 @@ def extract_papers(papers: Iterable[Paper], workers: int = 1, batch_size: int = 
     from kg.extract.knowledge import merge
 
     buffer = None
+    items: Iterable[Paper]
     if knowledge is not None:
         items = papers
         knowledge = dict(knowledge)
     elif isinstance(papers, Sequence):
-        items: Iterable[Paper] = papers
+        items = papers
         knowledge = collect_knowledge(papers, workers, batch_size)
     else:
         buffer = _Buffer()

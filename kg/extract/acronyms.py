@@ -64,7 +64,7 @@ def find_long_form(short: str, candidate: str) -> str | None:
 
 def find_definitions(text: str, start: int, end: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """``((long_start, long_end), (short_start, short_end))`` for each definition in ``text[start:end]``."""
-    out = []
+    out: list[tuple[tuple[int, int], tuple[int, int]]] = []
     if text.find("(", start, end) < 0 and text.find("for short", start, end) < 0:
         return out  # the common case: nothing to look at
     for m in _PAREN.finditer(text, start, end):

@@ -177,15 +177,15 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
                                            Candidate("EVALUATES_ON", ev.mention, "proposed-benchmark", prob), starts))
     for d in rule_decisions(st, text):
         for rtype in RULE_DECIDED:
-            c = d.best.get(rtype)
-            if c is None:
+            best = d.best.get(rtype)
+            if best is None:
                 continue
-            eid = ids.get(d.key)
-            if eid is None:  # an entity the model kept nothing of
-                eid = ids[d.key] = entity_id(d.type, d.name)
-                entities.append((d.mentions[0].start, Entity(id=eid, name=d.name, type=d.type,
+            known = ids.get(d.key)
+            if known is None:  # an entity the model kept nothing of
+                known = ids[d.key] = entity_id(d.type, d.name)
+                entities.append((d.mentions[0].start, Entity(id=known, name=d.name, type=d.type,
                                                              aliases=tuple(sorted(d.aliases)))))
-            relations.append(make_relation(paper, st, text, rtype, eid, c, starts))
+            relations.append(make_relation(paper, st, text, rtype, known, best, starts))
     return _facts(paper, entities, relations)
 
 

@@ -26,7 +26,7 @@ from kg.evaluate import Counts, GoldPaper, Predicted, load_gold, score_paper
 from kg.ids import score_key
 from kg.extract.model import NONE, LinearModel, choose
 from kg.ids import title_key
-from kg.schema import HEADLINE_TYPES, RELATION_TYPES
+from kg.schema import HEADLINE_TYPES, RELATION_TYPES, Paper
 
 LABEL_PRIORITY = ("PROPOSES", "EVALUATES_ON", "BUILDS_ON", "COMPARES_WITH", "USES", "ADDRESSES")
 CLASSES = (NONE, *RELATION_TYPES)
@@ -57,14 +57,14 @@ class PaperExamples:
     rules: tuple[tuple[Predicted, float], ...] = ()
 
 
-def select_papers(gold: Sequence[GoldPaper], paper_paths: Sequence[str | Path]) -> dict[int, object]:
+def select_papers(gold: Sequence[GoldPaper], paper_paths: Sequence[str | Path]) -> dict[int, Paper]:
     """The paper of each gold entry (matched by title as ``kg eval`` does), by gold index."""
-    from loaders import iter_records
+    from kg.loaders import iter_records
     from kg.schema import PaperFacts
 
     exact = {g.title: i for i, g in enumerate(gold)}
     loose = {title_key(g.title): i for i, g in enumerate(gold)}
-    out: dict[int, object] = {}
+    out: dict[int, Paper] = {}
     for r in iter_records(list(paper_paths)):
         p = r.paper if isinstance(r, PaperFacts) else r
         i = exact.get(p.title)
@@ -95,7 +95,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
         if p is None:
             out.append(PaperExamples(g, ()))
             continue
-        text = paper_text(p)  # type: ignore[arg-type]
+        text = paper_text(p)
         doc = nlp.make_doc(text)
         doc.user_data["kg"] = new_state(text)
         st = state(nlp(doc))

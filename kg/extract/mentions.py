@@ -198,7 +198,7 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
     """Quoted names that the next word types: the "Let it Wag!" benchmark."""
-    out = []
+    out: list[tuple[int, int, str | None]] = []
     for m in QUOTED.finditer(text, start, end):
         typ = type_from_following(text, m.end())
         if typ:

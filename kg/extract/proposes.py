@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from spacy.language import Language
@@ -100,7 +101,7 @@ def subtitle_type(subtitle: str) -> str:
     return typ if typ in ("Dataset", "Model", "Method") else "Method"
 
 
-def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
+def new_names(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[Candidate]:
     """All PROPOSES candidates of one paper."""
     out: list[Candidate] = []
     mentions = st.mentions
@@ -159,20 +160,20 @@ def new_names(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidat
             if not objs and not acr and not weak and s not in named_hits:
                 span = read_phrase(text, cue.end(), e)
                 if span:
-                    m = _phrase_mention(text, mentions, span)
-                    if m:
-                        out.append(Candidate("PROPOSES", m, "we-propose-phrase", 0.6))
+                    phrase = _phrase_mention(text, mentions, span)
+                    if phrase:
+                        out.append(Candidate("PROPOSES", phrase, "we-propose-phrase", 0.6))
                     else:
-                        m = _loose_phrase(text, mentions, span)
-                        if m:
-                            out.append(Candidate("PROPOSES", m, "we-propose-untyped", 0.4))
+                        loose = _loose_phrase(text, mentions, span)
+                        if loose:
+                            out.append(Candidate("PROPOSES", loose, "we-propose-untyped", 0.4))
                 # "three strategies such as A, B and C" / "enhancements: A, B, and C"
                 lst = LIST_INTRO.search(text, cue.end(), min(e, cue.end() + 80))
                 if lst:
                     for span in read_phrase_list(text, lst.end(), e):
-                        m = _phrase_mention(text, mentions, span, need_head=False)
-                        if m:
-                            out.append(Candidate("PROPOSES", m, "we-propose-list", 0.55))
+                        item = _phrase_mention(text, mentions, span, need_head=False)
+                        if item:
+                            out.append(Candidate("PROPOSES", item, "we-propose-list", 0.55))
         for m in sent_mentions:
             if text[m.end:m.end + 1] in (",", " ", ")") and m.source in _NAMEISH and m.text not in lexicon_known:
                 app = APPOSITIVE_NEW.match(text, m.end, e) or IS_NEW.match(text, m.end, e)
@@ -284,7 +285,7 @@ _CLAIM_AFTER = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:\w+ly\s+)?(?:outperform
 _COMPACT_SIZES = re.compile(r"^(.+?)-((?:\d+(?:\.\d+)?/)+\d+(?:\.\d+)?)([BMK])$")
 
 
-def subject_claims(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Candidate]:
+def subject_claims(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[Candidate]:
     """A name that opens an own sentence and claims a result: "X outperforms ...", "X achieves ..."."""
     out = []
     for s, e in st.sents[1:]:
@@ -300,7 +301,7 @@ def subject_claims(text: str, st: PaperDoc, lexicon_known: set[str]) -> list[Can
 def variants(st: PaperDoc, cands: list[Candidate]) -> list[Candidate]:
     """Size and version variants of a proposed name are proposed too ("Falcon" -> "Falcon-40B",
     "Falcon-7/40/180B" -> "Falcon-7B", "Falcon-40B", "Falcon-180B")."""
-    out = []
+    out: list[Candidate] = []
     proposed = {c.mention.text for c in cands if c.type == "PROPOSES" and c.confidence >= 0.8}
     if not proposed:
         return out

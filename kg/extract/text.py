@@ -267,7 +267,7 @@ def type_from_following(text: str, end: int) -> str | None:
     """The type the word right after a mention says: "X dataset", "X model", "X task" (also
     after the mention's acronym: "Animals with Attributes 2 (AWA2) dataset")."""
     m = FOLLOW_TYPE.match(text, end, min(len(text), end + 48))
-    if not m:
+    if not m or m.lastgroup is None:
         return None
     return {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}[m.lastgroup]
 
@@ -380,7 +380,8 @@ def url_spans(text: str) -> list[tuple[int, int]]:
             s = i
             while s > 0 and not text[s - 1].isspace():
                 s -= 1
-            e = _NON_SPACE.match(text, i).end()
+            run = _NON_SPACE.match(text, i)
+            e = run.end() if run is not None else i + len(needle)
             runs.add((s, e))
             i = text.find(needle, e)
     out = []

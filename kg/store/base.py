@@ -288,3 +288,9 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- canned queries ----------------------------------------------------------------
+    def run_query(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of canned query ``query`` (a ``kg.query.Query``) with its parameters bound
+        (``kg.query.bind``): dicts with the query's ``columns`` as keys, in that order."""
+        raise NotImplementedError(f"{type(self).__name__} runs no canned queries")

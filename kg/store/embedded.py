@@ -1170,6 +1170,12 @@ class EmbeddedStore(GraphStore):
             out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
         return out
 
+    def run_query(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The query's twin in ``kg/queries/NAME.py``: indexed SQL and a little Python."""
+        from kg.queries import run_embedded
+
+        return run_embedded(self, query.name, params)
+
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store

@@ -616,6 +616,10 @@ class Neo4jStore(GraphStore):
         """Run a read-only Cypher query (canned queries); records as plain dicts."""
         return [dict(r) for r in self._read(query, **params)]
 
+    def run_query(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The query's Cypher, as written, in a read transaction."""
+        return self.cypher(query.cypher, **params)
+
 
 def missing_rules(session: Any, statements: Iterable[str]) -> list[str]:
     """The ``CREATE ... name IF NOT EXISTS`` statements whose index or constraint is not there

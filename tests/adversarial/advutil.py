@@ -40,7 +40,7 @@ def one_line(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def sample_papers(tmp_path_factory) -> list[dict]:
-    from loaders import iter_records
+    from kg.loaders import iter_records
 
     return [p.to_dict() for p in iter_records([str(SAMPLE)])]
 
