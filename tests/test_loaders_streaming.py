@@ -194,7 +194,7 @@ def test_a_named_pipe_is_read_as_it_is_written(tmp_path):
     loader can give it while the writer waits (for the reader to have it) before writing more.
     If the loader read to the end first, the writer's wait would time out: the test fails.
     """
-    from loaders import HEAD_SIZE
+    from kg.loaders import HEAD_SIZE
 
     fifo = tmp_path / "papers.jsonl"
     os.mkfifo(fifo)
