@@ -356,15 +356,16 @@ def synthetic_store(src: Path, dst: Path, copies: int) -> None:
             FROM json_each(e.papers) j, copies k ORDER BY p)),
         e.support * ?, e.confidence FROM s.entity_edges e""", (copies,))
     # no link keys copied: the store builds them from its papers when first asked; the counts
-    # `kg stats` reads and the names index are built below, as for a store made before them
-    con.execute("DELETE FROM meta WHERE key IN ('paper_links', 'counts', 'names_index')")
+    # `kg stats` reads, the names index and the pair counts of benchmarks_evaluated_together are
+    # built below, as for a store made before them
+    con.execute("DELETE FROM meta WHERE key IN ('paper_links', 'counts', 'names_index', 'evaluated_together')")
     con.execute("COMMIT")
     con.execute("DETACH s")
     con.close()
     with EmbeddedStore(dst) as store:
         cur = store.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
-        store.upgrade(cur, ("counts", "names_index"))
+        store.upgrade(cur, ("counts", "names_index", "evaluated_together"))
         cur.execute("COMMIT")
 
 

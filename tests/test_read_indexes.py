@@ -341,4 +341,146 @@ def test_an_emptied_neo4j_state_file_keeps_a_working_names_index(tmp_path):
         store.write([random_facts(rng, i) for i in range(20, 30)])
         assert _indexed_names(store) == _expected_names(store) != []
         assert store.stats() == store.counted_stats()
+        assert _kept_pairs(store) == _counted_pairs(store)
         assert suggest(store, "Lama 2")[0] == ("model:llama2", "Llama 2")
+
+
+# -- the kept pair counts behind benchmarks_evaluated_together --------------------------------
+PAIR_DATASETS = ["ImageNet", "COCO", "SQuAD", "GLUE", "MNIST", "CIFAR-10", "WMT14", "LAMBADA"]
+
+
+def _kept_pairs(store) -> list[tuple]:
+    return [tuple(r) for r in store.sql("SELECT a, b, papers FROM evaluated_together ORDER BY a, b")]
+
+
+def _counted_pairs(store) -> list[tuple]:
+    from kg.store.embedded import PAIRS_COUNT_SQL
+
+    return sorted(tuple(r) for r in store.sql(PAIRS_COUNT_SQL))
+
+
+def _same_answers(store, limits=(1, 3, 20, 100_000)) -> None:
+    """The query read from the kept counts gives the self-join's rows, in its order."""
+    from kg.queries import benchmarks_evaluated_together as q
+
+    assert q.kept(store)
+    for n in limits:
+        assert q.run(store, {"limit": n}) == q.run(store, {"limit": n}, counted=True), n
+
+
+def _pair_facts(rng: random.Random, i: int, variant: int = 0):
+    """A paper evaluating on up to four datasets (and sometimes on a model: a pair the
+    ``Dataset`` filter leaves out), under a real or a title-derived id."""
+    data = rng.sample(PAIR_DATASETS, rng.randrange(0, 5))
+    odd = ["BERT"] if rng.random() < 0.2 else []
+    title = f"Study {i}" + (f" v{variant}" if variant else "")
+    abstract = " ".join(f"Results on {d}." for d in data + odd) or "Nothing named."
+    mentions = [("EVALUATES_ON", "Dataset", d) for d in data] + [("EVALUATES_ON", "Model", m) for m in odd]
+    pid = f"arxiv:2403.{i:05d}" if rng.random() < 0.8 else None
+    return make_facts(title, abstract, mentions, paper_id=pid)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kept_pair_counts_equal_a_recount_after_random_writes(tmp_path, seed):
+    """Papers added, rewritten with other datasets, written again unchanged, renamed from a
+    title-derived id to a real one, absorbing other stored papers and losing every relation,
+    in random batches: after every batch the kept pair counts equal the self-join's, and the
+    query gives the self-join's rows."""
+    from dataclasses import replace
+
+    rng = random.Random(seed)
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        for step in range(12):
+            batch = [_pair_facts(rng, rng.randrange(30), variant=rng.randrange(3)) for _ in range(rng.randrange(1, 9))]
+            if step % 4 == 3:  # a paper absorbs stored ones (a merge of records across runs)
+                first = batch[0]
+                batch[0] = replace(first, paper=replace(first.paper, absorbs=tuple(
+                    f"arxiv:2403.{rng.randrange(30):05d}" for _ in range(3))))
+            if step == 6:
+                batch = [make_facts(f"Study {k}", "Nothing named.", [], paper_id=f"arxiv:2403.{k:05d}")
+                         for k in range(0, 30, 2)]
+            store.write(batch)
+            assert _kept_pairs(store) == _counted_pairs(store)
+            _same_answers(store, (2, 100_000))
+        assert _kept_pairs(store) and all(n > 0 for *_, n in _kept_pairs(store))
+        assert any(b == "model:bert" for _, b, _ in _kept_pairs(store))  # kept, and left out by the query
+        assert store.stats() == store.counted_stats()
+
+
+def test_the_query_reads_the_kept_counts_in_index_order(tmp_path):
+    """No sort and no self-join: the pairs are read from ``(papers DESC, a, b)`` in order."""
+    from kg.queries.benchmarks_evaluated_together import KEPT_SQL
+
+    with EmbeddedStore(tmp_path / "s.db") as store:
+        store.write([_pair_facts(random.Random(1), i) for i in range(10)])
+        plan = " | ".join(r[-1] for r in store.sql("EXPLAIN QUERY PLAN " + KEPT_SQL, (20,)))
+    assert "evaluated_together_papers" in plan and "TEMP B-TREE" not in plan and "relations" not in plan, plan
+
+
+def test_kept_pair_counts_follow_ingests_changes_and_merges(sample_store, tmp_path):
+    """The real path: the sample corpus ingested, then a synthetic corpus that re-resolves
+    stored papers, the same corpus with changed papers, and records merged across runs (a
+    BibTeX export's title-only papers, absorbed by the API's records of them a run later)."""
+    import gzip
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from kg.pipeline import run_ingest
+
+    path = tmp_path / "kg.db"
+    shutil.copy(sample_store, path)
+    with EmbeddedStore(path, readonly=True) as store:
+        assert _kept_pairs(store) == _counted_pairs(store) != []
+        _same_answers(store)
+    corpus = tmp_path / "c.jsonl.gz"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_corpus.py"), "80", "-o", str(corpus),
+                    "--seed", "3"], check=True, capture_output=True)
+    papers = [json.loads(line) for line in gzip.open(corpus, "rt", encoding="utf-8")]
+    changed = tmp_path / "changed.jsonl"
+    with open(changed, "w", encoding="utf-8") as fh:  # every third paper with another's abstract
+        for i, p in enumerate(papers):
+            if i % 3 == 0:
+                p = {**p, "abstract": papers[(i + 40) % len(papers)]["abstract"]}
+            fh.write(json.dumps(p) + "\n")
+    real = ROOT / "tests" / "fixtures" / "real"
+    reports = []
+    with EmbeddedStore(path) as store:
+        for inputs in ([corpus], [changed], [real / "s2-citation-styles.bib"],
+                       [real / "s2-batch-with-null.json", real / "s2-paper-2302.13971.json"]):
+            reports.append(run_ingest([str(f) for f in inputs], store, workers=1))
+            assert _kept_pairs(store) == _counted_pairs(store)
+            _same_answers(store)
+    assert reports[0].write.papers_added == 80 and reports[0].reresolved > 0
+    assert reports[1].write.papers_updated > 0
+    assert reports[3].merge.absorbed == 3
+
+
+def test_a_store_made_before_the_pair_counts_joins_when_read_and_counts_on_its_next_write(sample_store, tmp_path):
+    import hashlib
+    import shutil
+
+    from kg.queries import benchmarks_evaluated_together as q
+
+    path = tmp_path / "kg.db"
+    shutil.copy(sample_store, path)
+    rng = random.Random(4)
+    with EmbeddedStore(path) as store:  # the sample's pairs (one paper each) and pairs of many papers
+        store.write([_pair_facts(rng, i) for i in range(20)])
+        want = q.run(store, {"limit": 100_000})
+        assert len({r["papers"] for r in want}) > 2 and len(want) > 20  # ranked, with ties
+        store.db.executescript("DROP TABLE evaluated_together; DELETE FROM meta WHERE key='evaluated_together';")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with EmbeddedStore(path, readonly=True) as store:  # as a store from an older kg: the self-join
+        assert not q.kept(store)
+        assert q.run(store, {"limit": 100_000}) == want
+        assert q.run(store, {"limit": 5}) == want[:5]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    with EmbeddedStore(path) as store:
+        store.write([_pair_facts(rng, i) for i in range(20, 40)])
+        assert store.sql("SELECT value FROM meta WHERE key='evaluated_together'") == [("1",)]
+        assert _kept_pairs(store) == _counted_pairs(store)
+        _same_answers(store)
+        assert q.run(store, {"limit": 100_000}) != want  # the new papers' pairs are in

@@ -137,6 +137,24 @@ _NAMES_TRIGGERS = (
     " INSERT INTO node_names_fts(node_names_fts, rowid, key) VALUES('delete', old.rowid, old.key); END",
 )
 
+#: for every pair of entities (``a`` < ``b``) that some paper ``EVALUATES_ON`` together, how many
+#: papers do (``rows.evaluated_pairs``): what ``benchmarks_evaluated_together`` reads, its top
+#: pairs in index order, instead of a self-join of every paper's ``EVALUATES_ON`` rows. Kept by
+#: every write (the one place relation rows change: ``_write_one`` adds a paper's, ``_drop_paper_facts``
+#: removes them); added after schema version 1 shipped, so stores made before it build it on their
+#: first write (readers of a store without it join, as before)
+_PAIRS_DDL = (
+    "CREATE TABLE IF NOT EXISTS evaluated_together(a TEXT NOT NULL, b TEXT NOT NULL, papers INTEGER NOT NULL,"
+    " PRIMARY KEY(a, b)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS evaluated_together_papers ON evaluated_together(papers DESC, a, b)",
+)
+#: the pair counts of ``_PAIRS_DDL`` counted from the relation rows (the self-join: a seek per row
+#: on the relations' key)
+PAIRS_COUNT_SQL = (
+    "SELECT a.entity_id, b.entity_id, COUNT(*) FROM relations a JOIN relations b"
+    " ON b.paper_id = a.paper_id AND b.type = 'EVALUATES_ON' AND b.entity_id > a.entity_id"
+    " WHERE a.type = 'EVALUATES_ON' GROUP BY a.entity_id, b.entity_id")
+
 #: postings (rows per trigram, summed) the suggestion reads at most, its rarest trigrams first
 NAME_POSTINGS = 300_000
 #: the length of the pieces of a name looked up whole (as substrings) for the suggestion
@@ -265,11 +283,12 @@ def _init_schema(db: sqlite3.Connection) -> None:
     db.executescript(
         "BEGIN IMMEDIATE;" + _SCHEMA
         + _STATS_DDL + ";" + _LINKS_DDL + ";" + _COUNTS_DDL + ";"
-        + "".join(stmt + ";" for stmt in (*_NAMES_DDL, *_NAMES_TRIGGERS))
+        + "".join(stmt + ";" for stmt in (*_NAMES_DDL, *_NAMES_TRIGGERS, *_PAIRS_DDL))
         + f"INSERT OR REPLACE INTO meta VALUES('schema_version', '{SCHEMA_VERSION}');"
         + "INSERT OR REPLACE INTO meta VALUES('names_index', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('entity_stats', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('counts', '1');"
+        + "INSERT OR REPLACE INTO meta VALUES('evaluated_together', '1');"
         + "INSERT OR REPLACE INTO meta VALUES('paper_links', '1'); COMMIT;"
     )
 
@@ -338,6 +357,8 @@ class EmbeddedStore(GraphStore):
         self._rank_index_ready = False
         #: the changes to ``counts`` of the write in progress: (kind, key) -> delta
         self._tally: dict[tuple[str, str], int] = {}
+        #: the changes to ``evaluated_together`` of the write in progress: (a, b) -> delta
+        self._pairs: dict[tuple[str, str], int] = {}
         self._db: sqlite3.Connection | None = None
         self._resolution: "SQLiteResolution | None" = None
         self._knowledge_state: "SQLiteKnowledge | None" = None
@@ -519,6 +540,7 @@ class EmbeddedStore(GraphStore):
         papers: set[str] = set()  # written or deleted
         cur = self.db.cursor()
         self._tally = {}
+        self._pairs = {}
         try:
             cur.execute("BEGIN IMMEDIATE")
             self.upgrade(cur)
@@ -530,6 +552,7 @@ class EmbeddedStore(GraphStore):
             self._refresh_entities(cur, changes, summary)
             self._refresh_edges(cur, touched_edges)
             self._apply_tally(cur)
+            self._apply_pairs(cur)
             if publish is not None:
                 publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
             cur.execute("COMMIT")
@@ -589,6 +612,7 @@ class EmbeddedStore(GraphStore):
         summary.relations_added += len(rel_rows)
         for r in rel_rows:
             self._count("relation_type", r["type"], 1)
+        self._count_pairs([(r["type"], r["entity_id"]) for r in rel_rows], 1)
         _note(changes, [(r["entity_id"], R.Mention(r["paper_id"], r["entity_name"], r["entity_type"],
                                                    r["entity_aliases"], r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
@@ -629,7 +653,8 @@ class EmbeddedStore(GraphStore):
     #: (``meta`` key, builder) of each: a store made before it gets it, built from what it
     #: holds, on its next write (readers of such a store fall back to the older way)
     _UPGRADES = (("entity_stats", "_build_entity_stats"), ("paper_links", "_build_links"),
-                 ("counts", "_build_counts"), ("names_index", "_build_names"))
+                 ("counts", "_build_counts"), ("names_index", "_build_names"),
+                 ("evaluated_together", "_build_pairs"))
 
     def upgrade(self, cur: sqlite3.Cursor, keys: Iterable[str] | None = None) -> None:
         """Give this store the tables of ``_UPGRADES`` (or of ``keys``) it lacks, inside the
@@ -717,6 +742,7 @@ class EmbeddedStore(GraphStore):
                         for eid, name, etype, aliases, mention, _ in rows], -1)
         for r in rows:
             self._count("relation_type", r[5], -1)
+        self._count_pairs([(r[5], r[0]) for r in rows], -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
@@ -748,6 +774,29 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM counts")
         for stmt in _COUNTS_FILL:
             cur.execute(stmt)
+
+    def _count_pairs(self, rels: Iterable[tuple[str, str]], sign: int) -> None:
+        """Note one paper's relations (type, entity id), gained (1) or lost (-1), in the pair
+        counts (``evaluated_together``)."""
+        for pair in R.evaluated_pairs(rels):
+            self._pairs[pair] = self._pairs.get(pair, 0) + sign
+
+    def _build_pairs(self, cur: sqlite3.Cursor) -> None:
+        """``evaluated_together`` counted from the relation rows."""
+        for stmt in _PAIRS_DDL:
+            cur.execute(stmt)
+        cur.execute("DELETE FROM evaluated_together")
+        cur.execute("INSERT INTO evaluated_together(a, b, papers) " + PAIRS_COUNT_SQL)
+
+    def _apply_pairs(self, cur: sqlite3.Cursor) -> None:
+        """Add this write's changes to ``evaluated_together`` (in its transaction); pairs counted
+        down to no paper go (the self-join would not list them)."""
+        rows = [(a, b, n) for (a, b), n in sorted(self._pairs.items()) if n]
+        self._pairs = {}
+        cur.executemany("INSERT INTO evaluated_together(a, b, papers) VALUES(?,?,?)"
+                        " ON CONFLICT(a, b) DO UPDATE SET papers = papers + excluded.papers", rows)
+        cur.executemany("DELETE FROM evaluated_together WHERE a=? AND b=? AND papers=0",
+                        [(a, b) for a, b, n in rows if n < 0])
 
     def _build_names(self, cur: sqlite3.Cursor) -> None:
         """The names index (``node_names``): every entity's name and aliases and every paper's

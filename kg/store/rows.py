@@ -130,6 +130,18 @@ def support_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [out[k] for k in sorted(out)]
 
 
+#: the relation whose targets a paper pairs (``evaluated_pairs``)
+PAIRED_RELATION = "EVALUATES_ON"
+
+
+def evaluated_pairs(rels: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs ``(a, b)``, ``a < b``, of entities one paper ``EVALUATES_ON`` together, from its
+    relations as (type, entity id): what the embedded store counts per pair
+    (``evaluated_together``), as the self-join of a paper's ``EVALUATES_ON`` rows gives them."""
+    ids = sorted({eid for rtype, eid in rels if rtype == PAIRED_RELATION})
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+
+
 #: confidence of one paper's support for a VARIANT_OF edge (a rule on the name alone)
 VARIANT_CONFIDENCE = 0.9
 
