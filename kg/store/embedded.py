@@ -671,11 +671,11 @@ class EmbeddedStore(GraphStore):
         """``paper_links`` from the stored papers."""
         for stmt in _LINKS_DDL.split(";"):
             cur.execute(stmt)
-        rows = []
-        for r in cur.execute(self._PAPER_SQL + " ORDER BY id").fetchall():
-            p = self._stored_paper(r, ())
-            rows += [(k, p.id) for k in sorted(own_links(p))]
-        cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)", rows)
+        papers = cur.execute(self._PAPER_SQL + " ORDER BY id")
+        while chunk := papers.fetchmany(20_000):  # a 1M-paper store: bounded memory
+            stored = [self._stored_paper(r, ()) for r in chunk]
+            self.db.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)",
+                                [(k, p.id) for p in stored for k in sorted(own_links(p))])
 
     def _links_table(self) -> None:
         if "paper_links" in self._upgraded:
