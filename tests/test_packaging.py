@@ -106,6 +106,12 @@ def test_every_package_folder_and_data_file_is_installed():
         for init in top.rglob("__init__.py"):
             rel = init.parent.relative_to(top)
             on_disk.add(".".join([name, *rel.parts]))
+    # a folder of data alone inside a package is listed too (setuptools warns of one that is not)
+    for pkg in sorted(on_disk):
+        for sub in folder(pkg).iterdir():
+            if sub.is_dir() and sub.name != "__pycache__" and not (sub / "__init__.py").exists() \
+                    and any(f.is_file() for f in sub.iterdir()):
+                on_disk.add(f"{pkg}.{sub.name}")
     assert listed == on_disk
     assert all(folder(p).is_dir() for p in listed)
 
