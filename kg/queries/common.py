@@ -88,6 +88,19 @@ def match_entities(store: Any, text: str, types: Iterable[str] | None = None) ->
     return sorted(out, key=lambda e: e["id"])
 
 
+def neighbours_of_named(store: Any, params: dict[str, Any], sql: str, column: str,
+                        types: Iterable[str] | None = None) -> list[Row]:
+    """For each entity the query's ``name`` names (of ``types``): the ``(id, name, type, papers)``
+    rows ``sql`` gives for its id, as rows that name it in ``column`` and ``column_id``; sorted by
+    that entity, most papers first, then name and id; ``limit`` applied."""
+    out: list[Row] = []
+    for m in match_entities(store, params["name"], types):
+        out += [{column: m["name"], "name": n, "type": t, "papers": c, f"{column}_id": m["id"], "id": i}
+                for i, n, t, c in store.sql(sql, (m["id"],))]
+    out.sort(key=lambda r: (r[f"{column}_id"], -r["papers"], r["name"], r["id"]))
+    return limit(out, params)
+
+
 def match_papers(store: Any, text: str) -> list[str]:
     """Ids of the papers with ``id = text`` or a title equal to ``text`` case-insensitively
     (``kg.paper_named``), sorted."""

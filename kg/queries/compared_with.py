@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.queries.common import Row, limit, match_entities
+from kg.queries.common import Row, neighbours_of_named
 
 COLUMNS = ("entity", "name", "type", "papers", "entity_id", "id")
 
 
 def run(store: Any, params: dict[str, Any]) -> list[Row]:
-    out: list[Row] = []
-    for m in match_entities(store, params["name"]):
-        rows = store.sql(
-            "SELECT e.id, e.name, e.type, COUNT(DISTINCT r1.paper_id) FROM relations r1"
-            " JOIN relations r2 ON r2.paper_id = r1.paper_id AND r2.type IN ('PROPOSES', 'COMPARES_WITH')"
-            " JOIN entities e ON e.id = r2.entity_id"
-            " WHERE r1.entity_id = ? AND r1.type IN ('PROPOSES', 'COMPARES_WITH') AND r2.entity_id <> r1.entity_id"
-            "   AND (r1.type = 'COMPARES_WITH' OR r2.type = 'COMPARES_WITH')"
-            " GROUP BY e.id", (m["id"],))
-        out += [{"entity": m["name"], "name": n, "type": t, "papers": c, "entity_id": m["id"], "id": i}
-                for i, n, t, c in rows]
-    out.sort(key=lambda r: (r["entity_id"], -r["papers"], r["name"], r["id"]))
-    return limit(out, params)
+    return neighbours_of_named(store, params, (
+        "SELECT e.id, e.name, e.type, COUNT(DISTINCT r1.paper_id) FROM relations r1"
+        " JOIN relations r2 ON r2.paper_id = r1.paper_id AND r2.type IN ('PROPOSES', 'COMPARES_WITH')"
+        " JOIN entities e ON e.id = r2.entity_id"
+        " WHERE r1.entity_id = ? AND r1.type IN ('PROPOSES', 'COMPARES_WITH') AND r2.entity_id <> r1.entity_id"
+        "   AND (r1.type = 'COMPARES_WITH' OR r2.type = 'COMPARES_WITH')"
+        " GROUP BY e.id"), "entity")

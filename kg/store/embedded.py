@@ -42,6 +42,7 @@ from kg.ids import TITLE_ID_PREFIX, compact_key, suggestion_key
 from kg.records import ids_from_links, link_keys, own_links
 from kg.schema import PAPER_LABEL, Paper, PaperFacts
 from kg.store import rows as R
+from kg.store.sqlite_common import guarded
 from kg.store.base import EdgeDict, GraphStore, NodeDict, WriteSummary
 from kg.store.rows import empty_state, state_apply, state_node
 
@@ -1195,7 +1196,7 @@ class EmbeddedStore(GraphStore):
 
         if self._resolution is None:
             self._resolution = SQLiteResolution(self.db, readonly=self.readonly,
-                                                on_error=lambda exc: store_error(self.path, exc))
+                                                on_error=self.on_error)
         return self._resolution
 
     # -- corpus knowledge ---------------------------------------------------------------
@@ -1208,7 +1209,7 @@ class EmbeddedStore(GraphStore):
         if self._knowledge_state is None:
             self._knowledge_state = SQLiteKnowledge(lambda: self.db, readonly=self.readonly,
                                                     text_of=self._paper_texts,
-                                                    on_error=lambda exc: store_error(self.path, exc))
+                                                    on_error=self.on_error)
         return self._knowledge_state
 
     def _paper_texts(self, paper_ids: list[str]) -> dict[str, str]:
@@ -1219,6 +1220,10 @@ class EmbeddedStore(GraphStore):
             out[pid] = f"{paper.get('title') or ''} {paper.get('abstract') or ''}"
         return out
 
+    def on_error(self, exc: BaseException) -> BaseException:
+        """The one line an SQLite or OS error becomes (``kg.store.sqlite_common.guarded``)."""
+        return store_error(self.path, exc)
+
     def run_query(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         """The query's twin in ``kg/queries/NAME.py``: indexed SQL and a little Python."""
         from kg.queries import run_embedded
@@ -1226,43 +1231,9 @@ class EmbeddedStore(GraphStore):
         return run_embedded(self, query.name, params)
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """``method`` with SQLite and OS errors turned into one ``StoreError`` line naming the store
-    and the cause (disk full, read-only, damaged, ...); generators are guarded as they run."""
-    import functools
-    import inspect
-
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def gen(self: "EmbeddedStore", *args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from method(self, *args, **kwargs)
-            except (sqlite3.Error, OSError) as exc:
-                raise store_error(self.path, exc) from None
-        return gen
-
-    @functools.wraps(method)
-    def call(self: "EmbeddedStore", *args: Any, **kwargs: Any) -> Any:
-        try:
-            result = method(self, *args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
-            raise store_error(self.path, exc) from None
-        if isinstance(result, Iterator) and not isinstance(result, (list, dict, set, tuple)):
-            return _guard_iter(self.path, result)
-        return result
-    return call
-
-
-def _guard_iter(path: Path, it: Iterator[Any]) -> Iterator[Any]:
-    try:
-        yield from it
-    except (sqlite3.Error, OSError) as exc:
-        raise store_error(path, exc) from None
-
-
 for _name in ("write", "stats", "iter_nodes", "iter_edges", "get_nodes", "node_briefs", "edges_of", "edge_briefs",
               "edges_between", "find_nodes", "node_names", "name_candidates", "sql", "resolution_state"):
-    setattr(EmbeddedStore, _name, _guarded(getattr(EmbeddedStore, _name)))
+    setattr(EmbeddedStore, _name, guarded(getattr(EmbeddedStore, _name)))
 
 
 #: per entity id, the mentions it gained (1) and lost (-1), one paper's at a time

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kg.batch import chunked
 from kg.store.rows import plan_records
-from kg.store.sqlite_resolution import _as_is, _guarded
+from kg.store.sqlite_common import as_is, guarded, held_title_ids
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS knowledge_papers(rowid INTEGER PRIMARY KEY, paper_id TEXT NOT NULL UNIQUE,
@@ -109,7 +109,7 @@ class SQLiteKnowledge:
 
     def __init__(self, db: sqlite3.Connection | Callable[[], sqlite3.Connection], readonly: bool = False,
                  text_of: Callable[[list[str]], Mapping[str, str]] | None = None, index: bool = True,
-                 on_error: Callable[[BaseException], BaseException] = _as_is):
+                 on_error: Callable[[BaseException], BaseException] = as_is):
         self._db = db
         self.readonly = readonly
         #: keep the full-text index (a run's temporary state re-extracts nothing: it needs none)
@@ -138,7 +138,7 @@ class SQLiteKnowledge:
         self._ready = True
         return True
 
-    @_guarded
+    @guarded
     def tracked(self) -> bool:
         """Whether any paper contributes knowledge (else facts-only runs skip all of this)."""
         if not self._ensure():
@@ -146,13 +146,13 @@ class SQLiteKnowledge:
         return self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone() is not None
 
     # -- writes ------------------------------------------------------------------------
-    @_guarded
+    @guarded
     def save(self, papers: Iterable[tuple[str, str, str, list[tuple[str, str]]]]) -> None:
         """Replace what these papers contribute (a paper listed twice: the last one)."""
         self._ensure()
         with immediate(self.db) as cur:
             # which papers count: ``kg.store.rows.plan_records``
-            plan = plan_records(map(KnowledgePaper._make, papers), lambda title_ids: self._held(cur, title_ids))
+            plan = plan_records(map(KnowledgePaper._make, papers), lambda title_ids: held_title_ids(cur, "knowledge_papers", title_ids))
             keep, dropped = plan.keep, plan.superseded
             self._drop_votes(cur, sorted({p.paper_id for p in keep} | set(dropped)))
             self._drop_papers(cur, dropped)
@@ -174,18 +174,7 @@ class SQLiteKnowledge:
             cur.executemany("INSERT OR IGNORE INTO knowledge_votes(name, type, paper_id) VALUES(?,?,?)", votes_rows)
             self._bump(cur, [(n, t, 1) for n, t, _ in votes_rows])
 
-    @staticmethod
-    def _held(cur: sqlite3.Cursor, title_ids: list[str]) -> set[str]:
-        """Which of these title ids a stored paper with another id (a real one) holds."""
-        out: set[str] = set()
-        for chunk in chunked(title_ids, _CHUNK):
-            marks = ",".join("?" * len(chunk))
-            out.update(r[0] for r in cur.execute(
-                f"SELECT DISTINCT title_id FROM knowledge_papers WHERE title_id IN ({marks}) AND paper_id<>title_id",
-                chunk))
-        return out
-
-    @_guarded
+    @guarded
     def forget(self, paper_ids: Iterable[str]) -> None:
         """These papers contribute nothing any more (they now come from facts, extracted elsewhere)."""
         ids = sorted(set(paper_ids))
@@ -231,7 +220,7 @@ class SQLiteKnowledge:
         cur.executemany("INSERT OR IGNORE INTO knowledge_dirty(name) VALUES(?)", sorted({(n,) for n, _, _ in rows}))
 
     # -- settling ----------------------------------------------------------------------
-    @_guarded
+    @guarded
     def settle(self, decide: Decide) -> list[str]:
         """Bring the applied knowledge in line with the votes: every stored paper that mentions
         a name whose decision changed is marked pending (one transaction). Returns the names
@@ -291,20 +280,20 @@ class SQLiteKnowledge:
         return out
 
     # -- reads -------------------------------------------------------------------------
-    @_guarded
+    @guarded
     def knowledge(self) -> dict[str, str]:
         """The applied knowledge: name -> type (``""``: untyped)."""
         if not self._ensure():
             return {}
         return dict(self.db.execute("SELECT name, type FROM knowledge_applied ORDER BY name"))
 
-    @_guarded
+    @guarded
     def pending(self) -> list[str]:
         if not self._ensure():
             return []
         return [r[0] for r in self.db.execute("SELECT paper_id FROM knowledge_pending ORDER BY paper_id")]
 
-    @_guarded
+    @guarded
     def done(self, paper_ids: Iterable[str]) -> None:
         ids = sorted(set(paper_ids))
         if not ids or not self._ensure():

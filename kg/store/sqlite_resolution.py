@@ -25,14 +25,14 @@ This module only stores: which records a save keeps is ``kg.store.rows.plan_reso
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from kg.batch import chunked
 from kg.resolve.core import (VOTES_VERSION, ResolutionRecord, StoredVote, VoteSum, pack_facts, sum_changes,
                              unpack_facts)
 from kg.store.rows import plan_resolution_save
+from kg.store.sqlite_common import as_is, guarded, held_title_ids
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS resolution_raw(paper_id TEXT PRIMARY KEY, title_id TEXT NOT NULL, facts BLOB NOT NULL);
@@ -61,43 +61,13 @@ _TABLES = {"resolution_raw", "resolution_votes", "resolution_deps", "resolution_
 _CHUNK = 500
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _guarded(method: F) -> F:
-    """``method`` with SQLite and OS errors handed to the state's ``on_error`` (the embedded
-    store makes them one line naming the store); a generator is guarded as it runs."""
-    import inspect
-
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def gen(self: "SQLiteResolution", *args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from method(self, *args, **kwargs)
-            except (sqlite3.Error, OSError) as exc:
-                raise self.on_error(exc) from None
-        return gen  # type: ignore[return-value]  # same signature as ``method``
-
-    @functools.wraps(method)
-    def call(self: "SQLiteResolution", *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
-            raise self.on_error(exc) from None
-    return call  # type: ignore[return-value]  # same signature as ``method``
-
-
-def _as_is(exc: BaseException) -> BaseException:
-    return exc
-
-
 class SQLiteResolution:
     """The ``ResolutionState`` over one SQLite connection (autocommit mode).
 
     ``on_error``: the exception to raise for an SQLite or OS error (default: that error)."""
 
     def __init__(self, db: sqlite3.Connection, readonly: bool = False,
-                 on_error: Callable[[BaseException], BaseException] = _as_is):
+                 on_error: Callable[[BaseException], BaseException] = as_is):
         self.db = db
         self.readonly = readonly
         self.on_error = on_error
@@ -136,7 +106,7 @@ class SQLiteResolution:
             raise
 
     # -- reads -------------------------------------------------------------------------
-    @_guarded
+    @guarded
     def votes(self, keys: Iterable[str]) -> list[VoteSum]:
         self._ensure()
         out: list[VoteSum] = []
@@ -146,7 +116,7 @@ class SQLiteResolution:
                 f"SELECT key, kind, value, papers, weight FROM resolution_sums WHERE key IN ({marks})", chunk))
         return sorted(out)
 
-    @_guarded
+    @guarded
     def keys_of(self, paper_ids: Iterable[str]) -> set[str]:
         self._ensure()
         out: set[str] = set()
@@ -156,7 +126,7 @@ class SQLiteResolution:
                 f"SELECT key FROM resolution_votes WHERE paper_id IN ({marks})", chunk))
         return out
 
-    @_guarded
+    @guarded
     def dependents(self, keys: Iterable[str]) -> list[str]:
         self._ensure()
         out: set[str] = set()
@@ -167,7 +137,7 @@ class SQLiteResolution:
                 f" UNION SELECT paper_id FROM resolution_votes WHERE key IN ({marks})", chunk + chunk))
         return sorted(out)
 
-    @_guarded
+    @guarded
     def raw(self, paper_ids: Iterable[str]) -> Iterator[tuple[str, str]]:
         self._ensure()
         for chunk in chunked(sorted(set(paper_ids)), _CHUNK):
@@ -178,7 +148,7 @@ class SQLiteResolution:
             for pid, blob in rows:
                 yield pid, unpack_facts(blob)
 
-    @_guarded
+    @guarded
     def rows(self) -> Iterator[StoredVote]:
         self._ensure()
         yield from map(StoredVote._make, self.db.execute(
@@ -186,7 +156,7 @@ class SQLiteResolution:
             " ORDER BY key, kind, value, paper_id"))
 
     # -- writes ------------------------------------------------------------------------
-    @_guarded
+    @guarded
     def save(self, papers: Iterable[ResolutionRecord], dirty: Mapping[str, str] | None = None) -> None:
         """Replace each paper's raw facts and votes, or forget its state, as
         ``plan_resolution_save`` says; ``dirty`` keys are added in the same transaction (a key
@@ -195,7 +165,7 @@ class SQLiteResolution:
         cur = self.db.cursor()
         try:
             cur.execute("BEGIN IMMEDIATE")
-            plan = plan_resolution_save(papers, lambda title_ids: self._held(cur, title_ids))
+            plan = plan_resolution_save(papers, lambda title_ids: held_title_ids(cur, "resolution_raw", title_ids))
             keep = plan.keep
             # the sums lose the votes being replaced and gain the new ones, in this transaction
             old: list[VoteSum] = []
@@ -227,18 +197,7 @@ class SQLiteResolution:
                 cur.execute("ROLLBACK")
             raise
 
-    @staticmethod
-    def _held(cur: sqlite3.Cursor, title_ids: list[str]) -> set[str]:
-        """Which of these title ids a stored paper with another id (a real one) holds."""
-        out: set[str] = set()
-        for chunk in chunked(title_ids, _CHUNK):
-            marks = ",".join("?" * len(chunk))
-            out.update(r[0] for r in cur.execute(
-                f"SELECT DISTINCT title_id FROM resolution_raw WHERE title_id IN ({marks}) AND paper_id<>title_id",
-                chunk))
-        return out
-
-    @_guarded
+    @guarded
     def save_deps(self, deps: Mapping[str, Iterable[str]]) -> None:
         self._write([
             ("DELETE FROM resolution_deps WHERE paper_id=?", [(pid,) for pid in deps]),
@@ -247,29 +206,29 @@ class SQLiteResolution:
         ])
 
     # -- dirty keys and pending papers -------------------------------------------------
-    @_guarded
+    @guarded
     def dirty(self) -> dict[str, str]:
         self._ensure()
         return dict(self.db.execute("SELECT key, before FROM resolution_dirty ORDER BY key"))
 
-    @_guarded
+    @guarded
     def settle(self, keys: Iterable[str], pending: Iterable[str]) -> None:
         self._write([
             ("INSERT OR IGNORE INTO resolution_pending(paper_id) VALUES(?)", [(p,) for p in sorted(set(pending))]),
             ("DELETE FROM resolution_dirty WHERE key=?", [(k,) for k in sorted(set(keys))]),
         ])
 
-    @_guarded
+    @guarded
     def pending(self) -> list[str]:
         self._ensure()
         return [r[0] for r in self.db.execute("SELECT paper_id FROM resolution_pending ORDER BY paper_id")]
 
-    @_guarded
+    @guarded
     def done(self, paper_ids: Iterable[str]) -> None:
         self._write([("DELETE FROM resolution_pending WHERE paper_id=?", [(p,) for p in sorted(set(paper_ids))])])
 
     # -- what the votes are made of ----------------------------------------------------
-    @_guarded
+    @guarded
     def version(self) -> int:
         tables = {r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_master WHERE name IN ('meta', 'resolution_votes')")}
@@ -281,7 +240,7 @@ class SQLiteResolution:
             "SELECT 1 FROM resolution_votes LIMIT 1").fetchone() is not None
         return 1 if has_votes else VOTES_VERSION
 
-    @_guarded
+    @guarded
     def set_version(self, version: int) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('votes_version', ?)", (str(int(version)),))
