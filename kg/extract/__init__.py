@@ -10,7 +10,8 @@ A stream is kept in memory between the passes up to ``IN_MEMORY`` papers and spi
 temporary file beyond that, so memory stays bounded on 100k+ paper inputs; the knowledge
 itself is one small dict of names.
 
-Pipeline (``nlp.build_nlp``): ``spacy.blank("en")`` tokenizer, then our components
+Pipeline (``nlp.build_nlp``): a blank English pipeline whose tokenizer keeps the text whole
+(``nlp.TextOnly``), then our components
 ``kg_sentences``, ``kg_acronyms``, ``kg_mentions``, ``kg_proposes``, ``kg_evaluates``,
 ``kg_lineage``, ``kg_compares``, ``kg_uses``, ``kg_addresses``; ``assemble`` turns the
 Doc into a PaperFacts record.

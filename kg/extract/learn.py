@@ -80,7 +80,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
     the gold papers, as ``kg eval`` does."""
     from kg.extract import collect_knowledge
     from kg.extract.assemble import RULE_DECIDED, rule_decisions
-    from kg.extract.base import new_state, state
+    from kg.extract.base import state
     from kg.extract.features import candidate_groups
     from kg.extract.knowledge import paper_text
     from kg.extract.nlp import build_nlp
@@ -96,9 +96,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
             out.append(PaperExamples(g, ()))
             continue
         text = paper_text(p)
-        doc = nlp.make_doc(text)
-        doc.user_data["kg"] = new_state(text)
-        st = state(nlp(doc))
+        st = state(nlp(text))
         gold_keys = [(r.type, {score_key(x) for x in (r.entity, *r.aliases)} - {""}) for r in g.relations]
         exs = []
         for grp in candidate_groups(st):

@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from kg.extract.base import Mention, index_sentences, state
 from kg.extract.lexicon import case_sensitive, load_lexicon
+from kg.extract.names import NameIndex
 from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
                              type_from_head, type_from_shape, url_spans)
 
@@ -266,8 +266,6 @@ class MentionFinder:
     def __init__(self, nlp: Language, known: Mapping[str, str]):
         self.types: dict[str, str] = {}
         self.lower_types: dict[str, str] = {}
-        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         lexicon = load_lexicon()
         names = dict(lexicon)
         for n, t in known.items():
@@ -280,9 +278,7 @@ class MentionFinder:
         for n in insensitive:
             self.lower_types.setdefault(n.lower(), names[n])
         self.lexicon_keys = {n for n in load_lexicon()} | {n.lower() for n in load_lexicon() if not case_sensitive(n)}
-        tok = nlp.tokenizer
-        self.exact.add("N", [tok(n) for n in sensitive])
-        self.lower.add("N", [tok(n) for n in insensitive])
+        self.index = NameIndex(sensitive, insensitive)
         #: Model and Method names known before any paper: lineage looks for them inside new names
         self.known_names = frozenset(n for n, t in names.items() if t in ("Model", "Method", "")
                                      and len(n) >= 3 and any(c.isupper() for c in n))
@@ -292,18 +288,16 @@ class MentionFinder:
         st.known = self.known_names
         text = st.text
         found: list[Mention] = list(st.mentions)
-        for matcher, sensitive in ((self.exact, True), (self.lower, False)):
-            for _, s, e in matcher(doc):
-                a = doc[s].idx
-                last = doc[e - 1]
-                b = last.idx + len(last)
-                surface = text[a:b]
-                typ = self.types.get(surface) if sensitive else self.lower_types.get(surface.lower())
+        for a, b, listed in self.index.find(text, st.lower):
+            surface = text[a:b]
+            typ = self.types.get(listed)
+            if typ is None:
+                typ = self.lower_types.get(listed)
                 if typ is None:
                     continue
-                typ = typ or None
-                lex = surface in self.lexicon_keys or surface.lower() in self.lexicon_keys
-                found.append(Mention(a, b, surface, typ, "lexicon" if lex else "known"))
+            typ = typ or None
+            lex = surface in self.lexicon_keys or surface.lower() in self.lexicon_keys
+            found.append(Mention(a, b, surface, typ, "lexicon" if lex else "known"))
         starts = {s for s, _ in st.sents}
         n = len(text)
         for a, b in name_spans(text, 0, n, starts, title_end=st.title_len):

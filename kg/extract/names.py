@@ -1,0 +1,115 @@
+"""Where a text names one of a list of known names: the lexicon and the corpus knowledge.
+
+A name matches where it is written in full and stands as whole words: what spaCy's English
+tokenizer would make separate tokens of. Names with a capital letter match as written, the
+others in any case (``lexicon.case_sensitive``). The boundaries follow the tokenizer's rules
+for the characters names meet in abstracts: spaces, brackets, quotes and sentence punctuation
+always separate (but an apostrophe before a digit: "WMT'14"); a hyphen, slash or colon
+separates only before a letter ("BERT-based", "ViT/BERT", but not "Llama-2", "ViT-S/16") or a
+hyphen between digits ("Llama-3-8B"); a full stop only at the end of a word ("BERT." but not
+"GPT-3.5"); letters, digits and underscores never ("BERTs", "BERT_BASE").
+
+Pure and fast: the words of a text that start some name are found with set operations, and\nonly their places in the text are looked at.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, NamedTuple
+
+#: a run of word characters: the key of a name and the places a name may start
+_WORD = re.compile(r"\w+")
+#: characters after which a name may start (besides whitespace and the text's start)
+_OPENS = frozenset("([{\"'“‘«<,;!?)]}”’»>")
+#: characters after which a name may start only when its first character is a letter
+_JOINS = frozenset("-–—/:=")
+#: characters before which a name may end (besides whitespace and the text's end)
+_CLOSES = frozenset(")]}\"'”’»>,;!?([{“‘«<")
+#: characters before which a name may end only when they are followed by a letter
+_JOINS_AFTER = frozenset("-–—/=")
+
+
+class NameMatch(NamedTuple):
+    start: int
+    end: int
+    #: the name as listed (its case may differ from the text's when it matches in any case)
+    name: str
+
+
+class NameIndex:
+    """Known names by their first word, case-sensitive and case-insensitive apart."""
+
+    def __init__(self, sensitive: Iterable[str], insensitive: Iterable[str]) -> None:
+        self.exact: dict[str, list[str]] = {}
+        self.lower: dict[str, list[str]] = {}
+        for names, index, fold in ((sensitive, self.exact, False), (insensitive, self.lower, True)):
+            for n in names:
+                key = first_word(n)
+                if key:
+                    index.setdefault(key.lower() if fold else key, []).append(n.lower() if fold else n)
+        for index in (self.exact, self.lower):
+            for key in index:
+                index[key] = sorted(set(index[key]), key=lambda n: (-len(n), n))
+
+    def find(self, text: str, lower: str | None = None) -> list[NameMatch]:
+        """Every match in ``text``, overlapping ones included, in order of start, longest first.
+        ``lower``: ``text`` in lower case with the same length, when the caller has it."""
+        if lower is None:
+            lower = text.lower()
+            if len(lower) != len(text):
+                lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        out: list[NameMatch] = []
+        for index, hay in ((self.exact, text), (self.lower, lower)):
+            # the words of the text that start a name: set operations, not a loop over every word
+            for key in sorted(index.keys() & set(_WORD.findall(hay))):
+                names = index[key]
+                i = hay.find(key)
+                while i >= 0:
+                    j = i + len(key)
+                    if (i == 0 or not _is_word(hay[i - 1])) and starts_word(text, i):
+                        for n in names:
+                            b = i + len(n)
+                            if hay.startswith(n, i) and ends_word(text, b):
+                                out.append(NameMatch(i, b, n))
+                    i = hay.find(key, j)
+        out.sort(key=lambda m: (m.start, -m.end, m.name))
+        return out
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def first_word(name: str) -> str:
+    """The run of word characters a name starts with ("" when it starts with anything else)."""
+    m = _WORD.match(name)
+    return m.group() if m else ""
+
+
+def starts_word(text: str, i: int) -> bool:
+    """Whether a token may start at ``i``."""
+    if i == 0:
+        return True
+    c = text[i - 1]
+    if c.isspace() or c in _OPENS:
+        return True
+    if c in _JOINS and text[i].isalpha():
+        return True
+    return c == "-" and i >= 2 and text[i - 2].isdigit() and text[i].isdigit()
+
+
+def ends_word(text: str, j: int) -> bool:
+    """Whether a token may end at ``j``."""
+    if j >= len(text):
+        return True
+    c = text[j]
+    nxt = text[j + 1] if j + 1 < len(text) else " "
+    if c in "'’":
+        return not nxt.isdigit()
+    if c.isspace() or c in _CLOSES:
+        return True
+    if c in _JOINS_AFTER:
+        return nxt.isalpha() or (c == "-" and nxt.isdigit() and text[j - 1].isdigit())
+    if c in ".:":
+        return not nxt.isalnum()
+    return False
