@@ -308,7 +308,7 @@ class Neo4jStore(GraphStore):
         else:
             path = Path(arg).expanduser()
         try:
-            master = EmbeddedStore(path, exclusive=False)
+            master = EmbeddedStore(path, exclusive=False, lean=True)
         except OSError as exc:  # pragma: no cover - EmbeddedStore reports its own
             raise StoreError(f"{path}: cannot open the state file ({exc})") from None
         bound = master.sql("SELECT value FROM meta WHERE key='neo4j_database'")
