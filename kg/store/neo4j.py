@@ -456,18 +456,12 @@ class Neo4jStore(GraphStore):
         master = self._state_store(writing=True)
         if master is not None:
             return self._write_via_state(master, facts)
-        from concurrent.futures import ThreadPoolExecutor
-
         self._ensure_state_indexes()
         summary = WriteSummary()
         chunks = N.chunks((N.paper_rows(f) for f in facts), self.batch_size)
         try:
-            # the next chunk's rows (hashes, relation rows: Python) are made in a thread while this
-            # chunk's transaction runs (the driver waits for the server without the GIL)
-            with self._session() as s, ThreadPoolExecutor(1, thread_name_prefix="kg-neo4j-rows") as pool:
-                upcoming = pool.submit(next, chunks, None)
-                while (chunk := upcoming.result()) is not None:
-                    upcoming = pool.submit(next, chunks, None)
+            with self._session() as s:
+                for chunk in chunks:
                     for attempt in range(_RACE_RETRIES + 1):
                         try:
                             summary += s.execute_write(_write_chunk, chunk)
