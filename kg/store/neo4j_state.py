@@ -10,15 +10,14 @@ another database there. So the Neo4j store keeps it in one of two places (``stat
 * a **state file** beside the client (the default for a new database): an embedded kg store
   (``EmbeddedStore``, one SQLite file) holding the same graph with every piece of
   bookkeeping, bound to the Neo4j database it publishes to (``db.info()``'s id). Writes go
-  to it first, in one SQLite transaction per batch, and the graph rows the batch changed
-  (papers, their relations, entity nodes, derived edges, read back whole) are written to
-  Neo4j in one transaction before that SQLite transaction commits. The Neo4j side is thus a
-  pure copy: every statement sets whole values, so writing the same ids again is harmless.
-  The ids a batch publishes are first noted in ``<state>.publishing``; a process that dies
-  between the two commits leaves that note, and the next write publishes those ids again
-  from the state file (restoring Neo4j to it). A batch whose Neo4j commit failed with an
-  unknown outcome (the server lost meanwhile) also keeps its facts beside the note: if Neo4j
-  holds the papers the batch would have made, the next write writes it to the state file first. Writers on one machine queue on the SQLite
+  to it first, in one SQLite transaction per batch, which notes the batch's ids in
+  ``<state>.publishing`` and reads back the graph rows they have (papers, their relations,
+  entity nodes, derived edges); after its commit those rows are written to Neo4j in one
+  transaction (while the next batch goes to the state file), and the ids leave the note when
+  Neo4j has committed (``Publisher``). The Neo4j side is thus a pure copy: every statement sets
+  whole values, so writing the same ids again is harmless, and a write that finds a note (a
+  process that died, a copy that failed or whose commit had an unknown outcome) first copies
+  the noted ids again from the state file. Writers on one machine queue on the state file's
   lock. Default place: ``$KG_STATE_DIR`` or ``~/.local/share/kg/neo4j-state``, one file
   per database; ``state=PATH`` names it (e.g. a copy, or the embedded store a
   ``neo4j-admin`` import was made from);
