@@ -110,51 +110,141 @@ def test_the_sample_corpus_through_the_cli_leaves_only_the_graph(neo4j_server, f
     assert json.loads(r.output) == json.loads(r2.output)
 
 
-class Died(Exception):
-    pass
+def corpus(n: int, prefix: str = "Net"):
+    """Papers proposing their own model, building on shared ones (every batch changes them)."""
+    base, data = ["BERT", "GPT-2", "T5"], ["GLUE", "SQuAD"]
+    return [make_facts(f"{prefix}{i}: building on {base[i % 3]}", f"We evaluate {prefix}{i} on {data[i % 2]}.",
+                       [("PROPOSES", "Model", f"{prefix}{i}"), ("BUILDS_ON", "Model", base[i % 3]),
+                        ("EVALUATES_ON", "Dataset", data[i % 2])]) for i in range(n)]
 
 
-def die_after_the_neo4j_commit(monkeypatch, hard: bool) -> None:
-    """The next batch's Neo4j transaction commits, and then its SQLite one never does: the
-    process is killed (``hard``: nothing more runs) or the batch fails with an exception."""
-    real = S.Publisher.__call__
-
-    def publish_then_die(self, cur, changed, counters):
-        real(self, cur, changed, counters)  # Neo4j has committed
-        raise Died()  # ... and the state file never does
-
-    monkeypatch.setattr(S.Publisher, "__call__", publish_then_die)
-    if hard:
-        monkeypatch.setattr(S.Publisher, "failed", lambda self, facts: None)
+#: where a writer process dies: the state file has committed a batch and its copy is about to
+#: be sent to Neo4j; Neo4j has committed a copy and the note still lists its ids; the next
+#: batch is noted in its state file transaction (not committed) while a copy is in flight
+DEATHS = ("copy sent", "copy committed", "next batch noted")
 
 
-def test_a_process_killed_between_its_two_commits_is_repaired_by_the_next_write(fresh, tmp_path, monkeypatch):
-    fresh.write([A])
-    die_after_the_neo4j_commit(monkeypatch, hard=True)
-    with pytest.raises(Died):
-        fresh.write([B])
-    monkeypatch.undo()
-    assert S.publishing_note(fresh._master.path).exists()
-    assert {n["id"] for n in fresh.iter_nodes() if n["label"] == "Paper"} == {A.paper.id, B.paper.id}
-    # the next write first makes Neo4j what the state file says (B never reached it), then writes
-    fresh.write([C])
-    assert not S.publishing_note(fresh._master.path).exists()
-    assert graph(fresh) == embedded(tmp_path, [A], [C])
-    fresh.write([A, B, C])
-    assert graph(fresh) == embedded(tmp_path, [A, B, C])
+def _die_at(point: str, n: int) -> None:
+    """In this (forked) process: end at once (``os._exit``, nothing more runs) the ``n``-th time
+    ``point`` is reached."""
+    import os
+
+    seen = [0]
+
+    def hit() -> None:
+        seen[0] += 1
+        if seen[0] == n:
+            os._exit(17)
+
+    if point == "copy sent":
+        real_publish = Neo4jStore._publish
+        Neo4jStore._publish = lambda self, pub, counters: (hit(), real_publish(self, pub, counters))[1]
+    elif point == "copy committed":
+        real_confirm = S.Publisher.confirm
+        S.Publisher.confirm = lambda self, pub, everything=False: (hit(), real_confirm(self, pub, everything))[1]
+    else:
+        real_prepare = S.Publisher.prepare
+        S.Publisher.prepare = lambda self, cur, changed, noted=False: (real_prepare(self, cur, changed, noted), hit())[0]
+
+
+def _writer(settings, facts, point, n, batch_size) -> None:
+    import os
+
+    if point:
+        _die_at(point, n)
+    with store_for(settings, batch_size=batch_size) as s:
+        s.write(facts)
+    os._exit(0)
+
+
+def run_writer(settings, facts, point=None, n=0, batch_size=2):
+    import multiprocessing
+
+    proc = multiprocessing.get_context("fork").Process(target=_writer, args=(settings, facts, point, n, batch_size))
+    proc.start()
+    return proc
+
+
+@pytest.mark.parametrize("point", DEATHS)
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_writer_killed_at_any_point_is_repaired_by_the_next_write(fresh, neo4j_server, tmp_path, point, n):
+    facts = corpus(10)
+    fresh.write(facts[:2])
+    proc = run_writer(neo4j_server, facts[2:], point, n)
+    proc.join(120)
+    assert proc.exitcode == 17  # it died there
+    note = S.publishing_note(fresh._master.path)
+    assert note.exists()
+    # Neo4j holds whole batches, each exactly as it was written: the graph of the first papers
+    held = fresh.stats()["papers"]
+    assert held % 2 == 0 and graph(fresh) == embedded(tmp_path, facts[:held])
+    with EmbeddedStore(fresh._master.path) as state:  # the state file may be ahead: by noted batches only
+        ahead = state.stats()["papers"]
+    assert held <= ahead <= held + 4
+    # the next write first makes Neo4j what the state file says, then writes
+    more = corpus(2, "Other")
+    fresh.write(more)
+    assert not note.exists()
+    assert graph(fresh) == embedded(tmp_path, facts[:ahead] + more)
+    w = fresh.write(facts + more)
+    assert w.papers_unchanged == ahead + 2 and w.papers_added == len(facts) - ahead
+    assert graph(fresh) == embedded(tmp_path, facts + more)
+    with EmbeddedStore(fresh._master.path) as state:
+        assert graph(state) == graph(fresh)
     assert_only_the_graph(fresh)
 
 
-def test_a_batch_lost_after_neo4j_committed_it_is_finished_by_the_next_write(fresh, tmp_path, monkeypatch):
+def test_a_copy_lost_after_neo4j_committed_it_is_finished_by_the_next_write(fresh, tmp_path, monkeypatch):
+    from kg.errors import Neo4jUnavailable
+
     fresh.write([A])
-    die_after_the_neo4j_commit(monkeypatch, hard=False)  # e.g. the server went away during the commit
-    with pytest.raises(Died):
+    real = Neo4jStore._publish
+
+    def committed_then_lost(self, pub, counters):  # e.g. the server went away during the commit
+        real(self, pub, counters)
+        raise Neo4jUnavailable("lost Neo4j during the write")
+
+    monkeypatch.setattr(Neo4jStore, "_publish", committed_then_lost)
+    with pytest.raises(Neo4jUnavailable):
         fresh.write([B])
     monkeypatch.undo()
-    # Neo4j holds B: the next write writes it to the state file too, so B counts as there
+    assert S.publishing_note(fresh._master.path).exists()
+    # the state file holds B: the next write copies B's ids again, and B counts as there
     w = fresh.write([B, C])
     assert (w.papers_unchanged, w.papers_added) == (1, 1)
+    assert not S.publishing_note(fresh._master.path).exists()
     assert graph(fresh) == embedded(tmp_path, [A, B, C])
+    with EmbeddedStore(fresh._master.path) as state:
+        assert graph(state) == graph(fresh)
+
+
+def test_a_copy_refused_by_neo4j_stays_noted_until_it_is_in(fresh, tmp_path, monkeypatch):
+    from kg.errors import Neo4jUnavailable
+
+    fresh.write([A])
+
+    def refused(self, pub, counters):
+        raise Neo4jUnavailable("cannot reach Neo4j")
+
+    monkeypatch.setattr(Neo4jStore, "_publish", refused)
+    with pytest.raises(Neo4jUnavailable):
+        fresh.write([B, C])
+    with pytest.raises(Neo4jUnavailable):  # the repair needs Neo4j too: nothing is lost meanwhile
+        fresh.write([])
+    monkeypatch.undo()
+    assert [n["id"] for n in fresh.iter_nodes() if n["label"] == "Paper"] == [A.paper.id]
+    fresh.write([])
+    assert graph(fresh) == embedded(tmp_path, [A, B, C])
+
+
+def test_two_writers_through_one_state_file_take_turns(fresh, neo4j_server, tmp_path):
+    fresh.write([A])
+    one, two = corpus(12, "One"), corpus(12, "Two")
+    procs = [run_writer(neo4j_server, one), run_writer(neo4j_server, two)]
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert graph(fresh) == embedded(tmp_path, [A] + one + two)
     with EmbeddedStore(fresh._master.path) as state:
         assert graph(state) == graph(fresh)
 

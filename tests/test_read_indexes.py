@@ -484,3 +484,33 @@ def test_a_store_made_before_the_pair_counts_joins_when_read_and_counts_on_its_n
         assert _kept_pairs(store) == _counted_pairs(store)
         _same_answers(store)
         assert q.run(store, {"limit": 100_000}) != want  # the new papers' pairs are in
+
+
+def test_a_lean_writer_leaves_no_read_index_to_trust_and_a_full_writer_builds_them_again(tmp_path):
+    """A lean writer (a Neo4j state file, read through Neo4j) keeps neither the names index nor
+    the pair counts: they are emptied and unmarked, so readers do without them (the same
+    answers, by a scan), and the next writer that is not lean builds them from what is stored."""
+    from kg.neighbourhood import suggest
+
+    rng = random.Random(11)
+    first = [random_facts(rng, i) for i in range(20)]
+    later = [random_facts(rng, i, variant=1) for i in range(10, 30)]
+    path = tmp_path / "state.kgstate"
+    with EmbeddedStore(path) as full:  # made by a full writer: indexed
+        full.write(first)
+        assert _indexed_names(full) != []
+    with EmbeddedStore(path, exclusive=False, lean=True) as lean:
+        lean.write(later)
+        assert lean.sql("SELECT key FROM meta WHERE key IN ('names_index', 'evaluated_together')") == []
+        assert _indexed_names(lean) == [] and _kept_pairs(lean) == []
+        assert lean.name_candidates("Lama 2") is None  # no index to read: the suggestion scans
+        assert suggest(lean, "Lama 2")[0] == ("model:llama2", "Llama 2")
+        assert lean.stats() == lean.counted_stats()
+    with EmbeddedStore(tmp_path / "ref.db") as ref:
+        ref.write(first)
+        ref.write(later)
+        with EmbeddedStore(path) as full:
+            full.write([])  # a full writer again: both built from the tables
+            assert _indexed_names(full) == _expected_names(full) == _expected_names(ref)
+            assert _kept_pairs(full) == _counted_pairs(full) == _kept_pairs(ref)
+            assert suggest(full, "Lama 2") == suggest(ref, "Lama 2")

@@ -346,11 +346,15 @@ class EmbeddedStore(GraphStore):
     kind = "embedded"
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True, readonly: bool = False,
-                 say: "Callable[[str], None] | None" = None, exclusive: bool = True):
+                 say: "Callable[[str], None] | None" = None, exclusive: bool = True, lean: bool = False):
         self.path = Path(path)
         #: a writer holds the store's flock (False: SQLite's own locking only, for a store another
         #: one serialises: the state file of a Neo4j store, which the Neo4j store's writes order)
         self.exclusive = exclusive
+        #: a writer keeps only what writing needs (``_LEAN_DROPS`` go): the state file of a Neo4j
+        #: store, read through Neo4j. Its readers then do without them, as with a store made before
+        #: them, and a writer that is not lean builds them again (``_UPGRADES``)
+        self.lean = lean
         self.readonly = readonly
         self._say = say or _say_stderr
         #: the tables added after schema version 1 (``_UPGRADES``) this store is known to have
@@ -544,7 +548,10 @@ class EmbeddedStore(GraphStore):
         self._pairs = {}
         try:
             cur.execute("BEGIN IMMEDIATE")
-            self.upgrade(cur)
+            if self.lean:
+                self._go_lean(cur)
+            else:
+                self.upgrade(cur)
             if not self._rank_index_ready:
                 cur.execute(_RANK_INDEX)  # nothing to do once it is there
                 self._rank_index_ready = True
@@ -599,7 +606,7 @@ class EmbeddedStore(GraphStore):
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper.id,))
         cur.executemany("INSERT OR IGNORE INTO paper_links(key, paper_id) VALUES(?,?)",
                         [(k, paper.id) for k in sorted(link_keys(paper))])
-        if old is None or old_title != p["title"]:
+        if (old is None or old_title != p["title"]) and not self.lean:
             _set_names(cur, paper.id, [p["title"]], replace=old is not None)
         rel_rows = R.relation_rows(facts)
         aliases_json: dict[tuple[str, ...], str] = {}  # one entity's rows share its aliases
@@ -613,7 +620,8 @@ class EmbeddedStore(GraphStore):
         summary.relations_added += len(rel_rows)
         for r in rel_rows:
             self._count("relation_type", r["type"], 1)
-        self._count_pairs([(r["type"], r["entity_id"]) for r in rel_rows], 1)
+        if not self.lean:
+            self._count_pairs([(r["type"], r["entity_id"]) for r in rel_rows], 1)
         _note(changes, [(r["entity_id"], R.Mention(r["paper_id"], r["entity_name"], r["entity_type"],
                                                    r["entity_aliases"], r["mention"])) for r in rel_rows], 1)
         sup = R.support_rows(rel_rows)
@@ -667,6 +675,31 @@ class EmbeddedStore(GraphStore):
                 getattr(self, builder)(cur)
                 cur.execute("INSERT INTO meta(key, value) VALUES(?, '1')", (key,))
             self._upgraded.add(key)
+
+    #: what a lean writer does without (``meta`` key, its tables' rows): the names index and the
+    #: pair counts, which only the embedded store's own reads use
+    _LEAN_DROPS = (("names_index", ("node_names",)), ("evaluated_together", ("evaluated_together",)))
+
+    def _go_lean(self, cur: sqlite3.Cursor) -> None:
+        """A lean writer's upgrade: the tables writing needs are built, those of ``_LEAN_DROPS``
+        emptied and unmarked (once), so that no reader trusts them and a writer that is not lean
+        builds them again."""
+        if "lean" in self._upgraded:
+            return
+        self.upgrade(cur, [k for k, _ in self._UPGRADES if k not in dict(self._LEAN_DROPS)])
+        for stmt in (*_NAMES_DDL, *_PAIRS_DDL):  # (a store made before them: their empty tables)
+            cur.execute(stmt)
+        for key, tables in self._LEAN_DROPS:
+            if cur.execute("SELECT 1 FROM meta WHERE key=?", (key,)).fetchone() is None:
+                continue
+            if key == "names_index":  # the full-text index follows its rows no more
+                cur.execute("DROP TRIGGER IF EXISTS node_names_ins")
+                cur.execute("DROP TRIGGER IF EXISTS node_names_del")
+                cur.execute("INSERT INTO node_names_fts(node_names_fts) VALUES('delete-all')")
+            for t in tables:
+                cur.execute(f'DELETE FROM "{t}"')
+            cur.execute("DELETE FROM meta WHERE key=?", (key,))
+        self._upgraded.add("lean")
 
     def _build_links(self, cur: sqlite3.Cursor) -> None:
         """``paper_links`` from the stored papers."""
@@ -743,7 +776,8 @@ class EmbeddedStore(GraphStore):
                         for eid, name, etype, aliases, mention, _ in rows], -1)
         for r in rows:
             self._count("relation_type", r[5], -1)
-        self._count_pairs([(r[5], r[0]) for r in rows], -1)
+        if not self.lean:
+            self._count_pairs([(r[5], r[0]) for r in rows], -1)
         touched_edges.update(cur.execute(
             "SELECT source,type,target FROM edge_support WHERE paper_id=?", (paper_id,)).fetchall())
         n = cur.execute("DELETE FROM relations WHERE paper_id=?", (paper_id,)).rowcount
@@ -882,7 +916,7 @@ class EmbeddedStore(GraphStore):
             " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
         cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", keys_gone)
         cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", keys_new)
-        for eid, known in names:
+        for eid, known in names if not self.lean else ():
             _set_names(cur, eid, known or [])
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:

@@ -33,11 +33,9 @@ from kg.store import neo4j_state as S
 from kg.store.neo4j_resolution import Neo4jResolution
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from neo4j import ManagedTransaction, Session
 
-    from kg.store.embedded import Changed, EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
 #: the graph's own schema (what reading needs)
 SCHEMA = (
@@ -310,7 +308,7 @@ class Neo4jStore(GraphStore):
         else:
             path = Path(arg).expanduser()
         try:
-            master = EmbeddedStore(path, exclusive=False)
+            master = EmbeddedStore(path, exclusive=False, lean=True)
         except OSError as exc:  # pragma: no cover - EmbeddedStore reports its own
             raise StoreError(f"{path}: cannot open the state file ({exc})") from None
         bound = master.sql("SELECT value FROM meta WHERE key='neo4j_database'")
@@ -320,6 +318,21 @@ class Neo4jStore(GraphStore):
             master.close()
             raise S.StateMismatch(f"{path} is the state file of another Neo4j database (id {bound[0][0]}), "
                                   f"not of {self._where}")
+        if papers != held and not note:  # counted again while no writer is at work (one may be now)
+            with S.writing(path, self._say):
+                papers = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
+                held = master.sql("SELECT COUNT(*) FROM papers")[0][0]
+                note = S.publishing_note(path).exists()
+                self._check_state(master, path, papers, held, note, arg)
+        if not bound:
+            master.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('neo4j_database', ?)", (info["id"],))
+        self._master = master
+        self._state_mode = "file"
+
+    def _check_state(self, master: "EmbeddedStore", path: Path, papers: int, held: int, note: bool,
+                     arg: str) -> None:
+        """A state file whose paper count differs from the database's (with no note explaining
+        it): emptied with the database, or refused."""
         if not papers and held and not note:
             if arg != S.AUTO:
                 master.close()
@@ -331,10 +344,6 @@ class Neo4jStore(GraphStore):
             master.close()
             raise S.StateMismatch(f"the Neo4j database at {self._where} holds {papers} papers where its state "
                                   f"file {path} holds {held}: it was changed without it")
-        if not bound:
-            master.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('neo4j_database', ?)", (info["id"],))
-        self._master = master
-        self._state_mode = "file"
 
     def _has_state_in_neo4j(self) -> bool:
         """Does the database hold the in-Neo4j bookkeeping (an earlier kg, or a neo4j-admin import)?"""
@@ -354,38 +363,57 @@ class Neo4jStore(GraphStore):
             raise self._translate(exc) from None
         self._state_indexes_ready = True
 
-    def _publish(self, pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
-        """One transaction making Neo4j hold what the state file says about some ids."""
+    def _publish(self, pub: S.Publication, counters: dict[str, int]) -> None:
+        """One transaction making Neo4j hold what the state file says about a batch's ids."""
         try:
             with self._session() as s:
-                s.execute_write(S.publish_tx, pub, papers_expected, counters)
+                s.execute_write(S.publish_tx, pub.rows, pub.expected, counters)
         except Exception as exc:
             raise self._translate(exc, "write") from None
 
     def _write_via_state(self, master: "EmbeddedStore", facts: Iterable[PaperFacts]) -> WriteSummary:
-        publisher = S.Publisher(self, master)
+        """Each batch into the state file, then its copy into Neo4j (``neo4j_state.Publisher``):
+        a batch's copy is in flight, in a thread of its own, while the next batch is written to
+        the state file (the driver and SQLite wait without the GIL); copies go in batch order."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         counters = {k: 0 for k in COUNTERS}
         summary = WriteSummary(extra=counters)
+        with S.writing(master.path, self._say):
+            publisher = S.Publisher(master)
+            if publisher.noted():  # a write that stopped before Neo4j confirmed every batch it made
+                repair: list[S.Publication | None] = []
+                master.write([], publish=lambda cur, changed: repair.append(publisher.prepare(cur, changed, True)))
+                if repair and repair[0] is not None:
+                    self._publish(repair[0], counters)
+                publisher.confirm(None, everything=True)
+            in_flight: tuple[Future[None], S.Publication] | None = None
 
-        def publish(cur: "sqlite3.Cursor", changed: "Changed") -> None:
-            publisher(cur, changed, counters)
+            def landed() -> None:  # the copy in flight has committed in Neo4j (or its error is raised)
+                nonlocal in_flight
+                if in_flight is not None:
+                    future, pub = in_flight
+                    in_flight = None
+                    future.result()
+                    publisher.confirm(pub)
 
-        if publisher.note.exists():  # a batch that failed between its two commits
-            expected, left = publisher.left_over()
-            held = self._read("MATCH (p:Paper) RETURN count(p) AS n")[0]["n"]
-            # Neo4j committed it (it holds the papers the batch would have made): finish it in the
-            # state file; else publish the noted ids again from the state file as it is
-            master.write(left if left and held == expected else [], publish=publish)
-            publisher.done()
-        for chunk in chunked(facts, self.batch_size):
-            try:
-                done = master.write(chunk, publish=publish)
-            except Exception:
-                publisher.failed(chunk)
-                raise
-            publisher.done()
-            done.extra = {}
-            summary += done
+            with ThreadPoolExecutor(1, thread_name_prefix="kg-neo4j-copy") as pool:
+                try:
+                    for chunk in chunked(facts, self.batch_size):
+                        made: list[S.Publication | None] = []
+                        done = master.write(chunk, publish=lambda cur, changed: made.append(publisher.prepare(cur, changed)))
+                        landed()
+                        if made and made[0] is not None:
+                            in_flight = (pool.submit(self._publish, made[0], counters), made[0])
+                        done.extra = {}
+                        summary += done
+                    landed()
+                except BaseException:
+                    try:  # the copy in flight ends first (its ids stay noted if it failed)
+                        landed()
+                    except BaseException:
+                        pass
+                    raise
         return summary
 
     def clear(self) -> None:

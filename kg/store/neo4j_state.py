@@ -10,15 +10,14 @@ another database there. So the Neo4j store keeps it in one of two places (``stat
 * a **state file** beside the client (the default for a new database): an embedded kg store
   (``EmbeddedStore``, one SQLite file) holding the same graph with every piece of
   bookkeeping, bound to the Neo4j database it publishes to (``db.info()``'s id). Writes go
-  to it first, in one SQLite transaction per batch, and the graph rows the batch changed
-  (papers, their relations, entity nodes, derived edges, read back whole) are written to
-  Neo4j in one transaction before that SQLite transaction commits. The Neo4j side is thus a
-  pure copy: every statement sets whole values, so writing the same ids again is harmless.
-  The ids a batch publishes are first noted in ``<state>.publishing``; a process that dies
-  between the two commits leaves that note, and the next write publishes those ids again
-  from the state file (restoring Neo4j to it). A batch whose Neo4j commit failed with an
-  unknown outcome (the server lost meanwhile) also keeps its facts beside the note: if Neo4j
-  holds the papers the batch would have made, the next write writes it to the state file first. Writers on one machine queue on the SQLite
+  to it first, in one SQLite transaction per batch, which notes the batch's ids in
+  ``<state>.publishing`` and reads back the graph rows they have (papers, their relations,
+  entity nodes, derived edges); after its commit those rows are written to Neo4j in one
+  transaction (while the next batch goes to the state file), and the ids leave the note when
+  Neo4j has committed (``Publisher``). The Neo4j side is thus a pure copy: every statement sets
+  whole values, so writing the same ids again is harmless, and a write that finds a note (a
+  process that died, a copy that failed or whose commit had an unknown outcome) first copies
+  the noted ids again from the state file. Writers on one machine queue on the state file's
   lock. Default place: ``$KG_STATE_DIR`` or ``~/.local/share/kg/neo4j-state``, one file
   per database; ``state=PATH`` names it (e.g. a copy, or the embedded store a
   ``neo4j-admin`` import was made from);
@@ -38,8 +37,9 @@ import json
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from kg.batch import chunked
 from kg.errors import StoreError
@@ -232,79 +232,114 @@ def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: i
         counters[k] = counters.get(k, 0) + v
 
 
-class Publisher:
-    """Writes through the state file: one SQLite transaction and one Neo4j transaction per batch."""
+class Publication(NamedTuple):
+    """One batch's copy to Neo4j: what Neo4j must hold for the batch's ids (``read_publication``)
+    and how many papers the state file holds once the batch is in."""
 
-    def __init__(self, neo4j_store: Any, master: "EmbeddedStore"):
-        self.neo = neo4j_store
+    entry: int  # its entry in the note
+    rows: dict[str, Any]
+    expected: int
+
+
+class Publisher:
+    """Copies a state file's batches to Neo4j, one Neo4j transaction per batch.
+
+    Each batch commits in the state file first, with its ids (papers, entities, edges) added
+    to the note (``<state>.publishing``) inside that SQLite transaction, before its commit; its
+    copy (read in that transaction) then goes to Neo4j, and its ids leave the note once Neo4j
+    committed it. So every id Neo4j may hold differently from the committed state file is in the
+    note, whatever moment a process dies at, and a write that finds a note first copies its ids
+    again from the state file (``prepare(..., noted=True)``): the copies set whole values, so
+    copying an id twice is harmless, and a copy whose commit had an unknown outcome is finished.
+    Copies go to Neo4j in the order of the batches (the next one is sent when the last has
+    committed) while the state file's work on the next batch runs beside them; one writer at a
+    time (``writing``).
+    """
+
+    def __init__(self, master: "EmbeddedStore"):
         self.master = master
         self.note = publishing_note(master.path)
+        #: the note's entries: the ids of each batch not known to be in Neo4j
+        self._entries: dict[int, dict[str, Any]] = dict(enumerate(self._read_note()))
+        self._next = len(self._entries)
 
-    @property
-    def facts_file(self) -> Path:
-        return self.note.with_name(self.note.name + ".facts")
+    def noted(self) -> bool:
+        """Did a write leave ids Neo4j may not hold as the state file does?"""
+        return bool(self._entries) or self.note.exists()
 
-    def __call__(self, cur: sqlite3.Cursor, changed: "Changed", counters: dict[str, int]) -> None:
+    def prepare(self, cur: sqlite3.Cursor, changed: "Changed", noted: bool = False) -> Publication | None:
+        """In the state file's transaction of a batch, before its commit: note the ids it
+        changed (``noted``: and every id of the note) and read what Neo4j must hold for them."""
         papers, entities, edges = set(changed.papers), set(changed.entities), set(changed.edges)
-        left = self._read_note()  # what a process that died between its two commits was publishing
-        papers |= left["papers"]
-        entities |= left["entities"]
-        edges |= left["edges"]
+        if noted:
+            for e in self._entries.values():
+                papers.update(e["papers"])
+                entities.update(e["entities"])
+                edges.update(tuple(k) for k in e["edges"])
         if not (papers or entities or edges):
-            return
+            return None
         expected = cur.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-        self._write_note(papers, entities, edges, expected)
-        pub = read_publication(cur, papers, entities, edges)
-        self.neo._publish(pub, expected, counters)
+        entry = self._next
+        self._next += 1
+        self._entries[entry] = {"papers": sorted(papers), "entities": sorted(entities),
+                                "edges": [list(k) for k in sorted(edges)], "expected": expected}
+        self._write_note()
+        return Publication(entry, read_publication(cur, papers, entities, edges), expected)
 
-    def done(self) -> None:
-        """The state file committed: Neo4j and it agree again."""
-        self.facts_file.unlink(missing_ok=True)
-        self.note.unlink(missing_ok=True)
+    def confirm(self, pub: Publication | None, everything: bool = False) -> None:
+        """Neo4j committed ``pub``: its ids leave the note (``everything``: a copy of every noted
+        id, after which the whole note goes)."""
+        if everything:
+            self._entries.clear()
+        elif pub is not None:
+            self._entries.pop(pub.entry, None)
+        self._write_note()
 
-    def failed(self, facts: list[Any]) -> None:
-        """The batch ``facts`` failed after its copy to Neo4j began: whether Neo4j committed it is
-        unknown (a lost server may have). Keep them, so the next write can tell and finish it."""
-        if not self.note.exists():
-            return
-        tmp = self.facts_file.with_name(self.facts_file.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for f in facts:
-                fh.write(f.to_json() + "\n")
-        os.replace(tmp, self.facts_file)
-
-    def left_over(self) -> tuple[int | None, list[Any]]:
-        """(papers the state file was to hold after the batch, that batch's facts) of a batch
-        that failed while being copied; ``(None, [])`` when none left any."""
-        from kg.schema import PaperFacts
-
-        if not self.note.exists():
-            return None, []
-        expected = self._read_note()["expected"]
-        facts = []
-        if self.facts_file.exists():
-            facts = [PaperFacts.from_json(line) for line in self.facts_file.read_text(encoding="utf-8").splitlines()
-                     if line.strip()]
-        return expected, facts
-
-    def _read_note(self) -> dict[str, Any]:
+    def _read_note(self) -> list[dict[str, Any]]:
         try:
             data = json.loads(self.note.read_text(encoding="utf-8"))
-            return {"papers": set(data["papers"]), "entities": set(data["entities"]),
-                    "edges": {tuple(e) for e in data["edges"]}, "expected": data.get("expected")}
+            # one batch's ids at the top (an earlier kg's note), else a list of batches
+            batches = data["batches"] if "batches" in data else [data]
+            return [{"papers": list(b["papers"]), "entities": list(b["entities"]),
+                     "edges": [list(e) for e in b["edges"]], "expected": b.get("expected")} for b in batches]
         except FileNotFoundError:
-            return {"papers": set(), "entities": set(), "edges": set(), "expected": None}
+            return []
         except (OSError, ValueError, KeyError, TypeError):
             raise StateMismatch(f"{self.note}: unreadable; delete it and run `kg ingest` with the same input "
                                 "again") from None
 
-    def _write_note(self, papers: set[str], entities: set[str], edges: set[tuple[str, str, str]],
-                    expected: int) -> None:
+    def _write_note(self) -> None:
+        """The note as ``_entries`` say (atomically replaced); gone when they are empty."""
+        if not self._entries:
+            self.note.unlink(missing_ok=True)
+            # an earlier kg kept the facts of a batch beside its note: its ids were copied again
+            self.note.with_name(self.note.name + ".facts").unlink(missing_ok=True)
+            return
         tmp = self.note.with_name(self.note.name + ".tmp")
-        tmp.write_text(json.dumps({"papers": sorted(papers), "entities": sorted(entities),
-                                   "edges": [list(e) for e in sorted(edges)], "expected": expected}),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"batches": [self._entries[k] for k in sorted(self._entries)]}), encoding="utf-8")
         os.replace(tmp, self.note)
+
+
+@contextmanager
+def writing(path: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """The state file's write lock (``flock``) for a whole write: writers on one machine queue
+    on it, so one writer's copies reach Neo4j in the order of its batches and no other's come
+    between. A file system without ``flock`` has SQLite's own locking only (per batch)."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"{path}: another kg process is writing through this state file; waiting for it to finish "
+                "(two writers never interleave)")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def reset_state_file(master: "EmbeddedStore", expect_papers: int | None = None) -> bool:
