@@ -118,6 +118,14 @@ _COUNTS_FILL = (
 #: ranks a hub's papers from it without a sort or a table read (``NeighbourRanking``); added
 #: after schema version 1 shipped, so stores made before it build it on their first write
 _RANK_INDEX = "CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence)"
+#: the relation indexes only reads use (by entity, by type, and ``_RANK_INDEX``): a lean writer
+#: (a Neo4j state file, read through Neo4j) drops them, and a writer that is not lean makes them
+#: again (``CREATE INDEX IF NOT EXISTS``: nothing to do once they are there)
+_READ_INDEXES = (
+    ("relations_entity", "CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type)"),
+    ("relations_type", "CREATE INDEX IF NOT EXISTS relations_type ON relations(type)"),
+    ("relations_entity_paper", _RANK_INDEX),
+)
 
 #: every name a node is known by (an entity's name and aliases, a paper's title) as its
 #: suggestion key (``kg.ids.suggestion_key``: rapidfuzz's ``default_process``, what the closest-name scan
@@ -553,7 +561,9 @@ class EmbeddedStore(GraphStore):
             else:
                 self.upgrade(cur)
             if not self._rank_index_ready:
-                cur.execute(_RANK_INDEX)  # nothing to do once it is there
+                if not self.lean:
+                    for _, ddl in _READ_INDEXES:  # nothing to do once they are there
+                        cur.execute(ddl)
                 self._rank_index_ready = True
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges, papers)
@@ -683,7 +693,8 @@ class EmbeddedStore(GraphStore):
     def _go_lean(self, cur: sqlite3.Cursor) -> None:
         """A lean writer's upgrade: the tables writing needs are built, those of ``_LEAN_DROPS``
         emptied and unmarked (once), so that no reader trusts them and a writer that is not lean
-        builds them again."""
+        builds them again; the relation indexes of ``_READ_INDEXES`` dropped (a writer that is not
+        lean makes them again)."""
         if "lean" in self._upgraded:
             return
         self.upgrade(cur, [k for k, _ in self._UPGRADES if k not in dict(self._LEAN_DROPS)])
@@ -699,6 +710,8 @@ class EmbeddedStore(GraphStore):
             for t in tables:
                 cur.execute(f'DELETE FROM "{t}"')
             cur.execute("DELETE FROM meta WHERE key=?", (key,))
+        for name, _ in _READ_INDEXES:  # every relation row written costs one entry less in each
+            cur.execute(f'DROP INDEX IF EXISTS "{name}"')
         self._upgraded.add("lean")
 
     def _build_links(self, cur: sqlite3.Cursor) -> None:
