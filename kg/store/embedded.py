@@ -27,7 +27,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 import sqlite3
 import sys
 import tempfile
@@ -185,12 +185,33 @@ CACHE_KB = 256 * 1024
 _INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})"
 
 
+@dataclass
+class Written:
+    """The rows one write left behind for the ids it changed, as its tables hold them now (None:
+    gone): what a copy of the graph needs, kept while the write makes them instead of read back."""
+
+    #: paper id -> its columns of ``PAPER_COLS`` that are not None (authors a list)
+    papers: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: written paper id -> its relation rows (``rows.relation_rows``)
+    relations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: entity id -> name, type, aliases (a list), paper_count
+    entities: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: derived (source, type, target) -> papers (a list), support, confidence
+    edges: dict[tuple[str, str, str], dict[str, Any] | None] = field(default_factory=dict)
+
+
+#: the paper columns a copy of the graph holds (``Written.papers``)
+PAPER_COLS = ("id", "title", "abstract", "year", "authors", "url", "source", "arxiv", "doi", "s2", "openalex")
+
+
 class Changed(NamedTuple):
     """What one write changed: the ids whose rows a copy of the graph must read again."""
 
     papers: frozenset[str]  # written (added or replaced) or deleted
     entities: frozenset[str]  # whose mentions changed (they may be gone now)
     edges: frozenset[tuple[str, str, str]]  # derived (source, type, target) whose support changed
+    #: their rows as the write left them (kept when a ``publish`` asked for the write's changes)
+    rows: Written | None = None
 
     def __bool__(self) -> bool:
         return bool(self.papers or self.entities or self.edges)
@@ -372,6 +393,8 @@ class EmbeddedStore(GraphStore):
         self._tally: dict[tuple[str, str], int] = {}
         #: the changes to ``evaluated_together`` of the write in progress: (a, b) -> delta
         self._pairs: dict[tuple[str, str], int] = {}
+        #: the rows the write in progress leaves for a ``publish`` (None: nobody asked)
+        self._written: Written | None = None
         self._db: sqlite3.Connection | None = None
         self._resolution: "SQLiteResolution | None" = None
         self._knowledge_state: "SQLiteKnowledge | None" = None
@@ -554,6 +577,7 @@ class EmbeddedStore(GraphStore):
         cur = self.db.cursor()
         self._tally = {}
         self._pairs = {}
+        self._written = written = Written() if publish is not None else None
         try:
             cur.execute("BEGIN IMMEDIATE")
             if self.lean:
@@ -572,12 +596,14 @@ class EmbeddedStore(GraphStore):
             self._apply_tally(cur)
             self._apply_pairs(cur)
             if publish is not None:
-                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
+                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges), written))
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 cur.execute("ROLLBACK")
             raise
+        finally:
+            self._written = None
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
@@ -595,6 +621,9 @@ class EmbeddedStore(GraphStore):
             summary.papers_unchanged += 1
             if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
                 cur.execute("UPDATE papers SET source=? WHERE id=?", (paper.source, paper.id))
+                row = self._written.papers.get(paper.id) if self._written is not None else None
+                if row is not None:  # written earlier in this batch
+                    row["source"] = paper.source
             return
         papers.add(paper.id)
         if old is not None:
@@ -627,6 +656,9 @@ class EmbeddedStore(GraphStore):
                 aliases_json[al] = json.dumps(r["entity_aliases"], ensure_ascii=False)
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
+        if self._written is not None:
+            self._written.papers[paper.id] = {k: v for k in PAPER_COLS if (v := p[k]) is not None}
+            self._written.relations[paper.id] = rel_rows
         summary.relations_added += len(rel_rows)
         for r in rel_rows:
             self._count("relation_type", r["type"], 1)
@@ -665,6 +697,9 @@ class EmbeddedStore(GraphStore):
         """A stored paper gone: its relations, support, row and link keys."""
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
         self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
+        if self._written is not None:
+            self._written.papers[paper_id] = None
+            self._written.relations.pop(paper_id, None)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
         cur.execute("DELETE FROM node_names WHERE node_id=?", (paper_id,))
 
@@ -897,6 +932,10 @@ class EmbeddedStore(GraphStore):
             for sign, mentions in changes[eid]:
                 state_apply(state, mentions, sign)
             new = state_node(eid, state)
+            if self._written is not None:
+                self._written.entities[eid] = None if new is None else {
+                    "name": new["name"], "type": new["type"], "aliases": new["aliases"],
+                    "paper_count": new["paper_count"]}
             for kind in state:
                 stat_set += [(eid, kind, v, n) for v, n in state[kind].items() if before[kind].get(v) != n]
                 stat_gone += [(eid, kind, v) for v in before[kind] if v not in state[kind]]
@@ -941,9 +980,14 @@ class EmbeddedStore(GraphStore):
                 gone = cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
                                    (source, etype, target)).rowcount
                 self._count("edge_type", etype, -gone)
+                if self._written is not None:
+                    self._written.edges[(source, etype, target)] = None
                 continue
             papers = [p for p, _ in sup]
             values = (json.dumps(papers), len(papers), R.combine_confidence(c for _, c in sup), source, etype, target)
+            if self._written is not None:
+                self._written.edges[(source, etype, target)] = {
+                    "papers": papers, "support": values[1], "confidence": values[2]}
             if not cur.execute("UPDATE entity_edges SET papers=?, support=?, confidence=?"
                                " WHERE source=? AND type=? AND target=?", values).rowcount:
                 cur.execute("INSERT INTO entity_edges(papers,support,confidence,source,type,target)"

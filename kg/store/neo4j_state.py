@@ -49,7 +49,7 @@ from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
 if TYPE_CHECKING:  # pragma: no cover
     from neo4j import ManagedTransaction
 
-    from kg.store.embedded import Changed, EmbeddedStore
+    from kg.store.embedded import Changed, EmbeddedStore, Written
 
 #: the state modes
 IN_NEO4J = "neo4j"
@@ -137,12 +137,7 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
                                       "paper_count": count}})
             found.add(eid)
     gone = [e for e in entity_ids if e not in found]
-    needed: set[str] = set()
-    for chunk in chunked(gone, 500):
-        m = _marks(len(chunk))
-        needed.update(r[0] for r in cur.execute(
-            f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"
-            f" WHERE target IN ({m})", chunk + chunk).fetchall())
+    needed = _edge_ends(cur, gone)
     out["placeholders"] = [e for e in gone if e in needed]
     out["entities_gone"] = [e for e in gone if e not in needed]
     for s, t, d in edge_keys:
@@ -156,6 +151,62 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
             out["edges"].setdefault(t, []).append(
                 {"source": s, "target": d, "props": {"papers": json.loads(r[0]), "support": r[1], "confidence": r[2]}})
     return out
+
+
+def publication_of(cur: sqlite3.Cursor, written: "Written") -> dict[str, Any]:
+    """``read_publication`` of the ids a write changed, from the rows the write made
+    (``Written``) instead of read back: the same rows (a test compares the two). Only the
+    gone entities are looked up, in the open transaction (is one still a derived edge's end?)."""
+    out: dict[str, Any] = {"papers": [], "papers_gone": [], "relations": {}, "entities": {},
+                           "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {}}
+    for pid in sorted(written.papers):
+        row = written.papers[pid]
+        if row is None:
+            out["papers_gone"].append(pid)
+            continue
+        out["papers"].append(dict(row))
+        for r in sorted(written.relations.get(pid, ()), key=lambda r: (r["type"], r["entity_id"])):
+            if r["type"] not in RELATION_TYPES:
+                raise StoreError(f"paper {pid}: unknown relation type {r['type']!r}")
+            out["relations"].setdefault(r["type"], []).append(
+                {"source": pid, "target": r["entity_id"], "props": {k: r[k] for k in _REL_PROPS}})
+    gone = []
+    for eid in sorted(written.entities):
+        e = written.entities[eid]
+        if e is None:
+            gone.append(eid)
+            continue
+        if e["type"] not in ENTITY_TYPES:
+            raise StoreError(f"entity {eid}: unknown type {e['type']!r}")
+        out["entities"].setdefault(e["type"], []).append(
+            {"id": eid, "props": {"id": eid, "name": e["name"], "type": e["type"], "aliases": list(e["aliases"]),
+                                  "paper_count": e["paper_count"]}})
+    needed = _edge_ends(cur, gone)
+    out["placeholders"] = [e for e in gone if e in needed]
+    out["entities_gone"] = [e for e in gone if e not in needed]
+    for key in sorted(written.edges):
+        s, t, d = key
+        if t not in ENTITY_RELATION_TYPES:
+            raise StoreError(f"unknown entity relation type {t!r}")
+        edge = written.edges[key]
+        if edge is None:
+            out["edges_gone"].setdefault(t, []).append({"source": s, "target": d})
+        else:
+            out["edges"].setdefault(t, []).append(
+                {"source": s, "target": d, "props": {"papers": list(edge["papers"]), "support": edge["support"],
+                                                     "confidence": edge["confidence"]}})
+    return out
+
+
+def _edge_ends(cur: sqlite3.Cursor, ids: list[str]) -> set[str]:
+    """Those of ``ids`` some derived edge of the state file starts or ends at."""
+    needed: set[str] = set()
+    for chunk in chunked(ids, 500):
+        m = _marks(len(chunk))
+        needed.update(r[0] for r in cur.execute(
+            f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"
+            f" WHERE target IN ({m})", chunk + chunk).fetchall())
+    return needed
 
 
 # -- the copy: Cypher (labels and types from whitelists only) -------------------------------
@@ -284,6 +335,8 @@ class Publisher:
         self._entries[entry] = {"papers": sorted(papers), "entities": sorted(entities),
                                 "edges": [list(k) for k in sorted(edges)], "expected": expected}
         self._write_note()
+        if changed.rows is not None and not noted:  # the rows the write made: nothing to read back
+            return Publication(entry, publication_of(cur, changed.rows), expected)
         return Publication(entry, read_publication(cur, papers, entities, edges), expected)
 
     def confirm(self, pub: Publication | None, everything: bool = False) -> None:
