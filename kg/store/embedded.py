@@ -198,6 +198,10 @@ class Written:
     entities: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     #: derived (source, type, target) -> papers (a list), support, confidence
     edges: dict[tuple[str, str, str], dict[str, Any] | None] = field(default_factory=dict)
+    #: the papers that had a row when the write began (or got one deleted in it)
+    existed: set[str] = field(default_factory=set)
+    #: the entities of ``entities`` that had a row of the same type when the write began
+    same_type: set[str] = field(default_factory=set)
 
 
 #: the paper columns a copy of the graph holds (``Written.papers``)
@@ -627,6 +631,8 @@ class EmbeddedStore(GraphStore):
             return
         papers.add(paper.id)
         if old is not None:
+            if self._written is not None:
+                self._written.existed.add(paper.id)
             summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
             summary.papers_updated += 1
         else:
@@ -696,8 +702,11 @@ class EmbeddedStore(GraphStore):
                       touched_edges: set[tuple[str, str, str]]) -> None:
         """A stored paper gone: its relations, support, row and link keys."""
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
-        self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
+        deleted = cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount
+        self._count("papers", "", -deleted)
         if self._written is not None:
+            if deleted:
+                self._written.existed.add(paper_id)
             self._written.papers[paper_id] = None
             self._written.relations.pop(paper_id, None)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
@@ -936,6 +945,8 @@ class EmbeddedStore(GraphStore):
                 self._written.entities[eid] = None if new is None else {
                     "name": new["name"], "type": new["type"], "aliases": new["aliases"],
                     "paper_count": new["paper_count"]}
+                if new is not None and old is not None and old["type"] == new["type"]:
+                    self._written.same_type.add(eid)
             for kind in state:
                 stat_set += [(eid, kind, v, n) for v, n in state[kind].items() if before[kind].get(v) != n]
                 stat_gone += [(eid, kind, v) for v in before[kind] if v not in state[kind]]

@@ -156,15 +156,24 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
 def publication_of(cur: sqlite3.Cursor, written: "Written") -> dict[str, Any]:
     """``read_publication`` of the ids a write changed, from the rows the write made
     (``Written``) instead of read back: the same rows (a test compares the two). Only the
-    gone entities are looked up, in the open transaction (is one still a derived edge's end?)."""
+    gone entities are looked up, in the open transaction (is one still a derived edge's end?).
+
+    Two things only the write knows spare Neo4j work: ``papers_new``, the papers the state file
+    did not have (so Neo4j has none: no relations to drop), and ``entities_kept``, the entity
+    rows (by type) of entities the file had with that type (Neo4j has the label: none to change).
+    Both hold because Neo4j holds what the file holds for every id not in the note, and the
+    copies go in the order of the batches."""
     out: dict[str, Any] = {"papers": [], "papers_gone": [], "relations": {}, "entities": {},
-                           "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {}}
+                           "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {},
+                           "papers_new": [], "entities_kept": {}}
     for pid in sorted(written.papers):
         row = written.papers[pid]
         if row is None:
             out["papers_gone"].append(pid)
             continue
         out["papers"].append(dict(row))
+        if pid not in written.existed:
+            out["papers_new"].append(pid)
         for r in sorted(written.relations.get(pid, ()), key=lambda r: (r["type"], r["entity_id"])):
             if r["type"] not in RELATION_TYPES:
                 raise StoreError(f"paper {pid}: unknown relation type {r['type']!r}")
@@ -178,7 +187,7 @@ def publication_of(cur: sqlite3.Cursor, written: "Written") -> dict[str, Any]:
             continue
         if e["type"] not in ENTITY_TYPES:
             raise StoreError(f"entity {eid}: unknown type {e['type']!r}")
-        out["entities"].setdefault(e["type"], []).append(
+        out["entities_kept" if eid in written.same_type else "entities"].setdefault(e["type"], []).append(
             {"id": eid, "props": {"id": eid, "name": e["name"], "type": e["type"], "aliases": list(e["aliases"]),
                                   "paper_count": e["paper_count"]}})
     needed = _edge_ends(cur, gone)
@@ -216,6 +225,9 @@ _DROP_RELATIONS = "UNWIND $ids AS id MATCH (:Paper {id: id})-[r]->() DELETE r"
 _SET_PAPERS = "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p = row"
 _SET_ENTITIES = {t: ("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
                      f"REMOVE e:{_TYPE_LABELS} SET e:{t} SET e = row.props") for t in ENTITY_TYPES}
+#: an entity Neo4j has with this type label already (``entities_kept``)
+_KEEP_ENTITIES = {t: f"UNWIND $rows AS row MERGE (e:Entity {{id: row.id}}) ON CREATE SET e:{t} SET e = row.props"
+                  for t in ENTITY_TYPES}
 _CREATE_RELATIONS = {t: ("UNWIND $rows AS row MATCH (p:Paper {id: row.source}) MATCH (e:Entity {id: row.target}) "
                          f"CREATE (p)-[r:{t}]->(e) SET r = row.props") for t in RELATION_TYPES}
 _SET_EDGES = {t: ("UNWIND $rows AS row "
@@ -251,12 +263,17 @@ def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: i
 
     if pub["papers_gone"]:
         run(_DELETE_PAPERS, ids=pub["papers_gone"])
-    written = [p["id"] for p in pub["papers"]]
-    if written:
-        run(_DROP_RELATIONS, ids=written)
+    new = set(pub.get("papers_new", ()))
+    stored = [p["id"] for p in pub["papers"] if p["id"] not in new]
+    if stored:
+        run(_DROP_RELATIONS, ids=stored)
+    if pub["papers"]:
         run(_SET_PAPERS, rows=pub["papers"])
     for t in sorted(pub["entities"]):
         run(_SET_ENTITIES[t], rows=pub["entities"][t])
+    kept = pub.get("entities_kept", {})
+    for t in sorted(kept):
+        run(_KEEP_ENTITIES[t], rows=kept[t])
     for t in sorted(pub["relations"]):
         run(_CREATE_RELATIONS[t], rows=pub["relations"][t])
     ends: set[str] = set()
