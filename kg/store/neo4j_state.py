@@ -11,7 +11,7 @@ another database there. So the Neo4j store keeps it in one of two places (``stat
   (``EmbeddedStore``, one SQLite file) holding the same graph with every piece of
   bookkeeping, bound to the Neo4j database it publishes to (``db.info()``'s id). Writes go
   to it first, in one SQLite transaction per batch, which notes the batch's ids in
-  ``<state>.publishing`` and reads back the graph rows they have (papers, their relations,
+  ``<state>.publishing`` and keeps the graph rows it writes for them (papers, their relations,
   entity nodes, derived edges); after its commit those rows are written to Neo4j in one
   transaction (while the next batch goes to the state file), and the ids leave the note when
   Neo4j has committed (``Publisher``). The Neo4j side is thus a pure copy: every statement sets
@@ -249,7 +249,7 @@ COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relation
 
 
 def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
-    """Make Neo4j hold ``pub`` (``read_publication``); then, when ``papers_expected`` is given,
+    """Make Neo4j hold ``pub`` (``read_publication``, ``publication_of``); then, when ``papers_expected`` is given,
     check that it holds as many papers as the state file."""
     local = {k: 0 for k in COUNTERS}
 
@@ -301,7 +301,8 @@ def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: i
 
 
 class Publication(NamedTuple):
-    """One batch's copy to Neo4j: what Neo4j must hold for the batch's ids (``read_publication``)
+    """One batch's copy to Neo4j: what Neo4j must hold for the batch's ids (``publication_of``,
+    or ``read_publication`` for the ids of the note)
     and how many papers the state file holds once the batch is in."""
 
     entry: int  # its entry in the note
@@ -314,7 +315,7 @@ class Publisher:
 
     Each batch commits in the state file first, with its ids (papers, entities, edges) added
     to the note (``<state>.publishing``) inside that SQLite transaction, before its commit; its
-    copy (read in that transaction) then goes to Neo4j, and its ids leave the note once Neo4j
+    copy (the rows the write made; the noted ids' read back in the transaction) then goes to Neo4j, and its ids leave the note once Neo4j
     committed it. So every id Neo4j may hold differently from the committed state file is in the
     note, whatever moment a process dies at, and a write that finds a note first copies its ids
     again from the state file (``prepare(..., noted=True)``): the copies set whole values, so
