@@ -299,3 +299,26 @@ def test_a_database_with_its_state_in_neo4j_keeps_it_there(neo4j_server, tmp_pat
         assert auto._state_mode == S.IN_NEO4J
         assert graph(auto) == embedded(tmp_path, [A, B])
         auto.clear()
+
+
+def test_an_entity_whose_type_changes_gets_its_new_label_and_keeps_it_otherwise(fresh, tmp_path):
+    """The copy changes an entity's type label only when its type changed (``entities_kept``):
+    both ways end with the labels of the type the state file computes."""
+    from dataclasses import replace
+
+    def view(as_type):
+        f = make_facts("A view of BERT", "We use BERT.", [("USES", "Model", "BERT")], paper_id="arxiv:2402.00001")
+        return replace(f, entities=tuple(replace(e, type=as_type) for e in f.entities))
+
+    def labels():
+        return fresh.cypher("MATCH (e:Entity {id: 'model:bert'}) RETURN labels(e) AS l")[0]["l"]
+
+    fresh.write([A, B])
+    assert sorted(labels()) == ["Entity", "Model"]
+    fresh.write([view("Method")])  # the type counted first by name: Method now
+    assert sorted(labels()) == ["Entity", "Method"]
+    assert graph(fresh) == embedded(tmp_path, [A, B], [view("Method")])
+    fresh.write([C, view("Model")])  # and back; GLUE and the others keep theirs
+    assert sorted(labels()) == ["Entity", "Model"]
+    assert graph(fresh) == embedded(tmp_path, [A, B], [view("Method")], [C, view("Model")])
+    assert_only_the_graph(fresh)

@@ -506,6 +506,7 @@ def test_a_lean_writer_leaves_no_read_index_to_trust_and_a_full_writer_builds_th
         assert lean.name_candidates("Lama 2") is None  # no index to read: the suggestion scans
         assert suggest(lean, "Lama 2")[0] == ("model:llama2", "Llama 2")
         assert lean.stats() == lean.counted_stats()
+        assert _relation_indexes(lean) == []  # only reads use them
     with EmbeddedStore(tmp_path / "ref.db") as ref:
         ref.write(first)
         ref.write(later)
@@ -514,3 +515,10 @@ def test_a_lean_writer_leaves_no_read_index_to_trust_and_a_full_writer_builds_th
             assert _indexed_names(full) == _expected_names(full) == _expected_names(ref)
             assert _kept_pairs(full) == _counted_pairs(full) == _kept_pairs(ref)
             assert suggest(full, "Lama 2") == suggest(ref, "Lama 2")
+            assert _relation_indexes(full) == _relation_indexes(ref) == [
+                "relations_entity", "relations_entity_paper", "relations_type"]
+
+
+def _relation_indexes(store):
+    return [r[0] for r in store.sql("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='relations'"
+                                    " AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name")]

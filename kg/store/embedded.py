@@ -27,7 +27,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 import sqlite3
 import sys
 import tempfile
@@ -118,6 +118,14 @@ _COUNTS_FILL = (
 #: ranks a hub's papers from it without a sort or a table read (``NeighbourRanking``); added
 #: after schema version 1 shipped, so stores made before it build it on their first write
 _RANK_INDEX = "CREATE INDEX IF NOT EXISTS relations_entity_paper ON relations(entity_id, paper_id, confidence)"
+#: the relation indexes only reads use (by entity, by type, and ``_RANK_INDEX``): a lean writer
+#: (a Neo4j state file, read through Neo4j) drops them, and a writer that is not lean makes them
+#: again (``CREATE INDEX IF NOT EXISTS``: nothing to do once they are there)
+_READ_INDEXES = (
+    ("relations_entity", "CREATE INDEX IF NOT EXISTS relations_entity ON relations(entity_id, type)"),
+    ("relations_type", "CREATE INDEX IF NOT EXISTS relations_type ON relations(type)"),
+    ("relations_entity_paper", _RANK_INDEX),
+)
 
 #: every name a node is known by (an entity's name and aliases, a paper's title) as its
 #: suggestion key (``kg.ids.suggestion_key``: rapidfuzz's ``default_process``, what the closest-name scan
@@ -177,12 +185,37 @@ CACHE_KB = 256 * 1024
 _INSERT_RELATION = f"INSERT INTO relations({','.join(_REL_COLS)}) VALUES({','.join('?' * len(_REL_COLS))})"
 
 
+@dataclass
+class Written:
+    """The rows one write left behind for the ids it changed, as its tables hold them now (None:
+    gone): what a copy of the graph needs, kept while the write makes them instead of read back."""
+
+    #: paper id -> its columns of ``PAPER_COLS`` that are not None (authors a list)
+    papers: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: written paper id -> its relation rows (``rows.relation_rows``)
+    relations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: entity id -> name, type, aliases (a list), paper_count
+    entities: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: derived (source, type, target) -> papers (a list), support, confidence
+    edges: dict[tuple[str, str, str], dict[str, Any] | None] = field(default_factory=dict)
+    #: the papers that had a row when the write began (or got one deleted in it)
+    existed: set[str] = field(default_factory=set)
+    #: the entities of ``entities`` that had a row of the same type when the write began
+    same_type: set[str] = field(default_factory=set)
+
+
+#: the paper columns a copy of the graph holds (``Written.papers``)
+PAPER_COLS = ("id", "title", "abstract", "year", "authors", "url", "source", "arxiv", "doi", "s2", "openalex")
+
+
 class Changed(NamedTuple):
     """What one write changed: the ids whose rows a copy of the graph must read again."""
 
     papers: frozenset[str]  # written (added or replaced) or deleted
     entities: frozenset[str]  # whose mentions changed (they may be gone now)
     edges: frozenset[tuple[str, str, str]]  # derived (source, type, target) whose support changed
+    #: their rows as the write left them (kept when a ``publish`` asked for the write's changes)
+    rows: Written | None = None
 
     def __bool__(self) -> bool:
         return bool(self.papers or self.entities or self.edges)
@@ -364,6 +397,8 @@ class EmbeddedStore(GraphStore):
         self._tally: dict[tuple[str, str], int] = {}
         #: the changes to ``evaluated_together`` of the write in progress: (a, b) -> delta
         self._pairs: dict[tuple[str, str], int] = {}
+        #: the rows the write in progress leaves for a ``publish`` (None: nobody asked)
+        self._written: Written | None = None
         self._db: sqlite3.Connection | None = None
         self._resolution: "SQLiteResolution | None" = None
         self._knowledge_state: "SQLiteKnowledge | None" = None
@@ -546,6 +581,7 @@ class EmbeddedStore(GraphStore):
         cur = self.db.cursor()
         self._tally = {}
         self._pairs = {}
+        self._written = written = Written() if publish is not None else None
         try:
             cur.execute("BEGIN IMMEDIATE")
             if self.lean:
@@ -553,7 +589,9 @@ class EmbeddedStore(GraphStore):
             else:
                 self.upgrade(cur)
             if not self._rank_index_ready:
-                cur.execute(_RANK_INDEX)  # nothing to do once it is there
+                if not self.lean:
+                    for _, ddl in _READ_INDEXES:  # nothing to do once they are there
+                        cur.execute(ddl)
                 self._rank_index_ready = True
             for f in facts:
                 self._write_one(cur, f, summary, changes, touched_edges, papers)
@@ -562,12 +600,14 @@ class EmbeddedStore(GraphStore):
             self._apply_tally(cur)
             self._apply_pairs(cur)
             if publish is not None:
-                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges)))
+                publish(cur, Changed(frozenset(papers), frozenset(changes), frozenset(touched_edges), written))
             cur.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 cur.execute("ROLLBACK")
             raise
+        finally:
+            self._written = None
         return summary
 
     def _write_one(self, cur: sqlite3.Cursor, facts: PaperFacts, summary: WriteSummary,
@@ -585,9 +625,14 @@ class EmbeddedStore(GraphStore):
             summary.papers_unchanged += 1
             if paper.source and old[1] != paper.source:  # the merged paper's origin (its smallest)
                 cur.execute("UPDATE papers SET source=? WHERE id=?", (paper.source, paper.id))
+                row = self._written.papers.get(paper.id) if self._written is not None else None
+                if row is not None:  # written earlier in this batch
+                    row["source"] = paper.source
             return
         papers.add(paper.id)
         if old is not None:
+            if self._written is not None:
+                self._written.existed.add(paper.id)
             summary.relations_removed += self._drop_paper_facts(cur, paper.id, changes, touched_edges)
             summary.papers_updated += 1
         else:
@@ -617,6 +662,9 @@ class EmbeddedStore(GraphStore):
                 aliases_json[al] = json.dumps(r["entity_aliases"], ensure_ascii=False)
             values.append(tuple(aliases_json[al] if c == "entity_aliases" else r[c] for c in _REL_COLS))
         cur.executemany(_INSERT_RELATION, values)
+        if self._written is not None:
+            self._written.papers[paper.id] = {k: v for k in PAPER_COLS if (v := p[k]) is not None}
+            self._written.relations[paper.id] = rel_rows
         summary.relations_added += len(rel_rows)
         for r in rel_rows:
             self._count("relation_type", r["type"], 1)
@@ -654,7 +702,13 @@ class EmbeddedStore(GraphStore):
                       touched_edges: set[tuple[str, str, str]]) -> None:
         """A stored paper gone: its relations, support, row and link keys."""
         self._drop_paper_facts(cur, paper_id, changes, touched_edges)
-        self._count("papers", "", -cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount)
+        deleted = cur.execute("DELETE FROM papers WHERE id=?", (paper_id,)).rowcount
+        self._count("papers", "", -deleted)
+        if self._written is not None:
+            if deleted:
+                self._written.existed.add(paper_id)
+            self._written.papers[paper_id] = None
+            self._written.relations.pop(paper_id, None)
         cur.execute("DELETE FROM paper_links WHERE paper_id=?", (paper_id,))
         cur.execute("DELETE FROM node_names WHERE node_id=?", (paper_id,))
 
@@ -683,7 +737,8 @@ class EmbeddedStore(GraphStore):
     def _go_lean(self, cur: sqlite3.Cursor) -> None:
         """A lean writer's upgrade: the tables writing needs are built, those of ``_LEAN_DROPS``
         emptied and unmarked (once), so that no reader trusts them and a writer that is not lean
-        builds them again."""
+        builds them again; the relation indexes of ``_READ_INDEXES`` dropped (a writer that is not
+        lean makes them again)."""
         if "lean" in self._upgraded:
             return
         self.upgrade(cur, [k for k, _ in self._UPGRADES if k not in dict(self._LEAN_DROPS)])
@@ -699,6 +754,8 @@ class EmbeddedStore(GraphStore):
             for t in tables:
                 cur.execute(f'DELETE FROM "{t}"')
             cur.execute("DELETE FROM meta WHERE key=?", (key,))
+        for name, _ in _READ_INDEXES:  # every relation row written costs one entry less in each
+            cur.execute(f'DROP INDEX IF EXISTS "{name}"')
         self._upgraded.add("lean")
 
     def _build_links(self, cur: sqlite3.Cursor) -> None:
@@ -884,6 +941,12 @@ class EmbeddedStore(GraphStore):
             for sign, mentions in changes[eid]:
                 state_apply(state, mentions, sign)
             new = state_node(eid, state)
+            if self._written is not None:
+                self._written.entities[eid] = None if new is None else {
+                    "name": new["name"], "type": new["type"], "aliases": new["aliases"],
+                    "paper_count": new["paper_count"]}
+                if new is not None and old is not None and old["type"] == new["type"]:
+                    self._written.same_type.add(eid)
             for kind in state:
                 stat_set += [(eid, kind, v, n) for v, n in state[kind].items() if before[kind].get(v) != n]
                 stat_gone += [(eid, kind, v) for v in before[kind] if v not in state[kind]]
@@ -928,9 +991,14 @@ class EmbeddedStore(GraphStore):
                 gone = cur.execute("DELETE FROM entity_edges WHERE source=? AND type=? AND target=?",
                                    (source, etype, target)).rowcount
                 self._count("edge_type", etype, -gone)
+                if self._written is not None:
+                    self._written.edges[(source, etype, target)] = None
                 continue
             papers = [p for p, _ in sup]
             values = (json.dumps(papers), len(papers), R.combine_confidence(c for _, c in sup), source, etype, target)
+            if self._written is not None:
+                self._written.edges[(source, etype, target)] = {
+                    "papers": papers, "support": values[1], "confidence": values[2]}
             if not cur.execute("UPDATE entity_edges SET papers=?, support=?, confidence=?"
                                " WHERE source=? AND type=? AND target=?", values).rowcount:
                 cur.execute("INSERT INTO entity_edges(papers,support,confidence,source,type,target)"

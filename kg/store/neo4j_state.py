@@ -11,7 +11,7 @@ another database there. So the Neo4j store keeps it in one of two places (``stat
   (``EmbeddedStore``, one SQLite file) holding the same graph with every piece of
   bookkeeping, bound to the Neo4j database it publishes to (``db.info()``'s id). Writes go
   to it first, in one SQLite transaction per batch, which notes the batch's ids in
-  ``<state>.publishing`` and reads back the graph rows they have (papers, their relations,
+  ``<state>.publishing`` and keeps the graph rows it writes for them (papers, their relations,
   entity nodes, derived edges); after its commit those rows are written to Neo4j in one
   transaction (while the next batch goes to the state file), and the ids leave the note when
   Neo4j has committed (``Publisher``). The Neo4j side is thus a pure copy: every statement sets
@@ -49,7 +49,7 @@ from kg.schema import ENTITY_RELATION_TYPES, ENTITY_TYPES, RELATION_TYPES
 if TYPE_CHECKING:  # pragma: no cover
     from neo4j import ManagedTransaction
 
-    from kg.store.embedded import Changed, EmbeddedStore
+    from kg.store.embedded import Changed, EmbeddedStore, Written
 
 #: the state modes
 IN_NEO4J = "neo4j"
@@ -137,12 +137,7 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
                                       "paper_count": count}})
             found.add(eid)
     gone = [e for e in entity_ids if e not in found]
-    needed: set[str] = set()
-    for chunk in chunked(gone, 500):
-        m = _marks(len(chunk))
-        needed.update(r[0] for r in cur.execute(
-            f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"
-            f" WHERE target IN ({m})", chunk + chunk).fetchall())
+    needed = _edge_ends(cur, gone)
     out["placeholders"] = [e for e in gone if e in needed]
     out["entities_gone"] = [e for e in gone if e not in needed]
     for s, t, d in edge_keys:
@@ -158,6 +153,71 @@ def read_publication(cur: sqlite3.Cursor, papers: Iterable[str], entities: Itera
     return out
 
 
+def publication_of(cur: sqlite3.Cursor, written: "Written") -> dict[str, Any]:
+    """``read_publication`` of the ids a write changed, from the rows the write made
+    (``Written``) instead of read back: the same rows (a test compares the two). Only the
+    gone entities are looked up, in the open transaction (is one still a derived edge's end?).
+
+    Two things only the write knows spare Neo4j work: ``papers_new``, the papers the state file
+    did not have (so Neo4j has none: no relations to drop), and ``entities_kept``, the entity
+    rows (by type) of entities the file had with that type (Neo4j has the label: none to change).
+    Both hold because Neo4j holds what the file holds for every id not in the note, and the
+    copies go in the order of the batches."""
+    out: dict[str, Any] = {"papers": [], "papers_gone": [], "relations": {}, "entities": {},
+                           "entities_gone": [], "placeholders": [], "edges": {}, "edges_gone": {},
+                           "papers_new": [], "entities_kept": {}}
+    for pid in sorted(written.papers):
+        row = written.papers[pid]
+        if row is None:
+            out["papers_gone"].append(pid)
+            continue
+        out["papers"].append(dict(row))
+        if pid not in written.existed:
+            out["papers_new"].append(pid)
+        for r in sorted(written.relations.get(pid, ()), key=lambda r: (r["type"], r["entity_id"])):
+            if r["type"] not in RELATION_TYPES:
+                raise StoreError(f"paper {pid}: unknown relation type {r['type']!r}")
+            out["relations"].setdefault(r["type"], []).append(
+                {"source": pid, "target": r["entity_id"], "props": {k: r[k] for k in _REL_PROPS}})
+    gone = []
+    for eid in sorted(written.entities):
+        e = written.entities[eid]
+        if e is None:
+            gone.append(eid)
+            continue
+        if e["type"] not in ENTITY_TYPES:
+            raise StoreError(f"entity {eid}: unknown type {e['type']!r}")
+        out["entities_kept" if eid in written.same_type else "entities"].setdefault(e["type"], []).append(
+            {"id": eid, "props": {"id": eid, "name": e["name"], "type": e["type"], "aliases": list(e["aliases"]),
+                                  "paper_count": e["paper_count"]}})
+    needed = _edge_ends(cur, gone)
+    out["placeholders"] = [e for e in gone if e in needed]
+    out["entities_gone"] = [e for e in gone if e not in needed]
+    for key in sorted(written.edges):
+        s, t, d = key
+        if t not in ENTITY_RELATION_TYPES:
+            raise StoreError(f"unknown entity relation type {t!r}")
+        edge = written.edges[key]
+        if edge is None:
+            out["edges_gone"].setdefault(t, []).append({"source": s, "target": d})
+        else:
+            out["edges"].setdefault(t, []).append(
+                {"source": s, "target": d, "props": {"papers": list(edge["papers"]), "support": edge["support"],
+                                                     "confidence": edge["confidence"]}})
+    return out
+
+
+def _edge_ends(cur: sqlite3.Cursor, ids: list[str]) -> set[str]:
+    """Those of ``ids`` some derived edge of the state file starts or ends at."""
+    needed: set[str] = set()
+    for chunk in chunked(ids, 500):
+        m = _marks(len(chunk))
+        needed.update(r[0] for r in cur.execute(
+            f"SELECT source FROM entity_edges WHERE source IN ({m}) UNION SELECT target FROM entity_edges"
+            f" WHERE target IN ({m})", chunk + chunk).fetchall())
+    return needed
+
+
 # -- the copy: Cypher (labels and types from whitelists only) -------------------------------
 _TYPE_LABELS = ":".join(ENTITY_TYPES)
 _DELETE_PAPERS = "UNWIND $ids AS id MATCH (p:Paper {id: id}) DETACH DELETE p"
@@ -165,6 +225,9 @@ _DROP_RELATIONS = "UNWIND $ids AS id MATCH (:Paper {id: id})-[r]->() DELETE r"
 _SET_PAPERS = "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p = row"
 _SET_ENTITIES = {t: ("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
                      f"REMOVE e:{_TYPE_LABELS} SET e:{t} SET e = row.props") for t in ENTITY_TYPES}
+#: an entity Neo4j has with this type label already (``entities_kept``)
+_KEEP_ENTITIES = {t: f"UNWIND $rows AS row MERGE (e:Entity {{id: row.id}}) ON CREATE SET e:{t} SET e = row.props"
+                  for t in ENTITY_TYPES}
 _CREATE_RELATIONS = {t: ("UNWIND $rows AS row MATCH (p:Paper {id: row.source}) MATCH (e:Entity {id: row.target}) "
                          f"CREATE (p)-[r:{t}]->(e) SET r = row.props") for t in RELATION_TYPES}
 _SET_EDGES = {t: ("UNWIND $rows AS row "
@@ -186,7 +249,7 @@ COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relation
 
 
 def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: int | None, counters: dict[str, int]) -> None:
-    """Make Neo4j hold ``pub`` (``read_publication``); then, when ``papers_expected`` is given,
+    """Make Neo4j hold ``pub`` (``read_publication``, ``publication_of``); then, when ``papers_expected`` is given,
     check that it holds as many papers as the state file."""
     local = {k: 0 for k in COUNTERS}
 
@@ -200,12 +263,17 @@ def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: i
 
     if pub["papers_gone"]:
         run(_DELETE_PAPERS, ids=pub["papers_gone"])
-    written = [p["id"] for p in pub["papers"]]
-    if written:
-        run(_DROP_RELATIONS, ids=written)
+    new = set(pub.get("papers_new", ()))
+    stored = [p["id"] for p in pub["papers"] if p["id"] not in new]
+    if stored:
+        run(_DROP_RELATIONS, ids=stored)
+    if pub["papers"]:
         run(_SET_PAPERS, rows=pub["papers"])
     for t in sorted(pub["entities"]):
         run(_SET_ENTITIES[t], rows=pub["entities"][t])
+    kept = pub.get("entities_kept", {})
+    for t in sorted(kept):
+        run(_KEEP_ENTITIES[t], rows=kept[t])
     for t in sorted(pub["relations"]):
         run(_CREATE_RELATIONS[t], rows=pub["relations"][t])
     ends: set[str] = set()
@@ -233,7 +301,8 @@ def publish_tx(tx: "ManagedTransaction", pub: dict[str, Any], papers_expected: i
 
 
 class Publication(NamedTuple):
-    """One batch's copy to Neo4j: what Neo4j must hold for the batch's ids (``read_publication``)
+    """One batch's copy to Neo4j: what Neo4j must hold for the batch's ids (``publication_of``,
+    or ``read_publication`` for the ids of the note)
     and how many papers the state file holds once the batch is in."""
 
     entry: int  # its entry in the note
@@ -246,7 +315,7 @@ class Publisher:
 
     Each batch commits in the state file first, with its ids (papers, entities, edges) added
     to the note (``<state>.publishing``) inside that SQLite transaction, before its commit; its
-    copy (read in that transaction) then goes to Neo4j, and its ids leave the note once Neo4j
+    copy (the rows the write made; the noted ids' read back in the transaction) then goes to Neo4j, and its ids leave the note once Neo4j
     committed it. So every id Neo4j may hold differently from the committed state file is in the
     note, whatever moment a process dies at, and a write that finds a note first copies its ids
     again from the state file (``prepare(..., noted=True)``): the copies set whole values, so
@@ -284,6 +353,8 @@ class Publisher:
         self._entries[entry] = {"papers": sorted(papers), "entities": sorted(entities),
                                 "edges": [list(k) for k in sorted(edges)], "expected": expected}
         self._write_note()
+        if changed.rows is not None and not noted:  # the rows the write made: nothing to read back
+            return Publication(entry, publication_of(cur, changed.rows), expected)
         return Publication(entry, read_publication(cur, papers, entities, edges), expected)
 
     def confirm(self, pub: Publication | None, everything: bool = False) -> None:
