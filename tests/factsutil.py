@@ -34,3 +34,13 @@ def make_facts(title: str, abstract: str, mentions: list[Mention], paper_id: str
         entities.setdefault(eid, Entity(eid, surface, etype, own))
         relations.append(Relation(rtype, pid, eid, conf, Evidence(field, start, start + len(surface), text), "test"))
     return PaperFacts(paper, tuple(entities.values()), tuple(relations))
+
+
+def absorbing(batch: list[PaperFacts], rng, prefix: str, ids: int = 30) -> list[PaperFacts]:
+    """``batch`` with its first paper taking in three stored papers (``Paper.absorbs``), drawn
+    from ``{prefix}.00000`` … (``ids`` of them): a merge of records across runs."""
+    from dataclasses import replace
+
+    first = batch[0]
+    absorbs = tuple(f"{prefix}.{rng.randrange(ids):05d}" for _ in range(3))
+    return [replace(first, paper=replace(first.paper, absorbs=absorbs)), *batch[1:]]

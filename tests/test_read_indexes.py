@@ -10,7 +10,7 @@ import pytest
 
 from kg.store.embedded import EmbeddedStore
 
-from factsutil import make_facts
+from factsutil import absorbing, make_facts
 
 MODELS = ["BERT", "GPT-4", "Llama 2", "ResNet", "ViT", "T5"]
 DATASETS = ["ImageNet", "COCO", "SQuAD", "GLUE"]
@@ -386,16 +386,12 @@ def test_kept_pair_counts_equal_a_recount_after_random_writes(tmp_path, seed):
     title-derived id to a real one, absorbing other stored papers and losing every relation,
     in random batches: after every batch the kept pair counts equal the self-join's, and the
     query gives the self-join's rows."""
-    from dataclasses import replace
-
     rng = random.Random(seed)
     with EmbeddedStore(tmp_path / "s.db") as store:
         for step in range(12):
             batch = [_pair_facts(rng, rng.randrange(30), variant=rng.randrange(3)) for _ in range(rng.randrange(1, 9))]
             if step % 4 == 3:  # a paper absorbs stored ones (a merge of records across runs)
-                first = batch[0]
-                batch[0] = replace(first, paper=replace(first.paper, absorbs=tuple(
-                    f"arxiv:2403.{rng.randrange(30):05d}" for _ in range(3))))
+                batch = absorbing(batch, rng, "arxiv:2403")
             if step == 6:
                 batch = [make_facts(f"Study {k}", "Nothing named.", [], paper_id=f"arxiv:2403.{k:05d}")
                          for k in range(0, 30, 2)]

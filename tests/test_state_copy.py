@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from factsutil import make_facts
+from factsutil import absorbing, make_facts
 from kg.store import neo4j_state as S
 from kg.store.embedded import EmbeddedStore
 from test_read_indexes import random_facts
@@ -58,9 +58,7 @@ def test_the_copy_made_from_the_written_rows_equals_the_rows_read_back(tmp_path,
         for step in range(14):
             batch = [random_facts(rng, rng.randrange(30), variant=rng.randrange(3)) for _ in range(rng.randrange(1, 9))]
             if step % 4 == 3:  # a paper absorbs stored ones (a merge of records across runs)
-                first = batch[0]
-                batch[0] = replace(first, paper=replace(first.paper, absorbs=tuple(
-                    f"arxiv:2401.{rng.randrange(30):05d}" for _ in range(3))))
+                batch = absorbing(batch, rng, "arxiv:2401")
             if step % 5 == 4:  # the same paper again in the batch, from another source
                 batch.append(replace(batch[0], paper=replace(batch[0].paper, source="zz-other.jsonl")))
             if step in (9, 12):  # an entity whose type changes (a paper calls BERT a method), then back
