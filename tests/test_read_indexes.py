@@ -230,6 +230,15 @@ def _indexed_names(store) -> list[tuple[str, str]]:
                          " WHERE node_names_fts MATCH ?", ('"' + key[:12] + '"',)) if len(key) >= 3 else []
         assert len(key) < 3 or node_id in {h[0] for h in hits}
     assert store.sql("SELECT COUNT(*) FROM node_names_fts") == [(len(rows),)]
+    # the index holds exactly the rows' trigrams (SQLite checks it against node_names)
+    store.db.execute("INSERT INTO node_names_fts(node_names_fts, rank) VALUES('integrity-check', 1)")
+    # and a store that keeps the index has the schema it was made with: both triggers keep the
+    # index for any other writer
+    from kg.store.embedded import _NAMES_TRIGGERS
+
+    triggers = store.sql("SELECT sql FROM sqlite_master WHERE type='trigger' AND tbl_name='node_names' ORDER BY name")
+    if store.sql("SELECT 1 FROM meta WHERE key='names_index'"):
+        assert [t.replace(" IF NOT EXISTS", "") for t in sorted(_NAMES_TRIGGERS)] == [t for t, in triggers]
     return sorted(rows)
 
 
@@ -245,6 +254,8 @@ def test_names_index_follows_every_write(tmp_path, seed):
             if step == 5:
                 batch = [make_facts(f"Net{k}: a study {k}", "Nothing named.", [], paper_id=f"arxiv:2401.{k:05d}")
                          for k in range(40)]
+            elif step % 3 == 2:  # stored papers merged into a later one, some written in this batch
+                batch = absorbing(batch, rng, "arxiv:2401", 40)
             store.write(batch)
             assert _indexed_names(store) == _expected_names(store)
         assert store.sql("SELECT COUNT(*) FROM node_names")[0][0] > 0
@@ -255,6 +266,16 @@ def test_names_index_follows_every_write(tmp_path, seed):
                  [make_facts("A paper by title only", "We use T5.", [("USES", "Model", "T5")])],
                  [make_facts("A paper by title only", "We use T5.", [("USES", "Model", "T5")],
                              paper_id="arxiv:2402.00009")]]
+        # in one write: a paper written, renamed and merged into another; the newest row renamed
+        late = make_facts("Late paper", "We use ViT.", [("USES", "Model", "ViT")], paper_id="arxiv:2403.00001")
+        steps += [[late],
+                  [make_facts("Fresh one", "We use BERT.", [("USES", "Model", "BERT")], paper_id="arxiv:2403.00002"),
+                   make_facts("Fresh one renamed", "We use BERT.", [("USES", "Model", "BERT")],
+                              paper_id="arxiv:2403.00002"),
+                   make_facts("Late paper renamed", "We use ViT.", [("USES", "Model", "ViT")],
+                              paper_id="arxiv:2403.00001"),
+                   absorbing([make_facts("The merge", "We use T5.", [("USES", "Model", "T5")],
+                                         paper_id="arxiv:2403.00003")], rng, "arxiv:2403", 3)[0]]]
         for batch in steps:
             store.write(batch)
             assert _indexed_names(store) == _expected_names(store)

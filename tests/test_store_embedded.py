@@ -158,3 +158,21 @@ def test_killed_mid_write_leaves_old_content(tmp_path):
     with EmbeddedStore(path) as s:
         after = graph(s)
         assert after == before or s.stats()["papers"] == 20001
+
+
+def test_a_store_with_first_version_content_hashes_sees_its_papers_unchanged(store):
+    """Papers written before the content hash changed (their hash is of the facts' JSON) are
+    recognised as unchanged, not rewritten; a changed paper still is."""
+    from dataclasses import replace
+
+    from kg.store.rows import content_hash, first_content_hash
+
+    store.write([A, B])
+    store.db.executemany("UPDATE papers SET content_hash=? WHERE id=?",
+                         [(first_content_hash(f), f.paper.id) for f in (A, B)])
+    store.db.commit()
+    changed = replace(B, paper=replace(B.paper, year=2019))
+    w = store.write([A, changed])
+    assert (w.papers_unchanged, w.papers_updated) == (1, 1)
+    assert store.sql("SELECT content_hash FROM papers WHERE id=?", (B.paper.id,)) == [(content_hash(changed),)]
+    assert content_hash(A) != content_hash(changed) and content_hash(A).startswith("2:")

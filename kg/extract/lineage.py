@@ -65,8 +65,9 @@ def contained_names(text: str, st: PaperDoc, cands: list[Candidate]) -> list[Can
     "Robust wav2vec 2.0" -> wav2vec 2.0. The known name must stand in the new one at a word or
     case boundary; the evidence is its place inside the new name."""
     out: list[Candidate] = []
-    known = st.known | {m.text for m in st.mentions if m.source in ("lexicon", "known", "shape", "acronym-short")
-                        and m.type in ("Model", "Method", None)}
+    # the corpus knowledge is looked up, never copied: it grows with the corpus
+    local = {m.text for m in st.mentions if m.source in ("lexicon", "known", "shape", "acronym-short")
+             and m.type in ("Model", "Method", None)}
     seen: set[str] = set()
     for c in cands:
         if c.type != "PROPOSES" or c.confidence < 0.8:
@@ -81,7 +82,7 @@ def contained_names(text: str, st: PaperDoc, cands: list[Candidate]) -> list[Can
                 if j - i < 3 or (i == 0 and j == len(name)):
                     continue
                 sub = name[i:j]
-                if sub in known and sub != name:
+                if (sub in local or sub in st.known) and sub != name:
                     a = c.mention.start + i
                     m = Mention(a, a + len(sub), sub, None if sub not in st.acronyms else None, "contained")
                     out.append(Candidate("BUILDS_ON", m, "name-contains", 0.6))

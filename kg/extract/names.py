@@ -37,19 +37,31 @@ class NameMatch(NamedTuple):
 
 
 class NameIndex:
-    """Known names by their first word, case-sensitive and case-insensitive apart."""
+    """Known names by their first word (one-word names) or their first two words (the rest),
+    case-sensitive and case-insensitive apart. A name of several words is looked for only where
+    its first two words follow each other in the text: common first words ("sentence", "pre")
+    start many known names, and a text rarely holds the second word of more than one of them."""
 
     def __init__(self, sensitive: Iterable[str], insensitive: Iterable[str]) -> None:
+        #: first word -> one-word names; (first word, second word) -> longer names
         self.exact: dict[str, list[str]] = {}
         self.lower: dict[str, list[str]] = {}
-        for names, index, fold in ((sensitive, self.exact, False), (insensitive, self.lower, True)):
+        self.exact2: dict[tuple[str, str], list[str]] = {}
+        self.lower2: dict[tuple[str, str], list[str]] = {}
+        for names, ones, twos, fold in ((sensitive, self.exact, self.exact2, False),
+                                        (insensitive, self.lower, self.lower2, True)):
             for n in names:
-                key = first_word(n)
-                if key:
-                    index.setdefault(key.lower() if fold else key, []).append(n.lower() if fold else n)
-        for index in (self.exact, self.lower):
+                listed = n.lower() if fold else n
+                words = _WORD.findall(listed)
+                if not words or not listed.startswith(words[0]):
+                    continue
+                if len(words) == 1:
+                    ones.setdefault(words[0], []).append(listed)
+                else:
+                    twos.setdefault((words[0], words[1]), []).append(listed)
+        for index in (self.exact, self.lower, self.exact2, self.lower2):
             for key in index:
-                index[key] = sorted(set(index[key]), key=lambda n: (-len(n), n))
+                index[key] = sorted(set(index[key]), key=lambda n: (-len(n), n))  # type: ignore[index]
 
     def find(self, text: str, lower: str | None = None) -> list[NameMatch]:
         """Every match in ``text``, overlapping ones included, in order of start, longest first.
@@ -59,10 +71,13 @@ class NameIndex:
             if len(lower) != len(text):
                 lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
         out: list[NameMatch] = []
-        for index, hay in ((self.exact, text), (self.lower, lower)):
+        for ones, twos, hay in ((self.exact, self.exact2, text), (self.lower, self.lower2, lower)):
             # the words of the text that start a name: set operations, not a loop over every word
-            for key in sorted(index.keys() & set(_WORD.findall(hay))):
-                names = index[key]
+            words = _WORD.findall(hay)
+            groups = [(key, ones[key]) for key in ones.keys() & set(words)]
+            if twos:
+                groups += [(pair[0], twos[pair]) for pair in twos.keys() & set(zip(words, words[1:]))]
+            for key, names in sorted(groups):
                 i = hay.find(key)
                 while i >= 0:
                     j = i + len(key)
@@ -78,12 +93,6 @@ class NameIndex:
 
 def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"
-
-
-def first_word(name: str) -> str:
-    """The run of word characters a name starts with ("" when it starts with anything else)."""
-    m = _WORD.match(name)
-    return m.group() if m else ""
 
 
 def starts_word(text: str, i: int) -> bool:

@@ -173,7 +173,7 @@ def plan_chunk(chunk: list[PaperRows], stored: Mapping[str, tuple[str, str | Non
             p = with_paper_id(p, decided.paper_id)
         plan.deletes += [o for o in decided.supersedes if o not in plan.deletes]
         old = stored.get(p.id)
-        if old is not None and p.id not in plan.deletes and old[1] == p.hash:
+        if old is not None and p.id not in plan.deletes and R.same_content(old[1], p.hash, p.facts):
             plan.unchanged += 1
             continue
         if old is not None and p.id not in plan.deletes:

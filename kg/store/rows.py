@@ -26,12 +26,39 @@ ENTITY_PROPS = ("name", "type", "aliases", "paper_count")
 ENTITY_EDGE_PROPS = ("papers", "support", "confidence")
 
 
+#: the prefix of today's content hashes; a stored hash without it is a first-version one
+HASH_VERSION = "2:"
+
+
 def content_hash(facts: PaperFacts) -> str:
-    """What decides whether a stored paper changed: everything but where it was read from."""
+    """What decides whether a stored paper changed: everything but where it was read from
+    (the ``repr`` of the facts' values in a fixed order: half the cost of their JSON)."""
+    p = facts.paper
+    key = (p.id, p.title, p.abstract, p.year, tuple(p.authors), p.url, tuple(sorted(p.external_ids.items())),
+           tuple(p.links),
+           [(e.id, e.name, e.type, tuple(e.aliases), e.family) for e in facts.entities],
+           [(r.type, r.source, r.target, round(float(r.confidence), 4), r.evidence.field, r.evidence.start,
+             r.evidence.end, r.evidence.sentence, r.rule) for r in facts.relations])
+    return HASH_VERSION + hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def first_content_hash(facts: PaperFacts) -> str:
+    """The content hash stores made before ``HASH_VERSION`` hold (of the facts' sorted JSON)."""
     d = facts.to_dict()
     d["paper"] = {k: v for k, v in d["paper"].items() if k != "source"}
     blob = json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def same_content(stored: str | None, new: str, facts: PaperFacts) -> bool:
+    """Whether a stored paper's hash says it holds ``facts`` (hash ``new``): a hash of the first
+    version is compared with that version's hash of the facts, so a store made before the
+    change sees its papers unchanged."""
+    if stored is None:
+        return False
+    if stored.startswith(HASH_VERSION):
+        return stored == new
+    return stored == first_content_hash(facts)
 
 
 def paper_row(paper: Paper) -> dict[str, Any]:
