@@ -1021,8 +1021,9 @@ class EmbeddedStore(GraphStore):
             " aliases=excluded.aliases, paper_count=excluded.paper_count", upserts)
         cur.executemany("DELETE FROM entity_forms WHERE form_key=? AND entity_id=?", keys_gone)
         cur.executemany("INSERT OR IGNORE INTO entity_forms(form_key, entity_id) VALUES(?,?)", keys_new)
-        for eid, known in names if self._names is not None else ():
-            self._names.set(cur, eid, known or [])
+        if self._names is not None:
+            for eid, known in names:
+                self._names.set(cur, eid, known or [])
 
     def _refresh_edges(self, cur: sqlite3.Cursor, keys: set[tuple[str, str, str]]) -> None:
         for source, etype, target in sorted(keys):
