@@ -114,6 +114,59 @@ def test_evaluates_on(sentence, names):
         assert next(e for e in f.entities if e.name == n).type == "Dataset"
 
 
+@pytest.mark.parametrize("sentence,names", [
+    ("We compare ROUGE-L and BERTScore on CNN/DailyMail and XSum datasets.", ["CNN/DailyMail", "XSum"]),
+    ("We compare with MAE on ImageNet-1K and COCO.", ["ImageNet-1K", "COCO"]),
+])
+def test_a_comparison_on_datasets_evaluates_on_them(sentence, names):
+    f = extract_one(paper("A model", sentence))
+    for n in names:
+        assert has(f, "EVALUATES_ON", n), (n, rels(f))
+
+
+@pytest.mark.parametrize("title,abstract,name", [
+    ("Argument mining", "We participated in SemEval-2023 Task 4 and ranked third.", "SemEval-2023 Task 4"),
+    ("Team X at SemEval-2023 Task 4: argument mining", "This paper describes our system for SemEval-2023 Task 4.",
+     "SemEval-2023 Task 4"),
+    ("Sentiment", "We evaluate on SemEval-2015 Task 10 Subtask B.", "SemEval-2015 Task 10 Subtask B"),
+])
+def test_a_shared_task_keeps_its_number_and_its_participants_evaluate_on_it(title, abstract, name):
+    f = extract_one(paper(title, abstract))
+    assert has(f, "EVALUATES_ON", name), rels(f)
+    assert next(e for e in f.entities if e.name == name).type == "Dataset"
+    assert not mentions_any(f, name.split(" Task")[0])  # not the series alone
+
+
+@pytest.mark.parametrize("abstract,name,typ", [
+    ("We introduce SwaNER, a new dataset for Swahili named entity recognition.", "SwaNER", "Dataset"),
+    ("We introduce SwaNER Corpus-the largest annotated corpus for Swahili.", "SwaNER Corpus", "Dataset"),
+    ("We present GrowNet, a data-driven automatic model growing approach.", "GrowNet", "Model"),
+    ("We propose GrowNet, a model trained on the ImageNet dataset.", "GrowNet", "Model"),
+])
+def test_an_apposition_says_what_a_new_name_is(abstract, name, typ):
+    f = extract_one(paper("A study", abstract))
+    assert has(f, "PROPOSES", name), rels(f)
+    assert next(e for e in f.entities if e.name == name).type == typ
+
+
+@pytest.mark.parametrize("abstract", [
+    "A method called SimMIM was introduced by Xie et al. for masked image modeling. We study its behaviour.",
+    "Recently, a model named GLaM was proposed by Du et al. We analyse its routing.",
+])
+def test_earlier_work_named_with_called_is_not_proposed(abstract):
+    f = extract_one(paper("Revisiting masked autoencoders", abstract))
+    assert not any(t == "PROPOSES" for t, _ in rels(f)), rels(f)
+
+
+@pytest.mark.parametrize("abstract", [
+    "Training takes 1.2M GPU hours on NVIDIA A100 GPUs, and we report results on HellaSwag.",
+    "Our model was trained on 2048 Ascend 910 NPUs. We report results on HellaSwag.",
+])
+def test_hardware_in_a_compute_budget_is_no_dataset(abstract):
+    f = extract_one(paper("Efficient pretraining", abstract))
+    assert {n for t, n in rels(f) if t == "EVALUATES_ON"} == {"HellaSwag"}, rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

@@ -13,7 +13,7 @@ from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
 EVAL_SENTENCE = re.compile(
     r"\b(?:evaluat\w*|experiment\w*|results?|benchmark\w*|achiev\w*|outperform\w*|surpass\w*|state-of-the-art|"
     r"sota|accuracy|scores?|perform\w*|test\w*|validat\w*|improv\w*|gains?|tested|obtain\w*|reach\w*|sets? a new|"
-    r"records?|leaderboard|top|rank\w*|competitive|demonstrat\w*|shows?|verif\w*|assess\w*|measur\w*)\b")
+    r"records?|leaderboard|top|rank\w*|competitive|demonstrat\w*|shows?|verif\w*|assess\w*|measur\w*|compar\w*)\b")
 EVAL_SLOT = re.compile(r"\b(?:on|across|over|in|for|using|with|of)\s+(?:the\s+|a\s+|an\s+|both\s+|all\s+|several\s+|"
                        r"multiple\s+|various\s+|(?:two|three|four|five|six|\d+)\s+)?"
                        r"(?:(?:popular|standard|public|challenging|widely[- ]used|well-known|common|benchmark|"
@@ -33,8 +33,18 @@ LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|ta
 _BENCH_AFTER = re.compile(r"\s*(?:benchmarks?|data ?sets?|test sets?|leaderboards?|splits?)\b", re.I)
 
 
+#: a shared task's name ("SemEval-2023 Task 4", "… Shared Task"): a paper that names one in its title or its own
+#: sentences ("our system for X", "Team Y at X: ...") took part in it, so it reports results on its data
+SHARED_TASK = re.compile(r"\b(?:(?:Sub-?)?[Tt]ask\s*[-–]?\s*\d+[A-Za-z]?|[Ss]hared [Tt]ask)\b")
+
+
 def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
+    for m in st.mentions:
+        if m.type == "Dataset" and SHARED_TASK.search(m.text):
+            s = _sentence_of(st, m.start)
+            if s is not None and s in st.own_sents:
+                out.append(Candidate("EVALUATES_ON", m, "shared-task", 0.8, implied_type="Dataset"))
     for s, e in st.sents:
         # the cheap test first (the tests only skip a sentence, so their order does not matter)
         ms = [m for m in st.by_sent.get(s, ()) if m.type in ("Dataset", None)]
@@ -73,6 +83,15 @@ def evaluation_targets(text: str, st: PaperDoc) -> list[Candidate]:
                 seen.add(id(m))
                 out.append(Candidate("EVALUATES_ON", m, "x-benchmark", 0.7, implied_type="Dataset"))
     return out
+
+
+def _sentence_of(st: PaperDoc, pos: int) -> int | None:
+    """The start of the sentence holding ``pos``."""
+    from bisect import bisect_right
+
+    starts = [a for a, _ in st.sents]
+    i = bisect_right(starts, pos) - 1
+    return starts[i] if i >= 0 and pos < st.sents[i][1] else None
 
 
 @Language.factory("kg_evaluates", requires=["doc._.kg"], assigns=["doc._.kg"])

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 from kg.extract.base import Mention, index_sentences, state
 from kg.extract.lexicon import case_sensitive, load_lexicon
 from kg.extract.names import NameIndex
-from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, type_from_following,
+from kg.extract.text import (HARDWARE_AFTER, VERSION_WORD, is_generic, is_name_shaped, type_from_following,
                              type_from_head, type_from_shape, url_spans)
 
 #: words holding a capital or a digit (the only ones that can be names or versions)
@@ -73,13 +73,22 @@ _AFFIX = re.compile(r"(?i)-(?:based|style|like|family|specific|only|sized?|scale
                     r"generated|aware|free|guided|initiali[sz]ed|centric|driven|powered|enhanced|augmented|type)$")
 
 
+#: a dash that joins the next words of the sentence to a name, not part of it: "X Corpus-the largest ..."
+_DASH_JOINED = re.compile(r"-(?:the|a|an|which|that|who|where|with|and|or|but|for|to|of|in|on|is|are|was|were|its|our|"
+                          r"this|these|we|it)$")
+
+
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """``(start, end, word)`` of the name tokens, an affix such as "-style" cut off."""
+    """``(start, end, word)`` of the name tokens, an affix such as "-style" cut off, and a
+    sentence's next word joined by a dash ("Corpus-the")."""
     out = []
     for m in NAME_TOKEN.finditer(text, start, end):
         w = m.group()
         s = m.start()
         if "-" in w:
+            j = _DASH_JOINED.search(w)
+            if j and j.start() > 0:
+                w = w[:j.start()]
             a = _AFFIX.search(w)
             while a and a.start() > 0:
                 w = w[:a.start()]
@@ -161,6 +170,10 @@ def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None =
             s += len(words[0])
             s += len(text[s:e]) - len(text[s:e].lstrip())
             words = words[1:]
+        j = _DASH_JOINED.search(words[-1]) if words else None
+        if j and j.start() > 0:  # "SwaNER Corpus-the largest": the term ends before the dash
+            e -= len(words[-1]) - j.start()
+            words[-1] = words[-1][:j.start()]
         if any(_AFFIX.search(w) for w in words):
             continue  # "RoPE-based LLM" is RoPE and a generic LLM, not one term
         if len(words) < 2 or is_generic(text[s:e]) or any(c.isdigit() for c in text[s:e]):
@@ -234,6 +247,22 @@ def with_version(text: str, m: Mention) -> Mention:
     if not v:
         return m
     return Mention(m.start, v.end(), text[m.start:v.end()], m.type, m.source, m.link, m.strong)
+
+
+#: a shared task's number after its series: "SemEval-2023 Task 4", "WMT 2014 Shared Task 1", "… Task 10 Subtask B"
+_TASK_AFTER = re.compile(r"(?:\s+|\s*[-–]\s*)(?:Shared\s+)?(?:Task|Subtask|Sub-task|Track)\s*[-–]?\s*\d+[A-Za-z]?\b"
+                         r"(?:\s*[,:-]?\s*(?:Subtask|Sub-task|Track)\s+[A-Z0-9]\w{0,2}\b)?")
+
+
+def with_task_number(text: str, m: Mention) -> Mention:
+    """A name followed by a task's number is that shared task, a dataset: "SemEval-2023 Task 4"
+    (not "SemEval-2023" and a stray "Task 4")."""
+    if not m.text[:1].isupper() or m.source in ("task", "quoted"):
+        return m
+    t = _TASK_AFTER.match(text, m.end)
+    if not t:
+        return m
+    return Mention(m.start, t.end(), text[m.start:t.end()], "Dataset", m.source, m.link, m.strong)
 
 
 _PRIORITY = {"acronym-long": 0, "acronym-short": 0, "quoted": 1, "lexicon": 2, "known": 2, "shape": 3,
@@ -310,12 +339,13 @@ class MentionFinder:
         if '"' in text or "“" in text:
             for a, b, t in quoted_spans(text, 0, n):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
-        found = [with_version(text, m) for m in found]
+        found = [with_task_number(text, with_version(text, m)) for m in found]
         trusted_ends = {m.end for m in found if m.source in ("lexicon", "known")}
         found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
         urls = url_spans(text)
         found = [extend_modifier(text, m) for m in found
-                 if m.text not in st.generic and not (urls and any(m.start < e and s < m.end for s, e in urls))]
+                 if m.text not in st.generic and not (urls and any(m.start < e and s < m.end for s, e in urls))
+                 and not HARDWARE_AFTER.match(text, m.end)]
         mentions = keep_longest(found)
         for m in mentions:
             follow = type_from_following(text, m.end)

@@ -101,6 +101,11 @@ def subtitle_type(subtitle: str) -> str:
     return typ if typ in ("Dataset", "Model", "Method") else "Method"
 
 
+#: a sentence about earlier work that names it: "X was introduced by", "proposed by Y et al.", "has been proposed"
+PAST_INTRODUCTION = re.compile(r"\b(?:(?:was|were|has been|have been|had been)\s+(?:first\s+|recently\s+|originally\s+)?"
+                               r"(?:introduced|proposed|presented|developed|described|released)|et al)\b")
+
+
 def new_names(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[Candidate]:
     """All PROPOSES candidates of one paper."""
     out: list[Candidate] = []
@@ -132,11 +137,16 @@ def new_names(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[
     propose_hits = cue_hits(PROPOSE_CUE, st, own_only=True)
     for s, e in st.sents:
         sent_mentions = st.by_sent.get(s, [])
+        if s not in st.own_sents and PAST_INTRODUCTION.search(st.lower, s, e):
+            continue  # "a method called X was introduced by Y et al.": earlier work, named
         for pos in named_at.get(s, ()):
             for m in enumeration_after(text, sent_mentions, pos, e, max_gap=3):
                 if m.text not in lexicon_known:
                     out.append(Candidate("PROPOSES", m, "called-named", 0.85))
         for cue in named_hits.get(s, ()):
+            if PAST_INTRODUCTION.search(st.lower, cue.end(), min(e, cue.end() + 60)) \
+                    and not PROPOSE_CUE.search(st.lower, s, cue.start()):
+                continue  # "a model named X was proposed by ...": named, but not here
             for m in enumeration_after(text, sent_mentions, cue.end(), e, max_gap=3):
                 if m.text not in lexicon_known or PROPOSE_CUE.search(st.lower, s, cue.start()):
                     out.append(Candidate("PROPOSES", m, "called-named", 0.85))

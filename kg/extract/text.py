@@ -116,7 +116,9 @@ _UNIT = re.compile(r"^[+\-~]?\d[\d.,]*(?:dB|ms|s|h|px|fps|Hz|kHz|MHz|GHz|mm|cm|k
 LANG_PAIR = re.compile(r"^(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)"
                        r"(?:-to-|-|–)(?:[A-Z][a-z]{1,2}|English|German|French|Russian|Czech|Finnish|Romanian|Chinese|Japanese|Spanish)$")
 _LOWER_NAME = re.compile(r"^[a-z]{3,}\d{1,2}$|^[a-z]+2[a-z]+$")  # enwik8, text8, word2vec, seq2seq
-_HARDWARE = re.compile(r"^(?:[AHVPLT]\d{2,3}|TPUv?\d*|RTX\w*|GTX\w*|A6000|MI\d{2,3}[A-Z]?)s?$")
+_HARDWARE = re.compile(r"^(?:[AHVPLT]\d{2,3}|TPUv?\d*|RTX\w*|GTX\w*|A6000|MI\d{2,3}[A-Z]?|NVIDIA|Nvidia)s?$")
+#: what a name right before it is: hardware ("2048 TPU v4 chips", "Ascend 910 NPUs", "A100 GPUs")
+HARDWARE_AFTER = re.compile(r"[ \t]+(?:GPUs?|TPUs?|NPUs?|CPUs?|chips|cores|accelerators?|(?:graphics )?cards)\b")
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")  # U.S, e.g, i.e
 _RANGE = re.compile(r"^~?\d[\d.,]*[kKMBTx%]?(?:[-–/~]\d[\d.,]*[kKMBTx%]?)+$")
 _COMMON_HYPHENED = frozenset("""
@@ -263,13 +265,28 @@ FOLLOW_TYPE = re.compile(
     r"(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|architecture)|(?P<x>metrics?|scores?))\b")
 
 
+#: an apposition naming what the mention is: "X, a new dataset for ...", "X, the largest corpus of"
+APPOSITION_TYPE = re.compile(
+    r"(?:,\s+|\s*[-–—]\s*|\s+[–—]\s+)(?:a|an|the)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|"
+    r"(?P<m>models?|LLMs?|backbones?)|(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|"
+    r"architecture|framework)|(?P<x>metrics?))\b")
+_FOLLOW_TYPES = {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}
+
+
 def type_from_following(text: str, end: int) -> str | None:
     """The type the word right after a mention says: "X dataset", "X model", "X task" (also
-    after the mention's acronym: "Animals with Attributes 2 (AWA2) dataset")."""
+    after the mention's acronym: "Animals with Attributes 2 (AWA2) dataset"), or an apposition
+    right after it: "X, a new dataset for", "X, the largest annotated corpus" (its words before
+    the noun describe it: none of them a preposition or a verb, "X, a model trained on the Y
+    dataset" is a model)."""
     m = FOLLOW_TYPE.match(text, end, min(len(text), end + 48))
-    if not m or m.lastgroup is None:
-        return None
-    return {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}[m.lastgroup]
+    if m and m.lastgroup is not None:
+        return _FOLLOW_TYPES[m.lastgroup]
+    if end < len(text) and text[end] in ",-–— ":
+        a = APPOSITION_TYPE.match(text, end, min(len(text), end + 64))
+        if a and a.lastgroup and a.lastgroup != "words" and not any(w.lower() in _NP_STOP for w in a.group("words").split()):
+            return _FOLLOW_TYPES[a.lastgroup]
+    return None
 
 
 # ---------------------------------------------------------------- phrases after cues
