@@ -167,6 +167,30 @@ def test_hardware_in_a_compute_budget_is_no_dataset(abstract):
     assert {n for t, n in rels(f) if t == "EVALUATES_ON"} == {"HellaSwag"}, rels(f)
 
 
+@pytest.mark.parametrize("abstract,names", [
+    ("We report results on the Caltech, INRIA and ETH datasets.", {"Caltech", "INRIA", "ETH"}),
+    ("The model is evaluated on the Monash and ETT benchmarks.", {"Monash", "ETT"}),
+])
+def test_single_words_a_plural_data_noun_names_are_datasets(abstract, names):
+    f = extract_one(paper("A forecasting model", abstract))
+    evaluated = {r.target for r in f.relations if r.type == "EVALUATES_ON"}
+    assert {e.name for e in f.entities if e.id in evaluated} == names, rels(f)
+    assert {e.type for e in f.entities if e.name in names} == {"Dataset"}
+
+
+def test_a_name_set_beside_its_noun_takes_its_type():
+    f = extract_one(paper("Lesion segmentation", "We propose a new loss, BoundaryDice, for lesion segmentation."))
+    assert has(f, "PROPOSES", "BoundaryDice")
+    assert next(e for e in f.entities if e.name == "BoundaryDice").type == "Method"
+
+
+@pytest.mark.parametrize("name", ["mean reciprocal rank", "NDCG@20", "Recall@k", "normalized discounted cumulative gain"])
+def test_metric_head_words(name):
+    from kg.extract.text import type_from_head
+
+    assert type_from_head(name) == "Metric"
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

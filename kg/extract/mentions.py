@@ -19,6 +19,7 @@ from kg.extract.base import Mention, index_sentences, state
 from kg.extract.lexicon import case_sensitive, load_lexicon
 from kg.extract.names import NameIndex
 from kg.extract.text import (HARDWARE_AFTER, VERSION_WORD, is_generic, is_name_shaped, type_from_following,
+                             type_from_preceding,
                              type_from_head, type_from_shape, url_spans)
 
 #: words holding a capital or a digit (the only ones that can be names or versions)
@@ -153,6 +154,23 @@ def name_spans(text: str, start: int, end: int, sent_starts: set[int] | None = N
 
 def _capital_word(w: str) -> bool:
     return w[:1].isupper() and w not in _CAP_WORD_NOT_NAME and len(w) > 2
+
+
+_COORD_LAST = re.compile(r"[ \t](?:and|&|or)[ \t]+([A-Z][\w.+\-]*)[ \t]+(?:data ?sets|benchmarks|corpora|test sets)\b")
+_COORD_ITEMS = re.compile(r"(?:[A-Z][\w.+\-]*,[ \t]+)*[A-Z][\w.+\-]*,?$")
+
+
+def coordinated_data_spans(text: str) -> list[tuple[int, int]]:
+    """Single words that a plural data noun after them names as datasets: "on the Monash and
+    ETT benchmarks", "Caltech, INRIA and ETH datasets" (what a word alone would not say)."""
+    out: list[tuple[int, int]] = []
+    for m in _COORD_LAST.finditer(text):
+        out.append(m.span(1))
+        items = _COORD_ITEMS.search(text, max(0, m.start() - 120), m.start())
+        if items:
+            for w in re.finditer(r"[A-Z][\w.+\-]*", items.group(0)):
+                out.append((items.start() + w.start(), items.start() + w.end()))
+    return [(a, b) for a, b in out if text[a:b] not in _CAP_WORD_NOT_NAME]
 
 
 def capseq_spans(text: str, start: int, end: int, sent_starts: set[int] | None = None) -> list[tuple[int, int]]:
@@ -334,6 +352,8 @@ class MentionFinder:
         abstract = st.title_len + 2 if st.title_len < n else n
         for a, b in capseq_spans(text, abstract, n, starts):
             found.append(Mention(a, b, text[a:b], type_from_head(text[a:b]), "capseq"))
+        for a, b in coordinated_data_spans(text):
+            found.append(Mention(a, b, text[a:b], "Dataset", "shape"))
         for a, b in task_spans(text, 0, n):
             found.append(Mention(a, b, text[a:b], "Task", "task"))
         if '"' in text or "“" in text:
@@ -348,7 +368,7 @@ class MentionFinder:
                  and not HARDWARE_AFTER.match(text, m.end)]
         mentions = keep_longest(found)
         for m in mentions:
-            follow = type_from_following(text, m.end)
+            follow = type_from_following(text, m.end) or type_from_preceding(text, m.start)
             if m.source == "shape" and m.type is None:
                 m.type = type_from_shape(m.text) or type_from_head(m.text)
             if follow and (m.type is None or (follow == "Dataset" and m.type != "Task"

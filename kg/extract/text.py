@@ -218,7 +218,7 @@ def is_generic_expansion(long: str, short: str, generic_acronyms: frozenset[str]
 _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(?:data ?set|benchmark|corpus|corpora|test ?set|suite|collection|treebank|bench|leaderboard|challenge)s?$"), "Dataset"),
     (re.compile(r"(?i)(?:score|accuracy|error rate|rate|precision|recall|perplexity|f1|bleu|rouge|discrepancy|"
-                r"divergence|distance)$"), "Metric"),
+                r"divergence|distance|rank|gain|auc|auroc|wer|mrr|ndcg)(?:@\d+|@k)?$"), "Metric"),
     (re.compile(r"(?i)(?:recognition|detection|segmentation|classification|retrieval|generation|translation|"
                 r"summari[sz]ation|forecasting|answering|parsing|tagging|estimation|prediction|understanding|"
                 r"reasoning|captioning|grounding|comprehension|labell?ing|extraction|verification|"
@@ -271,6 +271,23 @@ APPOSITION_TYPE = re.compile(
     r"(?P<m>models?|LLMs?|backbones?)|(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|"
     r"architecture|framework)|(?P<x>metrics?))\b")
 _FOLLOW_TYPES = {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}
+
+
+#: the noun a name is set beside: "a new loss, X,", "a new metric, X", "the dataset, X"
+PRECEDING_TYPE = re.compile(
+    r"\b(?:a|an|the|our)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?set|benchmark|corpus|test set|suite)|"
+    r"(?P<m>model|LLM|backbone)|(?P<t>task)|(?P<me>method|algorithm|approach|technique|objective|loss|"
+    r"architecture|framework)|(?P<x>metric|measure))\s*[,:]\s*$")
+
+
+def type_from_preceding(text: str, start: int) -> str | None:
+    """The type an apposition before a name says: "we propose a new loss, X, for"."""
+    if start < 2 or text[start - 2] not in ",:":
+        return None
+    p = PRECEDING_TYPE.search(text, max(0, start - 64), start)
+    if p and p.lastgroup and p.lastgroup != "words" and not any(w.lower() in _NP_STOP for w in p.group("words").split()):
+        return _FOLLOW_TYPES[p.lastgroup]
+    return None
 
 
 def type_from_following(text: str, end: int) -> str | None:
