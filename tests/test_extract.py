@@ -191,6 +191,38 @@ def test_metric_head_words(name):
     assert type_from_head(name) == "Metric"
 
 
+def test_a_name_the_corpus_knows_from_this_paper_is_still_its_contribution():
+    """The first pass makes "FastSAGE" known (introduced with a cue); "we develop FastSAGE" still
+    proposes it, but "we train X" of a known multi-word name does not."""
+    p = paper("Graph", "Building upon GraphSAGE, we develop FastSAGE, a sampling-based GNN.")
+    f = next(extract_papers([p], rules_only=True))
+    assert has(f, "PROPOSES", "FastSAGE") and has(f, "BUILDS_ON", "GraphSAGE"), rels(f)
+    q = paper("Scaling GANs", "To this end, we train Generative Adversarial Networks at the largest scale yet attempted.")
+    f = extract_one(q, known={"Generative Adversarial Networks": "Method"})
+    assert not has(f, "PROPOSES", "Generative Adversarial Networks"), rels(f)
+
+
+@pytest.mark.parametrize("abstract,rel,name", [
+    ("We fine-tune BERT4Rec on MovieLens-20M and compare it with SASRec and GRU4Rec.", "COMPARES_WITH", "GRU4Rec"),
+    ("We continue pretraining Llama 2 on scientific text, yielding SciLlama, which we evaluate on SciQ.",
+     "PROPOSES", "SciLlama"),
+    ("We present RoboCat, a generalist agent built on the Gato architecture.", "BUILDS_ON", "Gato"),
+])
+def test_how_papers_name_comparisons_results_and_bases(abstract, rel, name):
+    f = extract_one(paper("A study", abstract))
+    assert has(f, rel, name), rels(f)
+
+
+@pytest.mark.parametrize("abstract,word", [
+    ("We report verification results on the Labeled Faces in the Wild dataset.", "Wild"),
+    ("We build on JaTeCS, a Java framework for text classification, and the English dataset of SemEval.", "Java"),
+    ("We use the English dataset for training.", "English"),
+])
+def test_a_word_inside_a_name_or_a_language_is_not_named_by_its_noun(abstract, word):
+    f = extract_one(paper("A study", abstract))
+    assert not mentions_any(f, word), rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

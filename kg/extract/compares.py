@@ -13,6 +13,8 @@ from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
 COMPARE_CUE = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
     r"compared (?:with|to|against)|comparisons? (?:with|to|against)|compar(?:e|es|ing) (?:with|to|against)|"
+    r"compar(?:e|es|ing) (?:it|them|this|these|our (?:\w+ ){0,2}?(?:method|model|approach|system|framework)s?) "
+    r"(?:with|to|against)|"
     r"competitive (?:with|against|to)|on par with|comparabl[ey] (?:to|with)|relative to|"
     r"(?:improvements?|gains?|advantages?) (?:over|against)|against|versus|vs\.?|over|"
     r"baselines?(?: methods| models)?(?: such as| like| including|:|,)?|rivals?|matches|exceeds?|exceeding|"

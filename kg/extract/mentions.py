@@ -160,6 +160,29 @@ _COORD_LAST = re.compile(r"[ \t](?:and|&|or)[ \t]+([A-Z][\w.+\-]*)[ \t]+(?:data 
 _COORD_ITEMS = re.compile(r"(?:[A-Z][\w.+\-]*,[ \t]+)*[A-Z][\w.+\-]*,?$")
 
 
+#: one capitalised word that a type noun after it names: "built on the Gato architecture", "the Adam optimizer"
+_WORD_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|our|their|its)[ \t]+([A-Z][a-z][\w\-]*)[ \t]+(?:architecture|model|encoder|"
+                               r"decoder|backbone|network|framework|algorithm|optimizer|dataset|benchmark|corpus)s?\b")
+#: languages and peoples: "the English dataset", "a Chinese model" say what the data or model is about, not its name
+_LANGUAGE_WORDS = frozenset("""
+English Chinese German French Spanish Japanese Korean Arabic Russian Hindi Italian Portuguese Dutch Swedish
+Polish Turkish Vietnamese Thai Indonesian Persian Hebrew Greek Czech Finnish Danish Norwegian Romanian
+Hungarian Ukrainian Bengali Urdu Swahili Tamil Telugu Malay Filipino Catalan Basque Estonian Latvian
+Lithuanian Slovak Slovenian Croatian Serbian Bulgarian Icelandic Irish Welsh African Asian European
+American Indian Multilingual Bilingual Monolingual Transformer Transformers Python Java JavaScript Julia MATLAB
+""".split())
+#: the determiner is inside a Title Case name: "the Labeled Faces in the Wild dataset"
+_INSIDE_NAME = re.compile(r"[A-Z][\w\-]*[ \t]+(?:in|of|on|for|at|from|with|to)[ \t]+$")
+
+
+def named_by_noun_spans(text: str) -> list[tuple[int, int]]:
+    """One capitalised word (not at a sentence start: a determiner comes first) that the type
+    noun after it names: "the Gato architecture", "the Places dataset" ("Transformer" is listed)."""
+    return [m.span(1) for m in _WORD_BEFORE_NOUN.finditer(text)
+            if m.group(1) not in _LANGUAGE_WORDS and m.group(1) not in _CAP_WORD_NOT_NAME
+            and not _INSIDE_NAME.search(text, max(0, m.start() - 40), m.start())]
+
+
 def coordinated_data_spans(text: str) -> list[tuple[int, int]]:
     """Single words that a plural data noun after them names as datasets: "on the Monash and
     ETT benchmarks", "Caltech, INRIA and ETH datasets" (what a word alone would not say)."""
@@ -354,6 +377,8 @@ class MentionFinder:
             found.append(Mention(a, b, text[a:b], type_from_head(text[a:b]), "capseq"))
         for a, b in coordinated_data_spans(text):
             found.append(Mention(a, b, text[a:b], "Dataset", "shape"))
+        for a, b in named_by_noun_spans(text):
+            found.append(Mention(a, b, text[a:b], None, "shape"))
         for a, b in task_spans(text, 0, n):
             found.append(Mention(a, b, text[a:b], "Task", "task"))
         if '"' in text or "“" in text:

@@ -29,11 +29,12 @@ PROPOSE_CUE = re.compile(
     r"|\b(?:introducing|proposing|presenting)\b|\band (?:propose|introduce|present|release)[sd]?\b|\bwe (?:call|name|dub|term) (?:it|this|them|our \w+(?: \w+)?)\b")
 NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
-    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|"
+    r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|(?:yielding|resulting in|producing),? |"
     r"(?:the|our) (?:proposed|new) (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|"
     r"technique|objective|corpus),?)\s*")
 #: every NAMED_CUE match holds one of these: a text without any is not scanned (most are not)
-_NAMED_KEYS = ("named", "called", "dubbed", "termed", "coined", "namely", "denoted", "which we", "resulting",
+_NAMED_KEYS = ("named", "called", "dubbed", "termed", "coined", "namely", "denoted", "which we", "resulting", "yielding",
+               "producing",
                "the proposed", "our proposed", "the new ", "our new ")
 
 
@@ -159,7 +160,10 @@ def new_names(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[
             objs = enumeration_after(text, sent_mentions, cue.end(), e, max_gap=50, loose=True)
             objs = [m for m in objs if m.text not in lexicon_known]
             if weak:
-                objs = [m for m in objs if m.source in ("shape", "acronym-long", "acronym-short", "quoted")]
+                # names only (a known one too, when one word shaped as a name: a name some paper of the corpus
+                # introduces, this one among them; "we train Generative Adversarial Networks" is no contribution)
+                objs = [m for m in objs if m.source in ("shape", "acronym-long", "acronym-short", "quoted")
+                        or (m.source == "known" and " " not in m.text and is_name_shaped(m.text))]
             # new acronyms defined after the cue in this sentence are the contribution
             acr = [m for m in sent_mentions if cue.end() <= m.start <= cue.end() + 90 and m.source.startswith("acronym")
                    and not _USE_BEFORE.search(st.lower, max(cue.end(), m.start - 40), m.start)
