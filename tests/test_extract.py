@@ -223,6 +223,13 @@ def test_a_word_inside_a_name_or_a_language_is_not_named_by_its_noun(abstract, w
     assert not mentions_any(f, word), rels(f)
 
 
+def test_our_model_comma_name_is_the_contribution():
+    f = extract_one(paper("Graph learning", "Our model, HyperGAT, learns hypergraph attention. "
+                                          "HyperGAT achieves new state-of-the-art results on Cora and Citeseer."))
+    assert has(f, "PROPOSES", "HyperGAT") and has(f, "EVALUATES_ON", "Cora") and has(f, "EVALUATES_ON", "Citeseer")
+    assert next(e for e in f.entities if e.name == "HyperGAT").type == "Model"
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

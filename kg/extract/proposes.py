@@ -31,11 +31,14 @@ NAMED_CUE = re.compile(
     r"\b(?:named|called|dubbed|termed|coined|namely|denoted(?: as)?|which we (?:call|name|dub|term)|"
     r"(?:the )?resulting (?:model|models|checkpoints?|dataset|system|network)s?,?|(?:yielding|resulting in|producing),? |"
     r"(?:the|our) (?:proposed|new) (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|"
-    r"technique|objective|corpus),?)\s*")
+    r"technique|objective|corpus),?|"
+    r"\bour (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|network|agent|corpus),)\s*")
 #: every NAMED_CUE match holds one of these: a text without any is not scanned (most are not)
 _NAMED_KEYS = ("named", "called", "dubbed", "termed", "coined", "namely", "denoted", "which we", "resulting", "yielding",
                "producing",
-               "the proposed", "our proposed", "the new ", "our new ")
+               "the proposed", "our proposed", "the new ", "our new ",
+               *(f"our {noun}," for noun in ("method", "model", "approach", "framework", "architecture", "dataset",
+                                            "benchmark", "system", "algorithm", "network", "agent", "corpus")))
 
 
 def may_name(low: str, start: int = 0, end: int | None = None) -> bool:

@@ -275,7 +275,7 @@ _FOLLOW_TYPES = {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x":
 
 #: the noun a name is set beside: "a new loss, X,", "a new metric, X", "the dataset, X"
 PRECEDING_TYPE = re.compile(
-    r"\b(?:a|an|the|our)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?set|benchmark|corpus|test set|suite)|"
+    r"\b(?:[Aa]|[Aa]n|[Tt]he|[Oo]ur)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?set|benchmark|corpus|test set|suite)|"
     r"(?P<m>model|LLM|backbone)|(?P<t>task)|(?P<me>method|algorithm|approach|technique|objective|loss|"
     r"architecture|framework)|(?P<x>metric|measure))\s*[,:]\s*$")
 
