@@ -230,6 +230,18 @@ def test_our_model_comma_name_is_the_contribution():
     assert next(e for e in f.entities if e.name == "HyperGAT").type == "Model"
 
 
+@pytest.mark.parametrize("abstract,names", [
+    ("Our method achieves state-of-the-art performance on Caltech, INRIA, and ETH.", {"Caltech", "INRIA", "ETH"}),
+    ("Our network achieves new state-of-the-art results on CIFAR, SVHN, COCO, and gains on ImageNet.",
+     {"CIFAR", "SVHN", "COCO", "ImageNet"}),
+])
+def test_a_list_of_names_is_one_list(abstract, names):
+    """Three items make a list without "and"; a capitalised word listed with names is one."""
+    f = extract_one(paper("A detector", abstract))
+    evaluated = {r.target for r in f.relations if r.type == "EVALUATES_ON"}
+    assert {e.name for e in f.entities if e.id in evaluated} == names, rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

@@ -193,8 +193,8 @@ def enumeration_after(text: str, mentions: list[Mention], pos: int, limit: int,
                     break  # "A, B and C": the list ends after the item joined by "and"
         else:
             break
-    if len(out) > 1 and not joined and not text.startswith(")", prev.end):
-        out = out[:1]  # "On ImageNet, ELU networks ...": a comma alone does not make a list
+    if len(out) == 2 and not joined and not text.startswith(")", prev.end):
+        out = out[:1]  # "On ImageNet, ELU networks ...": one comma alone does not make a list (two do)
     types = {m.type for m in out if m.type}
     if len(types) == 1 and len(out) > 1:
         t = types.pop()

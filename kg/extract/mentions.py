@@ -183,6 +183,32 @@ def named_by_noun_spans(text: str) -> list[tuple[int, int]]:
             and not _INSIDE_NAME.search(text, max(0, m.start() - 40), m.start())]
 
 
+#: a list of capitalised words: "on Caltech, INRIA, and ETH", "CIFAR, SVHN or COCO"
+_CAP_LIST = re.compile(r"(?<![\w\-])[A-Z][\w.+\-]*(?:,?[ \t]+(?:and|or|&)[ \t]+[A-Z][\w.+\-]*|,[ \t]+[A-Z][\w.+\-]*)+")
+_CAP_ITEM = re.compile(r"[A-Z][\w.+\-]*")
+
+
+def listed_with(text: str, mentions: list["Mention"]) -> list["Mention"]:
+    """Single capitalised words listed with names found: "on Caltech, INRIA, and ETH" (INRIA
+    and ETH are names, so Caltech is one of them, of their type when they agree)."""
+    at = {(m.start, m.end): m for m in mentions}
+    out: list[Mention] = []
+    for lst in _CAP_LIST.finditer(text):
+        items = [(lst.start() + w.start(), lst.start() + w.end()) for w in _CAP_ITEM.finditer(lst.group(0))]
+        known = [at[i] for i in items if i in at]
+        if not known or len(known) == len(items):
+            continue
+        types = {m.type for m in known}
+        typ = types.pop() if len(types) == 1 else None
+        for a, b in items:
+            w = text[a:b].rstrip(".")
+            b = a + len(w)
+            if (a, b) not in at and len(w) > 1 and w not in _CAP_WORD_NOT_NAME and w not in _LANGUAGE_WORDS \
+                    and not any(m.start < b and a < m.end for m in mentions):
+                out.append(Mention(a, b, w, typ, "shape"))
+    return out
+
+
 def coordinated_data_spans(text: str) -> list[tuple[int, int]]:
     """Single words that a plural data noun after them names as datasets: "on the Monash and
     ETT benchmarks", "Caltech, INRIA and ETH datasets" (what a word alone would not say)."""
@@ -392,6 +418,10 @@ class MentionFinder:
                  if m.text not in st.generic and not (urls and any(m.start < e and s < m.end for s, e in urls))
                  and not HARDWARE_AFTER.match(text, m.end)]
         mentions = keep_longest(found)
+        if "," in text or " and " in text:
+            more = listed_with(text, mentions)
+            if more:
+                mentions = keep_longest(mentions + more)
         for m in mentions:
             follow = type_from_following(text, m.end) or type_from_preceding(text, m.start)
             if m.source == "shape" and m.type is None:
