@@ -242,6 +242,25 @@ def test_a_list_of_names_is_one_list(abstract, names):
     assert {e.name for e in f.entities if e.id in evaluated} == names, rels(f)
 
 
+@pytest.mark.parametrize("abstract,name", [
+    ("We model lexical relations. The resulting model, named Spider, performs well without any labels.", "Spider"),
+    ("A special case of emulated fine-tuning, which we call LM up-scaling, avoids costly fine-tuning.", "LM up-scaling"),
+    ("We aggregate token embeddings into a dense vector, which we call agg*. It helps.", "agg*"),
+])
+def test_a_name_given_by_a_naming_cue_need_not_look_like_one(abstract, name):
+    f = extract_one(paper("A study", abstract))
+    assert has(f, "PROPOSES", name), rels(f)
+
+
+def test_a_capitalised_word_beside_a_typed_apposition_is_a_name():
+    from kg.extract.mentions import given_name_spans
+
+    text = "We utilized this framework to create Prithvi, a transformer-based geospatial foundational model."
+    assert [text[a:b] for a, b in given_name_spans(text)] == ["Prithvi"]
+    text = "However, Transformers, a model family, dominate. In English, a language, it fails."
+    assert given_name_spans(text) == []
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

@@ -276,6 +276,30 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+#: a name given right after a naming cue: "the resulting model, named Spider", "which we call LM up-scaling"
+_GIVEN_NAME = re.compile(r"\b(?:named|called|dubbed|termed|coined|which we (?:call|name|dub|term)|we (?:call|name|dub|term) "
+                         r"(?:it|this|them|our \w+))[ \t]+(?:as[ \t]+)?([A-Z][\w.+\-]*(?:[ \t]+[A-Z0-9][\w.+\-]*){0,3})")
+#: the strongest naming cues also name lower-case coinages, up to a comma or a clause: "which we call LM up-scaling,"
+_COINED = re.compile(r"\b(?:which we (?:call|name|dub|term)|we (?:call|dub|term) (?:it|this|them))[ \t]+"
+                     r"((?:[\w*+\-]+)(?:[ \t]+[\w*+\-]+){0,4}?)(?=[ \t]*(?:[,.;:()]|$|[ \t](?:that|which|to|and|for|in|"
+                     r"where|with|as|by|on|is|are)\b))")
+#: a capitalised word set beside what it is: "to create Prithvi, a transformer-based foundation model"
+_NAME_BESIDE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z][\w\-]*)(?=,[ \t]+(?:a|an)[ \t])")
+
+
+def given_name_spans(text: str) -> list[tuple[int, int]]:
+    """Names given by a naming cue or set beside what they are, though not shaped as names
+    ("named Spider", "which we call LM up-scaling", "create Prithvi, a ... model")."""
+    from kg.extract.text import type_from_following
+
+    out = [m.span(1) for m in _GIVEN_NAME.finditer(text)]
+    out += [m.span(1) for m in _COINED.finditer(text) if not is_generic(m.group(1))]
+    out += [m.span(1) for m in _NAME_BESIDE.finditer(text)
+            if m.group(1) not in _CAP_WORD_NOT_NAME and m.group(1) not in _LANGUAGE_WORDS
+            and type_from_following(text, m.end(1)) is not None]
+    return out
+
+
 def quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
     """Quoted names that the next word types: the "Let it Wag!" benchmark."""
     out: list[tuple[int, int, str | None]] = []
@@ -405,6 +429,8 @@ class MentionFinder:
             found.append(Mention(a, b, text[a:b], "Dataset", "shape"))
         for a, b in named_by_noun_spans(text):
             found.append(Mention(a, b, text[a:b], None, "shape"))
+        for a, b in given_name_spans(text):
+            found.append(Mention(a, b, text[a:b], None, "quoted", strong=True))
         for a, b in task_spans(text, 0, n):
             found.append(Mention(a, b, text[a:b], "Task", "task"))
         if '"' in text or "“" in text:
