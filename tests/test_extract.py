@@ -261,6 +261,34 @@ def test_a_capitalised_word_beside_a_typed_apposition_is_a_name():
     assert given_name_spans(text) == []
 
 
+def test_a_given_name_ends_with_its_sentence():
+    from kg.extract.mentions import given_name_spans
+
+    text = "We propose a model for question answering, called Masque. The model is trained end to end."
+    assert [text[a:b] for a, b in given_name_spans(text)] == ["Masque"]
+
+
+@pytest.mark.parametrize("abstract,title", [
+    ("Matching Networks for One Shot Learning Learning from a few examples remains a key challenge.",
+     "Matching Networks for One Shot Learning"),
+    ("Gated-Attention Readers for Text Comprehension In this paper we study cloze-style questions.",
+     "Gated-Attention Readers for Text Comprehension"),
+])
+def test_a_title_glued_to_its_abstract_is_found(abstract, title):
+    from kg.extract.text import embedded_title_end
+
+    assert abstract[:embedded_title_end(abstract, 0, len(abstract))] == title
+
+
+def test_a_title_opening_with_a_participle_names_its_subject():
+    from kg.extract.base import SEP
+    from kg.extract.nlp import build_nlp
+
+    text = "Gated-Attention Readers for Text Comprehension" + SEP + "In this paper we study cloze-style questions."
+    st = build_nlp(rules_only=True)(text)._.kg
+    assert ("PROPOSES", "Gated-Attention Readers", "title-subject") in {(c.type, c.mention.text, c.rule) for c in st.cands}
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

@@ -278,7 +278,7 @@ def task_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 #: a name given right after a naming cue: "the resulting model, named Spider", "which we call LM up-scaling"
 _GIVEN_NAME = re.compile(r"\b(?:named|called|dubbed|termed|coined|which we (?:call|name|dub|term)|we (?:call|name|dub|term) "
-                         r"(?:it|this|them|our \w+))[ \t]+(?:as[ \t]+)?([A-Z][\w.+\-]*(?:[ \t]+[A-Z0-9][\w.+\-]*){0,3})")
+                         r"(?:it|this|them|our \w+))[ \t]+(?:as[ \t]+)?([A-Z][\w+\-]*(?:\.\d+)*(?:[ \t]+[A-Z0-9][\w+\-]*(?:\.\d+)*){0,3})")
 #: the strongest naming cues also name lower-case coinages, up to a comma or a clause: "which we call LM up-scaling,"
 _COINED = re.compile(r"\b(?:which we (?:call|name|dub|term)|we (?:call|dub|term) (?:it|this|them))[ \t]+"
                      r"((?:[\w*+\-]+)(?:[ \t]+[\w*+\-]+){0,4}?)(?=[ \t]*(?:[,.;:()]|$|[ \t](?:that|which|to|and|for|in|"

@@ -205,7 +205,7 @@ def new_names(text: str, st: PaperDoc, lexicon_known: AbstractSet[str]) -> list[
 
 _NOT_SUBJECT = re.compile(r"(?i)^(?:on|the|a|an|towards?|beyond|rethinking|revisiting|when|why|how|what|is|are|do|does|can|"
                           r"no|not|should|which|who|where|one|all|more|less|from|to|let|position|survey|review|"
-                          r"\w+ing|\w+ed|large|small|simple|efficient|effective|improved|better|scaling)\b")
+                          r"\w+ing|large|small|simple|efficient|effective|improved|better|scaling)\b")
 
 
 def _title_subject(text: str, st: PaperDoc) -> list[Candidate]:

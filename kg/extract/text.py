@@ -51,7 +51,7 @@ _TITLE_SMALL = frozenset("a an the of for and or with via to in on by from at as
 #: words that open the first sentence of an abstract
 _OPENERS = frozenset("""
 The In We This These Our Recent Recently Most Many Despite Although While Existing Current Modern Traditional
-Previous Prior Since Given Several Over Humans How It There Such One Due Unlike Although
+Previous Prior Since Given Several Over Humans How It There Such One Due Unlike Although A An
 """.split())
 _TOKEN = re.compile(r"\S+")
 
@@ -78,6 +78,8 @@ def embedded_title_end(text: str, start: int, end: int) -> int | None:
             return None
     else:
         return None
+    while run and run[-1][2].lower() in _TITLE_SMALL and run[-1][2][:1].islower():  # "... Learning Learning from a | few"
+        run.pop()
     if len(run) < 4:
         return None
     cut = None
