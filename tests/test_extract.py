@@ -289,6 +289,15 @@ def test_a_title_opening_with_a_participle_names_its_subject():
     assert ("PROPOSES", "Gated-Attention Readers", "title-subject") in {(c.type, c.mention.text, c.rule) for c in st.cands}
 
 
+def test_a_set_of_examples_is_a_dataset_and_a_question_mark_ends_a_phrase():
+    f = extract_one(paper("Galaxy Foundation Models", "For large-scale pretraining, we introduce GZ-Evo v0.1, "
+                                                       "a set of 96.5M volunteer responses for 552k galaxy images."))
+    assert has(f, "PROPOSES", "GZ-Evo v0.1")
+    assert next(e for e in f.entities if e.name == "GZ-Evo v0.1").type == "Dataset"
+    f = extract_one(paper("How Useful is Pretraining for Speech Recognition?", "We evaluate algorithms."))
+    assert not any(n.endswith("?") for _, n in rels(f)), rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

@@ -269,7 +269,9 @@ FOLLOW_TYPE = re.compile(
 
 #: an apposition naming what the mention is: "X, a new dataset for ...", "X, the largest corpus of"
 APPOSITION_TYPE = re.compile(
-    r"(?:,\s+|\s*[-–—]\s*|\s+[–—]\s+)(?:a|an|the)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|"
+    r"(?:,\s+|\s*[-–—]\s*|\s+[–—]\s+)(?:a|an|the)\s+(?P<words>(?:[\w'-]+\s+){0,3}?)(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?|"
+    r"(?:set|collection) of (?:\d[\d.,]*\s*[kKMB]?\s+)?(?:\w+\s+){0,2}?(?:images|responses|examples|samples|questions|"
+    r"pairs|documents|videos|annotations|labels|texts|tokens|utterances|dialogues|conversations|instructions))|"
     r"(?P<m>models?|LLMs?|backbones?)|(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|"
     r"architecture|framework)|(?P<x>metrics?))\b")
 _FOLLOW_TYPES = {"d": "Dataset", "m": "Model", "t": "Task", "me": "Method", "x": "Metric"}
@@ -325,7 +327,7 @@ a an the our new novel simple effective efficient first two three four five six 
 general unified lightweight powerful scalable flexible principled generic simple yet self called named
 further also additional
 """.split())
-_WORD = re.compile(r"[^\s,.;:()\[\]\"“”]+(?:\.\d+)*")
+_WORD = re.compile(r"[^\s,.;:!?()\[\]\"“”]+(?:\.\d+)*")
 _TRAIL_GENERIC = frozenset("""
 method methods approach approaches framework frameworks technique techniques strategy strategies scheme
 paradigm algorithm algorithms procedure pipeline recipe mechanism objective module system architecture
