@@ -259,6 +259,10 @@ def test_a_capitalised_word_beside_a_typed_apposition_is_a_name():
     assert [text[a:b] for a, b in given_name_spans(text)] == ["Prithvi"]
     text = "However, Transformers, a model family, dominate. In English, a language, it fails."
     assert given_name_spans(text) == []
+    text = "After that, we propose Scaling Laws of RoPE-based Extrapolation, a unified framework to describe it."
+    assert [text[a:b] for a, b in given_name_spans(text)] == ["Scaling Laws of RoPE-based Extrapolation"]
+    text = "However, In Our Work, a model is used."
+    assert given_name_spans(text) == []
 
 
 def test_a_given_name_ends_with_its_sentence():

@@ -284,7 +284,8 @@ _COINED = re.compile(r"\b(?:which we (?:call|name|dub|term)|we (?:call|dub|term)
                      r"((?:[\w*+\-]+)(?:[ \t]+[\w*+\-]+){0,4}?)(?=[ \t]*(?:[,.;:()]|$|[ \t](?:that|which|to|and|for|in|"
                      r"where|with|as|by|on|is|are)\b))")
 #: a capitalised word set beside what it is: "to create Prithvi, a transformer-based foundation model"
-_NAME_BESIDE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z][\w\-]*)(?=,[ \t]+(?:a|an)[ \t])")
+_NAME_BESIDE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z][\w\-]*(?:[ \t]+(?:(?:of|for|with|via|in|on|and|the|to)[ \t]+)?"
+                          r"[A-Z][\w\-]*){0,5})(?=,[ \t]+(?:a|an)[ \t])")
 
 
 def given_name_spans(text: str) -> list[tuple[int, int]]:
@@ -295,7 +296,8 @@ def given_name_spans(text: str) -> list[tuple[int, int]]:
     out = [m.span(1) for m in _GIVEN_NAME.finditer(text)]
     out += [m.span(1) for m in _COINED.finditer(text) if not is_generic(m.group(1))]
     out += [m.span(1) for m in _NAME_BESIDE.finditer(text)
-            if m.group(1) not in _CAP_WORD_NOT_NAME and m.group(1) not in _LANGUAGE_WORDS
+            if m.group(1).split()[0] not in _CAP_WORD_NOT_NAME and m.group(1).split()[0] not in _SENT_STARTERS
+            and m.group(1) not in _LANGUAGE_WORDS
             and type_from_following(text, m.end(1)) is not None]
     return out
 
