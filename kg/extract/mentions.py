@@ -161,8 +161,11 @@ _COORD_ITEMS = re.compile(r"(?:[A-Z][\w.+\-]*,[ \t]+)*[A-Z][\w.+\-]*,?$")
 
 
 #: one capitalised word that a type noun after it names: "built on the Gato architecture", "the Adam optimizer"
-_WORD_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|our|their|its)[ \t]+([A-Z][a-z][\w\-]*)[ \t]+(?:architecture|model|encoder|"
-                               r"decoder|backbone|network|framework|algorithm|optimizer|dataset|benchmark|corpus)s?\b")
+#: (found from the noun, then read back: faster than matching from every determiner)
+_TYPE_NOUN = re.compile(r"[ \t](?:architecture|model|encoder|decoder|backbone|network|framework|algorithm|optimizer|"
+                        r"dataset|benchmark|corpus)s?\b")
+_DETERMINERS = frozenset("the a an our their its".split())
+_CAP_WORD = re.compile(r"[A-Z][a-z][\w\-]*$")
 #: languages and peoples: "the English dataset", "a Chinese model" say what the data or model is about, not its name
 _LANGUAGE_WORDS = frozenset("""
 English Chinese German French Spanish Japanese Korean Arabic Russian Hindi Italian Portuguese Dutch Swedish
@@ -178,35 +181,51 @@ _INSIDE_NAME = re.compile(r"[A-Z][\w\-]*[ \t]+(?:in|of|on|for|at|from|with|to)[ 
 def named_by_noun_spans(text: str) -> list[tuple[int, int]]:
     """One capitalised word (not at a sentence start: a determiner comes first) that the type
     noun after it names: "the Gato architecture", "the Places dataset" ("Transformer" is listed)."""
-    return [m.span(1) for m in _WORD_BEFORE_NOUN.finditer(text)
-            if m.group(1) not in _LANGUAGE_WORDS and m.group(1) not in _CAP_WORD_NOT_NAME
-            and not _INSIDE_NAME.search(text, max(0, m.start() - 40), m.start())]
+    out = []
+    for noun in _TYPE_NOUN.finditer(text):
+        e = noun.start()
+        s = text.rfind(" ", 0, e)  # the word before the noun ...
+        d = text.rfind(" ", 0, s) if s > 0 else -1  # ... and the one before it
+        word, det = text[s + 1:e], text[d + 1:s]
+        if det not in _DETERMINERS or not _CAP_WORD.match(word) or word in _LANGUAGE_WORDS or word in _CAP_WORD_NOT_NAME:
+            continue
+        if not _INSIDE_NAME.search(text, max(0, d - 39), d + 1):
+            out.append((s + 1, e))
+    return out
 
 
-#: a list of capitalised words: "on Caltech, INRIA, and ETH", "CIFAR, SVHN or COCO"
-_CAP_LIST = re.compile(r"(?<![\w\-])[A-Z][\w.+\-]*(?:,?[ \t]+(?:and|or|&)[ \t]+[A-Z][\w.+\-]*|,[ \t]+[A-Z][\w.+\-]*)+")
-_CAP_ITEM = re.compile(r"[A-Z][\w.+\-]*")
+#: the next item of a list after a name, and the item before one: "on Caltech, INRIA, and ETH"
+_NEXT_ITEM = re.compile(r"(?:,?[ \t]+(?:and|or|&)[ \t]+|,[ \t]+)([A-Z][\w+\-]*(?:\.\d+)*)(?![\w\-])")
+#: the two characters before a list item that follows another: ", ", "and ", "or ", "& "
+_LIST_JOINS = frozenset([", ", "d ", "r ", "& "])
+_PREV_ITEM = re.compile(r"(?<![\w\-])([A-Z][\w+\-]*(?:\.\d+)*)(?:,?[ \t]+(?:and|or|&)[ \t]+|,[ \t]+)$")
 
 
 def listed_with(text: str, mentions: list["Mention"]) -> list["Mention"]:
-    """Single capitalised words listed with names found: "on Caltech, INRIA, and ETH" (INRIA
-    and ETH are names, so Caltech is one of them, of their type when they agree)."""
-    at = {(m.start, m.end): m for m in mentions}
-    out: list[Mention] = []
-    for lst in _CAP_LIST.finditer(text):
-        items = [(lst.start() + w.start(), lst.start() + w.end()) for w in _CAP_ITEM.finditer(lst.group(0))]
-        known = [at[i] for i in items if i in at]
-        if not known or len(known) == len(items):
-            continue
-        types = {m.type for m in known}
-        typ = types.pop() if len(types) == 1 else None
-        for a, b in items:
-            w = text[a:b].rstrip(".")
-            b = a + len(w)
-            if (a, b) not in at and len(w) > 1 and w not in _CAP_WORD_NOT_NAME and w not in _LANGUAGE_WORDS \
-                    and not any(m.start < b and a < m.end for m in mentions):
-                out.append(Mention(a, b, w, typ, "shape"))
-    return out
+    """Single capitalised words listed with a name found: "on Caltech, INRIA, and ETH" (INRIA
+    and ETH are names, so Caltech is one of them, of the type of the name next to it). Walked
+    from each name to both sides, item by item, up to the next name or the list's end."""
+    starts = {m.start for m in mentions}
+    ends = {m.end for m in mentions}
+    spans = [(m.start, m.end) for m in mentions]
+    found: dict[tuple[int, int], Mention] = {}
+
+    def fits(a: int, b: int) -> bool:
+        w = text[a:b]
+        return len(w) > 1 and w not in _CAP_WORD_NOT_NAME and w not in _LANGUAGE_WORDS and w not in _SENT_STARTERS \
+            and not any(s < b and a < e for s, e in spans)
+
+    for m in mentions:
+        pos = m.end
+        while (r := _NEXT_ITEM.match(text, pos)) and r.start(1) not in starts and fits(*r.span(1)):
+            found.setdefault(r.span(1), Mention(r.start(1), r.end(1), r.group(1), m.type, "shape"))
+            pos = r.end(1)
+        pos = m.start
+        while text[pos - 2:pos] in _LIST_JOINS and (r := _PREV_ITEM.search(text, max(0, pos - 40), pos)) \
+                and r.end(1) not in ends and fits(*r.span(1)):
+            found.setdefault(r.span(1), Mention(r.start(1), r.end(1), r.group(1), m.type, "shape"))
+            pos = r.start(1)
+    return [found[k] for k in sorted(found)]
 
 
 def coordinated_data_spans(text: str) -> list[tuple[int, int]]:
@@ -283,23 +302,60 @@ _GIVEN_NAME = re.compile(r"\b(?:named|called|dubbed|termed|coined|which we (?:ca
 _COINED = re.compile(r"\b(?:which we (?:call|name|dub|term)|we (?:call|dub|term) (?:it|this|them))[ \t]+"
                      r"((?:[\w*+\-]+)(?:[ \t]+[\w*+\-]+){0,4}?)(?=[ \t]*(?:[,.;:()]|$|[ \t](?:that|which|to|and|for|in|"
                      r"where|with|as|by|on|is|are)\b))")
-#: a capitalised word set beside what it is: "to create Prithvi, a transformer-based foundation model"
-_NAME_BESIDE = re.compile(r"(?<=[a-z,][ \t])([A-Z][a-z][\w\-]*(?:[ \t]+(?:(?:of|for|with|via|in|on|and|the|to)[ \t]+)?"
-                          r"[A-Z][\w\-]*){0,5})(?=,[ \t]+(?:a|an)[ \t])")
+#: a capitalised name set beside what it is, read back from the apposition's comma: "to create Prithvi, a
+#: transformer-based foundation model", "we propose Scaling Laws of RoPE-based Extrapolation, a unified framework"
+#: every _GIVEN_NAME or _COINED match holds one of these (a text without any is not scanned)
+_GIVEN_KEYS = ("named", "called", "dubbed", "termed", "coined", "we call", "we name", "we dub", "we term")
+_APPOSITION_OPENERS = re.compile(r", an? ")
 
 
-def given_name_spans(text: str) -> list[tuple[int, int]]:
+def given_name_spans(text: str, lower: str | None = None) -> list[tuple[int, int]]:
     """Names given by a naming cue or set beside what they are, though not shaped as names
     ("named Spider", "which we call LM up-scaling", "create Prithvi, a ... model")."""
     from kg.extract.text import type_from_following
 
-    out = [m.span(1) for m in _GIVEN_NAME.finditer(text)]
-    out += [m.span(1) for m in _COINED.finditer(text) if not is_generic(m.group(1))]
-    out += [m.span(1) for m in _NAME_BESIDE.finditer(text)
-            if m.group(1).split()[0] not in _CAP_WORD_NOT_NAME and m.group(1).split()[0] not in _SENT_STARTERS
-            and m.group(1) not in _LANGUAGE_WORDS
-            and type_from_following(text, m.end(1)) is not None]
+    low = text.lower() if lower is None else lower
+    out: list[tuple[int, int]] = []
+    if any(k in low for k in _GIVEN_KEYS):
+        out += [m.span(1) for m in _GIVEN_NAME.finditer(text)]
+        out += [m.span(1) for m in _COINED.finditer(text) if not is_generic(m.group(1))]
+    for comma in _APPOSITION_OPENERS.finditer(text):
+        i = comma.start()
+        if type_from_following(text, i) is None:
+            continue
+        span = _name_before(text, i)
+        if span is not None:
+            out.append(span)
     return out
+
+
+_CONNECTORS = frozenset("of for with via in on and the to".split())
+
+
+def _name_before(text: str, end: int) -> tuple[int, int] | None:
+    """The Title Case name (up to six words, small connectors inside) that ends at ``end``,
+    after a lower-case word or a comma: "create Prithvi|", "propose Scaling Laws of RoPE-based Extrapolation|"."""
+    words = text[max(0, end - 90):end].split(" ")
+    if len(words) < 2 or not words[-1]:
+        return None
+    i = len(words) - 1
+    first = i
+    while i >= 0 and len(words) - i <= 8:
+        w = words[i]
+        if w[:1].isupper() and re.fullmatch(r"[A-Z][\w\-]*", w):
+            first = i
+        elif w not in _CONNECTORS:
+            break
+        i -= 1
+    name_words = words[first:]
+    prev = words[first - 1] if first > 0 else ""
+    if not name_words or not prev or not (prev[-1:].islower() or prev.endswith(",")) or len(name_words) > 6:
+        return None
+    if not re.match(r"[A-Z][a-z]", name_words[0]) or name_words[0] in _CAP_WORD_NOT_NAME \
+            or name_words[0] in _SENT_STARTERS or " ".join(name_words) in _LANGUAGE_WORDS:
+        return None
+    start = end - len(" ".join(name_words))
+    return start, end
 
 
 def quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
@@ -431,7 +487,7 @@ class MentionFinder:
             found.append(Mention(a, b, text[a:b], "Dataset", "shape"))
         for a, b in named_by_noun_spans(text):
             found.append(Mention(a, b, text[a:b], None, "shape"))
-        for a, b in given_name_spans(text):
+        for a, b in given_name_spans(text, st.lower):
             found.append(Mention(a, b, text[a:b], None, "quoted", strong=True))
         for a, b in task_spans(text, 0, n):
             found.append(Mention(a, b, text[a:b], "Task", "task"))
