@@ -302,6 +302,11 @@ def test_a_set_of_examples_is_a_dataset_and_a_question_mark_ends_a_phrase():
     assert not any(n.endswith("?") for _, n in rels(f)), rels(f)
 
 
+def test_the_task_of_x_is_addressed():
+    f = extract_one(paper("Tabular learning", "We study the task of few-shot tabular classification."))
+    assert has(f, "ADDRESSES", "few-shot tabular classification"), rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

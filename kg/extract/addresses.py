@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Candidate, Mention, PaperDoc, state
-from kg.extract.text import is_generic, read_phrase, type_from_head
+from kg.extract.text import is_generic, read_phrase, read_phrase_list, type_from_head
 
 TITLE_FOR = re.compile(r"\b(?:for|towards?|in)\s+", re.I)
 _NOT_TASK_HEAD = re.compile(r"(?i)(?:models?|llms?|lms?|transformers?|networks?|data|datasets?|languages?|domains?|"
@@ -54,6 +54,38 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
         for m in st.by_sent.get(s, []):
             if m.type == "Task":
                 out.append(Candidate("ADDRESSES", m, "task-in-own-sentence", 0.5))
+        out += _listed_tasks(text, st, s, e)
+    return out
+
+
+#: what introduces a task by name: "on the task of X", "the problem of X" (lists after "tasks such as" gained out
+#: of fold on both training sets but lost on the SciREX abstracts: left out)
+TASK_LIST_CUE = re.compile(r"\b(?:the|a|an) (?:task|problem)s? of\s+")
+_TASK_LIST_KEYS = ("task", "problem")
+
+
+def _listed_tasks(text: str, st: PaperDoc, s: int, e: int) -> list[Candidate]:
+    """Tasks a sentence of the paper's own names as its task ("we study the task of X")."""
+    low = st.lower
+    if not any(low.find(k, s, e) >= 0 for k in _TASK_LIST_KEYS):
+        return []
+    out = []
+    for cue in TASK_LIST_CUE.finditer(low, s, e):
+        for a, b in read_phrase_list(text, cue.end(), e):
+            phrase = text[a:b]
+            if len(phrase.split()) > 5 or is_generic(phrase) or not phrase[:1].isalpha():
+                continue
+            same = [m for m in st.mentions if m.start == a and m.end == b]
+            if same:
+                m = same[0]
+                if m.type not in (None, "Task"):
+                    continue
+            elif any(m.start < b and a < m.end for m in st.mentions):
+                continue  # a name is there: a dataset or a model, not a task's name
+            else:
+                m = Mention(a, b, phrase, "Task", "task")
+                st.mentions.append(m)
+            out.append(Candidate("ADDRESSES", m, "task-list", 0.6, implied_type="Task"))
     return out
 
 
