@@ -165,6 +165,9 @@ _COORD_ITEMS = re.compile(r"(?:[A-Z][\w.+\-]*,[ \t]+)*[A-Z][\w.+\-]*,?$")
 _TYPE_NOUN = re.compile(r"[ \t](?:architecture|model|encoder|decoder|backbone|network|framework|algorithm|optimizer|"
                         r"dataset|benchmark|corpus)s?\b")
 _DETERMINERS = frozenset("the a an our their its".split())
+#: every _TYPE_NOUN match holds one of these after a capitalised word ("Gato architecture")
+_TYPE_NOUN_KEYS = (" architecture", " model", " encoder", " decoder", " backbone", " network", " framework",
+                   " algorithm", " optimizer", " dataset", " benchmark", " corpus")
 _CAP_WORD = re.compile(r"[A-Z][a-z][\w\-]*$")
 #: languages and peoples: "the English dataset", "a Chinese model" say what the data or model is about, not its name
 _LANGUAGE_WORDS = frozenset("""
@@ -181,7 +184,9 @@ _INSIDE_NAME = re.compile(r"[A-Z][\w\-]*[ \t]+(?:in|of|on|for|at|from|with|to)[ 
 def named_by_noun_spans(text: str) -> list[tuple[int, int]]:
     """One capitalised word (not at a sentence start: a determiner comes first) that the type
     noun after it names: "the Gato architecture", "the Places dataset" ("Transformer" is listed)."""
-    out = []
+    out: list[tuple[int, int]] = []
+    if not any(k in text for k in _TYPE_NOUN_KEYS):
+        return out
     for noun in _TYPE_NOUN.finditer(text):
         e = noun.start()
         s = text.rfind(" ", 0, e)  # the word before the noun ...
@@ -228,10 +233,15 @@ def listed_with(text: str, mentions: list["Mention"]) -> list["Mention"]:
     return [found[k] for k in sorted(found)]
 
 
+_PLURAL_DATA = ("datasets", "data sets", "benchmarks", "corpora", "test sets")
+
+
 def coordinated_data_spans(text: str) -> list[tuple[int, int]]:
     """Single words that a plural data noun after them names as datasets: "on the Monash and
     ETT benchmarks", "Caltech, INRIA and ETH datasets" (what a word alone would not say)."""
     out: list[tuple[int, int]] = []
+    if not any(k in text for k in _PLURAL_DATA):
+        return out
     for m in _COORD_LAST.finditer(text):
         out.append(m.span(1))
         items = _COORD_ITEMS.search(text, max(0, m.start() - 120), m.start())
