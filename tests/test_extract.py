@@ -230,6 +230,12 @@ def test_our_model_comma_name_is_the_contribution():
     assert next(e for e in f.entities if e.name == "HyperGAT").type == "Model"
 
 
+def test_the_last_word_of_a_title_case_name_is_no_list_item():
+    f = extract_one(paper("Zero-shot learning", "We establish a new state of the art on the Animals with Attributes "
+                                                "and Caltech-UCSD Birds datasets."))
+    assert not mentions_any(f, "Attributes"), rels(f)
+
+
 @pytest.mark.parametrize("abstract,names", [
     ("Our method achieves state-of-the-art performance on Caltech, INRIA, and ETH.", {"Caltech", "INRIA", "ETH"}),
     ("Our network achieves new state-of-the-art results on CIFAR, SVHN, COCO, and gains on ImageNet.",

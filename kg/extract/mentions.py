@@ -218,7 +218,8 @@ def listed_with(text: str, mentions: list["Mention"]) -> list["Mention"]:
     def fits(a: int, b: int) -> bool:
         w = text[a:b]
         return len(w) > 1 and w not in _CAP_WORD_NOT_NAME and w not in _LANGUAGE_WORDS and w not in _SENT_STARTERS \
-            and not any(s < b and a < e for s, e in spans)
+            and not any(s < b and a < e for s, e in spans) \
+            and not _INSIDE_NAME.search(text, max(0, a - 40), a)  # "Animals with Attributes": a name's last word
 
     for m in mentions:
         pos = m.end
