@@ -313,6 +313,12 @@ def test_the_task_of_x_is_addressed():
     assert has(f, "ADDRESSES", "few-shot tabular classification"), rels(f)
 
 
+def test_a_translation_dataset_keeps_its_language_pair():
+    f = extract_one(paper("Translation", "Our model improves BLEU on the WMT 2014 English-to-German translation task "
+                                         "and on WMT'16 En-Ro."))
+    assert has(f, "EVALUATES_ON", "WMT 2014 English-to-German") and has(f, "EVALUATES_ON", "WMT'16 En-Ro"), rels(f)
+
+
 def test_training_data_is_not_an_evaluation():
     f = extract_one(paper("A model", "We pretrain our model on ImageNet and achieve strong results."))
     assert not has(f, "EVALUATES_ON", "ImageNet")

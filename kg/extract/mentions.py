@@ -414,6 +414,27 @@ _TASK_AFTER = re.compile(r"(?:\s+|\s*[-–]\s*)(?:Shared\s+)?(?:Task|Subtask|Sub
                          r"(?:\s*[,:-]?\s*(?:Subtask|Sub-task|Track)\s+[A-Z0-9]\w{0,2}\b)?")
 
 
+#: a language pair after a translation dataset: "WMT 2014 English-to-German", "IWSLT14 De-En", "WMT'16 En-Ro"
+_PAIR_AFTER = re.compile(r"(?:['’]\d{2}|[ \t]+['’]?\d{2}(?:\d{2})?)?[ \t](?:English|German|French|Romanian|Russian|Czech|Chinese|Japanese|Finnish|Turkish|Spanish|"
+                         r"Italian|Portuguese|Arabic|Vietnamese|Korean|Hindi|Estonian|Latvian|Lithuanian|Kazakh|Gujarati|"
+                         r"En|De|Fr|Ro|Ru|Cs|Zh|Ja|Fi|Tr|Es|It|Pt|Ar|Vi|Ko|Hi|Et|Lv|Lt|Kk|Gu|EN|DE|FR|RO|RU|CS|ZH|JA)"
+                         r"(?:-to-|[-–→⇒]|[ \t]+to[ \t]+)(?:English|German|French|Romanian|Russian|Czech|Chinese|Japanese|"
+                         r"Finnish|Turkish|Spanish|Italian|Portuguese|Arabic|Vietnamese|Korean|Hindi|Estonian|Latvian|"
+                         r"Lithuanian|Kazakh|Gujarati|En|De|Fr|Ro|Ru|Cs|Zh|Ja|Fi|Tr|Es|It|Pt|Ar|Vi|Ko|Hi|Et|Lv|Lt|Kk|Gu|"
+                         r"EN|DE|FR|RO|RU|CS|ZH|JA)\b")
+_TRANSLATION_DATA = re.compile(r"(?:WMT|IWSLT|WAT|Europarl|OPUS|FLORES|newstest|TED)", re.I)
+
+
+def with_language_pair(text: str, m: Mention) -> Mention:
+    """A translation dataset followed by its language pair is that pair's data: "WMT 2014 English-to-German"."""
+    if not _TRANSLATION_DATA.match(m.text):
+        return m
+    p = _PAIR_AFTER.match(text, m.end)
+    if not p:
+        return m
+    return Mention(m.start, p.end(), text[m.start:p.end()], "Dataset", m.source, m.link, m.strong)
+
+
 def with_task_number(text: str, m: Mention) -> Mention:
     """A name followed by a task's number is that shared task, a dataset: "SemEval-2023 Task 4"
     (not "SemEval-2023" and a stray "Task 4")."""
@@ -505,7 +526,10 @@ class MentionFinder:
         if '"' in text or "“" in text:
             for a, b, t in quoted_spans(text, 0, n):
                 found.append(Mention(a, b, text[a:b], t, "quoted", strong=True))
-        found = [with_task_number(text, with_version(text, m)) for m in found]
+        found = [with_language_pair(text, with_task_number(text, with_version(text, m))) for m in found]
+        pairs = [(m.start, m.end) for m in found if m.type == "Dataset" and _TRANSLATION_DATA.match(m.text)]
+        if pairs:  # "WMT 2014 English-to-German translation task": the data's pair, not a task's name
+            found = [m for m in found if not (m.source == "task" and any(a < m.end and m.start < b for a, b in pairs))]
         trusted_ends = {m.end for m in found if m.source in ("lexicon", "known")}
         found = [m for m in found if not (m.source == "task" and m.end in trusted_ends)]
         urls = url_spans(text)
