@@ -19,6 +19,8 @@ from typing import Iterable, NamedTuple
 
 #: a run of word characters: the key of a name and the places a name may start
 _WORD = re.compile(r"\w+")
+#: the next word after a name's first word (what separates them is no word character)
+_NEXT_WORD = re.compile(r"\W+(\w+)")
 #: characters after which a name may start (besides whitespace and the text's start)
 _OPENS = frozenset("([{\"'“‘«<,;!?)]}”’»>")
 #: characters after which a name may start only when its first character is a letter
@@ -43,11 +45,11 @@ class NameIndex:
     start many known names, and a text rarely holds the second word of more than one of them."""
 
     def __init__(self, sensitive: Iterable[str], insensitive: Iterable[str]) -> None:
-        #: first word -> one-word names; (first word, second word) -> longer names
+        #: first word -> one-word names; first word -> second word -> longer names
         self.exact: dict[str, list[str]] = {}
         self.lower: dict[str, list[str]] = {}
-        self.exact2: dict[tuple[str, str], list[str]] = {}
-        self.lower2: dict[tuple[str, str], list[str]] = {}
+        self.exact2: dict[str, dict[str, list[str]]] = {}
+        self.lower2: dict[str, dict[str, list[str]]] = {}
         for names, ones, twos, fold in ((sensitive, self.exact, self.exact2, False),
                                         (insensitive, self.lower, self.lower2, True)):
             for n in names:
@@ -58,10 +60,14 @@ class NameIndex:
                 if len(words) == 1:
                     ones.setdefault(words[0], []).append(listed)
                 else:
-                    twos.setdefault((words[0], words[1]), []).append(listed)
-        for index in (self.exact, self.lower, self.exact2, self.lower2):
+                    twos.setdefault(words[0], {}).setdefault(words[1], []).append(listed)
+        for index in (self.exact, self.lower):
             for key in index:
-                index[key] = sorted(set(index[key]), key=lambda n: (-len(n), n))  # type: ignore[index]
+                index[key] = sorted(set(index[key]), key=lambda n: (-len(n), n))
+        for index2 in (self.exact2, self.lower2):
+            for seconds in index2.values():
+                for key in seconds:
+                    seconds[key] = sorted(set(seconds[key]), key=lambda n: (-len(n), n))
 
     def find(self, text: str, lower: str | None = None) -> list[NameMatch]:
         """Every match in ``text``, overlapping ones included, in order of start, longest first.
@@ -73,15 +79,20 @@ class NameIndex:
         out: list[NameMatch] = []
         for ones, twos, hay in ((self.exact, self.exact2, text), (self.lower, self.lower2, lower)):
             # the words of the text that start a name: set operations, not a loop over every word
-            words = _WORD.findall(hay)
-            groups = [(key, ones[key]) for key in ones.keys() & set(words)]
-            if twos:
-                groups += [(pair[0], twos[pair]) for pair in twos.keys() & set(zip(words, words[1:]))]
-            for key, names in sorted(groups):
+            words = set(_WORD.findall(hay))
+            for key in sorted((ones.keys() | twos.keys()) & words):
+                single = ones.get(key, ())
+                longer = twos.get(key)
                 i = hay.find(key)
                 while i >= 0:
                     j = i + len(key)
                     if (i == 0 or not _is_word(hay[i - 1])) and starts_word(text, i):
+                        names: Iterable[str] = single
+                        if longer:  # the names of several words whose second word comes next here
+                            nxt = _NEXT_WORD.match(hay, j)
+                            more = longer.get(nxt.group(1), ()) if nxt else ()
+                            if more:
+                                names = [*more, *single]
                         for n in names:
                             b = i + len(n)
                             if hay.startswith(n, i) and ends_word(text, b):

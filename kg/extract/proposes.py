@@ -35,16 +35,19 @@ NAMED_CUE = re.compile(
     r"\bour (?:method|model|approach|framework|architecture|dataset|benchmark|system|algorithm|network|agent|corpus),)\s*")
 #: every NAMED_CUE match holds one of these: a text without any is not scanned (most are not)
 _NAMED_KEYS = ("named", "called", "dubbed", "termed", "coined", "namely", "denoted", "which we", "resulting", "yielding",
-               "producing",
-               "the proposed", "our proposed", "the new ", "our new ",
-               *(f"our {noun}," for noun in ("method", "model", "approach", "framework", "architecture", "dataset",
-                                            "benchmark", "system", "algorithm", "network", "agent", "corpus")))
+               "producing", "the proposed", "the new ")
+#: ... or, after "our ", one of these
+_OUR_KEYS = ("our proposed", "our new ",
+             *(f"our {noun}," for noun in ("method", "model", "approach", "framework", "architecture", "dataset",
+                                          "benchmark", "system", "algorithm", "network", "agent", "corpus")))
 
 
 def may_name(low: str, start: int = 0, end: int | None = None) -> bool:
     """False when ``NAMED_CUE`` cannot match in ``low[start:end]`` (lower-cased text)."""
     end = len(low) if end is None else end
-    return any(low.find(k, start, end) >= 0 for k in _NAMED_KEYS)
+    if any(low.find(k, start, end) >= 0 for k in _NAMED_KEYS):
+        return True
+    return low.find("our ", start, end) >= 0 and any(low.find(k, start, end) >= 0 for k in _OUR_KEYS)
 
 
 #: "a simple baseline (SimpleCIL)": checked only before each "(" (a full scan is slow)
