@@ -251,3 +251,21 @@ def test_folds_are_a_partition():
 
     fs = folds(23, 5)
     assert sorted(i for f in fs for i in f) == list(range(23)) and len(fs) == 5
+
+
+def test_data_the_paper_only_trains_on_is_used_not_evaluated_on():
+    """The guidelines: "trained on X" is USES. The model's EVALUATES_ON of data with only a
+    training cue becomes USES; data it also evaluates on stays EVALUATES_ON."""
+    from kg.extract import extract_one
+    from kg.ids import title_paper_id
+    from kg.schema import Paper
+
+    text = ("We pretrain on LAION-400M and CC12M. We fine-tune Mistral-7B on MetaMathQA and evaluate on GSM8K. "
+            "We then evaluate zero-shot retrieval on Flickr30K.")
+    f = extract_one(Paper(id=title_paper_id("Pretraining"), title="Pretraining", abstract=text))
+    names = {e.id: e.name for e in f.entities}
+    rels = {(r.type, names[r.target]) for r in f.relations}
+    for data in ("LAION-400M", "CC12M"):
+        assert ("EVALUATES_ON", data) not in rels and ("USES", data) in rels, (data, rels)
+    assert ("EVALUATES_ON", "MetaMathQA") not in rels, rels  # "fine-tune Mistral-7B on X": training data
+    assert ("EVALUATES_ON", "GSM8K") in rels and ("EVALUATES_ON", "Flickr30K") in rels, rels

@@ -139,6 +139,12 @@ _COERCE = {"EVALUATES_ON": "Dataset", "ADDRESSES": "Task"}
 RULE_DECIDED = ("BUILDS_ON", "COMPARES_WITH")
 
 
+def trained_on_only(rules: set[str], cand_types: set[str]) -> bool:
+    """Data the paper only trains on: a "trained on X" cue and no cue of an evaluation. The
+    model's EVALUATES_ON of such data is a USES (the guidelines: "trained on X" is USES)."""
+    return "trained-on" in rules and "EVALUATES_ON" not in cand_types
+
+
 def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
     """The facts of the model's decisions (``st.decisions``: a relation type and a probability
     for some of ``st.groups``): each with the evidence of the cue that best supports it; the
@@ -151,6 +157,8 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
     for g, rtype, prob, likely in st.decisions or ():
         if rtype in RULE_DECIDED:
             continue
+        if rtype == "EVALUATES_ON" and trained_on_only({c.rule for c in g.cands}, {c.type for c in g.cands}):
+            rtype = "USES"
         ms = sorted(g.mentions, key=lambda m: (m.start, m.end))
         name, typ, aliases = describe(g.key, ms, g.cands, st, text, long_keys)
         if typ not in ALLOWED[rtype]:

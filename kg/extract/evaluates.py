@@ -26,7 +26,7 @@ RESULT_CLAIM = re.compile(r"\b(?:state-of-the-art|sota|new state|best (?:results
 BACKGROUND = re.compile(r"\b(?:has|have) been\b|\bet al\b|\b(?:previous|prior|earlier) (?:work|works|studies)\b")
 _DATA_NOUN = re.compile(r"(?:data ?sets?|benchmarks?|corpora|tasks?|test sets?)\s*(?:,|:|such as|including|like|namely)?\s*$")
 _NOT_EVAL_BEFORE = re.compile(r"\b(?:based|built|relies|rely|relying|depends?|depending|focus\w*|draws?|building)\s+$")
-_TRAIN_BEFORE = re.compile(r"(?i)(?:trained|trains|train|pre-?train\w*|fine-?tun\w*|learned|learns|collected|sourced|curated|drawn|built)\s+(?:\w+\s+){0,3}$")
+_TRAIN_BEFORE = re.compile(r"(?i)(?:trained|trains|train|pre-?train\w*|fine-?tun\w*|learned|learns|collected|sourced|curated|drawn|built)\s+(?:[\w.\-]+\s+){0,3}$")
 #: "on several object recognition datasets (CIFAR-10, CIFAR-100, ImageNet)"
 LIST_IN_PARENS = re.compile(r"\b(?:data ?sets?|benchmarks?|corpora|test sets?|tasks?)\s*(?:\(\s*|,?\s*(?:including|such as|like|namely|e\.g\.,?|:)\s*|,\s*)"
                             r"(?:e\.g\.,?\s*|i\.e\.,?\s*|including\s+)?(?:the\s+)?")

@@ -138,12 +138,22 @@ def fit(papers: Iterable[PaperExamples], c: float = C, threshold: float = THRESH
 def predict(model: LinearModel, paper: PaperExamples) -> list[tuple[Predicted, float]]:
     """The relations extraction gives one paper with the model, with their confidences: the
     model's, but for the types the rules decide (``assemble.RULE_DECIDED``: ``paper.rules``)."""
-    from kg.extract.assemble import RULE_DECIDED
+    from kg.extract.assemble import RULE_DECIDED, trained_on_only
 
     exs = paper.examples
     picks = choose(model, [e.features for e in exs], [e.spans for e in exs])
-    return [(Predicted(p.type, frozenset(exs[p.index].names)), p.probability) for p in picks
-            if p.type not in RULE_DECIDED] + list(paper.rules)
+    out = []
+    for p in picks:
+        if p.type in RULE_DECIDED:
+            continue
+        typ = p.type
+        if typ == "EVALUATES_ON":  # as ``assemble.assemble_learned`` does
+            feats = exs[p.index].features
+            if trained_on_only({f[5:] for f in feats if f.startswith("rule=")},
+                               {f[5:] for f in feats if f.startswith("cand=")}):
+                typ = "USES"
+        out.append((Predicted(typ, frozenset(exs[p.index].names)), p.probability))
+    return out + list(paper.rules)
 
 
 def folds(n: int, k: int) -> list[list[int]]:
