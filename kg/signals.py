@@ -42,6 +42,9 @@ def _handler(signum: int, frame: object) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
+    if _in_fork_hook(frame):  # an exception raised in a fork hook is swallowed by CPython
+        _resend_later(signum)
+        return
     if _STOPPING:  # a second signal while cleaning up: stop now
         os._exit(128 + signum)
     _STOPPING = True
@@ -78,8 +81,39 @@ def _force_exit(signum: int) -> None:
 # the signals are blocked across every fork made while handling, and a child puts back the
 # system's own actions (SIGTERM, SIGHUP: end quietly; SIGINT: ignored, the parent stops the
 # pool) before unblocking them: a signal sent meanwhile then acts at once.
+#
+# Python runs a pending signal's handler inside the hook that unblocks it (and may inside the
+# one that blocks it), and CPython prints and drops an exception raised in a fork hook: the
+# signal would be lost and the command run on. So a signal handled inside a hook is sent
+# again, by a thread, once the hook has returned.
 _ACTIVE = False
 _FORK_HOOKS = False
+#: seconds after a fork hook before a signal it caught is sent again
+RESEND_DELAY = 0.05
+
+
+def _in_fork_hook(frame: object) -> bool:
+    """Whether the handler was called from inside one of the parent's fork hooks."""
+    hooks = (_before_fork.__code__, _after_fork_parent.__code__)
+    f = frame
+    for _ in range(8):
+        if f is None:
+            return False
+        if getattr(f, "f_code", None) in hooks:
+            return True
+        f = getattr(f, "f_back", None)
+    return False
+
+
+def _resend_later(signum: int) -> None:
+    import threading
+    import time
+
+    def resend() -> None:
+        time.sleep(RESEND_DELAY)
+        os.kill(os.getpid(), signum)
+
+    threading.Thread(target=resend, name="kg-signal-resend", daemon=True).start()
 
 
 def _before_fork() -> None:
