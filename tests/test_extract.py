@@ -295,6 +295,37 @@ def test_a_title_opening_with_a_participle_names_its_subject():
     assert ("PROPOSES", "Gated-Attention Readers", "title-subject") in {(c.type, c.mention.text, c.rule) for c in st.cands}
 
 
+@pytest.mark.parametrize("abstract,names", [
+    ("To this end, we devise a feature distillation module and a weight perturbation regularization module.",
+     {"feature distillation", "weight perturbation regularization"}),
+    ("In addition, a two-stage pre-training method is proposed to accelerate training.", {"two-stage pre-training"}),
+    ("This is achieved by two contributions: (1) an effective RoPE rescaling algorithm; (2) a mixed context window "
+     "training method.", {"RoPE rescaling", "mixed context window training"}),
+    ("Our approach introduces an innovative elastic student branch into a modern self-distillation paradigm.",
+     {"elastic student"}),
+    ("We propose a simple contrastive approach and compare it with an existing retrieval method.", set()),
+])
+def test_a_technique_presented_by_its_head_noun_is_a_candidate(abstract, names):
+    """ "a X module / method / algorithm" in a sentence that presents the paper's work gives X as a
+    weak PROPOSES candidate for the model; a word that only describes ("contrastive"), or earlier
+    work ("an existing ... method"), does not."""
+    from kg.extract.base import SEP
+    from kg.extract.nlp import build_nlp
+
+    st = build_nlp(rules_only=True)("Some Title" + SEP + abstract)._.kg
+    assert {c.mention.text for c in st.cands if c.rule == "contribution-phrase"} == names
+
+
+def test_a_technique_keeps_the_head_noun_the_paper_writes_as_an_alias():
+    from kg.extract.assemble import head_alias
+    from kg.extract.base import Mention
+
+    text = "we devise a feature distillation module."
+    m = Mention(12, 32, "feature distillation", "Method")
+    assert head_alias(text, m, "Method") == "feature distillation module"
+    assert head_alias(text, m, "Task") is None
+
+
 def test_a_set_of_examples_is_a_dataset_and_a_question_mark_ends_a_phrase():
     f = extract_one(paper("Galaxy Foundation Models", "For large-scale pretraining, we introduce GZ-Evo v0.1, "
                                                        "a set of 96.5M volunteer responses for 552k galaxy images."))

@@ -29,6 +29,9 @@ _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 
 
 
 _TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database)s?)\b")
+#: the head noun a paper may set after a technique's name: "a feature distillation module"
+_METHOD_HEAD = re.compile(r"[ -]((?:method|approach|algorithm|module|mechanism|strategy|technique|framework|scheme|"
+                          r"procedure|architecture|unit|component|layer|block|objective|loss|network|paradigm)s?)\b")
 
 
 def default_type(m: Mention) -> str:
@@ -223,15 +226,20 @@ def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text:
         if m.text != name and m.text not in aliases and compact_key(m.text) != name_key:
             aliases.append(m.text)
     for m in ms:
-        follow = _TYPE_WORD.match(text, m.end)
-        if follow and typ == "Dataset":
-            alias = m.text + " " + follow.group(1)
-            if alias not in aliases and alias != name:
-                aliases.append(alias)
+        alias = head_alias(text, m, typ)
+        if alias and alias not in aliases and alias != name:
+            aliases.append(alias)
     for short, long in st.acronyms.items():
         if compact_key(long) == k and short not in aliases and short != name:
             aliases.append(short)
     return name, typ, aliases
+
+
+def head_alias(text: str, m: Mention, typ: str) -> str | None:
+    """The name with the head noun the paper writes after it: "X dataset", "X module"."""
+    follow = _TYPE_WORD.match(text, m.end) if typ == "Dataset" else \
+        _METHOD_HEAD.match(text, m.end) if typ in ("Method", "Model") else None
+    return m.text + text[m.end:m.end + 1] + follow.group(1) if follow else None
 
 
 def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:

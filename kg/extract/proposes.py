@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 from kg.extract.base import (SEP, Candidate, Mention, PaperDoc, cue_hits, enumeration_after, index_sentences,
                              model_only, state)
 from kg.extract.candidates import chunks
-from kg.extract.text import (VERSION_WORD, is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head,
+from kg.extract.text import (_NP_STOP, VERSION_WORD, is_generic, is_name_shaped, read_phrase, read_phrase_list, type_from_head,
                              type_from_shape)
 
 TITLE_LEAD = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
@@ -62,6 +62,7 @@ _USE_BEFORE = re.compile(r"\b(?:using|uses|use|with|via|based on|from|on top of|
 _STUDY = re.compile(r"(?i)(?:(?:\w+ly|systematic|comprehensive|thorough|detailed|empirical|extensive|large-scale|"
                     r"careful|first|novel|new)\s+)*(?:study|studies|exploration|analysis|analyses|investigation|evaluation|"
                     r"comparison|survey|review|examination|overview|understanding|insights?)\b")
+_WORD_RE = re.compile(r"[\w'-]+")
 _PRONOUNS = frozenset("i we you your our my their its it this these that what how why when who".split())
 _REPORT = re.compile(r"\s+(?:Technical Report|Tech Report|Report|Model Card|System Card)$")
 _NOT_OWN_BETWEEN = re.compile(r"\b(?:based on|using|built on|on top of|extends?|via|through|from|such as|like)\b")
@@ -300,6 +301,70 @@ def _loose_phrase(text: str, mentions: list[Mention], span: tuple[int, int]) -> 
     return Mention(s, e, phrase, None, "phrase")
 
 
+#: a technique the paper describes as its own, by the head noun it sets after its name: "devise a
+#: feature distillation module", "(2) an effective RoPE rescaling algorithm", "a two-stage
+#: pre-training method is proposed", "our adaptation speed calibration"
+_CONTRIBUTION_PHRASE = re.compile(
+    r"\b(?:(?P<a>an?)|(?P<our>our)|the (?:proposed|presented|new))\s+(?P<words>(?:(?!(?:an?|the|our|this|that|which)\s)[\w'-]+\s+){1,6}?)"
+    r"(?P<head>method|approach|algorithm|module|mechanism|strategy|technique|framework|scheme|procedure|architecture|"
+    r"unit|component|objective|loss|paradigm|branch|regulari[sz]er|layer|block)s?\b")
+_CONTRIBUTION_CUE = re.compile(r"\b(?:propos\w*|introduc\w*|present\w*|devis\w*|deriv\w*|design\w*|develop\w*|"
+                               r"describ\w*|novel|new|innovative|contributions?|we)\b")
+_PASSIVE_PROPOSAL = re.compile(r"\b(?:is|are) (?:\w+ly )?(?:proposed|introduced|presented|developed|designed|devised)\b"
+                               r"|\bcontributions?\b")
+_NOT_CONTRIBUTION = frozenset(("existing", "previous", "prior", "standard", "traditional", "conventional", "typical",
+                               "common", "popular", "baseline", "same", "other", "such", "similar", "different",
+                               "single", "general", "generic", "more", "better", "specific", "particular", "modern",
+                               "classical", "classic", "vanilla", "naive", "original", "current", "recent", "state-of-the-art",
+                               "whole", "entire", "overall", "key", "main", "core", "final", "proposed", "learning"))
+_ADJECTIVE_END = re.compile(r"(?:al|ive|ic|ous|ful|ar|ble|-based|-like|-aware|-driven|-free|-kind|-specific|-agnostic|"
+                            r"-level|-wise|-scale|-stage|-step|-tuned|-trained)$")
+_ADJ_SKIP = frozenset(("a", "an", "the", "our", "new", "novel", "innovative", "simple", "effective", "efficient", "and",
+                       "yet", "first", "unified", "lightweight", "powerful", "scalable", "flexible", "principled",
+                       "elegant", "robust", "fast", "cheap", "generic", "straightforward", "plug-and-play", "versatile"))
+
+
+def contribution_phrases(text: str, st: PaperDoc) -> list[Candidate]:
+    """The name before a technique's head noun in a sentence that presents the paper's own work
+    (a proposal verb, "novel", "new", "our", "is proposed", "contributions"): weak, for the
+    learned model to weigh."""
+    out: list[Candidate] = []
+    low = st.lower
+    for s, e in st.sents:
+        if s in st.headings:
+            continue
+        own = s in st.own_sents
+        if not own and not _PASSIVE_PROPOSAL.search(low, s, e):
+            continue
+        for m in _CONTRIBUTION_PHRASE.finditer(low, s, e):
+            if m.group("our") is None and not _CONTRIBUTION_CUE.search(low, s, e):
+                continue
+            spans = [(w.start(), w.end()) for w in _WORD_RE.finditer(text, m.start("words"), m.start("head"))]
+            while spans and (text[spans[0][0]:spans[0][1]].lower() in _ADJ_SKIP
+                             or text[spans[0][0]:spans[0][1]].lower().endswith("ly")):
+                spans.pop(0)
+            if not spans or len(spans) > 5:
+                continue
+            a, b = spans[0][0], spans[-1][1]
+            phrase = text[a:b]
+            words = [w.lower() for w in phrase.split()]
+            if words[0] in _NOT_CONTRIBUTION or any(w in _NP_STOP or w in _PRONOUNS or w == "of" for w in words) \
+                    or (_ADJECTIVE_END.search(words[-1]) and not is_name_shaped(phrase.split()[-1])):
+                continue
+            if len(words) == 1 and not is_name_shaped(phrase) and type_from_head(phrase) != "Method":
+                continue  # "a contrastive approach", "a uniform framework": a word that describes, not a name
+            if _STUDY.match(phrase) or is_generic(phrase) or phrase[:1].isdigit() \
+                    or type_from_head(phrase) in ("Metric", "Task", "Dataset") or len(phrase) < 4:
+                continue
+            same = next((x for x in st.by_sent.get(s, ()) if x.start == a and x.end == b), None)
+            if same is None and any(x.start < b and a < x.end and not (a <= x.start and x.end <= b)
+                                    for x in st.by_sent.get(s, ())):
+                continue  # it would cut a name in two
+            mention = same or Mention(a, b, phrase, "Method", "phrase")
+            out.append(Candidate("PROPOSES", mention, "contribution-phrase", 0.4))
+    return out
+
+
 _CLAIM_AFTER = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:\w+ly\s+)?(?:outperform\w*|surpass\w*|achiev\w*|sets?|obtain\w*|"
                           r"reach\w*|exceed\w*|beats?|establish\w*|(?:is|are) (?:a|an|the) (?:\w+ )?(?:new|novel|first))\b")
 _COMPACT_SIZES = re.compile(r"^(.+?)-((?:\d+(?:\.\d+)?/)+\d+(?:\.\d+)?)([BMK])$")
@@ -405,6 +470,7 @@ class ProposesCues:
         # sentences that name the paper's own contribution speak of its own work
         own = {c.mention.text for c in cands if not model_only(c.rule)}
         cands += subject_claims(st.text, st, _lexicon_names())
+        cands += contribution_phrases(st.text, st)
         cands += variants(st, cands)
         cands += title_phrases(st.text, st)
         st.cands += cands
