@@ -371,6 +371,24 @@ def test_builds_on(sentence):
     assert has(f, "BUILDS_ON", "RoBERTa"), rels(f)
 
 
+@pytest.mark.parametrize("abstract,names", [
+    ("The proposed block can be plugged into backbone CNN models, e.g., ResNet, ResNeXt and DenseNet.",
+     {"ResNet", "ResNeXt", "DenseNet"}),
+    ("Our method can be applied to open-source LLMs such as LLaMA and GPT-NeoX with negligible cost.",
+     {"LLaMA", "GPT-NeoX"}),
+    ("We found re-training pretrained models (ResNet50 and ViT-S/16) on our data improved results.",
+     {"ResNet50", "ViT-S/16"}),
+    ("In our approach, we adopt the fully convolutional RoBERTa as the backbone network.", {"RoBERTa"}),
+])
+def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):
+    """A lineage cue's object named by its examples ("such as", "e.g.,", a parenthesis), and a
+    model given the role of the backbone or base model: BUILDS_ON, and not also USES."""
+    f = extract_one(paper("A model", abstract))
+    assert {n for t, n in rels(f) if t == "BUILDS_ON"} == names, rels(f)
+    f = _extract_one(paper("A model", abstract))  # with the learned model
+    assert names <= {n for t, n in rels(f) if t == "BUILDS_ON"} and not names & {n for t, n in rels(f) if t == "USES"}, rels(f)
+
+
 def test_distilled_version_in_title():
     f = extract_one(paper("DistilBERT, a distilled version of BERT: smaller, faster, cheaper and lighter",
                           "We pretrain a smaller model with knowledge distillation."))

@@ -157,9 +157,11 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
     entities: list[tuple[int, Entity]] = []
     relations: list[Relation] = []
     ids: dict[str, str] = {}  # group key -> entity id
+    ruled = rule_decisions(st, text)
+    built = {d.key for d in ruled if "BUILDS_ON" in d.best}
     for g, rtype, prob, likely in st.decisions or ():
-        if rtype in RULE_DECIDED:
-            continue
+        if rtype in RULE_DECIDED or (rtype == "USES" and g.key in built):
+            continue  # what the paper builds on it does not also use (``settle``)
         if rtype == "EVALUATES_ON" and trained_on_only({c.rule for c in g.cands}, {c.type for c in g.cands}):
             rtype = "USES"
         ms = sorted(g.mentions, key=lambda m: (m.start, m.end))
@@ -186,7 +188,7 @@ def assemble_learned(paper: Paper, st: PaperDoc, text: str) -> PaperFacts:
         if rtype == "PROPOSES" and typ == "Dataset":  # a paper that contributes a benchmark reports on it
             relations.append(make_relation(paper, st, text, "EVALUATES_ON", eid,
                                            Candidate("EVALUATES_ON", ev.mention, "proposed-benchmark", prob), starts))
-    for d in rule_decisions(st, text):
+    for d in ruled:
         for rtype in RULE_DECIDED:
             best = d.best.get(rtype)
             if best is None:

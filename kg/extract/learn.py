@@ -143,9 +143,10 @@ def predict(model: LinearModel, paper: PaperExamples) -> list[tuple[Predicted, f
 
     exs = paper.examples
     picks = choose(model, [e.features for e in exs], [e.spans for e in exs])
+    built = {n for x, _ in paper.rules if x.type == "BUILDS_ON" for n in x.names}
     out = []
     for p in picks:
-        if p.type in RULE_DECIDED:
+        if p.type in RULE_DECIDED or (p.type == "USES" and built.intersection(exs[p.index].names)):
             continue
         typ = p.type
         if typ == "EVALUATES_ON":  # as ``assemble.assemble_learned`` does

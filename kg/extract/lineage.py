@@ -17,9 +17,18 @@ LINEAGE_CUE = re.compile(
     r"distilled (?:version )?(?:of|from)|distill(?:s|ing)?|compress(?:es|ing)?|"
     r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)? (?:of|from)|"
     r"continued pre-?training (?:of|from)|continu(?:e|es|ed|ing|ally) (?:pre-?)?train(?:s|ed|ing)?|inherits? from|improves? upon|builds? upon|upgrades?|"
-    r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying))\s+"
+    r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying)|"
+    r"re-?train(?:s|ed|ing)?|(?:incorporated|integrated|plugged|inserted) into|our starting point is)\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
-_MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ)")
+_MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ|re-?train|"
+                         r"incorporated|integrated|plugged|inserted)")
+#: a lineage cue's object named by its examples: "plugged into backbone CNN models, e.g., ResNet and
+#: ResNeXt", "applied to open-source LLMs such as Qwen2 and LLaMA3"
+_EXAMPLES_AFTER = re.compile(r"[^.;:()]{0,60}?(?:,?\s+such as|,?\s+e\.g\.,?|,\s+including|,\s+like|\s+\()\s*", re.I)
+#: a model the paper's work starts from, by the role it gives it: "X as the backbone", "X as our base model"
+_AS_BASE = re.compile(r"\s*(?:\([^()]{1,20}\)\s*)?(?:network\s+|model\s+)?as\s+(?:the|our|a|its)\s+(?:\w+\s+)?"
+                      r"(?:backbone|base model|base network|base architecture|base encoder|starting point|initiali[sz]ation|"
+                      r"teacher|foundation|underlying model|base LLM|base)\b", re.I)
 STYLE_SUFFIX = re.compile(r"-(?:style|initiali[sz]ed)\b", re.I)
 
 
@@ -103,10 +112,17 @@ def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
             continue
         for cue in LINEAGE_CUE.finditer(st.lower, s, e):
             model_only = _MODEL_ONLY.match(cue.group(0))
-            for m in enumeration_after(text, ms, cue.end(), e, max_gap=12):
+            objs = enumeration_after(text, ms, cue.end(), e, max_gap=12)
+            ex = _EXAMPLES_AFTER.match(st.lower, cue.end(), e)
+            if ex and all(m.end <= ex.end() for m in objs):  # a kind of model, then its examples
+                objs = enumeration_after(text, ms, ex.end(), e, max_gap=3) or objs
+            for m in objs:
                 if model_only and m.type == "Method":
                     continue
                 out.append(Candidate("BUILDS_ON", m, "based-on", 0.75 if m.type else 0.6))
+        for m in ms:
+            if m.type == "Model" and _AS_BASE.match(text, m.end, e):
+                out.append(Candidate("BUILDS_ON", m, "as-backbone", 0.7))
         for m in ms:
             if STYLE_SUFFIX.match(text, m.end, e):
                 out.append(Candidate("BUILDS_ON", m, "x-style", 0.65))
