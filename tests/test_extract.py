@@ -379,6 +379,8 @@ def test_builds_on(sentence):
     ("We found re-training pretrained models (ResNet50 and ViT-S/16) on our data improved results.",
      {"ResNet50", "ViT-S/16"}),
     ("In our approach, we adopt the fully convolutional RoBERTa as the backbone network.", {"RoBERTa"}),
+    ("In continual pre-training, our method enables Llama3-8B to be comparable to larger models.", {"Llama3-8B"}),
+    ("Our method allows users to train faster and helps BERT on every task.", set()),
 ])
 def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):
     """A lineage cue's object named by its examples ("such as", "e.g.,", a parenthesis), and a

@@ -18,10 +18,12 @@ LINEAGE_CUE = re.compile(
     r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)? (?:of|from)|"
     r"continued pre-?training (?:of|from)|continu(?:e|es|ed|ing|ally) (?:pre-?)?train(?:s|ed|ing)?|inherits? from|improves? upon|builds? upon|upgrades?|"
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying)|"
-    r"re-?train(?:s|ed|ing)?|(?:incorporated|integrated|plugged|inserted) into|our starting point is)\s+"
+    r"re-?train(?:s|ed|ing)?|(?:incorporated|integrated|plugged|inserted) into|our starting point is|"
+    r"(?:re-?)?implementation of|a modification of|generali[sz](?:e|es|ed|ing)|"
+    r"(?:enables?|enabling|allows?|allowing|helps?|helping|push(?:es)?|pushing|boosts?|boosting)(?= \S+ to\b))\s+"
     r"(?:(?:the|a|an|pre-?trained|existing|off-the-shelf|open-source|popular|strong|original|powerful)\s+)*")
 _MODEL_ONLY = re.compile(r"(?i)(?:fine-?tun|further|continu|distill|compress|initiali|apply|applied|employ|re-?train|"
-                         r"incorporated|integrated|plugged|inserted)")
+                         r"incorporated|integrated|plugged|inserted|enabl|allow|help|push|boost)")
 #: a lineage cue's object named by its examples: "plugged into backbone CNN models, e.g., ResNet and
 #: ResNeXt", "applied to open-source LLMs such as Qwen2 and LLaMA3"
 _EXAMPLES_AFTER = re.compile(r"[^.;:()]{0,60}?(?:,?\s+such as|,?\s+e\.g\.,?|,\s+including|,\s+like|\s+\()\s*", re.I)
