@@ -418,6 +418,19 @@ def test_compares_with():
     assert has(f, "COMPARES_WITH", "FooNet") and has(f, "COMPARES_WITH", "BarNet")
 
 
+@pytest.mark.parametrize("abstract,names", [
+    ("Our model outperforms FooNet and is within 5% of BarNet-2.", {"FooNet", "BarNet-2"}),
+    ("Our system achieves higher accuracy than existing leading systems including FooNet and BarNet.",
+     {"FooNet", "BarNet"}),
+    ("Our pre-trained model performs comparably (sometimes better) to FooNet on every task.", {"FooNet"}),
+    ("Our model significantly improves upon open models such as FooNet or BarNet.", {"FooNet", "BarNet"}),
+    ("We build upon FooNet and train it on more data.", set()),
+])
+def test_how_papers_compare(abstract, names):
+    f = extract_one(paper("A model", abstract))
+    assert {n for t, n in rels(f) if t == "COMPARES_WITH"} == names, rels(f)
+
+
 def test_uses_data_and_metrics():
     f = extract_one(paper("A model", "We pretrain on five datasets (CC-3M, CC-12M, YFCC-15M). "
                                      "Our method improves accuracy by 3 points."))

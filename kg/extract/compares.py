@@ -24,7 +24,7 @@ COMPARE_CUE = re.compile(
     r"doubl(?:e|es|ing)|surpass(?:es|ing)?) the (?:\w+ ){0,2}?performance of|"
     r"(?:performs?|performing|perform) (?:competitively|comparably|on par)(?: \([^()]{0,30}\))? (?:with|against|to)|"
     r"(?:competitive|comparable) (?:performance|results|accuracy) (?:with|against|to)|"
-    r"(?:higher|lower|better|greater|stronger) (?:\w+ ){0,2}?than)\s+"
+    r"(?:higher|lower|better|greater|stronger) (?:\w+ ){0,2}?than|improv(?:es|ed|ing|e) (?:up)?on)\s+"
     r"(?:(?:the|a|an|other|existing|previous|prior|strong|standard|competitive|popular|both|several|many|"
     r"state-of-the-art|sota|baselines?|methods?|models?|such as|like|including|even|much|larger|current|"
     r"best|its|their|prominent|leading|recent|vanilla|conventional|traditional)\s+)*")

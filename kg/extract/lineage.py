@@ -16,7 +16,7 @@ LINEAGE_CUE = re.compile(
     r"extends?|extending|extension of|extensions? to|a variant of|variants? of|a version of|"
     r"distilled (?:version )?(?:of|from)|distill(?:s|ing)?|compress(?:es|ing)?|"
     r"fine-?tun(?:e|es|ed|ing)(?: of)?|further pre-?train(?:s|ed|ing)?|continual(?:ly)? pre-?train(?:s|ed|ing)? (?:of|from)|"
-    r"continued pre-?training (?:of|from)|continu(?:e|es|ed|ing|ally) (?:pre-?)?train(?:s|ed|ing)?|inherits? from|improves? upon|builds? upon|upgrades?|"
+    r"continued pre-?training (?:of|from)|continu(?:e|es|ed|ing|ally) (?:pre-?)?train(?:s|ed|ing)?|inherits? from|builds? upon|upgrades?|"
     r"apply (?:\w+ ){0,4}?(?:to|on)|applied (?:\w+ ){0,3}?(?:to|on)|employ (?:\w+ ){0,4}?on|inspired by|modif(?:y|ies|ied|ying)|"
     r"re-?train(?:s|ed|ing)?|(?:incorporated|integrated|plugged|inserted) into|our starting point is|"
     r"(?:re-?)?implementation of|a modification of|generali[sz](?:e|es|ed|ing)|"
