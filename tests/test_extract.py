@@ -316,6 +316,20 @@ def test_a_technique_presented_by_its_head_noun_is_a_candidate(abstract, names):
     assert {c.mention.text for c in st.cands if c.rule == "contribution-phrase"} == names
 
 
+def test_tasks_named_as_examples_are_candidates():
+    """ "tasks, including A, B and C": each a weak ADDRESSES candidate for the model, without a
+    trailing "problems", and not one that is a dataset's name."""
+    from kg.extract.base import SEP
+    from kg.extract.nlp import build_nlp
+
+    text = ("Some Title" + SEP + "Our model handles 30 generation tasks, including picture book creation, style "
+            "transfer, and drawing sequence generation. We solve table tasks such as semantic parsing and "
+            "classification problems, evaluated on tasks like ImageNet.")
+    st = build_nlp(rules_only=True)(text)._.kg
+    assert {c.mention.text for c in st.cands if c.rule == "example-tasks"} == {
+        "picture book creation", "style transfer", "drawing sequence generation", "semantic parsing", "classification"}
+
+
 def test_a_technique_keeps_the_head_noun_the_paper_writes_as_an_alias():
     from kg.extract.assemble import head_alias
     from kg.extract.base import Mention

@@ -55,6 +55,44 @@ def task_targets(text: str, st: PaperDoc) -> list[Candidate]:
             if m.type == "Task":
                 out.append(Candidate("ADDRESSES", m, "task-in-own-sentence", 0.5))
         out += _listed_tasks(text, st, s, e)
+        out += _example_tasks(text, st, s, e)
+    return out
+
+
+#: tasks named as examples: "tasks such as A, B and C", "30 generation tasks, including A, B, ..."
+_TASK_EXAMPLES = re.compile(r"\btasks?\b,?\s*(?:\([^()]{0,30}\)\s*)?(?:such as|including|like|e\.g\.,?|namely|spanning|:|-|–|—)\s+"
+                            r"|\b(?:tasks? such as|spanning tasks such as)\s+")
+
+
+_TASK_TAIL = re.compile(r"\s+(?:tasks?|problems?|settings?)$")
+
+
+def _example_tasks(text: str, st: PaperDoc, s: int, e: int) -> list[Candidate]:
+    """The tasks a sentence lists as examples (weak: for the learned model to weigh; as a rule
+    they gained out of fold but lost on the SciREX abstracts, whose gold names few tasks)."""
+    low = st.lower
+    if low.find("task", s, e) < 0:
+        return []
+    out = []
+    for cue in _TASK_EXAMPLES.finditer(low, s, e):
+        for a, b in read_phrase_list(text, cue.end(), e):
+            tail = _TASK_TAIL.search(text, a, b)
+            b = tail.start() if tail and tail.start() > a else b  # "classification problems"
+            phrase = text[a:b]
+            if len(phrase.split()) > 5 or is_generic(phrase) or not phrase[:1].isalpha() \
+                    or type_from_head(phrase) in ("Dataset", "Metric", "Model"):
+                continue
+            same = [m for m in st.mentions if m.start == a and m.end == b]
+            if same:
+                if same[0].type not in (None, "Task"):
+                    continue
+                m = same[0]
+            elif any(m.start < b and a < m.end and not (a <= m.start and m.end <= b and m.type in (None, "Task"))
+                     for m in st.mentions):
+                continue  # a name is there: a dataset or a model, not a task's name
+            else:
+                m = Mention(a, b, phrase, "Task", "task")
+            out.append(Candidate("ADDRESSES", m, "example-tasks", 0.4, implied_type="Task"))
     return out
 
 

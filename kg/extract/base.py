@@ -45,7 +45,7 @@ class Candidate:
 #: (``assemble`` without a model) ignores them
 MODEL_ONLY_RULES = frozenset({
     "abstract-lead-name", "title-subject", "we-propose-untyped", "proposed-variant", "subject-claim",
-    "name-contains", "contribution-phrase", "x-based-lineage", "model-experiments", "title-for-method", "pretrained-x", "title-phrase",
+    "name-contains", "contribution-phrase", "example-tasks", "x-based-lineage", "model-experiments", "title-for-method", "pretrained-x", "title-phrase",
 })
 
 
