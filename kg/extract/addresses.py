@@ -64,6 +64,8 @@ _TASK_EXAMPLES = re.compile(r"\btasks?\b,?\s*(?:\([^()]{0,30}\)\s*)?(?:such as|i
                             r"|\b(?:tasks? such as|spanning tasks such as)\s+")
 
 
+_PARTICIPLE = re.compile(r"[a-z]+ed\b(?!\s+(?:\w+\s+)?(?:generation|recognition|detection|classification|segmentation|"
+                         r"retrieval|prediction|learning|translation|parsing|answering|reasoning|summari[sz]ation))")
 _TASK_TAIL = re.compile(r"\s+(?:tasks?|problems?|settings?)$")
 
 
@@ -80,8 +82,8 @@ def _example_tasks(text: str, st: PaperDoc, s: int, e: int) -> list[Candidate]:
             b = tail.start() if tail and tail.start() > a else b  # "classification problems"
             phrase = text[a:b]
             if len(phrase.split()) > 5 or is_generic(phrase) or not phrase[:1].isalpha() \
-                    or type_from_head(phrase) in ("Dataset", "Metric", "Model"):
-                continue
+                    or type_from_head(phrase) in ("Dataset", "Metric", "Model") or _PARTICIPLE.match(phrase):
+                break  # the list has ended: "..., evaluated on ..."
             same = [m for m in st.mentions if m.start == a and m.end == b]
             if same:
                 if same[0].type not in (None, "Task"):
