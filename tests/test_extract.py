@@ -395,6 +395,12 @@ def test_builds_on(sentence):
     ("In our approach, we adopt the fully convolutional RoBERTa as the backbone network.", {"RoBERTa"}),
     ("In continual pre-training, our method enables Llama3-8B to be comparable to larger models.", {"Llama3-8B"}),
     ("Our method allows users to train faster and helps BERT on every task.", set()),
+    ("We train a set of effective ranking models based on feed-forward neural networks.",
+     {"feed-forward neural networks"}),
+    ("We propose a simple but effective extension of a sinusoidal positional encoding.",
+     {"sinusoidal positional encoding"}),
+    ("To group instances, we utilize a variant of mean-shift clustering.", {"mean-shift clustering"}),
+    ("We propose a method based on careful analysis of the data.", set()),
 ])
 def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):
     """A lineage cue's object named by its examples ("such as", "e.g.,", a parenthesis), and a

@@ -231,7 +231,7 @@ _HEAD_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"method|approach|algorithm|technique|objective|loss|strategy|framework|mechanism|embeddings?|"
                 r"encoding|sampling|optimization|regularization|normalization|pruning|sparsity|augmentation|"
                 r"alignment|merging|prompting|decoding|search|initialization|scaling|selection|upsampling|"
-                r"corruption|operators?|adaptation|interpolation)$"), "Method"),
+                r"corruption|operators?|adaptation|interpolation|clustering|factorization)$"), "Method"),
 )
 
 
