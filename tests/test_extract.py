@@ -445,6 +445,8 @@ def test_compares_with():
     ("Our pre-trained model performs comparably (sometimes better) to FooNet on every task.", {"FooNet"}),
     ("Our model significantly improves upon open models such as FooNet or BarNet.", {"FooNet", "BarNet"}),
     ("We build upon FooNet and train it on more data.", set()),
+    ("Our model performs better than task-specific tuning on six tasks.", {"task-specific tuning"}),
+    ("Our approach outperforms the previous state of the art by 3 points.", set()),
 ])
 def test_how_papers_compare(abstract, names):
     f = extract_one(paper("A model", abstract))

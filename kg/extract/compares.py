@@ -9,6 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
+from kg.extract.lineage import _technique_after
 
 COMPARE_CUE = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
@@ -40,8 +41,6 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
         if s not in st.own_sents:
             continue
         ms = [m for m in st.by_sent.get(s, []) if m.type in ("Model", "Method", None)]
-        if not ms:
-            continue
         for cue in COMPARE_CUE.finditer(st.lower, s, e):
             weak = cue.group(0).split()[0].lower() in ("over", "against")
             objs = enumeration_after(text, ms, cue.end(), e, max_gap=25 if not weak else 6, loose=True)
@@ -51,6 +50,10 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
                     objs = enumeration_after(text, ms, ex.end(), e, max_gap=3, loose=True) or objs
             for m in objs:
                 out.append(Candidate("COMPARES_WITH", m, "outperforms", 0.55 if weak else 0.75))
+            if not objs and not weak:
+                phrase = _technique_after(text, st.by_sent.get(s, []), cue.end(), e)
+                if phrase:  # "performs better than task-specific fine-tuning"
+                    out.append(Candidate("COMPARES_WITH", phrase, "outperforms-phrase", 0.55))
         for cue in BASELINE_LIST.finditer(st.lower, s, e):
             named = [m for m in st.by_sent.get(s, []) if m.type not in ("Task", "Metric")]
             for m in enumeration_after(text, named, cue.end(), e, max_gap=10, loose=True):
