@@ -331,13 +331,15 @@ def test_tasks_named_as_examples_are_candidates():
 
 
 def test_a_technique_keeps_the_head_noun_the_paper_writes_as_an_alias():
-    from kg.extract.assemble import head_alias
+    from kg.extract.assemble import head_aliases
     from kg.extract.base import Mention
 
     text = "we devise a feature distillation module."
     m = Mention(12, 32, "feature distillation", "Method")
-    assert head_alias(text, m, "Method") == "feature distillation module"
-    assert head_alias(text, m, "Task") is None
+    assert head_aliases(text, m, "Method") == ["feature distillation module"]
+    assert head_aliases(text, m, "Task") == []
+    text = "On the COCO keypoints dataset, we"
+    assert head_aliases(text, Mention(7, 11, "COCO", "Dataset"), "Dataset") == ["COCO keypoints dataset", "COCO keypoints"]
 
 
 def test_a_set_of_examples_is_a_dataset_and_a_question_mark_ends_a_phrase():

@@ -228,20 +228,27 @@ def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text:
         if m.text != name and m.text not in aliases and compact_key(m.text) != name_key:
             aliases.append(m.text)
     for m in ms:
-        alias = head_alias(text, m, typ)
-        if alias and alias not in aliases and alias != name:
-            aliases.append(alias)
+        for alias in head_aliases(text, m, typ):
+            if alias not in aliases and alias != name:
+                aliases.append(alias)
     for short, long in st.acronyms.items():
         if compact_key(long) == k and short not in aliases and short != name:
             aliases.append(short)
     return name, typ, aliases
 
 
-def head_alias(text: str, m: Mention, typ: str) -> str | None:
-    """The name with the head noun the paper writes after it: "X dataset", "X module"."""
+def head_aliases(text: str, m: Mention, typ: str) -> list[str]:
+    """The name with the head noun the paper writes after it: "X dataset", "X module"; and with
+    the word between them: "COCO keypoints dataset" -> "COCO keypoints" too."""
     follow = _TYPE_WORD.match(text, m.end) if typ == "Dataset" else \
         _METHOD_HEAD.match(text, m.end) if typ in ("Method", "Model") else None
-    return m.text + text[m.end:m.end + 1] + follow.group(1) if follow else None
+    if not follow:
+        return []
+    out = [m.text + text[m.end:m.end + 1] + follow.group(1)]
+    words = follow.group(1).split()
+    if len(words) == 2:
+        out.append(m.text + " " + words[0])
+    return out
 
 
 def entity_type(ms: list[Mention], cs: list[Candidate]) -> str:

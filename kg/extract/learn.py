@@ -79,7 +79,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
     """The examples of every gold paper (in gold order); the corpus knowledge is collected over
     the gold papers, as ``kg eval`` does."""
     from kg.extract import collect_knowledge
-    from kg.extract.assemble import RULE_DECIDED, entity_type, head_alias, rule_decisions
+    from kg.extract.assemble import RULE_DECIDED, entity_type, head_aliases, rule_decisions
     from kg.extract.base import state
     from kg.extract.features import candidate_groups
     from kg.extract.knowledge import paper_text
@@ -101,7 +101,7 @@ def build_examples(gold_path: str | Path, paper_paths: Sequence[str | Path]) -> 
         exs = []
         for grp in candidate_groups(st):
             typ = entity_type(grp.mentions, grp.cands)  # the names extraction gives it, as ``assemble.describe``
-            names = tuple(dict.fromkeys([*grp.names(), *filter(None, (head_alias(text, m, typ) for m in grp.mentions))]))
+            names = tuple(dict.fromkeys([*grp.names(), *(a for m in grp.mentions for a in head_aliases(text, m, typ))]))
             keys = {score_key(n) for n in names}
             labels = frozenset(t for t, ks in gold_keys if ks & keys)
             exs.append(Example(tuple(sorted(grp.features)), labels, names, tuple((m.start, m.end) for m in grp.mentions)))
