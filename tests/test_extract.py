@@ -402,6 +402,8 @@ def test_builds_on(sentence):
     ("We propose a simple but effective extension of a sinusoidal positional encoding.",
      {"sinusoidal positional encoding"}),
     ("To group instances, we utilize a variant of mean-shift clustering.", {"mean-shift clustering"}),
+    ("We introduce two architectures: one based on bidirectional LSTMs and sparse transformers.",
+     {"bidirectional LSTMs", "sparse transformers"}),
     ("We propose a method based on careful analysis of the data.", set()),
 ])
 def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):

@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Candidate, PaperDoc, enumeration_after, state
-from kg.extract.lineage import _technique_after
+from kg.extract.lineage import techniques_after
 
 COMPARE_CUE = re.compile(
     r"\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|beat(?:s|ing)?|better than|stronger than|faster than|"
@@ -51,9 +51,8 @@ def comparison_targets(text: str, st: PaperDoc) -> list[Candidate]:
             for m in objs:
                 out.append(Candidate("COMPARES_WITH", m, "outperforms", 0.55 if weak else 0.75))
             if not objs and not weak:
-                phrase = _technique_after(text, st.by_sent.get(s, []), cue.end(), e)
-                if phrase:  # "performs better than task-specific fine-tuning"
-                    out.append(Candidate("COMPARES_WITH", phrase, "outperforms-phrase", 0.55))
+                for phrase in techniques_after(text, st.by_sent.get(s, []), cue.end(), e):
+                    out.append(Candidate("COMPARES_WITH", phrase, "outperforms-phrase", 0.55))  # "better than X tuning"
         for cue in BASELINE_LIST.finditer(st.lower, s, e):
             named = [m for m in st.by_sent.get(s, []) if m.type not in ("Task", "Metric")]
             for m in enumeration_after(text, named, cue.end(), e, max_gap=10, loose=True):

@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.extract.base import Candidate, Mention, PaperDoc, enumeration_after, state
-from kg.extract.text import is_generic, read_phrase, type_from_head
+from kg.extract.text import is_generic, read_phrase_list, type_from_head
 
 LINEAGE_CUE = re.compile(
     r"\b(?:based on|built (?:up)?on|builds? (?:up)?on|building (?:up)?on|on top of|starting from|start from|"
@@ -105,21 +105,31 @@ def contained_names(text: str, st: PaperDoc, cands: list[Candidate]) -> list[Can
     return out
 
 
-def _technique_after(text: str, ms: list[Mention], pos: int, end: int) -> Mention | None:
-    """An unnamed model or technique right after a lineage cue, by its head word ("based on
-    feed-forward neural networks", "an extension of a sinusoidal positional encoding")."""
-    span = read_phrase(text, pos, end, max_words=4, keep_of=False)
-    if not span or span[0] - pos > 4:
-        return None
-    a, b = span
-    phrase = text[a:b]
-    if type_from_head(phrase) not in ("Method", "Model") or is_generic(phrase) or len(phrase) < 4 \
-            or not phrase[:1].isalpha():
-        return None
-    if any(m.start < b and a < m.end and not (a <= m.start and m.end <= b) for m in ms):
-        return None
-    same = next((m for m in ms if m.start == a and m.end == b), None)
-    return same or Mention(a, b, phrase, type_from_head(phrase), "phrase")
+def techniques_after(text: str, ms: list[Mention], pos: int, end: int) -> list[Mention]:
+    """Unnamed models or techniques listed right after a cue, by their head word ("based on
+    feed-forward neural networks", "an extension of a sinusoidal positional encoding") or by the
+    known name they end with ("based on bidirectional LSTMs and conditional random fields")."""
+    out: list[Mention] = []
+    for a, b in read_phrase_list(text, pos, end, max_items=4):
+        if not out and a - pos > 4:
+            break
+        phrase = text[a:b]
+        if len(phrase.split()) > 4 or is_generic(phrase) or len(phrase) < 4 or not phrase[:1].isalpha():
+            break
+        if any(m.start < b and a < m.end and not (a <= m.start and m.end <= b) for m in ms):
+            break
+        same = next((m for m in ms if m.start == a and m.end == b), None)
+        if same is not None:
+            out.append(same)
+            continue
+        typ = type_from_head(phrase)
+        last = next((m for m in ms if m.end == b and m.start > a and m.type in ("Model", "Method", None)), None)
+        if typ not in ("Method", "Model") and last is None:
+            break
+        if typ not in ("Method", "Model"):
+            typ = last.type or "Model"  # type: ignore[union-attr]
+        out.append(Mention(a, b, phrase, typ, "phrase"))
+    return out
 
 
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
@@ -138,9 +148,8 @@ def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
                 if model_only and m.type == "Method":
                     continue
                 out.append(Candidate("BUILDS_ON", m, "based-on", 0.75 if m.type else 0.6))
-            if not objs and not model_only:
-                phrase = _technique_after(text, st.by_sent.get(s, []), cue.end(), e)
-                if phrase:  # "based on bidirectional LSTMs", "a variant of mean-shift clustering"
+            if not objs and not model_only:  # "based on bidirectional LSTMs", "a variant of mean-shift clustering"
+                for phrase in techniques_after(text, st.by_sent.get(s, []), cue.end(), e):
                     out.append(Candidate("BUILDS_ON", phrase, "based-on-phrase", 0.55))
         for m in ms:
             if m.type == "Model" and _AS_BASE.match(text, m.end, e):
