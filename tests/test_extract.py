@@ -415,6 +415,21 @@ def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):
     assert names <= {n for t, n in rels(f) if t == "BUILDS_ON"} and not names & {n for t, n in rels(f) if t == "USES"}, rels(f)
 
 
+@pytest.mark.parametrize("title,abstract,name", [
+    ("PoseCNN: A Convolutional Neural Network for 6D Object Pose Estimation", "We estimate poses.",
+     "Convolutional Neural Network"),
+    ("A model", "We present a novel Transformer-based model for parsing.", "Transformer"),
+])
+def test_the_kind_of_model_a_paper_builds_is_built_on(title, abstract, name):
+    f = extract_one(paper(title, abstract))
+    assert has(f, "BUILDS_ON", name), rels(f)
+
+
+def test_a_kind_named_in_passing_is_not_built_on():
+    f = extract_one(paper("Training a BERT Model for Parsing", "We fine-tune on parsing data. A Transformer model is a baseline."))
+    assert not has(f, "BUILDS_ON", "Transformer"), rels(f)
+
+
 def test_distilled_version_in_title():
     f = extract_one(paper("DistilBERT, a distilled version of BERT: smaller, faster, cheaper and lighter",
                           "We pretrain a smaller model with knowledge distillation."))

@@ -132,6 +132,35 @@ def techniques_after(text: str, ms: list[Mention], pos: int, end: int) -> list[M
     return out
 
 
+#: the paper's model described as one of a known kind: "our Convolutional Neural Network (CNN)
+#: architecture", "a novel bi-LSTM model", "PoseCNN: A Convolutional Neural Network for ..."
+_KIND_BEFORE = re.compile(r"(?:\b(?:our|a|an)\s+(?:(?:new|novel|simple|deep|\w+-layer|modified|proposed)\s+){0,2}|"
+                          r"^[^:]{1,60}:\s+(?:a|an)\s+(?:(?:new|novel|simple|deep|unified|fast|efficient)\s+){0,2})$", re.I)
+_KIND_AFTER = re.compile(r"(?:\s*\([^()]{1,20}\))?\s*(?:-based\s+)?(?:architecture|model|network|framework|variant|design|for)\b", re.I)
+_KIND_CUE = re.compile(r"\b(?:our|propos\w*|present\w*|introduc\w*|develop\w*|design\w*|novel|new)\b")
+
+
+def known_kind(text: str, st: PaperDoc) -> list[Candidate]:
+    """A known model or method the paper's own model is said to be one of."""
+    out: list[Candidate] = []
+    for s, e in st.sents:
+        heading = s in st.headings
+        if not heading and s not in st.own_sents:
+            continue
+        for m in st.by_sent.get(s, ()):
+            if m.type not in ("Model", "Method") or m.source not in ("lexicon", "known", "acronym-long"):
+                continue
+            before = _KIND_BEFORE.search(text, max(s, m.start - 70), m.start)
+            if not before or not _KIND_AFTER.match(text, m.end, e):
+                continue
+            if heading and ":" not in before.group(0):
+                continue  # in a title, only "Name: A Kind for ..."
+            if not heading and not _KIND_CUE.search(st.lower, s, m.start):
+                continue
+            out.append(Candidate("BUILDS_ON", m, "known-kind", 0.55))
+    return out
+
+
 def lineage_targets(text: str, st: PaperDoc) -> list[Candidate]:
     out: list[Candidate] = []
     for s, e in st.sents:
@@ -169,6 +198,7 @@ class LineageCues:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         st.cands += lineage_targets(st.text, st)
+        st.cands += known_kind(st.text, st)
         st.cands += weak_lineage(st.text, st)
         st.cands += contained_names(st.text, st, st.cands)
         return doc
