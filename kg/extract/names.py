@@ -68,6 +68,8 @@ class NameIndex:
             for seconds in index2.values():
                 for key in seconds:
                     seconds[key] = sorted(set(seconds[key]), key=lambda n: (-len(n), n))
+        #: the words that start some name (made once: a text's words are intersected with them)
+        self.firsts = (frozenset(self.exact) | frozenset(self.exact2), frozenset(self.lower) | frozenset(self.lower2))
 
     def find(self, text: str, lower: str | None = None) -> list[NameMatch]:
         """Every match in ``text``, overlapping ones included, in order of start, longest first.
@@ -77,10 +79,11 @@ class NameIndex:
             if len(lower) != len(text):
                 lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
         out: list[NameMatch] = []
-        for ones, twos, hay in ((self.exact, self.exact2, text), (self.lower, self.lower2, lower)):
+        for ones, twos, hay, firsts in ((self.exact, self.exact2, text, self.firsts[0]),
+                                        (self.lower, self.lower2, lower, self.firsts[1])):
             # the words of the text that start a name: set operations, not a loop over every word
             words = set(_WORD.findall(hay))
-            for key in sorted((ones.keys() | twos.keys()) & words):
+            for key in sorted(words & firsts):
                 single = ones.get(key, ())
                 longer = twos.get(key)
                 i = hay.find(key)
