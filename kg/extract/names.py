@@ -79,11 +79,15 @@ class NameIndex:
             if len(lower) != len(text):
                 lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
         out: list[NameMatch] = []
-        for ones, twos, hay, firsts in ((self.exact, self.exact2, text, self.firsts[0]),
-                                        (self.lower, self.lower2, lower, self.firsts[1])):
-            # the words of the text that start a name: set operations, not a loop over every word
-            words = set(_WORD.findall(hay))
-            for key in sorted(words & firsts):
+        # the words of the text that start a name: set operations, not a loop over every word (the
+        # lower-case text has the same words, lower-cased: one regex pass serves both)
+        exact_words = set(_WORD.findall(text))
+        lower_words = {w.lower() for w in exact_words}
+        if any(len(w) != len(w.lower()) for w in lower_words ^ exact_words):
+            lower_words = set(_WORD.findall(lower))  # a letter whose lower case is longer: as the caller lowered it
+        for ones, twos, hay, starts in ((self.exact, self.exact2, text, exact_words & self.firsts[0]),
+                                        (self.lower, self.lower2, lower, lower_words & self.firsts[1])):
+            for key in sorted(starts):
                 single = ones.get(key, ())
                 longer = twos.get(key)
                 i = hay.find(key)
