@@ -330,6 +330,14 @@ def test_tasks_named_as_examples_are_candidates():
         "picture book creation", "style transfer", "drawing sequence generation", "semantic parsing", "classification"}
 
 
+def test_a_challenge_named_by_its_noun_is_a_dataset_evaluated_on():
+    f = extract_one(paper("A model", "Our network outperforms the prior best method on the ISBI challenge for "
+                                     "segmentation of neuronal structures."))
+    assert has(f, "EVALUATES_ON", "ISBI"), rels(f)
+    ent = next(e for e in f.entities if e.name == "ISBI")
+    assert ent.type == "Dataset" and "ISBI challenge" in ent.aliases
+
+
 def test_a_technique_keeps_the_head_noun_the_paper_writes_as_an_alias():
     from kg.extract.assemble import head_aliases
     from kg.extract.base import Mention

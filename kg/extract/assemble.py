@@ -28,7 +28,7 @@ _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 
                  "task": 3, "title-for": 4, "phrase": 4, "title-lead": 4, "shape": 5}
 
 
-_TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database)s?)\b")
+_TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database|challenge|competition)s?)\b")
 #: the head noun a paper may set after a technique's name: "a feature distillation module"
 _METHOD_HEAD = re.compile(r"[ -]((?:method|approach|algorithm|module|mechanism|strategy|technique|framework|scheme|"
                           r"procedure|architecture|unit|component|layer|block|objective|loss|network|paradigm)s?)\b")

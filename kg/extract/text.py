@@ -263,7 +263,7 @@ def _type_of_last(last: str) -> str | None:
 
 
 FOLLOW_TYPE = re.compile(
-    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
+    r"\s*(?:\([^()\n]{1,20}\)\s*)?(?:(?P<d>data ?sets?|benchmarks?|corpus|corpora|test sets?|suites?|challenges?|competitions?)|(?P<m>models?|checkpoints?|LLMs?|backbones?|family)|"
     r"(?P<t>tasks?)|(?P<me>methods?|algorithms?|approach|technique|objective|loss|architecture)|(?P<x>metrics?|scores?))\b")
 
 
