@@ -354,6 +354,21 @@ def test_a_technique_keeps_the_head_noun_the_paper_writes_as_an_alias():
     assert head_aliases(text, Mention(7, 11, "COCO", "Dataset"), "Dataset") == ["COCO keypoints dataset", "COCO keypoints"]
 
 
+@pytest.mark.parametrize("name, singular", [
+    ("Gated-Attention Readers", "Gated-Attention Reader"), ("Vision Transformers", "Vision Transformer"),
+    ("R-CNNs", "R-CNN"), ("ResNets", "ResNet"), ("Focal Loss", None), ("Graph Dynamics", None), ("Naive Bayes", None),
+    ("Gaussian Processes", "Gaussian Process"), ("Search Strategies", None), ("Bounding Boxes", "Bounding Box"),
+])
+def test_a_name_in_the_plural_keeps_its_singular_as_an_alias(name, singular):
+    from kg.extract.assemble import head_aliases
+    from kg.extract.base import Mention
+
+    text = f"We study {name} here."
+    m = Mention(9, 9 + len(name), name, "Model")
+    assert head_aliases(text, m, "Model") == ([singular] if singular else [])
+    assert head_aliases(text, m, "Task") == []
+
+
 def test_a_set_of_examples_is_a_dataset_and_a_question_mark_ends_a_phrase():
     f = extract_one(paper("Galaxy Foundation Models", "For large-scale pretraining, we introduce GZ-Evo v0.1, "
                                                        "a set of 96.5M volunteer responses for 552k galaxy images."))
@@ -410,12 +425,12 @@ def test_builds_on(sentence):
     ("In continual pre-training, our method enables Llama3-8B to be comparable to larger models.", {"Llama3-8B"}),
     ("Our method allows users to train faster and helps BERT on every task.", set()),
     ("We train a set of effective ranking models based on feed-forward neural networks.",
-     {"feed-forward neural networks"}),
+     {"feed-forward neural networks", "feed-forward neural network"}),
     ("We propose a simple but effective extension of a sinusoidal positional encoding.",
      {"sinusoidal positional encoding"}),
     ("To group instances, we utilize a variant of mean-shift clustering.", {"mean-shift clustering"}),
     ("We introduce two architectures: one based on bidirectional LSTMs and sparse transformers.",
-     {"bidirectional LSTMs", "sparse transformers"}),
+     {"bidirectional LSTMs", "bidirectional LSTM", "sparse transformers", "sparse transformer"}),
     ("We propose a method based on careful analysis of the data.", set()),
 ])
 def test_builds_on_what_a_lineage_cue_names_by_example_or_role(abstract, names):

@@ -29,6 +29,10 @@ _SOURCE_TRUST = {"lexicon": 0, "acronym-long": 1, "acronym-short": 1, "quoted": 
 
 
 _TYPE_WORD = re.compile(r"[ ]((?:[a-z]+[ ])?(?:dataset|benchmark|corpus|test set|data set|database|challenge|competition)s?)\b")
+#: a name's last word in the plural: "Readers", "R-CNNs", "Processes"; no "-ss", "-us", "-is", "-ics",
+#: "-ies" or "-yes" word ("Loss", "Dynamics", "Strategies", "Bayes"): group 1 is what to drop
+_PLURAL_END = re.compile(r"(?:[A-Z]{2,}|[A-Za-z]*[a-z]{2}(?<![suiy])(?<!ic)(?<!ie)(?<!ye)(?<!sse)(?<!xe)(?<!che)(?<!she))(s)$"
+                         r"|[A-Za-z]*(?:ss|x|ch|sh)(es)$")
 #: the head noun a paper may set after a technique's name: "a feature distillation module"
 _METHOD_HEAD = re.compile(r"[ -]((?:method|approach|algorithm|module|mechanism|strategy|technique|framework|scheme|"
                           r"procedure|architecture|unit|component|layer|block|objective|loss|network|paradigm)s?)\b")
@@ -240,11 +244,15 @@ def describe(k: str, ms: list[Mention], cs: list[Candidate], st: PaperDoc, text:
 def head_aliases(text: str, m: Mention, typ: str) -> list[str]:
     """The name with the head noun the paper writes after it: "X dataset", "X module"; and with
     the word between them: "COCO keypoints dataset" -> "COCO keypoints" too."""
+    out = []
+    plural = _PLURAL_END.search(m.text) if typ in ("Method", "Model") else None
+    if plural:
+        out.append(m.text[:plural.start(plural.lastindex or 1)])  # "Vision Transformers", "CNNs": a name in the plural names the one
     follow = _TYPE_WORD.match(text, m.end) if typ == "Dataset" else \
         _METHOD_HEAD.match(text, m.end) if typ in ("Method", "Model") else None
     if not follow:
-        return []
-    out = [m.text + text[m.end:m.end + 1] + follow.group(1)]
+        return out
+    out.append(m.text + text[m.end:m.end + 1] + follow.group(1))
     words = follow.group(1).split()
     if len(words) == 2:
         out.append(m.text + " " + words[0])
