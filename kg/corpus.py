@@ -205,6 +205,8 @@ class RunKnowledge:
         self._tracked: bool | None = None
         self.spool: Spool | None = None
         self.papers = 0
+        #: the store's knowledge ``watermark`` before the run saved anything
+        self._watermark: int | None = None
 
     @property
     def state(self) -> "KnowledgeState":
@@ -251,6 +253,8 @@ class RunKnowledge:
 
     def flush(self) -> None:
         ops, self._ops = self._ops, []
+        if ops and self._watermark is None and self.persistent:
+            self._watermark = self.state.watermark()
         i = 0
         while i < len(ops):  # runs of one kind, in input order
             kind = ops[i][0]
@@ -268,7 +272,9 @@ class RunKnowledge:
         """The knowledge to extract with, once the first pass is done."""
         if self.external is not None:
             return dict(self.external)
-        self.state.settle(decide)
+        # the run's own papers are extracted with what this decides: only the papers stored
+        # before the run are looked for (on a first load, none)
+        self.state.settle(decide, saved_by=self._watermark)
         return self.state.knowledge()
 
     def records(self, records: Iterable[Paper | PaperFacts],

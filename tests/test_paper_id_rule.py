@@ -175,7 +175,7 @@ def test_graph_stores_hand_out_their_knowledge_state_and_carry_none_of_its_metho
     for cls in (GraphStore, EmbeddedStore, Neo4jStore):
         assert [n for n in dir(cls) if n.startswith("knowledge")] == ["knowledge_state"], cls
     methods = [n for n, v in vars(KnowledgeState).items() if inspect.isfunction(v) and not n.startswith("_")]
-    assert len(methods) == 7
+    assert len(methods) == 8
     for name in methods:
         want = list(inspect.signature(getattr(KnowledgeState, name)).parameters)
         assert list(inspect.signature(getattr(SQLiteKnowledge, name)).parameters) == want, name

@@ -176,3 +176,24 @@ def test_a_store_with_first_version_content_hashes_sees_its_papers_unchanged(sto
     assert (w.papers_unchanged, w.papers_updated) == (1, 1)
     assert store.sql("SELECT content_hash FROM papers WHERE id=?", (B.paper.id,)) == [(content_hash(changed),)]
     assert content_hash(A) != content_hash(changed) and content_hash(A).startswith("2:")
+
+
+@pytest.mark.parametrize("mark", [True, False])
+def test_settling_the_knowledge_looks_only_at_papers_saved_by_the_watermark(tmp_path, mark):
+    """A run's own papers are extracted with the knowledge it settles: only the papers stored
+    before the run (its watermark) are marked to extract again; on a first load, none."""
+    from kg.corpus import decide
+
+    k = EmbeddedStore(tmp_path / "kg.db").knowledge_state()
+    assert k.watermark() == 0
+    k.save([("p1", "t1", "We train FooNet on our data.", [])])
+    before = k.watermark()
+    assert before > 0
+    k.save([("p2", "t2", "We propose FooNet, a new network.", [("FooNet", "Model")]),
+            ("p3", "t3", "FooNet is fast.", []), ("p4", "t4", "Nothing to see.", [])])
+    assert k.settle(decide, saved_by=before if mark else None) == ["FooNet"]
+    assert k.pending() == (["p1"] if mark else ["p1", "p2", "p3"])
+    assert k.knowledge() == {"FooNet": "Model"}
+    first = EmbeddedStore(tmp_path / "first.db").knowledge_state()
+    first.save([("p2", "t2", "We propose FooNet, a new network.", [("FooNet", "Model")]), ("p3", "t3", "FooNet.", [])])
+    assert first.settle(decide, saved_by=0) == ["FooNet"] and first.pending() == []

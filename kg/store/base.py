@@ -66,10 +66,14 @@ class KnowledgeState(Protocol):
     def forget(self, paper_ids: Iterable[str]) -> None:
         """These papers contribute nothing any more (loaded from facts now)."""
 
-    def settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]]) -> list[str]:
+    def watermark(self) -> int:
+        """A mark of the papers saved so far (for ``settle``)."""
+
+    def settle(self, decide: Callable[[Mapping[str, Mapping[str, int]]], dict[str, str]],
+               saved_by: int | None = None) -> list[str]:
         """Decide the names whose votes changed (``decide``: {name: {type: papers}} -> {name: type});
-        mark pending every stored paper mentioning a name whose decision changed. Returns those
-        names."""
+        mark pending every stored paper mentioning a name whose decision changed (with
+        ``saved_by``, a ``watermark``: only the papers saved by then). Returns those names."""
 
     def knowledge(self) -> dict[str, str]:
         """The corpus knowledge the stored papers are (or are being) extracted with."""

@@ -221,10 +221,22 @@ class SQLiteKnowledge:
 
     # -- settling ----------------------------------------------------------------------
     @guarded
-    def settle(self, decide: Decide) -> list[str]:
+    def watermark(self) -> int:
+        """The last paper saved so far, as a mark for ``settle``: papers saved after it are
+        the ones saved from then on."""
+        if not self._ensure():
+            return 0
+        return self.db.execute("SELECT coalesce(max(rowid), 0) FROM knowledge_papers").fetchone()[0]
+
+    @guarded
+    def settle(self, decide: Decide, saved_by: int | None = None) -> list[str]:
         """Bring the applied knowledge in line with the votes: every stored paper that mentions
         a name whose decision changed is marked pending (one transaction). Returns the names
-        that changed."""
+        that changed.
+
+        ``saved_by`` (a ``watermark``): only the papers saved by then are looked for; the ones
+        saved since are about to be extracted with this knowledge (a run's own papers: on a
+        first load, no paper is looked for at all)."""
         if not self._ensure():
             return []
         dirty = [r[0] for r in self.db.execute("SELECT name FROM knowledge_dirty ORDER BY name")]
@@ -241,7 +253,7 @@ class SQLiteKnowledge:
                                            chunk).fetchall())
         now = decide(counts)
         changed = sorted(n for n in dirty if now.get(n) != applied.get(n))
-        pending = self._mentioning(changed)
+        pending = self._mentioning(changed, saved_by)
         with immediate(self.db) as cur:
             cur.executemany("INSERT OR IGNORE INTO knowledge_pending(paper_id) VALUES(?)", [(p,) for p in pending])
             cur.executemany("DELETE FROM knowledge_applied WHERE name=?", [(n,) for n in changed if n not in now])
@@ -250,11 +262,13 @@ class SQLiteKnowledge:
             cur.executemany("DELETE FROM knowledge_dirty WHERE name=?", [(n,) for n in dirty])
         return changed
 
-    def _mentioning(self, names: list[str]) -> list[str]:
-        """Sorted ids of the papers whose text has one of ``names`` (found through the index,
-        then checked in the text where the store has it)."""
-        if not names or not self.index or not self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone():
+    def _mentioning(self, names: list[str], saved_by: int | None = None) -> list[str]:
+        """Sorted ids of the papers (saved by ``saved_by``, a ``watermark``) whose text has one of
+        ``names`` (found through the index, then checked in the text where the store has it)."""
+        if not names or not self.index or saved_by == 0 \
+                or not self.db.execute("SELECT 1 FROM knowledge_papers LIMIT 1").fetchone():
             return []
+        last = (1 << 63) - 1 if saved_by is None else saved_by
         found: dict[str, set[str]] = {}
         for name in names:
             q = fts_query(name)
@@ -263,9 +277,9 @@ class SQLiteKnowledge:
             try:
                 rows = self.db.execute(
                     "SELECT k.paper_id FROM knowledge_text t JOIN knowledge_papers k ON k.rowid = t.rowid"
-                    " WHERE knowledge_text MATCH ?", (q,)).fetchall()
+                    " WHERE knowledge_text MATCH ? AND t.rowid <= ?", (q, last)).fetchall()
             except sqlite3.OperationalError:  # a word the index splits further: every paper may have it
-                rows = self.db.execute("SELECT paper_id FROM knowledge_papers").fetchall()
+                rows = self.db.execute("SELECT paper_id FROM knowledge_papers WHERE rowid <= ?", (last,)).fetchall()
             for (pid,) in rows:
                 found.setdefault(pid, set()).add(name)
         if not found or self.text_of is None:
