@@ -226,7 +226,7 @@ class SQLiteKnowledge:
         the ones saved from then on."""
         if not self._ensure():
             return 0
-        return self.db.execute("SELECT coalesce(max(rowid), 0) FROM knowledge_papers").fetchone()[0]
+        return int(self.db.execute("SELECT coalesce(max(rowid), 0) FROM knowledge_papers").fetchone()[0])
 
     @guarded
     def settle(self, decide: Decide, saved_by: int | None = None) -> list[str]:
