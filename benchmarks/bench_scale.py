@@ -3,6 +3,9 @@
     python benchmarks/bench_scale.py --sizes 10000,100000 [--workers 2] [--neo4j] [--admin]
                                      [--admin-sizes 1000000] [--work DIR]
 
+    # the README's table, real 1M rows included (about 1.5 h on 2 cores):
+    python benchmarks/bench_scale.py --sizes 10000,100000,1000000 --neo4j --neo4j-sizes 10000,100000 --admin
+
 For each size it makes a synthetic corpus (benchmarks/make_corpus.py, cached in the work
 folder) and runs, each as a whole measured process (wall time; peak RSS summed over the
 process tree, polled every 50 ms):
@@ -16,7 +19,11 @@ process tree, polled every 50 ms):
 * ``neo4j``    ``kg ingest CORPUS --neo4j URI`` into a private, emptied Neo4j server that this
   script starts (its own home and ports; the server's own peak RSS is reported apart);
 * ``admin-export`` / ``admin-import``: ``kg export --format neo4j-admin`` from the embedded
-  store, then ``neo4j-admin database import full`` into the private server's home.
+  store, then ``neo4j-admin database import full`` into the private server's home;
+* ``admin-increment``: then ``kg ingest --neo4j`` of the ``--increment`` papers that follow the
+  corpus (``make_corpus.py --start``) into the imported database: the documented path for a
+  first load of 1M papers into Neo4j and the papers after it (``--neo4j-sizes`` keeps the
+  whole-corpus ``kg ingest --neo4j`` to the smaller sizes).
 
 ``--admin-sizes`` (e.g. 1000000) adds sizes measured for the read commands and the neo4j-admin
 path only, on a *synthetic* embedded store: SQL copies of the largest ingested store with new
@@ -24,7 +31,7 @@ paper ids (extracting 1M papers does not fit a session on 2 cores). Its entities
 with the copies; the table marks these rows.
 
 Prints a markdown table with ratios against the baselines measured in the same run, and
-checks the targets of issue 8; the raw numbers go to ``WORK/results.json``.
+checks the targets of issues 8 and 19; the raw numbers go to ``WORK/results.json``.
 """
 
 from __future__ import annotations
@@ -58,6 +65,10 @@ INGEST_100K_RSS_MB = 2048
 RSS_GROWTH_10K_TO_100K = 1.5
 READ_COMMAND_SECONDS = 1.0
 NEO4J_100K_SECONDS = 300
+# -- targets of issue 19 -----------------------------------------------------------------
+INGEST_1M_SECONDS = 20 * 60
+INGEST_1M_ONE_MB = 1024
+PER_PAPER_1M_VS_100K = 1.2
 
 
 # ------------------------------------------------------------------------- measuring
@@ -214,11 +225,12 @@ print(n)
 """
 
 
-def corpus_for(size: int, seed: int, work: Path) -> Path:
-    path = work / f"corpus-{size}-s{seed}.jsonl.gz"
+def corpus_for(size: int, seed: int, work: Path, start: int = 0) -> Path:
+    """The synthetic corpus of ``size`` papers (from paper ``start`` on: an increment), cached."""
+    path = work / (f"corpus-{size}-s{seed}.jsonl.gz" if not start else f"corpus-{size}-s{seed}-from{start}.jsonl.gz")
     if not path.exists():
         subprocess.run([PY, str(ROOT / "benchmarks" / "make_corpus.py"), str(size), "-o", str(path),
-                        "--seed", str(seed)], check=True)
+                        "--seed", str(seed), "--start", str(start)], check=True)
     return path
 
 
@@ -432,7 +444,7 @@ def bench(args: argparse.Namespace) -> list[Run]:
                     run = record(mk("ingest-facts", [*KG, "ingest", facts, "--store", db2, "--batch-size",
                                                      str(args.batch_size), "-q"]))
                     run.store_mb = du_mb(db2, Path(f"{db2}-wal"))
-            if args.neo4j and neo is not None:
+            if args.neo4j and neo is not None and (not args.neo4j_sizes or size in args.neo4j_sizes):
                 neo.wipe()
                 neo.start()
                 run = record(mk("neo4j", [*KG, "ingest", corpus, "--neo4j", neo.uri, "--workers", W,
@@ -443,7 +455,9 @@ def bench(args: argparse.Namespace) -> list[Run]:
                     run.extra.update(ingest_summary(run))
                     run.extra.update(neo.count())
             if args.admin and neo is not None:
-                admin_path(size, db, work, neo, record, logs, note="")
+                more = corpus_for(args.increment, args.seed, work, start=size) if args.increment else None
+                admin_path(size, db, work, neo, record, logs, note="", increment=more, workers=W,
+                           batch_size=args.batch_size)
         synthetic = sorted(set(args.synthetic_sizes) | (set(args.admin_sizes) if neo is not None else set()))
         if synthetic and (args.sizes or args.source_store):
             if args.source_store:
@@ -522,7 +536,12 @@ def neighbourhoods(size: int, db: Path, summary: dict, work: Path, record, logs:
     record(run)
 
 
-def admin_path(size: int, db: Path, work: Path, neo: "PrivateNeo4j", record, logs: Path, note: str) -> None:
+def admin_path(size: int, db: Path, work: Path, neo: "PrivateNeo4j", record, logs: Path, note: str,
+               increment: Path | None = None, workers: str = "2", batch_size: int = 3000) -> None:
+    """``kg export --format neo4j-admin`` of the store, ``neo4j-admin database import full`` into the
+    private server; then (``increment``: a corpus of the papers that follow) ``kg ingest --neo4j``
+    of those later papers into the imported database: the documented path for a first load and
+    the papers after it."""
     out = work / f"admin-{size}"
     shutil.rmtree(out, ignore_errors=True)
     run = record(measure("admin-export", size, [*KG, "export", "--store", db, "--format", "neo4j-admin",
@@ -542,6 +561,15 @@ def admin_path(size: int, db: Path, work: Path, neo: "PrivateNeo4j", record, log
         run.store_mb = neo.size_mb()
         neo.start()
         run.extra.update(neo.count())
+        if increment is not None:
+            run = record(measure("admin-increment", size, [*KG, "ingest", str(increment), "--neo4j", neo.uri, "--workers",
+                                                           workers, "--batch-size", str(batch_size), "--json"],
+                                 env=neo.client_env(), server_pid=neo.pid(), log_dir=logs))
+            if run.rc == 0:
+                run.extra.update(ingest_summary(run))
+                run.extra.update(neo.count())
+                run.extra["increment"] = run.extra.get("added") or 0
+                run.store_mb = neo.size_mb()
         neo.stop()
 
 
@@ -557,9 +585,16 @@ def table(runs: list[Run]) -> str:
                                 "admin-import")
         baseline = r.stage in ("read", "tokenize")
         rate = f"{r.size / r.wall:,.0f}" if per_paper and r.wall and r.rc == 0 else ""
+        if r.stage == "admin-increment" and r.wall and r.rc == 0 and r.extra.get("increment"):
+            rate = f"{r.extra['increment'] / r.wall:,.0f}"
         vr = f"{r.wall / base_read.wall:.1f}x" if base_read and base_read.wall and not baseline and per_paper else ""
         vt = f"{r.wall / base_tok.wall:.1f}x" if base_tok and base_tok.wall and not baseline and per_paper else ""
         notes = [r.note] if r.note else []
+        if r.stage == "admin-increment":
+            notes.append(f"`kg ingest --neo4j` of the {r.extra.get('increment') or 0:,} papers that follow, "
+                         "into the imported database")
+        if r.stage in ("ingest", "neo4j", "admin-increment") and r.peak_one_mb:
+            notes.append(f"largest process {r.peak_one_mb:,.0f} MB")
         if r.peak_pss_mb and r.peak_pss_mb < 0.9 * r.peak_rss_mb:
             notes.append(f"peak PSS {r.peak_pss_mb:,.0f} MB (shared pages counted once)")
         if r.server_rss_mb:
@@ -593,6 +628,16 @@ def checks(runs: list[Run]) -> list[str]:
             g = ing.peak_rss_mb / small.peak_rss_mb
             out.append(f"- peak RSS 100k / 10k: {g:.2f} (target <= {RSS_GROWTH_10K_TO_100K}): "
                        f"{'PASS' if g <= RSS_GROWTH_10K_TO_100K else 'FAIL'}")
+    big = by.get(("ingest", 1_000_000))
+    if big and big.rc == 0 and big.wall:
+        out.append(f"- ingest 1M: {big.wall / 60:.1f} min (target <= {INGEST_1M_SECONDS / 60:.0f} min): "
+                   f"{'PASS' if big.wall <= INGEST_1M_SECONDS else 'FAIL'} (CPU {big.cpu:.0f}s)")
+        out.append(f"- ingest 1M, largest process: {big.peak_one_mb:.0f} MB (target <= {INGEST_1M_ONE_MB} MB): "
+                   f"{'PASS' if big.peak_one_mb <= INGEST_1M_ONE_MB else 'FAIL'}")
+        if ing and ing.rc == 0 and ing.wall:
+            g = (big.wall / big.size) / (ing.wall / ing.size)
+            out.append(f"- per-paper wall time 1M / 100k: {g:.2f}x (target <= {PER_PAPER_1M_VS_100K}x): "
+                       f"{'PASS' if g <= PER_PAPER_1M_VS_100K else 'FAIL'}")
     for stage in ("stats", "query", "neighbourhood", "neighbourhood-101st", "suggest"):
         for size in sorted({r.size for r in runs if r.size >= 100_000}):
             r = by.get((stage, size))
@@ -628,6 +673,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--split", action="store_true", help="also time `kg extract` then `kg ingest FACTS`")
     ap.add_argument("--neo4j", action="store_true", help="also `kg ingest --neo4j` into a private server")
     ap.add_argument("--admin", action="store_true", help="also neo4j-admin export + import for each size")
+    ap.add_argument("--neo4j-sizes", default="", help="sizes for `kg ingest --neo4j` of the whole corpus "
+                    "(default: every size; a first load of 1M goes through --admin instead)")
+    ap.add_argument("--increment", type=int, default=10000,
+                    help="with --admin: papers that follow each size's corpus, then ingested with --neo4j into "
+                         "the imported database (0: none)")
     ap.add_argument("--admin-sizes", default="", help="sizes for the neo4j-admin path only (synthetic store)")
     ap.add_argument("--synthetic-sizes", default="", help="sizes for the read commands on a synthetic store "
                     "(SQL copies of the largest ingested store, or of --source-store)")
@@ -643,6 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.admin_sizes = [int(s) for s in args.admin_sizes.split(",") if s.strip()]
+    args.neo4j_sizes = [int(s) for s in args.neo4j_sizes.split(",") if s.strip()]
     args.synthetic_sizes = [int(s) for s in args.synthetic_sizes.split(",") if s.strip()]
     args.baselines = {b.strip() for b in args.baselines.split(",") if b.strip()}
     if args.admin_sizes:

@@ -1,6 +1,6 @@
 """Make a synthetic corpus of N papers from the sample corpus, for scaling benchmarks.
 
-    python benchmarks/make_corpus.py 100000 -o /tmp/corpus-100k.jsonl.gz [--seed 0]
+    python benchmarks/make_corpus.py 100000 -o /tmp/corpus-100k.jsonl.gz [--seed 0] [--start 0]
 
 Each synthetic paper starts from a sample paper (its title and abstract sentences);
 about a third of its sentences are swapped for sentences at the same position in other
@@ -16,7 +16,8 @@ number of distinct names grows sublinearly with N, like Heaps' law in real corpo
 Output: JSON Lines (gzip when the name ends with ``.gz``), one paper a line, with
 ``id`` (a unique arXiv-style id), ``title``, ``abstract`` and ``year``; streamed, so a
 million papers take no more memory than ten. The output is a pure function of N, the
-seed and the sample corpus: the same arguments give byte-identical files.
+seed and the sample corpus: the same arguments give byte-identical files. ``--start S`` gives
+papers S .. S+N-1 of the same corpus: the papers that follow a first load of S (an increment).
 """
 
 from __future__ import annotations
@@ -219,12 +220,13 @@ def make_paper(i: int, templates: list[Template], seed: int) -> dict:
             "_names": sorted(n for w, n in names.items() if is_renamable(w))}
 
 
-def iter_corpus(n: int, seed: int = 0, templates: list[Template] | None = None) -> Iterator[dict]:
-    """The papers of a corpus of ``n``, one at a time (``_names``: the names each uses)."""
-    if n > MONTHS * 99_999:
+def iter_corpus(n: int, seed: int = 0, templates: list[Template] | None = None,
+                start: int = 0) -> Iterator[dict]:
+    """Papers ``start`` .. ``start + n - 1`` of the corpus, one at a time (``_names``: the names each uses)."""
+    if start < 0 or start + n > MONTHS * 99_999:
         raise ValueError(f"at most {MONTHS * 99_999} papers (arXiv-style ids run out)")
     templates = templates if templates is not None else read_templates()
-    for i in range(n):
+    for i in range(start, start + n):
         yield make_paper(i, templates, seed)
 
 
@@ -241,7 +243,7 @@ def _open_out(path: Path) -> tuple[io.TextIOBase, str]:
 
 
 def write_corpus(n: int, out: str | os.PathLike[str], seed: int = 0,
-                 templates: list[Template] | None = None) -> dict:
+                 templates: list[Template] | None = None, start: int = 0) -> dict:
     """Write a corpus of ``n`` papers to ``out`` atomically; return counts (Heaps' law)."""
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,7 +252,7 @@ def write_corpus(n: int, out: str | os.PathLike[str], seed: int = 0,
     checkpoints: dict[int, int] = {}
     marks = {m for m in (1_000, 10_000, 100_000, 1_000_000) if m < n} | {n}
     try:
-        for k, paper in enumerate(iter_corpus(n, seed, templates), 1):
+        for k, paper in enumerate(iter_corpus(n, seed, templates, start), 1):
             distinct.update(paper.pop("_names"))
             fp.write(json.dumps(paper, ensure_ascii=False) + "\n")
             if k in marks:
@@ -276,11 +278,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("-o", "--output", required=True, help="output .jsonl or .jsonl.gz")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--source", default=str(DEFAULT_SOURCE), help="sample corpus to recombine")
+    ap.add_argument("--start", type=int, default=0,
+                    help="index of the first paper (papers START .. START+N-1: an increment after START papers)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     if args.n < 1:
         ap.error("N must be at least 1")
+    if args.start < 0:
+        ap.error("--start must be at least 0")
     t0 = time.perf_counter()
-    counts = write_corpus(args.n, args.output, args.seed, read_templates(args.source))
+    counts = write_corpus(args.n, args.output, args.seed, read_templates(args.source), args.start)
     heaps = ", ".join(f"{k}: {v}" for k, v in sorted(counts["distinct_names_at"].items()))
     print(f"wrote {args.n} papers to {args.output} in {time.perf_counter() - t0:.1f}s; "
           f"distinct renamable names after N papers: {heaps}", file=sys.stderr)

@@ -72,6 +72,13 @@ def test_a_smaller_corpus_is_a_prefix_of_a_larger_one(templates):
     assert small == large
 
 
+def test_an_increment_is_the_rest_of_the_larger_corpus(templates):
+    first = list(mc.iter_corpus(30, seed=3, templates=templates))
+    then = list(mc.iter_corpus(20, seed=3, templates=templates, start=30))
+    assert first + then == list(mc.iter_corpus(50, seed=3, templates=templates))
+    assert not {p["id"] for p in first} & {p["id"] for p in then}
+
+
 def test_streams_without_building_the_corpus(templates):
     # the largest corpus the ids allow: only the first papers are ever made
     it = mc.iter_corpus(mc.MONTHS * 99_999, seed=0, templates=templates)
