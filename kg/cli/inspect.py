@@ -40,7 +40,8 @@ def export_command(fmt, output, **kwargs):
         if fmt == "neo4j-admin":
             from kg.store.neo4j_admin import write_admin_csv
 
-            n_nodes, n_edges = write_admin_csv(store.iter_nodes(), store.iter_edges(), output)
+            n_nodes, n_edges = write_admin_csv(store.iter_nodes(), store.iter_edges(), output,
+                                              store.edge_support())
         else:
             from kg.export import write_graph
 

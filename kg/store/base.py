@@ -243,6 +243,12 @@ class GraphStore(ABC):
         ``EmbeddedStore.neighbour_ranking``), or None: ``kg.neighbourhood`` ranks in Python."""
         return None
 
+    def edge_support(self) -> "Iterator[tuple[tuple[str, str, str], dict[str, float]]] | None":
+        """Each entity -> entity edge's confidence per supporting paper, in the order
+        ``iter_edges`` gives those edges ((source, type, target)), streamed; or None when the
+        store keeps no such rows (``neo4j_admin.write_admin_csv`` then rebuilds them)."""
+        return None
+
     def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
         """A few ``node_names`` pairs likely closest to ``text``, from an index, or None when
         the store has none (the suggestion then scans ``node_names``)."""

@@ -1133,6 +1133,25 @@ class EmbeddedStore(GraphStore):
         edges = (self._entity_edge(r) for r in self.db.execute(self._EDGE_SQL + " ORDER BY source, type, target"))
         yield from _merge_sorted(rels, edges)
 
+    def edge_support(self) -> Iterator[tuple[tuple[str, str, str], dict[str, float]]]:
+        """``edge_support`` grouped by edge, in the entity edges' (source, type, target) order."""
+        return self._edge_support()
+
+    def _edge_support(self) -> Iterator[tuple[tuple[str, str, str], dict[str, float]]]:
+        key: tuple[str, str, str] | None = None
+        confs: dict[str, float] = {}
+        for source, etype, target, paper_id, confidence in self.db.execute(
+                "SELECT source, type, target, paper_id, confidence FROM edge_support"
+                " ORDER BY source, type, target, paper_id"):
+            k = (source, etype, target)
+            if k != key:
+                if key is not None:
+                    yield key, confs
+                key, confs = k, {}
+            confs[paper_id] = confidence
+        if key is not None:
+            yield key, confs
+
     def get_nodes(self, ids: Iterable[str]) -> list[NodeDict]:
         want = sorted(set(ids))
         out: list[NodeDict] = []

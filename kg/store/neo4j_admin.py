@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, Iterable, Iterator, Mapping, TextIO
 
 from kg.errors import KGError
 from kg.ids import compact_key
@@ -47,6 +47,24 @@ FILES = {"papers": "papers.csv", "entities": "entities.csv", "relations": "relat
          "entity_relations": "entity_relations.csv"}
 #: paper relation whose confidence enters each derived entity edge type (with PROPOSES)
 _DERIVED_FROM: dict[str, str] = {"BUILDS_ON": "BUILDS_ON", "EVALUATED_ON": "EVALUATES_ON"}
+#: the paper relations whose confidences the fallback keeps (without a store's edge support)
+_KEPT_CONFIDENCES = frozenset({"PROPOSES", *_DERIVED_FROM.values()})
+
+#: (source, type, target) of an entity -> entity edge, and its confidence per supporting paper
+EdgeSupport = tuple[tuple[str, str, str], Mapping[str, float]]
+
+
+class _SupportCursor:
+    """Edge support read in step with the entity edges: both come in (source, type, target) order."""
+
+    def __init__(self, support: Iterable[EdgeSupport]) -> None:
+        self._rows: Iterator[EdgeSupport] = iter(support)
+        self._head: EdgeSupport | None = next(self._rows, None)
+
+    def get(self, key: tuple[str, str, str]) -> Mapping[str, float] | None:
+        while self._head is not None and self._head[0] < key:
+            self._head = next(self._rows, None)
+        return self._head[1] if self._head is not None and self._head[0] == key else None
 
 
 def field(value: Any) -> str:
@@ -82,9 +100,15 @@ def import_command(directory: str | os.PathLike[str], database: str = "neo4j") -
 
 
 def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
-                    directory: str | os.PathLike[str]) -> tuple[int, int]:
+                    directory: str | os.PathLike[str], support: Iterable[EdgeSupport] | None = None
+                    ) -> tuple[int, int]:
     """Write the import files into ``directory``; returns (nodes, edges) written.
 
+    ``support`` (``GraphStore.edge_support``): each entity -> entity edge's confidence per
+    paper, in the order ``edges`` gives those edges; the edges' ``_confidences`` are read from
+    it as the rows stream, in constant memory. Without it they are rebuilt from the paper
+    relations (PROPOSES times BUILDS_ON / EVALUATES_ON), which holds those relations'
+    confidences and the entity edges in memory until every edge is read.
     Each file is written to a temporary name and renamed into place when complete.
     """
     out = Path(directory)
@@ -116,15 +140,23 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
                 entities[n["id"]] = (n["name"], n["type"], list(n.get("aliases") or []))
         confidences: dict[tuple[str, str, str], float] = {}
         pending: list[EdgeDict] = []
+        cursor = _SupportCursor(support) if support is not None else None
         for e in edges:
             n_edges += 1
             if e["type"] in ENTITY_RELATION_TYPES and "papers" in e:
-                pending.append(e)
+                if cursor is None:
+                    pending.append(e)
+                    continue
+                per_paper = cursor.get((e["source"], e["type"], e["target"])) or {}
+                confs = [float(per_paper.get(pid, e["confidence"])) for pid in e["papers"]]
+                handles["entity_relations"].write(
+                    _line({**e, "_confidences": confs}.get(k) for k, _ in ENTITY_EDGE_COLUMNS))
                 continue
             name, etype, aliases = entities.get(e["target"], (e["target"], "", []))
             row = {**e, "_name": name, "_type": etype, "_aliases": aliases}
             handles["relations"].write(_line(row.get(k) for k, _ in RELATION_COLUMNS))
-            confidences[(e["source"], e["type"], e["target"])] = float(e["confidence"])
+            if cursor is None and e["type"] in _KEPT_CONFIDENCES:
+                confidences[(e["source"], e["type"], e["target"])] = float(e["confidence"])
         for e in pending:
             etype = str(e["type"])
             other = _DERIVED_FROM.get(etype, etype)
