@@ -202,7 +202,9 @@ def _entity_edge_rows(directory):
 def test_admin_export_reads_each_papers_edge_confidence_from_the_store(sample_facts, store, tmp_path):
     """``kg export --format neo4j-admin`` streams the entity edges' ``_confidences`` from the
     store's edge support (what Neo4jStore keeps per paper, VARIANT_OF included), aligned with
-    ``papers``; rebuilt without it, the derived BUILDS_ON / EVALUATED_ON edges agree."""
+    ``papers``, and the relations' ``_name``/``_type``/``_aliases`` from the store's relations
+    (the entity as each paper saw it); rebuilt without them, the derived BUILDS_ON /
+    EVALUATED_ON edges agree."""
     from click.testing import CliRunner
 
     from kg.cli import main
@@ -223,5 +225,15 @@ def test_admin_export_reads_each_papers_edge_confidence_from_the_store(sample_fa
     rebuilt = _entity_edge_rows(rebuilt_dir)
     derived = [k for k in got if k[1] in ("BUILDS_ON", "EVALUATED_ON")]
     assert derived and all(rebuilt[k] == got[k] for k in derived)
-    for name in ("papers.csv", "entities.csv", "relations.csv"):
+    for name in ("papers.csv", "entities.csv"):
         assert (out / name).read_bytes() == (rebuilt_dir / name).read_bytes()
+    # a relation keeps the entity as its paper saw it (what Neo4jStore keeps in _name, _type, _aliases)
+    rels = list(csv.DictReader(io.StringIO((out / "relations.csv").read_text(encoding="utf-8"))))
+    views = {key: (name, typ, aliases) for key, (name, typ, aliases) in store.relation_views()}
+    assert len(rels) == len(views) > 100
+    for r in rels:
+        name, typ, aliases = views[(r[":START_ID"], r[":TYPE"], r[":END_ID"])]
+        assert (r["_name"], r["_type"]) == (name, typ)
+        assert (r["_aliases:string[]"].split(ARRAY_DELIMITER) if r["_aliases:string[]"] else []) == aliases
+    nodes = {n["id"]: n for n in store.iter_nodes()}
+    assert any(views[k][0] != nodes[k[2]]["name"] for k in views), "no relation whose paper named its entity otherwise"

@@ -249,6 +249,13 @@ class GraphStore(ABC):
         store keeps no such rows (``neo4j_admin.write_admin_csv`` then rebuilds them)."""
         return None
 
+    def relation_views(self) -> "Iterator[tuple[tuple[str, str, str], tuple[str, str, list[str]]]] | None":
+        """Each paper -> entity relation's entity as that paper saw it (name, type, aliases),
+        in the order ``iter_edges`` gives the relations ((paper, type, entity)), streamed; or None
+        when the store keeps no such rows (``neo4j_admin.write_admin_csv`` then uses the
+        entity nodes)."""
+        return None
+
     def name_candidates(self, text: str) -> list[tuple[str, str]] | None:
         """A few ``node_names`` pairs likely closest to ``text``, from an index, or None when
         the store has none (the suggestion then scans ``node_names``)."""

@@ -1137,6 +1137,12 @@ class EmbeddedStore(GraphStore):
         """``edge_support`` grouped by edge, in the entity edges' (source, type, target) order."""
         return self._edge_support()
 
+    def relation_views(self) -> Iterator[tuple[tuple[str, str, str], tuple[str, str, list[str]]]]:
+        """The entity of each relation as its paper saw it, in ``iter_edges``' relation order."""
+        return (((r[0], r[1], r[2]), (r[3], r[4], json.loads(r[5]))) for r in self.db.execute(
+            "SELECT paper_id, type, entity_id, entity_name, entity_type, entity_aliases FROM relations"
+            " ORDER BY paper_id, type, entity_id"))
+
     def _edge_support(self) -> Iterator[tuple[tuple[str, str, str], dict[str, float]]]:
         key: tuple[str, str, str] | None = None
         confs: dict[str, float] = {}

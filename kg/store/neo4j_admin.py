@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, TextIO
+from typing import Any, Generic, Iterable, Mapping, TextIO, TypeVar
 
 from kg.errors import KGError
 from kg.ids import compact_key
@@ -52,16 +52,19 @@ _KEPT_CONFIDENCES = frozenset({"PROPOSES", *_DERIVED_FROM.values()})
 
 #: (source, type, target) of an entity -> entity edge, and its confidence per supporting paper
 EdgeSupport = tuple[tuple[str, str, str], Mapping[str, float]]
+#: (paper, type, entity) of a relation, and the entity's (name, type, aliases) as that paper saw it
+RelationView = tuple[tuple[str, str, str], tuple[str, str, list[str]]]
+_V = TypeVar("_V")
 
 
-class _SupportCursor:
-    """Edge support read in step with the entity edges: both come in (source, type, target) order."""
+class _Cursor(Generic[_V]):
+    """Rows keyed by (source, type, target), read in step with edges in that order."""
 
-    def __init__(self, support: Iterable[EdgeSupport]) -> None:
-        self._rows: Iterator[EdgeSupport] = iter(support)
-        self._head: EdgeSupport | None = next(self._rows, None)
+    def __init__(self, rows: Iterable[tuple[tuple[str, str, str], _V]]) -> None:
+        self._rows = iter(rows)
+        self._head = next(self._rows, None)
 
-    def get(self, key: tuple[str, str, str]) -> Mapping[str, float] | None:
+    def get(self, key: tuple[str, str, str]) -> _V | None:
         while self._head is not None and self._head[0] < key:
             self._head = next(self._rows, None)
         return self._head[1] if self._head is not None and self._head[0] == key else None
@@ -100,8 +103,8 @@ def import_command(directory: str | os.PathLike[str], database: str = "neo4j") -
 
 
 def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
-                    directory: str | os.PathLike[str], support: Iterable[EdgeSupport] | None = None
-                    ) -> tuple[int, int]:
+                    directory: str | os.PathLike[str], support: Iterable[EdgeSupport] | None = None,
+                    views: Iterable[RelationView] | None = None) -> tuple[int, int]:
     """Write the import files into ``directory``; returns (nodes, edges) written.
 
     ``support`` (``GraphStore.edge_support``): each entity -> entity edge's confidence per
@@ -109,6 +112,10 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
     it as the rows stream, in constant memory. Without it they are rebuilt from the paper
     relations (PROPOSES times BUILDS_ON / EVALUATES_ON), which holds those relations'
     confidences and the entity edges in memory until every edge is read.
+    ``views`` (``GraphStore.relation_views``): the entity of each relation as its paper saw it,
+    in the order ``edges`` gives the relations, for the relations' ``_name``, ``_type`` and
+    ``_aliases`` (what Neo4jStore keeps there); without it the entity nodes' are used, held in
+    memory.
     Each file is written to a temporary name and renamed into place when complete.
     """
     out = Path(directory)
@@ -137,10 +144,12 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
                 row["label"] = row["label"].replace(";", ARRAY_DELIMITER)
                 row["_keys"] = sorted({compact_key(f) for f in [n["name"], *n.get("aliases", [])]} - {""})
                 handles["entities"].write(_line(row.get(k) for k, _ in ENTITY_COLUMNS))
-                entities[n["id"]] = (n["name"], n["type"], list(n.get("aliases") or []))
+                if views is None:
+                    entities[n["id"]] = (n["name"], n["type"], list(n.get("aliases") or []))
         confidences: dict[tuple[str, str, str], float] = {}
         pending: list[EdgeDict] = []
-        cursor = _SupportCursor(support) if support is not None else None
+        cursor = _Cursor(support) if support is not None else None
+        seen = _Cursor(views) if views is not None else None
         for e in edges:
             n_edges += 1
             if e["type"] in ENTITY_RELATION_TYPES and "papers" in e:
@@ -152,7 +161,8 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
                 handles["entity_relations"].write(
                     _line({**e, "_confidences": confs}.get(k) for k, _ in ENTITY_EDGE_COLUMNS))
                 continue
-            name, etype, aliases = entities.get(e["target"], (e["target"], "", []))
+            view = seen.get((e["source"], e["type"], e["target"])) if seen is not None else None
+            name, etype, aliases = view or entities.get(e["target"], (e["target"], "", []))
             row = {**e, "_name": name, "_type": etype, "_aliases": aliases}
             handles["relations"].write(_line(row.get(k) for k, _ in RELATION_COLUMNS))
             if cursor is None and e["type"] in _KEPT_CONFIDENCES:
