@@ -636,8 +636,9 @@ def checks(runs: list[Run]) -> list[str]:
                    f"{'PASS' if big.peak_one_mb <= INGEST_1M_ONE_MB else 'FAIL'}")
         if ing and ing.rc == 0 and ing.wall:
             g = (big.wall / big.size) / (ing.wall / ing.size)
+            c = (big.cpu / big.size) / (ing.cpu / ing.size) if ing.cpu else 0.0
             out.append(f"- per-paper wall time 1M / 100k: {g:.2f}x (target <= {PER_PAPER_1M_VS_100K}x): "
-                       f"{'PASS' if g <= PER_PAPER_1M_VS_100K else 'FAIL'}")
+                       f"{'PASS' if g <= PER_PAPER_1M_VS_100K else 'FAIL'} (CPU per paper: {c:.2f}x)")
     for stage in ("stats", "query", "neighbourhood", "neighbourhood-101st", "suggest"):
         for size in sorted({r.size for r in runs if r.size >= 100_000}):
             r = by.get((stage, size))
