@@ -41,7 +41,8 @@ def export_command(fmt, output, **kwargs):
             from kg.store.neo4j_admin import write_admin_csv
 
             n_nodes, n_edges = write_admin_csv(store.iter_nodes(), store.iter_edges(), output,
-                                              store.edge_support(), store.relation_views())
+                                              store.edge_support(), store.relation_views(),
+                                              store.entity_states())
         else:
             from kg.export import write_graph
 

@@ -249,6 +249,11 @@ class GraphStore(ABC):
         store keeps no such rows (``neo4j_admin.write_admin_csv`` then rebuilds them)."""
         return None
 
+    def entity_states(self) -> "Iterator[tuple[str, dict[str, dict[str, int]]]] | None":
+        """Each entity's counted state (``rows.state_apply``), in the order ``iter_nodes`` gives
+        the entities (by id), streamed; or None when the store keeps none."""
+        return None
+
     def relation_views(self) -> "Iterator[tuple[tuple[str, str, str], tuple[str, str, list[str]]]] | None":
         """Each paper -> entity relation's entity as that paper saw it (name, type, aliases),
         in the order ``iter_edges`` gives the relations ((paper, type, entity)), streamed; or None

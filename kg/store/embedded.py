@@ -1137,6 +1137,26 @@ class EmbeddedStore(GraphStore):
         """``edge_support`` grouped by edge, in the entity edges' (source, type, target) order."""
         return self._edge_support()
 
+    def entity_states(self) -> Iterator[tuple[str, dict[str, dict[str, int]]]] | None:
+        """``entity_stats`` grouped by entity, in ``iter_nodes``' entity order; None for a store
+        made before that table that no write has upgraded yet."""
+        if self.db.execute("SELECT 1 FROM meta WHERE key='entity_stats'").fetchone() is None:
+            return None
+        return self._entity_states()
+
+    def _entity_states(self) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
+        eid: str | None = None
+        state = empty_state()
+        for entity_id, kind, value, n in self.db.execute(
+                "SELECT entity_id, kind, value, n FROM entity_stats ORDER BY entity_id"):
+            if entity_id != eid:
+                if eid is not None:
+                    yield eid, state
+                eid, state = entity_id, empty_state()
+            state[kind][value] = n
+        if eid is not None:
+            yield eid, state
+
     def relation_views(self) -> Iterator[tuple[tuple[str, str, str], tuple[str, str, list[str]]]]:
         """The entity of each relation as its paper saw it, in ``iter_edges``' relation order."""
         return (((r[0], r[1], r[2]), (r[3], r[4], json.loads(r[5]))) for r in self.db.execute(

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Generic, Iterable, Mapping, TextIO, TypeVar
+from typing import Any, Generic, Iterable, Iterator, Mapping, TextIO, TypeVar
 
 from kg.errors import KGError
 from kg.ids import compact_key
 from kg.schema import ENTITY_RELATION_TYPES, PAPER_LABEL
 from kg.store.base import EdgeDict, NodeDict
+from kg.store.neo4j_rows import state_json
 
 ARRAY_DELIMITER = "\x1f"
 ARRAY_DELIMITER_ARG = "U+001F"
@@ -33,7 +34,7 @@ PAPER_COLUMNS = (("id", "id:ID"), ("label", ":LABEL"), ("title", "title"), ("abs
                  ("openalex", "openalex"))
 ENTITY_COLUMNS = (("id", "id:ID"), ("label", ":LABEL"), ("name", "name"), ("type", "type"),
                   ("aliases", "aliases:string[]"), ("paper_count", "paper_count:int"),
-                  ("_keys", "_keys:string[]"))
+                  ("_keys", "_keys:string[]"), ("_state", "_state"))
 RELATION_COLUMNS = (("source", ":START_ID"), ("target", ":END_ID"), ("type", ":TYPE"),
                     ("confidence", "confidence:float"), ("rule", "rule"), ("evidence_field", "evidence_field"),
                     ("evidence_start", "evidence_start:int"), ("evidence_end", "evidence_end:int"),
@@ -54,17 +55,20 @@ _KEPT_CONFIDENCES = frozenset({"PROPOSES", *_DERIVED_FROM.values()})
 EdgeSupport = tuple[tuple[str, str, str], Mapping[str, float]]
 #: (paper, type, entity) of a relation, and the entity's (name, type, aliases) as that paper saw it
 RelationView = tuple[tuple[str, str, str], tuple[str, str, list[str]]]
+#: an entity's id and its counted state (``rows.state_apply``: names, forms, types)
+EntityState = tuple[str, Mapping[str, Mapping[str, int]]]
+_K = TypeVar("_K", str, tuple[str, str, str])
 _V = TypeVar("_V")
 
 
-class _Cursor(Generic[_V]):
-    """Rows keyed by (source, type, target), read in step with edges in that order."""
+class _Cursor(Generic[_K, _V]):
+    """Keyed rows read in step with nodes or edges that come in the same key order."""
 
-    def __init__(self, rows: Iterable[tuple[tuple[str, str, str], _V]]) -> None:
-        self._rows = iter(rows)
-        self._head = next(self._rows, None)
+    def __init__(self, rows: Iterable[tuple[_K, _V]]) -> None:
+        self._rows: Iterator[tuple[_K, _V]] = iter(rows)
+        self._head: tuple[_K, _V] | None = next(self._rows, None)
 
-    def get(self, key: tuple[str, str, str]) -> _V | None:
+    def get(self, key: _K) -> _V | None:
         while self._head is not None and self._head[0] < key:
             self._head = next(self._rows, None)
         return self._head[1] if self._head is not None and self._head[0] == key else None
@@ -104,7 +108,8 @@ def import_command(directory: str | os.PathLike[str], database: str = "neo4j") -
 
 def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
                     directory: str | os.PathLike[str], support: Iterable[EdgeSupport] | None = None,
-                    views: Iterable[RelationView] | None = None) -> tuple[int, int]:
+                    views: Iterable[RelationView] | None = None,
+                    states: Iterable[EntityState] | None = None) -> tuple[int, int]:
     """Write the import files into ``directory``; returns (nodes, edges) written.
 
     ``support`` (``GraphStore.edge_support``): each entity -> entity edge's confidence per
@@ -115,7 +120,10 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
     ``views`` (``GraphStore.relation_views``): the entity of each relation as its paper saw it,
     in the order ``edges`` gives the relations, for the relations' ``_name``, ``_type`` and
     ``_aliases`` (what Neo4jStore keeps there); without it the entity nodes' are used, held in
-    memory.
+    memory. ``states`` (``GraphStore.entity_states``, in the order ``nodes`` gives the
+    entities): each entity's counted state, written as its ``_state``, so that ``kg ingest
+    --neo4j`` into the imported database updates a popular entity from it instead of reading
+    every relation of the entity once; without it the property is left out.
     Each file is written to a temporary name and renamed into place when complete.
     """
     out = Path(directory)
@@ -134,6 +142,7 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
         handles["relations"].write(",".join(h for _, h in RELATION_COLUMNS) + "\n")
         handles["entity_relations"].write(",".join(h for _, h in ENTITY_EDGE_COLUMNS) + "\n")
         entities: dict[str, tuple[str, str, list[str]]] = {}
+        counted = _Cursor(states) if states is not None else None
         for n in nodes:
             n_nodes += 1
             if n.get("label") == PAPER_LABEL:
@@ -143,6 +152,8 @@ def write_admin_csv(nodes: Iterable[NodeDict], edges: Iterable[EdgeDict],
                 row["label"] = f"Entity;{n['type']}" if n.get("type") else "Entity"
                 row["label"] = row["label"].replace(";", ARRAY_DELIMITER)
                 row["_keys"] = sorted({compact_key(f) for f in [n["name"], *n.get("aliases", [])]} - {""})
+                state = counted.get(n["id"]) if counted is not None else None
+                row["_state"] = state_json(state) if state is not None else None
                 handles["entities"].write(_line(row.get(k) for k, _ in ENTITY_COLUMNS))
                 if views is None:
                     entities[n["id"]] = (n["name"], n["type"], list(n.get("aliases") or []))

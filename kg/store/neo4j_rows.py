@@ -202,6 +202,12 @@ def relation_write_rows(p: PaperRows) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def state_json(state: Mapping[str, Mapping[str, int]]) -> str:
+    """An entity's counted state as its ``_state`` property holds it."""
+    return json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 def state_from_json(text: str | None) -> dict[str, dict[str, int]] | None:
     if text is None:
         return None
@@ -219,8 +225,7 @@ def state_props(entity_id: str, state: dict[str, dict[str, int]], blob: str | No
     if node is None:
         return None
     if blob is None:
-        blob = json.dumps({k: dict(sorted(state[k].items())) for k in ("names", "forms", "types")},
-                          ensure_ascii=False, separators=(",", ":"))
+        blob = state_json(state)
     return {"id": entity_id, "type": node["type"],
             "props": {"id": entity_id, "name": node["name"], "type": node["type"], "aliases": node["aliases"],
                       "paper_count": node["paper_count"], "_keys": node["keys"], "_state": blob}}
