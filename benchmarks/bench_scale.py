@@ -703,6 +703,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"kg scaling benchmark: sizes {args.sizes}, --workers {args.workers}, --batch-size "
           f"{args.batch_size}, {os.cpu_count()} CPUs; work folder {args.work}", file=sys.stderr)
     runs = bench(args)
+    # again at the end: what a stage learnt after it was recorded (its summary, counts) is kept too
+    (Path(args.work).resolve() / "results.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))
     print(table(runs))
     print()
     print("\n".join(checks(runs)))
